@@ -1,0 +1,42 @@
+//! `Config`: the settings of a run, resolved once from the command line (no clap types here), so the
+//! library can be driven the same way from code and from tests.
+
+use std::path::PathBuf;
+
+use crate::files::Selection;
+
+/// What a run does with its inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Print a unified diff of every change (the default for paths).
+    Diff,
+    /// Report the files that would change; exit 1 if any would.
+    Check {
+        /// Print their diffs too.
+        diff: bool,
+    },
+    /// Apply the changes in place.
+    Write,
+}
+
+/// Resolved settings of one run.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Paths to clean; empty (or `-`) means stdin.
+    pub paths: Vec<PathBuf>,
+    /// What to do.
+    pub mode: Mode,
+    /// Color the diffs.
+    pub color: bool,
+    /// Which files a directory walk takes.
+    pub selection: Selection,
+    /// Print no summary or notes.
+    pub quiet: bool,
+}
+
+impl Config {
+    /// True if the input is stdin rather than paths.
+    pub fn reads_stdin(&self) -> bool {
+        self.paths.is_empty() || (self.paths.len() == 1 && self.paths[0].as_os_str() == "-")
+    }
+}

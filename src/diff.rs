@@ -1,0 +1,190 @@
+//! Unified diffs rendered from processed blocks as they stream past. Because rules only change or
+//! remove lines, every output line comes from a known input line and no diff algorithm is needed:
+//! hunks are cut from the blocks directly, carry the ids of the rules that made them after the `@@`,
+//! and are printed as soon as they are complete, so `git apply` and `patch -p1` accept the result.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::io::{self, Write};
+
+use crate::block::{Ending, Line};
+use crate::edit::RuleId;
+use crate::pipeline::{Processed, Sink};
+
+/// Lines of context around each change, as `diff -u` and git use by default.
+pub const CONTEXT: usize = 3;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    Keep,
+    Remove,
+    Add,
+}
+
+struct Hunk {
+    old_start: usize,
+    new_start: usize,
+    lines: Vec<(Tag, Line)>,
+    trailing_keeps: usize,
+    rules: BTreeSet<RuleId>,
+}
+
+/// Writes a unified diff of one input to `out` as blocks arrive.
+pub struct DiffSink<W> {
+    out: W,
+    path: String,
+    color: bool,
+    bom: bool,
+    header_written: bool,
+    old_next: usize,
+    new_next: usize,
+    before: VecDeque<Line>,
+    hunk: Option<Hunk>,
+    /// A change group still open: it may continue into the next block.
+    removed: Vec<Line>,
+    added: Vec<Line>,
+    rules: BTreeSet<RuleId>,
+}
+
+impl<W: Write> DiffSink<W> {
+    /// A diff of the file at `path` (as it should appear after `a/` and `b/`). `bom` is true if
+    /// the file starts with a UTF-8 byte-order mark, which belongs to its first line.
+    pub fn new(out: W, path: &str, bom: bool, color: bool) -> Self {
+        DiffSink {
+            out,
+            path: path.to_owned(),
+            color,
+            bom,
+            header_written: false,
+            old_next: 1,
+            new_next: 1,
+            before: VecDeque::with_capacity(CONTEXT),
+            hunk: None,
+            removed: Vec::new(),
+            added: Vec::new(),
+            rules: BTreeSet::new(),
+        }
+    }
+
+    /// True if at least one hunk was written.
+    pub fn wrote_any(&self) -> bool {
+        self.header_written
+    }
+
+    fn keep(&mut self, line: Line) -> io::Result<()> {
+        self.close_change();
+        self.old_next += 1;
+        self.new_next += 1;
+        let Some(hunk) = self.hunk.as_mut() else {
+            if self.before.len() == CONTEXT {
+                self.before.pop_front();
+            }
+            self.before.push_back(line);
+            return Ok(());
+        };
+        hunk.lines.push((Tag::Keep, line));
+        hunk.trailing_keeps += 1;
+        if hunk.trailing_keeps > 2 * CONTEXT {
+            // Too far from the next change to share a hunk: close this one after CONTEXT lines and
+            // keep the last CONTEXT lines as the leading context of the next.
+            let mut hunk = self.hunk.take().expect("checked above");
+            let tail = hunk.lines.split_off(hunk.lines.len() - (CONTEXT + 1));
+            self.before = tail.into_iter().skip(1).map(|(_, l)| l).collect();
+            self.write_hunk(hunk)?;
+        }
+        Ok(())
+    }
+
+    /// Moves the open change group (all its removals, then all its additions) into the hunk.
+    fn close_change(&mut self) {
+        if self.removed.is_empty() && self.added.is_empty() {
+            return;
+        }
+        let (old_next, new_next) = (self.old_next, self.new_next);
+        let before = &mut self.before;
+        let hunk = self.hunk.get_or_insert_with(|| Hunk {
+            old_start: old_next - before.len(),
+            new_start: new_next - before.len(),
+            lines: before.drain(..).map(|l| (Tag::Keep, l)).collect(),
+            trailing_keeps: 0,
+            rules: BTreeSet::new(),
+        });
+        hunk.trailing_keeps = 0;
+        hunk.rules.append(&mut self.rules);
+        self.old_next += self.removed.len();
+        self.new_next += self.added.len();
+        hunk.lines.extend(self.removed.drain(..).map(|l| (Tag::Remove, l)));
+        hunk.lines.extend(self.added.drain(..).map(|l| (Tag::Add, l)));
+    }
+
+    fn write_hunk(&mut self, hunk: Hunk) -> io::Result<()> {
+        if !self.header_written {
+            self.header_written = true;
+            let (bold, reset) = if self.color { ("\x1b[1m", "\x1b[0m") } else { ("", "") };
+            writeln!(self.out, "{bold}--- a/{}{reset}", self.path)?;
+            writeln!(self.out, "{bold}+++ b/{}{reset}", self.path)?;
+        }
+        let count = |keep_or: Tag| hunk.lines.iter().filter(|(t, _)| *t == Tag::Keep || *t == keep_or).count();
+        let (old_count, new_count) = (count(Tag::Remove), count(Tag::Add));
+        // An empty side is numbered by the line before it, as diff -u does.
+        let start = |s: usize, n: usize| if n == 0 { s - 1 } else { s };
+        let rules: Vec<&str> = hunk.rules.iter().map(RuleId::as_str).collect();
+        let (cyan, reset) = if self.color { ("\x1b[36m", "\x1b[0m") } else { ("", "") };
+        writeln!(
+            self.out,
+            "{cyan}@@ -{},{old_count} +{},{new_count} @@{reset} {}",
+            start(hunk.old_start, old_count),
+            start(hunk.new_start, new_count),
+            rules.join(" ")
+        )?;
+        for (tag, line) in &hunk.lines {
+            let (sign, color) = match tag {
+                Tag::Keep => (' ', ""),
+                Tag::Remove => ('-', "\x1b[31m"),
+                Tag::Add => ('+', "\x1b[32m"),
+            };
+            let (color, reset) = if self.color && !color.is_empty() { (color, "\x1b[0m") } else { ("", "") };
+            let bom = if self.bom && line.number == 1 { "\u{FEFF}" } else { "" };
+            write!(self.out, "{color}{sign}{bom}{}{reset}", line.text)?;
+            match line.ending {
+                Ending::None => self.out.write_all(b"\n\\ No newline at end of file\n")?,
+                ending => self.out.write_all(ending.as_str().as_bytes())?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Sink for DiffSink<W> {
+    fn block(&mut self, block: &Processed) -> io::Result<()> {
+        let Some(new) = block.new.as_ref().filter(|_| block.changed()) else {
+            for line in &block.old.lines {
+                self.keep(line.clone())?;
+            }
+            return Ok(());
+        };
+        // Walk the input lines; each output line carries the number of the input line it came from.
+        let mut new_iter = new.iter().peekable();
+        for old in &block.old.lines {
+            match new_iter.next_if(|n| n.number == old.number) {
+                Some(n) if n == old => self.keep(old.clone())?,
+                changed => {
+                    // The hunk names the rules whose edits touched its lines.
+                    self.rules.extend(block.edits.iter().filter(|e| e.line == old.number).map(|e| e.rule.clone()));
+                    self.removed.push(old.clone());
+                    self.added.extend(changed.cloned());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.close_change();
+        if let Some(mut hunk) = self.hunk.take() {
+            let extra = hunk.trailing_keeps.saturating_sub(CONTEXT);
+            hunk.lines.truncate(hunk.lines.len() - extra);
+            self.write_hunk(hunk)?;
+        }
+        self.out.flush()
+    }
+}

@@ -1,0 +1,246 @@
+//! Inputs on disk: walking paths and directories into the files to clean (extensions, globs, hidden
+//! directories, symlinks), and writing a cleaned file back atomically. Reading and cleaning belong to
+//! the pipeline; this module only decides which files and how bytes reach the disk.
+
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use walkdir::WalkDir;
+
+/// Extensions cleaned when walking a directory. HTML is left out until the HTML stage exists: as
+/// plain text its markup would be "cleaned" line by line.
+pub const DEFAULT_EXTENSIONS: &[&str] = &["txt", "text", "md"];
+
+/// Which files a walk takes.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    include: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+    follow_symlinks: bool,
+}
+
+/// A bad `--include`/`--exclude` pattern.
+#[derive(Debug, thiserror::Error)]
+#[error("bad glob `{pattern}`: {reason}")]
+pub struct BadGlob {
+    /// The pattern as given.
+    pub pattern: String,
+    /// Why it is bad.
+    pub reason: String,
+}
+
+fn glob_set(patterns: &[String]) -> Result<Option<GlobSet>, BadGlob> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for p in patterns {
+        let glob = Glob::new(p).map_err(|e| BadGlob { pattern: p.clone(), reason: e.kind().to_string() })?;
+        builder.add(glob);
+    }
+    builder.build().map(Some).map_err(|e| BadGlob { pattern: patterns.join(" "), reason: e.to_string() })
+}
+
+impl Selection {
+    /// `include` replaces the default extensions; `exclude` applies to walked and explicit paths alike.
+    pub fn new(include: &[String], exclude: &[String], follow_symlinks: bool) -> Result<Self, BadGlob> {
+        Ok(Selection { include: glob_set(include)?, exclude: glob_set(exclude)?, follow_symlinks })
+    }
+
+    fn excluded(&self, path: &Path) -> bool {
+        let Some(exclude) = &self.exclude else { return false };
+        exclude.is_match(path) || path.file_name().is_some_and(|name| exclude.is_match(name))
+    }
+
+    fn included(&self, path: &Path) -> bool {
+        match &self.include {
+            Some(include) => include.is_match(path) || path.file_name().is_some_and(|name| include.is_match(name)),
+            None => path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| DEFAULT_EXTENSIONS.iter().any(|d| d.eq_ignore_ascii_case(e))),
+        }
+    }
+}
+
+/// One thing found while walking.
+#[derive(Debug)]
+pub enum Found {
+    /// A file to clean.
+    File(PathBuf),
+    /// A path passed over, and why (reported as a note, not an error).
+    Skipped(PathBuf, &'static str),
+    /// A path that could not be walked (missing, unreadable, a symlink loop).
+    Error(PathBuf, io::Error),
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|n| n.starts_with('.') && n != "." && n != "..")
+}
+
+/// Expands the paths a user gave into files, in a stable order. Directories are walked recursively,
+/// skipping hidden directories and files (`.git` among them); files named explicitly are taken
+/// whatever their extension, unless excluded.
+pub fn walk(paths: &[PathBuf], selection: &Selection) -> Vec<Found> {
+    let mut found = Vec::new();
+    for root in paths {
+        let meta = match fs::symlink_metadata(root) {
+            Ok(meta) => meta,
+            Err(e) => {
+                found.push(Found::Error(root.clone(), e));
+                continue;
+            }
+        };
+        if selection.excluded(root) {
+            continue;
+        }
+        if meta.file_type().is_symlink() && !selection.follow_symlinks {
+            found.push(Found::Skipped(root.clone(), "symlink not followed (use --follow-symlinks)"));
+            continue;
+        }
+        if !fs::metadata(root).map(|m| m.is_dir()).unwrap_or(false) {
+            found.push(Found::File(root.clone()));
+            continue;
+        }
+        let walker = WalkDir::new(root).follow_links(selection.follow_symlinks).sort_by_file_name();
+        let entries = walker.into_iter().filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+        for entry in entries {
+            match entry {
+                Ok(entry) => {
+                    let path = entry.path();
+                    let kind = entry.file_type();
+                    if kind.is_dir() || selection.excluded(path) || !selection.included(path) {
+                        continue;
+                    }
+                    if kind.is_symlink() {
+                        found.push(Found::Skipped(path.to_path_buf(), "symlink not followed (use --follow-symlinks)"));
+                    } else if kind.is_file() {
+                        found.push(Found::File(path.to_path_buf()));
+                    }
+                }
+                Err(e) => {
+                    let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| root.clone());
+                    found.push(Found::Error(path, e.into()));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Output kept in memory up to this size before it spills into a temporary file.
+const SPOOL_MEMORY: usize = 8 << 20;
+
+/// Cleaned output of one file on its way to replacing it: held in memory while small, spilled to a
+/// temporary file in the target's directory when large, and renamed over the target only by
+/// `commit`. Dropped uncommitted, it leaves no trace and the original untouched.
+pub struct Spool {
+    dir: PathBuf,
+    memory: Vec<u8>,
+    file: Option<BufWriter<tempfile::NamedTempFile>>,
+}
+
+impl Spool {
+    /// A spool for replacing `target`.
+    pub fn for_target(target: &Path) -> Self {
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        Spool { dir, memory: Vec::new(), file: None }
+    }
+
+    fn temp_file(&self) -> io::Result<BufWriter<tempfile::NamedTempFile>> {
+        let file = tempfile::Builder::new().prefix(".newsclean-").suffix(".tmp").tempfile_in(&self.dir)?;
+        Ok(BufWriter::with_capacity(1 << 16, file))
+    }
+
+    /// Flushes the output to disk and renames it over `target`, keeping `target`'s permissions.
+    pub fn commit(mut self, target: &Path) -> io::Result<()> {
+        let permissions = fs::metadata(target)?.permissions();
+        let mut file = match self.file.take() {
+            Some(file) => file,
+            None => self.temp_file()?,
+        };
+        file.write_all(&self.memory)?;
+        let file = file.into_inner().map_err(|e| e.into_error())?;
+        file.as_file().sync_all()?;
+        fs::set_permissions(file.path(), permissions)?;
+        file.persist(target).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+impl Write for Spool {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(file) = self.file.as_mut() {
+            return file.write(buf);
+        }
+        self.memory.extend_from_slice(buf);
+        if self.memory.len() > SPOOL_MEMORY {
+            let mut file = self.temp_file()?;
+            file.write_all(&self.memory)?;
+            self.memory = Vec::new();
+            self.file = Some(file);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.as_mut().map_or(Ok(()), Write::flush)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spool_commit_replaces_the_target_and_keeps_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("a.txt");
+        fs::write(&target, "old").unwrap();
+        fs::set_permissions(&target, fs::Permissions::from_mode(0o640)).unwrap();
+        let mut spool = Spool::for_target(&target);
+        spool.write_all(b"new").unwrap();
+        spool.commit(&target).unwrap();
+        assert_eq!(fs::read_to_string(&target).unwrap(), "new");
+        assert_eq!(fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o640);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left behind");
+    }
+
+    #[test]
+    fn large_spool_spills_to_disk_and_an_uncommitted_spool_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("big.txt");
+        fs::write(&target, "old").unwrap();
+        let mut spool = Spool::for_target(&target);
+        spool.write_all(&vec![b'x'; SPOOL_MEMORY + 10]).unwrap();
+        assert!(spool.file.is_some());
+        drop(spool);
+        assert_eq!(fs::read_to_string(&target).unwrap(), "old");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn walk_skips_hidden_directories_and_other_extensions() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join(".git")).unwrap();
+        fs::create_dir_all(dir.path().join("sub")).unwrap();
+        fs::write(dir.path().join(".git/x.txt"), "").unwrap();
+        fs::write(dir.path().join("sub/a.txt"), "").unwrap();
+        fs::write(dir.path().join("sub/b.png"), "").unwrap();
+        fs::write(dir.path().join("c.md"), "").unwrap();
+        let files: Vec<String> = walk(&[dir.path().to_path_buf()], &Selection::default())
+            .into_iter()
+            .map(|f| match f {
+                Found::File(p) => p.strip_prefix(dir.path()).unwrap().display().to_string(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(files, ["c.md", "sub/a.txt"]);
+    }
+}

@@ -1,0 +1,34 @@
+//! `newsclean` cleans scraped news text: related-link injections, forum chrome, dangling credits,
+//! site headers and trailers, odd whitespace and machine-translation slips, and records every change
+//! as an [`Edit`] naming the rule that made it.
+//!
+//! Text streams through the stages block by block (a paragraph at a time), so memory stays bounded
+//! for inputs of any size.
+//!
+//! ```
+//! use newsclean::Cleaner;
+//!
+//! let text = "Title\n\nLatest News\n\nHuawei said its smart phone sales fell.\n\nCredit :";
+//! let (clean, outcome) = Cleaner::new().clean_str(text);
+//! assert_eq!(clean, "Title\n\nHuawei said its smartphone sales fell.");
+//! let rules: Vec<&str> = outcome.by_rule.keys().map(|r| r.as_str()).collect();
+//! assert_eq!(rules, ["mt.smart-phone", "residue.dangling-credit", "residue.latest-news"]);
+//! ```
+
+pub mod block;
+pub mod cli;
+pub mod config;
+pub mod decode;
+pub mod diff;
+pub mod edit;
+pub mod error;
+pub mod files;
+pub mod input;
+pub mod normalize;
+pub mod pipeline;
+pub mod report;
+pub mod rules;
+
+pub use edit::{Edit, RuleId};
+pub use error::Error;
+pub use pipeline::{Cleaner, Outcome};

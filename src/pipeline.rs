@@ -1,0 +1,373 @@
+//! The ordered cleaning stages and the streaming engine that runs them over blocks. Each stage sees
+//! one block plus a bounded window around it (the blocks before and after, whether it is in the
+//! document's head or is its last block) and records an `Edit` for every change; sinks (text, diff,
+//! counts) receive each processed block once, in order.
+
+use std::collections::BTreeMap;
+use std::io::{self, BufRead};
+
+use crate::block::{Block, BlockReader, Ending, Line, ReadError};
+use crate::edit::{Edit, RuleId};
+use crate::{normalize, rules};
+
+/// Lines counted as the document's head (titles, site headers): the first this many text lines.
+pub const HEAD_LINES: usize = 5;
+
+/// One cleanup step over a block.
+pub trait Stage: Send + Sync {
+    /// Stable name used in reports, e.g. `"normalize"`.
+    fn name(&self) -> &'static str;
+    /// Cleans `block` in place, pushing one `Edit` per change onto `edits`.
+    fn apply(&self, block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>);
+}
+
+/// What a stage may know about the block's surroundings.
+pub struct Context<'a> {
+    /// The block before (as read), if any.
+    pub prev: Option<&'a Block>,
+    /// The block after (as read), if any.
+    pub next: Option<&'a Block>,
+    /// Text lines of the document before this block.
+    pub text_lines_before: usize,
+    /// True if no text line follows this block.
+    pub is_last: bool,
+}
+
+impl Context<'_> {
+    /// True if the text line at `index` in `block` is one of the document's first `HEAD_LINES` text lines.
+    pub fn in_head(&self, block: &WorkBlock, index: usize) -> bool {
+        let before_in_block = (0..index).filter(|&i| !block.original(i).is_blank()).count();
+        self.text_lines_before + before_in_block < HEAD_LINES
+    }
+
+    /// True if the line at `index` is the document's last text line.
+    pub fn is_document_tail(&self, block: &WorkBlock, index: usize) -> bool {
+        self.is_last && (index + 1..block.len()).all(|i| block.original(i).is_blank())
+    }
+
+    /// The text lines of the neighbouring blocks, for context conditions.
+    pub fn neighbour_lines(&self) -> impl Iterator<Item = &str> {
+        self.prev.into_iter().chain(self.next).flat_map(Block::text_lines)
+    }
+}
+
+/// A block being cleaned: the lines as read, and a copy made on the first change.
+pub struct WorkBlock {
+    old: Block,
+    current: Option<Vec<Option<String>>>,
+}
+
+impl WorkBlock {
+    fn new(old: Block) -> Self {
+        WorkBlock { old, current: None }
+    }
+
+    /// Number of lines, removed ones included (indices stay stable while stages run).
+    pub fn len(&self) -> usize {
+        self.old.lines.len()
+    }
+
+    /// True if the block has no lines.
+    pub fn is_empty(&self) -> bool {
+        self.old.lines.is_empty()
+    }
+
+    /// The line at `index` as it was read.
+    pub fn original(&self, index: usize) -> &Line {
+        &self.old.lines[index]
+    }
+
+    /// The current text of the line at `index`, or `None` if a rule removed it.
+    pub fn text(&self, index: usize) -> Option<&str> {
+        match &self.current {
+            None => Some(&self.old.lines[index].text),
+            Some(lines) => lines[index].as_deref(),
+        }
+    }
+
+    /// The current text of every line still present, with its index.
+    pub fn texts(&self) -> impl Iterator<Item = (usize, &str)> {
+        (0..self.len()).filter_map(|i| self.text(i).map(|t| (i, t)))
+    }
+
+    fn current_mut(&mut self) -> &mut Vec<Option<String>> {
+        let old = &self.old;
+        self.current.get_or_insert_with(|| old.lines.iter().map(|l| Some(l.text.clone())).collect())
+    }
+
+    /// Replaces the text of the line at `index`, recording the minimal edit under `rule`.
+    pub fn replace(&mut self, index: usize, text: String, rule: RuleId, edits: &mut Vec<Edit>) {
+        let number = self.old.lines[index].number;
+        let slot = &mut self.current_mut()[index];
+        let before = slot.as_deref().expect("only present lines are replaced");
+        if before != text {
+            edits.push(Edit::between(rule, number, before, &text));
+            *slot = Some(text);
+        }
+    }
+
+    /// Removes the line at `index`, recording the removal under `rule`.
+    pub fn remove(&mut self, index: usize, rule: RuleId, edits: &mut Vec<Edit>) {
+        let number = self.old.lines[index].number;
+        if let Some(text) = self.current_mut()[index].take() {
+            edits.push(Edit::line_removed(rule, number, &text));
+        }
+    }
+
+    /// The finished block. When its text lines are all gone, its blank separators go with them;
+    /// `strip_leading_blanks` drops the separators before its first text line (used when everything
+    /// before this block was removed, so the output does not start with blank lines it never had).
+    fn finish(self, edits: Vec<Edit>, strip_leading_blanks: bool) -> Processed {
+        if self.current.is_none() && !(strip_leading_blanks && self.old.lines.first().is_some_and(Line::is_blank)) {
+            return Processed { old: self.old, new: None, edits };
+        }
+        let current = match self.current {
+            Some(current) => current,
+            None => self.old.lines.iter().map(|l| Some(l.text.clone())).collect(),
+        };
+        let had_text = !self.old.is_blank();
+        let keeps_text = current.iter().zip(&self.old.lines).any(|(c, l)| c.is_some() && !l.is_blank());
+        let mut new = Vec::with_capacity(current.len());
+        let mut leading = true;
+        for (text, line) in current.into_iter().zip(&self.old.lines) {
+            let blank = line.is_blank();
+            leading &= blank;
+            let dropped_separator = blank && ((had_text && !keeps_text) || (strip_leading_blanks && leading));
+            if let Some(text) = text.filter(|_| !dropped_separator) {
+                new.push(Line { number: line.number, text, ending: line.ending });
+            }
+        }
+        Processed { old: self.old, new: Some(new), edits }
+    }
+}
+
+/// A block after cleaning, as the sinks receive it.
+pub struct Processed {
+    /// The lines as read.
+    pub old: Block,
+    /// The lines after cleaning; `None` when nothing changed.
+    pub new: Option<Vec<Line>>,
+    /// The edits made in this block.
+    pub edits: Vec<Edit>,
+}
+
+impl Processed {
+    /// The lines after cleaning.
+    pub fn new_lines(&self) -> &[Line] {
+        self.new.as_deref().unwrap_or(&self.old.lines)
+    }
+
+    /// True if the block's output differs from its input.
+    pub fn changed(&self) -> bool {
+        self.new.as_ref().is_some_and(|new| *new != self.old.lines)
+    }
+
+    fn has_text_out(&self) -> bool {
+        !self.new_lines().is_empty()
+    }
+
+    /// Gives the last output line the terminator the input ended with (removing a document's
+    /// last lines must neither add nor drop a final newline).
+    fn end_with(&mut self, ending: Ending) {
+        let last_old = self.new_lines().last().map(|l| l.ending);
+        if last_old.is_some_and(|e| e != ending) {
+            let new = self.new.get_or_insert_with(|| self.old.lines.clone());
+            new.last_mut().expect("checked non-empty above").ending = ending;
+        }
+    }
+}
+
+/// Receives processed blocks in document order.
+pub trait Sink {
+    /// Called once per block, in order.
+    fn block(&mut self, block: &Processed) -> io::Result<()>;
+    /// Called once after the last block.
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<A: Sink, B: Sink> Sink for (A, B) {
+    fn block(&mut self, block: &Processed) -> io::Result<()> {
+        self.0.block(block)?;
+        self.1.block(block)
+    }
+    fn finish(&mut self) -> io::Result<()> {
+        self.0.finish()?;
+        self.1.finish()
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for &mut S {
+    fn block(&mut self, block: &Processed) -> io::Result<()> {
+        (**self).block(block)
+    }
+    fn finish(&mut self) -> io::Result<()> {
+        (**self).finish()
+    }
+}
+
+/// Counts of edits per rule over one input.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// How many edits each rule made.
+    pub by_rule: BTreeMap<RuleId, usize>,
+    /// True if the output differs from the input.
+    pub changed: bool,
+}
+
+impl Outcome {
+    /// Total number of edits.
+    pub fn edits(&self) -> usize {
+        self.by_rule.values().sum()
+    }
+}
+
+/// Why cleaning a stream stopped.
+#[derive(Debug)]
+pub enum StreamError {
+    /// Reading or decoding the input failed.
+    Read(ReadError),
+    /// A sink failed to write.
+    Write(io::Error),
+}
+
+/// The ordered stages; the order is set here and nowhere else.
+pub struct Cleaner {
+    stages: Vec<Box<dyn Stage>>,
+}
+
+impl Default for Cleaner {
+    fn default() -> Self {
+        Cleaner::new()
+    }
+}
+
+impl Cleaner {
+    /// The built-in pipeline: normalize, residue, translation, punctuation.
+    pub fn new() -> Self {
+        Cleaner {
+            stages: vec![
+                Box::new(normalize::Normalize),
+                Box::new(rules::residue::Residue::new()),
+                Box::new(rules::mt::Translation::new()),
+                Box::new(rules::punct::Punctuation),
+            ],
+        }
+    }
+
+    /// The stage names in order.
+    pub fn stage_names(&self) -> Vec<&'static str> {
+        self.stages.iter().map(|s| s.name()).collect()
+    }
+
+    fn process(&self, block: Block, ctx: &Context<'_>, strip_leading_blanks: bool) -> Processed {
+        let mut work = WorkBlock::new(block);
+        let mut edits = Vec::new();
+        for stage in &self.stages {
+            stage.apply(&mut work, ctx, &mut edits);
+        }
+        work.finish(edits, strip_leading_blanks)
+    }
+
+    /// Cleans a whole stream of UTF-8 text (without BOM; `offset` is where it starts in the input)
+    /// and hands every block to `sink`. Memory stays bounded by a few blocks.
+    pub fn clean_stream<R: BufRead, S: Sink>(&self, input: R, offset: u64, sink: &mut S) -> Result<Outcome, StreamError> {
+        let mut reader = BlockReader::new(input, offset);
+        let mut outcome = Outcome::default();
+        let mut next = reader.next_block().map_err(StreamError::Read)?;
+        // Processed blocks not yet handed on: the last one with output, then any emptied after it.
+        // The last must wait until we know whether the document's final terminator belongs to it.
+        let mut held: Vec<Processed> = Vec::new();
+        let mut text_lines_before = 0;
+        let mut emitted_text = false;
+        let mut removed_text = false;
+        while let Some(block) = next.take() {
+            next = reader.next_block().map_err(StreamError::Read)?;
+            let prev = held.last().map(|p| &p.old);
+            let ctx = Context {
+                prev,
+                next: next.as_ref(),
+                text_lines_before,
+                is_last: next.as_ref().is_none_or(Block::is_blank),
+            };
+            let text_lines = block.text_lines().count();
+            let strip = removed_text && !emitted_text;
+            let processed = self.process(block, &ctx, strip);
+            text_lines_before += text_lines;
+            for edit in &processed.edits {
+                *outcome.by_rule.entry(edit.rule.clone()).or_default() += 1;
+            }
+            outcome.changed |= processed.changed();
+            let kept_text = processed.new_lines().iter().any(|l| !l.is_blank());
+            removed_text |= text_lines > 0 && !kept_text;
+            emitted_text |= kept_text;
+            if processed.has_text_out() {
+                for p in held.drain(..) {
+                    sink.block(&p).map_err(StreamError::Write)?;
+                }
+            }
+            held.push(processed);
+        }
+        let final_ending = reader.last_ending();
+        if let Some(last) = held.iter_mut().rev().find(|p| p.has_text_out()) {
+            let was_changed = last.changed();
+            last.end_with(final_ending);
+            outcome.changed |= last.changed() && !was_changed;
+        }
+        for p in held.drain(..) {
+            sink.block(&p).map_err(StreamError::Write)?;
+        }
+        sink.finish().map_err(StreamError::Write)?;
+        Ok(outcome)
+    }
+
+    /// Cleans a string in memory; a convenience over `clean_stream` for tests and library users.
+    pub fn clean_str(&self, text: &str) -> (String, Outcome) {
+        let mut out = TextSink::new(Vec::new());
+        let outcome = match self.clean_stream(text.as_bytes(), 0, &mut out) {
+            Ok(outcome) => outcome,
+            Err(e) => unreachable!("a &str is UTF-8 and a Vec does not fail to grow: {e:?}"),
+        };
+        (String::from_utf8(out.into_inner()).expect("cleaning keeps text UTF-8"), outcome)
+    }
+}
+
+/// Writes the cleaned text.
+pub struct TextSink<W> {
+    out: W,
+}
+
+impl<W: io::Write> TextSink<W> {
+    /// A sink writing to `out`.
+    pub fn new(out: W) -> Self {
+        TextSink { out }
+    }
+
+    /// The writer back.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+impl<W: io::Write> Sink for TextSink<W> {
+    fn block(&mut self, block: &Processed) -> io::Result<()> {
+        for line in block.new_lines() {
+            self.out.write_all(line.text.as_bytes())?;
+            self.out.write_all(line.ending.as_str().as_bytes())?;
+        }
+        Ok(())
+    }
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// A sink that ignores everything (for `--check`, where only the `Outcome` matters).
+pub struct NullSink;
+
+impl Sink for NullSink {
+    fn block(&mut self, _: &Processed) -> io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,80 @@
+//! Summaries of a run for people: how many files were seen and changed, and how many edits each
+//! rule family made. Rendered to strings; the binary decides where they go.
+
+use std::collections::BTreeMap;
+
+use crate::edit::RuleId;
+use crate::pipeline::Outcome;
+
+/// Totals over a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Files cleaned or checked.
+    pub seen: usize,
+    /// Files that changed (or would change).
+    pub changed: usize,
+    /// Files skipped with a note.
+    pub skipped: usize,
+    /// Files that failed.
+    pub failed: usize,
+    /// Edits per rule.
+    pub by_rule: BTreeMap<RuleId, usize>,
+}
+
+impl Summary {
+    /// Adds one file's outcome.
+    pub fn add(&mut self, outcome: &Outcome) {
+        self.seen += 1;
+        self.changed += usize::from(outcome.changed);
+        for (rule, n) in &outcome.by_rule {
+            *self.by_rule.entry(rule.clone()).or_default() += n;
+        }
+    }
+
+    /// Edits per rule family (`residue`, `mt`, ...).
+    pub fn by_family(&self) -> BTreeMap<&str, usize> {
+        let mut families = BTreeMap::new();
+        for (rule, n) in &self.by_rule {
+            *families.entry(rule.family()).or_default() += n;
+        }
+        families
+    }
+
+    /// One line such as `5 files, 4 changed, 14 edits (mt 5, punct 1, residue 8)`; `changed_word`
+    /// is `changed` after a write and `would change` otherwise.
+    pub fn line(&self, changed_word: &str) -> String {
+        let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut line = format!("{}, {} {changed_word}", plural(self.seen, "file", "files"), self.changed);
+        let edits: usize = self.by_rule.values().sum();
+        line.push_str(&format!(", {}", plural(edits, "edit", "edits")));
+        if edits > 0 {
+            let families: Vec<String> = self.by_family().iter().map(|(f, n)| format!("{f} {n}")).collect();
+            line.push_str(&format!(" ({})", families.join(", ")));
+        }
+        if self.skipped > 0 {
+            line.push_str(&format!(", {} skipped", self.skipped));
+        }
+        if self.failed > 0 {
+            line.push_str(&format!(", {} failed", self.failed));
+        }
+        line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_groups_edits_by_family() {
+        let mut s = Summary::default();
+        let mut outcome = Outcome { changed: true, ..Outcome::default() };
+        outcome.by_rule.insert(RuleId::builtin("residue.also-on"), 2);
+        outcome.by_rule.insert(RuleId::builtin("residue.latest-news"), 1);
+        outcome.by_rule.insert(RuleId::builtin("mt.smart-phone"), 1);
+        s.add(&outcome);
+        s.add(&Outcome::default());
+        s.failed = 1;
+        assert_eq!(s.line("would change"), "2 files, 1 would change, 4 edits (mt 1, residue 3), 1 failed");
+    }
+}

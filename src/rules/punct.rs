@@ -1,0 +1,75 @@
+//! Punctuation left broken by translation or by other rules: a full stop doubled across a space
+//! (`application. .`). Ellipses, spaced ellipses (`. . .`) and abbreviations are left alone.
+
+use crate::edit::{Edit, RuleId};
+use crate::pipeline::{Context, Stage, WorkBlock};
+
+/// `word. .` becomes `word.`.
+pub const SPACED_DOUBLE_PERIOD: RuleId = RuleId::builtin("punct.spaced-double-period");
+
+/// The punctuation stage.
+pub struct Punctuation;
+
+impl Stage for Punctuation {
+    fn name(&self) -> &'static str {
+        "punctuation"
+    }
+
+    fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
+        for i in 0..block.len() {
+            let Some(text) = block.text(i) else { continue };
+            if let Some(fixed) = without_spaced_double_periods(text) {
+                block.replace(i, fixed, SPACED_DOUBLE_PERIOD, edits);
+            }
+        }
+    }
+}
+
+/// Removes the ` .` of `X. .` where `X` ends a word or a quote, unless the dots are part of an
+/// ellipsis (`... .`, `. . .`, `. ..`).
+fn without_spaced_double_periods(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut cut: Vec<usize> = Vec::new();
+    let mut from = 0;
+    while let Some(found) = text[from..].find(". .") {
+        let at = from + found;
+        from = at + 1;
+        let before = text[..at].chars().next_back();
+        let ends_word = before.is_some_and(|c| c.is_alphanumeric() || matches!(c, '”' | '"' | '’' | ')'));
+        let after = bytes.get(at + 3).copied();
+        let ends_there = matches!(after, None | Some(b'\n' | b'\r' | b'"' | b')')) || text[at + 3..].starts_with(['”', '’'])
+            || (after == Some(b' ') && !text[at + 3..].starts_with(" ."));
+        if ends_word && ends_there {
+            cut.push(at + 1);
+        }
+    }
+    if cut.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for at in cut {
+        out.push_str(&text[copied..at]);
+        copied = at + 2;
+    }
+    out.push_str(&text[copied..]);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_spaced_double_periods as fix;
+
+    #[test]
+    fn removes_the_doubled_period() {
+        assert_eq!(fix("the Android basic application. .").as_deref(), Some("the Android basic application."));
+        assert_eq!(fix("it ended. . Then").as_deref(), Some("it ended. Then"));
+    }
+
+    #[test]
+    fn keeps_ellipses() {
+        for keep in ["and so on...", "wait. . . and see", "wait . . .", "the end... .", "U.S. . . . and"] {
+            assert_eq!(fix(keep), None, "{keep}");
+        }
+    }
+}
