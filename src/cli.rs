@@ -126,12 +126,12 @@ pub fn run(args: Args) -> Exit {
         let path = match found {
             Found::File(path) => path,
             Found::Skipped(path, why) => {
-                summary.skipped += 1;
+                summary.skip();
                 note(&config, &format!("{}: {why}", path.display()));
                 continue;
             }
             Found::Error(path, e) => {
-                summary.failed += 1;
+                summary.fail();
                 eprintln!("newsclean: {}", Error::Read { path, source: e });
                 continue;
             }
@@ -144,12 +144,12 @@ pub fn run(args: Args) -> Exit {
                 summary.add(&outcome);
             }
             Ok(FileResult::Skipped(why)) => {
-                summary.skipped += 1;
+                summary.skip();
                 note(&config, &format!("{}: {why}", path.display()));
             }
             Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => return Exit::Success,
             Err(e) => {
-                summary.failed += 1;
+                summary.fail();
                 let _ = out.flush(); // keep stdout and stderr in order on a terminal
                 eprintln!("newsclean: {e}");
             }

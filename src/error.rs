@@ -17,7 +17,7 @@ pub enum Error {
         source: io::Error,
     },
     /// The bytes are not UTF-8.
-    #[error("{}: not valid UTF-8 (line {line}, byte {offset}); other encodings are not supported yet", path.display())]
+    #[error("{}: not valid UTF-8 (line {line}, byte offset {offset}); other encodings are not supported yet", path.display())]
     InvalidUtf8 {
         /// The file.
         path: PathBuf,

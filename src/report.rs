@@ -9,7 +9,7 @@ use crate::pipeline::Outcome;
 /// Totals over a run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
-    /// Files cleaned or checked.
+    /// Files looked at: cleaned, skipped or failed.
     pub seen: usize,
     /// Files that changed (or would change).
     pub changed: usize,
@@ -29,6 +29,18 @@ impl Summary {
         for (rule, n) in &outcome.by_rule {
             *self.by_rule.entry(rule.clone()).or_default() += n;
         }
+    }
+
+    /// Counts a file passed over with a note.
+    pub fn skip(&mut self) {
+        self.seen += 1;
+        self.skipped += 1;
+    }
+
+    /// Counts a file that failed.
+    pub fn fail(&mut self) {
+        self.seen += 1;
+        self.failed += 1;
     }
 
     /// Edits per rule family (`residue`, `mt`, ...).
@@ -74,7 +86,7 @@ mod tests {
         outcome.by_rule.insert(RuleId::builtin("mt.smart-phone"), 1);
         s.add(&outcome);
         s.add(&Outcome::default());
-        s.failed = 1;
-        assert_eq!(s.line("would change"), "2 files, 1 would change, 4 edits (mt 1, residue 3), 1 failed");
+        s.fail();
+        assert_eq!(s.line("would change"), "3 files, 1 would change, 4 edits (mt 1, residue 3), 1 failed");
     }
 }

@@ -1,0 +1,228 @@
+//! The command line as a user drives it, one behaviour per test, in temporary directories.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use predicates::str::contains;
+
+const SEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/seeds");
+const DIRTY: &str = "Title\n\nLatest News\n\nHuawei said its smart phone sales fell.\n";
+const CLEAN: &str = "Title\n\nHuawei said its smartphone sales fell.\n";
+
+fn newsclean() -> Command {
+    Command::cargo_bin("newsclean").expect("the binary is built for integration tests")
+}
+
+fn copy_seeds(dir: &Path) {
+    fs::create_dir_all(dir).unwrap();
+    for entry in fs::read_dir(SEEDS).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "txt") {
+            fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn dry_run_prints_a_diff_with_rule_ids_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.txt");
+    fs::write(&path, DIRTY).unwrap();
+    newsclean()
+        .current_dir(dir.path())
+        .arg("a.txt")
+        .assert()
+        .success()
+        .stdout(contains("--- a/a.txt\n+++ b/a.txt\n@@ -1,5 +1,3 @@ mt.smart-phone residue.latest-news\n"))
+        .stderr(contains("1 file, 1 would change, 2 edits (mt 1, residue 1)"));
+    assert_eq!(fs::read_to_string(&path).unwrap(), DIRTY);
+}
+
+#[test]
+fn check_exits_1_on_the_seeds_and_0_after_write() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_seeds(dir.path());
+    newsclean().arg("--check").arg(dir.path()).assert().code(1).stdout(contains("001_52bfb0e29ea3ca7b.txt"));
+    newsclean().arg("--write").arg(dir.path()).assert().success().stderr(contains("5 files, 4 changed"));
+    newsclean().arg("--check").arg(dir.path()).assert().code(0).stdout("");
+}
+
+#[test]
+fn check_with_diff_prints_the_diff_and_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.txt");
+    fs::write(&path, DIRTY).unwrap();
+    newsclean()
+        .args(["--check", "--diff"])
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stdout(contains("-Latest News").and(contains(path.to_str().unwrap())));
+}
+
+#[test]
+fn write_leaves_files_that_would_not_change_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = dir.path().join("clean.txt");
+    fs::write(&clean, CLEAN).unwrap();
+    let old = filetime(&clean);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    newsclean().arg("--write").arg(dir.path()).assert().success().stderr(contains("1 file, 0 changed"));
+    assert_eq!(filetime(&clean), old);
+}
+
+fn filetime(path: &Path) -> std::time::SystemTime {
+    fs::metadata(path).unwrap().modified().unwrap()
+}
+
+#[test]
+fn write_keeps_permissions_crlf_bom_and_the_missing_final_newline() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.txt");
+    fs::write(&path, "\u{FEFF}Title\r\n\r\nLatest News\r\n\r\nText.\r\n\r\nCredit :").unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o604)).unwrap();
+    newsclean().arg("-w").arg(&path).assert().success();
+    assert_eq!(fs::read_to_string(&path).unwrap(), "\u{FEFF}Title\r\n\r\nText.");
+    assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o604);
+}
+
+#[test]
+fn stdin_is_cleaned_to_stdout() {
+    newsclean().write_stdin(DIRTY).assert().success().stdout(CLEAN).stderr("");
+    newsclean().arg("-").write_stdin(CLEAN).assert().success().stdout(CLEAN);
+}
+
+#[test]
+fn stdin_check_exits_1_when_it_would_change() {
+    newsclean().arg("--check").arg("-").write_stdin(DIRTY).assert().code(1).stdout("stdin\n");
+    newsclean().arg("--check").arg("-").write_stdin(CLEAN).assert().code(0).stdout("");
+}
+
+#[test]
+fn a_missing_file_is_reported_and_the_others_are_still_processed() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.txt");
+    fs::write(&good, DIRTY).unwrap();
+    newsclean()
+        .arg("--write")
+        .arg(dir.path().join("missing.txt"))
+        .arg(&good)
+        .assert()
+        .code(2)
+        .stderr(contains("missing.txt: cannot read: No such file or directory").and(contains("1 failed")));
+    assert_eq!(fs::read_to_string(&good).unwrap(), CLEAN);
+}
+
+#[test]
+fn invalid_utf8_names_the_file_line_and_byte_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.txt");
+    let bytes = b"Latest News\n\nok line\n\xcf\xf0\xe8\xe2\xe5\xf2\n".to_vec(); // windows-1251 "Привет"
+    fs::write(&bad, &bytes).unwrap();
+    let good = dir.path().join("good.txt");
+    fs::write(&good, DIRTY).unwrap();
+    for mode in ["--write", "--check", "--diff"] {
+        newsclean()
+            .arg(mode)
+            .arg(&bad)
+            .arg(&good)
+            .assert()
+            .code(2)
+            .stderr(contains("bad.txt: not valid UTF-8 (line 4, byte offset 21)"));
+        assert_eq!(fs::read(&bad).unwrap(), bytes, "{mode} left the bad file alone");
+    }
+    assert_eq!(fs::read_to_string(&good).unwrap(), CLEAN);
+}
+
+#[test]
+fn a_dry_run_prints_no_partial_diff_for_a_file_that_turns_out_invalid() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.txt");
+    fs::write(&bad, b"Title\n\nLatest News\n\nText.\n\xff\n").unwrap();
+    newsclean().arg(&bad).assert().code(2).stdout("");
+}
+
+#[test]
+fn binary_files_are_skipped_with_a_note_and_do_not_fail_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("image.txt");
+    fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    newsclean().arg("--check").arg(&png).assert().code(0).stderr(contains("image.txt: binary file skipped"));
+}
+
+#[test]
+fn utf16_is_reported_as_unsupported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("u16.txt");
+    fs::write(&path, b"\xff\xfeT\0i\0").unwrap();
+    newsclean().arg(&path).assert().code(2).stderr(contains("u16.txt: UTF-16LE input is not supported yet"));
+}
+
+#[test]
+fn walk_skips_hidden_directories_and_other_extensions_and_honours_globs() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in
+        [(".git/x.txt", DIRTY), (".hidden/y.txt", DIRTY), ("notes/a.txt", DIRTY), ("notes/b.md", DIRTY), ("c.csv", DIRTY)]
+    {
+        let path = dir.path().join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    let listed = |args: &[&str]| {
+        let out = newsclean().current_dir(dir.path()).arg("--check").args(args).output().unwrap();
+        let mut paths: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect();
+        paths.sort();
+        paths
+    };
+    assert_eq!(listed(&["."]), ["./notes/a.txt", "./notes/b.md"]);
+    assert_eq!(listed(&["--exclude", "*.md", "."]), ["./notes/a.txt"]);
+    assert_eq!(listed(&["--include", "*.csv", "."]), ["./c.csv"]);
+    // Explicit paths are honoured by --exclude too: pre-commit passes file names one by one.
+    assert_eq!(listed(&["--exclude", "*.md", "notes/b.md", "notes/a.txt"]), ["notes/a.txt"]);
+}
+
+#[test]
+fn symlinks_are_skipped_unless_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target.txt");
+    fs::write(&target, DIRTY).unwrap();
+    let link = dir.path().join("link.txt");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    newsclean().arg("-w").arg(&link).assert().success().stderr(contains("symlink not followed"));
+    assert_eq!(fs::read_to_string(&target).unwrap(), DIRTY);
+    newsclean().args(["-w", "--follow-symlinks"]).arg(&link).assert().success();
+    assert_eq!(fs::read_to_string(&target).unwrap(), CLEAN);
+    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is still a link");
+}
+
+#[test]
+fn color_is_used_only_when_asked_or_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.txt");
+    fs::write(&path, DIRTY).unwrap();
+    newsclean().args(["--color", "always"]).arg(&path).assert().success().stdout(contains("\x1b[31m-Latest News"));
+    newsclean().arg(&path).assert().success().stdout(contains("\x1b[").not());
+    newsclean().args(["--color", "never"]).arg(&path).assert().success().stdout(contains("\x1b[").not());
+}
+
+#[test]
+fn quiet_prints_no_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.txt");
+    fs::write(&path, DIRTY).unwrap();
+    newsclean().arg("-q").arg(&path).assert().success().stderr("");
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    newsclean().args(["--check", "--write", "x"]).assert().code(2);
+    newsclean().args(["--include", "[", "x"]).assert().code(2).stderr(contains("bad glob"));
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    newsclean().arg("--help").assert().success().stdout(contains("Exit codes:").and(contains("--check found files")));
+}

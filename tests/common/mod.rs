@@ -1,0 +1,93 @@
+//! Shared helpers for the integration tests: a deterministic generator of news-like documents with
+//! the residue families newsclean removes, in every shape a scraper leaves them (CRLF, no final
+//! newline, single-newline paragraphs, non-ASCII text, no-break spaces).
+#![allow(dead_code)] // each test binary uses a different part
+
+/// A small deterministic PRNG (xorshift64*), so generated documents are reproducible from a seed.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    pub fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+pub const SENTENCES: &[&str] = &[
+    "The company said on Tuesday that it would cut its forecast for the year.",
+    "Officials in Moscow declined to comment on the report, which cited two people familiar with the talks.",
+    "“We are considering several options for cooperation,” the spokesperson said in a letter.",
+    "Analysts expect the operating system to be installed on tablets used by census workers next year.",
+    "Shares of the group rose 3.2% in early trading in Hong Kong, while the wider market was flat.",
+    "The council will build 300 flats for rent near the river, the mayor said.",
+    "Credit Suisse said the deal was worth $10 billion.",
+    "Readers know the “Also on rt.com” box under every story.",
+    "The site’s Latest News section was down for an hour.",
+    "Prices rose again... and then fell. . . slowly.",
+    "Компания заявила во вторник, что снизит прогноз на год.",
+    "华为表示，美国的贸易限制可能导致其智能手机业务今年缩水。",
+    "São Paulo and Zürich were mentioned — twice — in the filing.",
+];
+
+pub const RESIDUE: &[&str] = &[
+    "Also on rt.com Dollar dump? Russia & China agree to bilateral trade in national currencies during Putin-Xi meeting",
+    "Latest News",
+    "Carding 4 Carders",
+    "Reaction score",
+    "On the same topic: HarmonyOS – Huawei’s alternative is a simple copy of Android",
+    "For more stories on economy & finance visit RT's business section",
+];
+
+/// One paragraph of 1 to 4 sentences, sometimes with a glued injection, a translation slip or odd spaces.
+fn paragraph(rng: &mut Rng) -> String {
+    let mut p: Vec<String> = (0..1 + rng.below(4)).map(|_| rng.pick(SENTENCES).to_owned()).collect();
+    if rng.chance(10) {
+        p[0] = format!("Also on rt.com Adidas, Nike & Uniqlo want to produce shoes here – Russian trade ministry{}", p[0]);
+    }
+    if rng.chance(10) {
+        p.push("Huawei will ship 360,000 flats with the Russian operation system to the smart phone unit. .".to_owned());
+    }
+    let mut text = p.join(" ");
+    if rng.chance(5) {
+        text = text.replacen(' ', "\u{A0}", 2) + "\u{200B}  ";
+    }
+    text
+}
+
+/// A whole document: a title, paragraphs, residue lines; `\n` or `\r\n`; with or without a final newline.
+pub fn news_document(seed: u64) -> String {
+    let mut rng = Rng::new(seed);
+    let mut parts = vec![rng.pick(SENTENCES).trim_end_matches('.').to_owned()];
+    for _ in 0..1 + rng.below(8) {
+        if rng.chance(15) {
+            parts.push(rng.pick(RESIDUE).to_owned());
+        }
+        parts.push(paragraph(&mut rng));
+    }
+    if rng.chance(15) {
+        parts.push(rng.pick(&["Credit :", "Credit:", "Credits:", "Credit: Reuters"]).to_owned());
+    }
+    let sep = if rng.chance(70) { "\n\n" } else { "\n" };
+    let mut doc = parts.join(sep);
+    if rng.chance(60) {
+        doc.push('\n');
+    }
+    if rng.chance(15) {
+        doc = doc.replace('\n', "\r\n");
+    }
+    doc
+}
