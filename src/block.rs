@@ -177,11 +177,10 @@ mod tests {
 
     #[test]
     fn blank_lines_belong_to_the_paragraph_after_them() {
-        assert_eq!(blocks("Title\n\nOne\ntwo\n\n\nThree"), vec![
-            vec!["Title\n"],
-            vec!["\n", "One\n", "two\n"],
-            vec!["\n", "\n", "Three"],
-        ]);
+        assert_eq!(
+            blocks("Title\n\nOne\ntwo\n\n\nThree"),
+            vec![vec!["Title\n"], vec!["\n", "One\n", "two\n"], vec!["\n", "\n", "Three"],]
+        );
     }
 
     #[test]

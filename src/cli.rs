@@ -78,7 +78,9 @@ impl Args {
         let color = match self.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            ColorChoice::Auto => {
+                io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
         };
         Ok(Config {
             selection: Selection::new(&self.include, &self.exclude, self.follow_symlinks)?,
@@ -138,7 +140,10 @@ pub fn run(args: Args) -> Exit {
         };
         match input::clean_file(&cleaner, &path, file_mode, config.color, &mut out) {
             Ok(FileResult::Cleaned(outcome)) => {
-                if outcome.changed && matches!(config.mode, Mode::Check { .. }) && writeln!(out, "{}", path.display()).is_err() {
+                if outcome.changed
+                    && matches!(config.mode, Mode::Check { .. })
+                    && writeln!(out, "{}", path.display()).is_err()
+                {
                     return Exit::Success; // stdout closed (`| head`): nothing left to report to
                 }
                 summary.add(&outcome);

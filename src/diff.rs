@@ -43,6 +43,8 @@ pub struct DiffSink<W> {
     removed: Vec<Line>,
     added: Vec<Line>,
     rules: BTreeSet<RuleId>,
+    /// True once the first line of the new side has gone by (it carries the BOM).
+    new_started: bool,
 }
 
 impl<W: Write> DiffSink<W> {
@@ -62,6 +64,7 @@ impl<W: Write> DiffSink<W> {
             removed: Vec::new(),
             added: Vec::new(),
             rules: BTreeSet::new(),
+            new_started: false,
         }
     }
 
@@ -120,8 +123,10 @@ impl<W: Write> DiffSink<W> {
         if !self.header_written {
             self.header_written = true;
             let (bold, reset) = if self.color { ("\x1b[1m", "\x1b[0m") } else { ("", "") };
-            writeln!(self.out, "{bold}--- a/{}{reset}", self.path)?;
-            writeln!(self.out, "{bold}+++ b/{}{reset}", self.path)?;
+            // As git does: a tab ends a name with spaces, so `patch` does not cut it at the space.
+            let tab = if self.path.contains(' ') { "\t" } else { "" };
+            writeln!(self.out, "{bold}--- a/{}{tab}{reset}", self.path)?;
+            writeln!(self.out, "{bold}+++ b/{}{tab}{reset}", self.path)?;
         }
         let count = |keep_or: Tag| hunk.lines.iter().filter(|(t, _)| *t == Tag::Keep || *t == keep_or).count();
         let (old_count, new_count) = (count(Tag::Remove), count(Tag::Add));
@@ -143,8 +148,7 @@ impl<W: Write> DiffSink<W> {
                 Tag::Add => ('+', "\x1b[32m"),
             };
             let (color, reset) = if self.color && !color.is_empty() { (color, "\x1b[0m") } else { ("", "") };
-            let bom = if self.bom && line.number == 1 { "\u{FEFF}" } else { "" };
-            write!(self.out, "{color}{sign}{bom}{}{reset}", line.text)?;
+            write!(self.out, "{color}{sign}{}{reset}", line.text)?;
             match line.ending {
                 Ending::None => self.out.write_all(b"\n\\ No newline at end of file\n")?,
                 ending => self.out.write_all(ending.as_str().as_bytes())?,
@@ -154,24 +158,45 @@ impl<W: Write> DiffSink<W> {
     }
 }
 
+impl<W: Write> DiffSink<W> {
+    /// Lines as their bytes appear in the files: a BOM belongs to the first line of each side, so
+    /// when the first line is removed the BOM moves to the new first line, as `--write` writes it.
+    fn with_bom(&mut self, old: &Line, new: Option<&Line>) -> (Line, Option<Line>) {
+        let mut old = old.clone();
+        let mut new = new.cloned();
+        if self.bom {
+            if old.number == 1 {
+                old.text.insert(0, '\u{FEFF}');
+            }
+            if let Some(n) = new.as_mut().filter(|_| !self.new_started) {
+                n.text.insert(0, '\u{FEFF}');
+            }
+        }
+        self.new_started |= new.is_some();
+        (old, new)
+    }
+}
+
 impl<W: Write> Sink for DiffSink<W> {
     fn block(&mut self, block: &Processed) -> io::Result<()> {
-        let Some(new) = block.new.as_ref().filter(|_| block.changed()) else {
-            for line in &block.old.lines {
-                self.keep(line.clone())?;
-            }
-            return Ok(());
-        };
+        let new = block.new_lines();
         // Walk the input lines; each output line carries the number of the input line it came from.
         let mut new_iter = new.iter().peekable();
         for old in &block.old.lines {
-            match new_iter.next_if(|n| n.number == old.number) {
-                Some(n) if n == old => self.keep(old.clone())?,
+            let matched = new_iter.next_if(|n| n.number == old.number);
+            let (old_line, new_line) = if self.bom && !self.new_started {
+                self.with_bom(old, matched)
+            } else {
+                self.new_started |= matched.is_some();
+                (old.clone(), matched.cloned())
+            };
+            match new_line {
+                Some(n) if n == old_line => self.keep(old_line)?,
                 changed => {
                     // The hunk names the rules whose edits touched its lines.
                     self.rules.extend(block.edits.iter().filter(|e| e.line == old.number).map(|e| e.rule.clone()));
-                    self.removed.push(old.clone());
-                    self.added.extend(changed.cloned());
+                    self.removed.push(old_line);
+                    self.added.extend(changed);
                 }
             }
         }

@@ -81,12 +81,7 @@ fn common_prefix(a: &str, b: &str) -> usize {
 
 /// Byte length of the longest common suffix, on a character boundary.
 fn common_suffix(a: &str, b: &str) -> usize {
-    a.chars()
-        .rev()
-        .zip(b.chars().rev())
-        .take_while(|(x, y)| x == y)
-        .map(|(x, _)| x.len_utf8())
-        .sum()
+    a.chars().rev().zip(b.chars().rev()).take_while(|(x, y)| x == y).map(|(x, _)| x.len_utf8()).sum()
 }
 
 #[cfg(test)]

@@ -46,7 +46,9 @@ pub fn diff_path(path: &Path) -> String {
 fn stream_error(path: &Path, e: StreamError) -> Error {
     match e {
         StreamError::Read(ReadError::Io(source)) => Error::Read { path: path.to_owned(), source },
-        StreamError::Read(ReadError::Utf8(e)) => Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset },
+        StreamError::Read(ReadError::Utf8(e)) => {
+            Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset }
+        }
         StreamError::Write(source) => Error::Output(source),
     }
 }
@@ -67,7 +69,13 @@ fn open_text<R: Read>(reader: &mut BufReader<R>, path: &Path) -> Result<Result<b
 }
 
 /// Cleans the file at `path` in `mode`, writing any diff to `out`.
-pub fn clean_file(cleaner: &Cleaner, path: &Path, mode: FileMode, color: bool, out: &mut dyn Write) -> Result<FileResult, Error> {
+pub fn clean_file(
+    cleaner: &Cleaner,
+    path: &Path,
+    mode: FileMode,
+    color: bool,
+    out: &mut dyn Write,
+) -> Result<FileResult, Error> {
     let read_error = |source| Error::Read { path: path.to_owned(), source };
     let mut reader = BufReader::with_capacity(READ_BUFFER, File::open(path).map_err(read_error)?);
     let bom = match open_text(&mut reader, path)? {
@@ -127,14 +135,17 @@ pub enum StreamMode {
 
 /// Cleans one document from `input` (stdin) into `out`. A BOM is kept; the name `stdin` is used in
 /// messages and diffs.
-pub fn clean_stream(cleaner: &Cleaner, input: impl Read, mode: StreamMode, color: bool, out: &mut dyn Write) -> Result<Outcome, Error> {
+pub fn clean_stream(
+    cleaner: &Cleaner,
+    input: impl Read,
+    mode: StreamMode,
+    color: bool,
+    out: &mut dyn Write,
+) -> Result<Outcome, Error> {
     let path = Path::new("stdin");
     let mut reader = BufReader::with_capacity(READ_BUFFER, input);
     // NUL bytes are valid UTF-8: a stream is cleaned whatever it holds, never skipped.
-    let bom = match open_text(&mut reader, path)? {
-        Ok(bom) => bom,
-        Err(_) => false,
-    };
+    let bom: bool = open_text(&mut reader, path)?.unwrap_or_default();
     let offset = if bom { UTF8_BOM.len() as u64 } else { 0 };
     let result = match mode {
         StreamMode::Text => {

@@ -18,6 +18,9 @@ pub const ODD_SPACE: RuleId = RuleId::builtin("normalize.odd-space");
 /// Spaces and tabs at the end of a line are removed.
 pub const TRAILING_WHITESPACE: RuleId = RuleId::builtin("normalize.trailing-whitespace");
 
+/// A normalization of a line: the fixed text, or `None` if there is nothing to fix.
+type Fix = fn(&str) -> Option<String>;
+
 /// The normalize stage.
 pub struct Normalize;
 
@@ -35,7 +38,7 @@ impl Stage for Normalize {
             }
             if !text.is_ascii() {
                 let text = text.to_owned();
-                let steps: [(RuleId, fn(&str) -> Option<String>); 4] = [
+                let steps: [(RuleId, Fix); 4] = [
                     (NFC, to_nfc),
                     (ZERO_WIDTH, |t| without(t, is_zero_width)),
                     (SOFT_HYPHEN, |t| without(t, |c| c == '\u{AD}')),

@@ -3,7 +3,7 @@
 //! document's head or is its last block) and records an `Edit` for every change; sinks (text, diff,
 //! counts) receive each processed block once, in order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, BufRead};
 
 use crate::block::{Block, BlockReader, Ending, Line, ReadError};
@@ -12,6 +12,8 @@ use crate::{normalize, rules};
 
 /// Lines counted as the document's head (titles, site headers): the first this many text lines.
 pub const HEAD_LINES: usize = 5;
+/// How many blocks of tail residue the engine reads ahead to find a document's last block.
+const TAIL_LOOKAHEAD: usize = 8;
 
 /// One cleanup step over a block.
 pub trait Stage: Send + Sync {
@@ -19,6 +21,11 @@ pub trait Stage: Send + Sync {
     fn name(&self) -> &'static str;
     /// Cleans `block` in place, pushing one `Edit` per change onto `edits`.
     fn apply(&self, block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>);
+    /// True if this stage removes `line` when nothing but such lines follows it (a dangling
+    /// `Credit :`). The engine looks past such lines to decide which block is the document's last.
+    fn is_tail_residue(&self, _line: &str) -> bool {
+        false
+    }
 }
 
 /// What a stage may know about the block's surroundings.
@@ -27,22 +34,18 @@ pub struct Context<'a> {
     pub prev: Option<&'a Block>,
     /// The block after (as read), if any.
     pub next: Option<&'a Block>,
-    /// Text lines of the document before this block.
+    /// Text lines kept in the output before this block. The head is measured in kept lines, so that
+    /// removing residue never moves another line into the head on a second run.
     pub text_lines_before: usize,
-    /// True if no text line follows this block.
+    /// True if nothing but blank lines and tail residue follows this block.
     pub is_last: bool,
 }
 
 impl Context<'_> {
-    /// True if the text line at `index` in `block` is one of the document's first `HEAD_LINES` text lines.
+    /// True if the text line at `index` in `block` is among the first `HEAD_LINES` text lines kept so far.
     pub fn in_head(&self, block: &WorkBlock, index: usize) -> bool {
-        let before_in_block = (0..index).filter(|&i| !block.original(i).is_blank()).count();
+        let before_in_block = (0..index).filter(|&i| !block.original(i).is_blank() && block.text(i).is_some()).count();
         self.text_lines_before + before_in_block < HEAD_LINES
-    }
-
-    /// True if the line at `index` is the document's last text line.
-    pub fn is_document_tail(&self, block: &WorkBlock, index: usize) -> bool {
-        self.is_last && (index + 1..block.len()).all(|i| block.original(i).is_blank())
     }
 
     /// The text lines of the neighbouring blocks, for context conditions.
@@ -272,29 +275,33 @@ impl Cleaner {
 
     /// Cleans a whole stream of UTF-8 text (without BOM; `offset` is where it starts in the input)
     /// and hands every block to `sink`. Memory stays bounded by a few blocks.
-    pub fn clean_stream<R: BufRead, S: Sink>(&self, input: R, offset: u64, sink: &mut S) -> Result<Outcome, StreamError> {
+    pub fn clean_stream<R: BufRead, S: Sink>(
+        &self,
+        input: R,
+        offset: u64,
+        sink: &mut S,
+    ) -> Result<Outcome, StreamError> {
         let mut reader = BlockReader::new(input, offset);
         let mut outcome = Outcome::default();
-        let mut next = reader.next_block().map_err(StreamError::Read)?;
+        let mut ahead: VecDeque<Block> = VecDeque::new();
+        let mut at_eof = false;
         // Processed blocks not yet handed on: the last one with output, then any emptied after it.
         // The last must wait until we know whether the document's final terminator belongs to it.
         let mut held: Vec<Processed> = Vec::new();
         let mut text_lines_before = 0;
         let mut emitted_text = false;
         let mut removed_text = false;
-        while let Some(block) = next.take() {
-            next = reader.next_block().map_err(StreamError::Read)?;
-            let prev = held.last().map(|p| &p.old);
-            let ctx = Context {
-                prev,
-                next: next.as_ref(),
-                text_lines_before,
-                is_last: next.as_ref().is_none_or(Block::is_blank),
-            };
+        loop {
+            if ahead.is_empty() && !at_eof {
+                read_ahead(&mut reader, &mut ahead, &mut at_eof)?;
+            }
+            let Some(block) = ahead.pop_front() else { break };
+            let is_last = self.only_tail_follows(&mut reader, &mut ahead, &mut at_eof)?;
+            let ctx = Context { prev: held.last().map(|p| &p.old), next: ahead.front(), text_lines_before, is_last };
             let text_lines = block.text_lines().count();
             let strip = removed_text && !emitted_text;
             let processed = self.process(block, &ctx, strip);
-            text_lines_before += text_lines;
+            text_lines_before += processed.new_lines().iter().filter(|l| !l.is_blank()).count();
             for edit in &processed.edits {
                 *outcome.by_rule.entry(edit.rule.clone()).or_default() += 1;
             }
@@ -322,6 +329,34 @@ impl Cleaner {
         Ok(outcome)
     }
 
+    /// True if the blocks after the current one hold only blank lines and tail residue up to the
+    /// end of the input. Reads ahead only while that stays true, at most `TAIL_LOOKAHEAD` blocks.
+    fn only_tail_follows<R: BufRead>(
+        &self,
+        reader: &mut BlockReader<R>,
+        ahead: &mut VecDeque<Block>,
+        at_eof: &mut bool,
+    ) -> Result<bool, StreamError> {
+        let is_tail = |b: &Block| b.text_lines().all(|l| self.stages.iter().any(|s| s.is_tail_residue(l.trim())));
+        let mut checked = 0;
+        loop {
+            if checked == ahead.len() {
+                if *at_eof {
+                    return Ok(true);
+                }
+                if checked >= TAIL_LOOKAHEAD {
+                    return Ok(false);
+                }
+                read_ahead(reader, ahead, at_eof)?;
+                continue;
+            }
+            if !is_tail(&ahead[checked]) {
+                return Ok(false);
+            }
+            checked += 1;
+        }
+    }
+
     /// Cleans a string in memory; a convenience over `clean_stream` for tests and library users.
     pub fn clean_str(&self, text: &str) -> (String, Outcome) {
         let mut out = TextSink::new(Vec::new());
@@ -331,6 +366,18 @@ impl Cleaner {
         };
         (String::from_utf8(out.into_inner()).expect("cleaning keeps text UTF-8"), outcome)
     }
+}
+
+fn read_ahead<R: BufRead>(
+    reader: &mut BlockReader<R>,
+    ahead: &mut VecDeque<Block>,
+    at_eof: &mut bool,
+) -> Result<(), StreamError> {
+    match reader.next_block().map_err(StreamError::Read)? {
+        Some(block) => ahead.push_back(block),
+        None => *at_eof = true,
+    }
+    Ok(())
 }
 
 /// Writes the cleaned text.

@@ -164,9 +164,13 @@ fn utf16_is_reported_as_unsupported() {
 #[test]
 fn walk_skips_hidden_directories_and_other_extensions_and_honours_globs() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, text) in
-        [(".git/x.txt", DIRTY), (".hidden/y.txt", DIRTY), ("notes/a.txt", DIRTY), ("notes/b.md", DIRTY), ("c.csv", DIRTY)]
-    {
+    for (name, text) in [
+        (".git/x.txt", DIRTY),
+        (".hidden/y.txt", DIRTY),
+        ("notes/a.txt", DIRTY),
+        ("notes/b.md", DIRTY),
+        ("c.csv", DIRTY),
+    ] {
         let path = dir.path().join(name);
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(path, text).unwrap();

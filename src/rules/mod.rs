@@ -66,7 +66,10 @@ pub fn catalog() -> Vec<RuleInfo> {
                     "Intro.\n\nAlso on rt.com Is this the end of the dollar?\n\nThe ministry said so.\n",
                     "Intro.\n\nThe ministry said so.\n",
                 ),
-                ("Intro.\nAlso on rt.com\nRussia & China agree to trade in national currencies\nMore text.\n", "Intro.\nMore text.\n"),
+                (
+                    "Intro.\nAlso on rt.com\nRussia & China agree to trade in national currencies\nMore text.\n",
+                    "Intro.\nMore text.\n",
+                ),
             ],
             keeps: &[
                 "Readers know the “Also on rt.com” box that sits under every story.\n",
@@ -77,14 +80,23 @@ pub fn catalog() -> Vec<RuleInfo> {
         RuleInfo {
             id: residue::FORUM_CHROME,
             description: "Remove XenForo forum chrome lines (`Reaction score`, `Thread starter`, forum names).",
-            changes: &[("Title\n\nCarding 4 Carders\n\nReaction score\nFirst paragraph.\n", "Title\n\nFirst paragraph.\n")],
-            keeps: &["The reaction score of the panel was low.\nCarding 4 Carders is a forum where stolen cards are sold, police said.\n"],
+            changes: &[(
+                "Title\n\nCarding 4 Carders\n\nReaction score\nFirst paragraph.\n",
+                "Title\n\nFirst paragraph.\n",
+            )],
+            keeps: &[
+                "The reaction score of the panel was low.\nCarding 4 Carders is a forum where stolen cards are sold, police said.\n",
+            ],
         },
         RuleInfo {
             id: residue::DANGLING_CREDIT,
             description: "Remove `Credit :`, `Credit:` or `Credits:` with nothing after it as the last line.",
             changes: &[("Text.\n\nCredit :", "Text."), ("Text.\n\nCredits:\n", "Text.\n")],
-            keeps: &["Text.\n\nCredit: Reuters\n", "Credit Suisse said on Monday.\n", "Credit:\nText follows the label.\n"],
+            keeps: &[
+                "Text.\n\nCredit: Reuters\n",
+                "Credit Suisse said on Monday.\n",
+                "Credit:\nText follows the label.\n",
+            ],
         },
         RuleInfo {
             id: residue::LATEST_NEWS,
@@ -127,7 +139,10 @@ pub fn catalog() -> Vec<RuleInfo> {
                     "Huawei will supply 360,000 flats running the Aurora operating system.\n",
                     "Huawei will supply 360,000 tablets running the Aurora operating system.\n",
                 ),
-                ("Flat panels for the census.\n\nHuawei devices run Android.\n", "Tablets for the census.\n\nHuawei devices run Android.\n"),
+                (
+                    "Flat panels for the census.\n\nHuawei devices run Android.\n",
+                    "Tablets for the census.\n\nHuawei devices run Android.\n",
+                ),
             ],
             keeps: &[
                 "The council will build 300 flats for rent near the river.\n",
@@ -139,13 +154,19 @@ pub fn catalog() -> Vec<RuleInfo> {
         RuleInfo {
             id: mt::OPERATION_SYSTEM,
             description: "Replace `operation system` with `operating system` where the text is about devices.",
-            changes: &[("The Russian operation system on Huawei phones.\n", "The Russian operating system on Huawei phones.\n")],
+            changes: &[(
+                "The Russian operation system on Huawei phones.\n",
+                "The Russian operating system on Huawei phones.\n",
+            )],
             keeps: &["The rescue operation system of the fire brigade was praised.\n"],
         },
         RuleInfo {
             id: mt::SMART_PHONE,
             description: "Replace `smart phone` with `smartphone`, keeping case.",
-            changes: &[("The smart phone division. SMART PHONES sold.\n", "The smartphone division. SMARTPHONES sold.\n")],
+            changes: &[(
+                "The smart phone division. SMART PHONES sold.\n",
+                "The smartphone division. SMARTPHONES sold.\n",
+            )],
             keeps: &["A smart, phone-friendly design.\n"],
         },
         RuleInfo {

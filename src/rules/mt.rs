@@ -30,16 +30,58 @@ const SUBSTITUTIONS: &[(&str, &str, RuleId, bool)] = &[
 
 /// Words that make a paragraph (or its neighbours) about devices.
 const DEVICE_WORDS: &[&str] = &[
-    "tablet", "tablets", "smartphone", "smartphones", "smart phone", "smart phones", "phone", "phones", "handset",
-    "handsets", "huawei", "android", "ios", "operating system", "device", "devices", "gadget",
-    "gadgets", "laptop", "laptops", "computer", "computers",
+    "tablet",
+    "tablets",
+    "smartphone",
+    "smartphones",
+    "smart phone",
+    "smart phones",
+    "phone",
+    "phones",
+    "handset",
+    "handsets",
+    "huawei",
+    "android",
+    "ios",
+    "operating system",
+    "device",
+    "devices",
+    "gadget",
+    "gadgets",
+    "laptop",
+    "laptops",
+    "computer",
+    "computers",
 ];
 
 /// Words that make a paragraph about housing, where `flats` are flats whatever else is said nearby.
 const HOUSING_WORDS: &[&str] = &[
-    "apartment", "apartments", "housing", "rent", "rents", "rental", "landlord", "landlords", "tenant", "tenants",
-    "bedroom", "bedrooms", "real estate", "mortgage", "mortgages", "residential", "property", "properties",
-    "storey", "council", "flatmate", "flatmates", "furnished", "square metres", "square meters", "block of flats",
+    "apartment",
+    "apartments",
+    "housing",
+    "rent",
+    "rents",
+    "rental",
+    "landlord",
+    "landlords",
+    "tenant",
+    "tenants",
+    "bedroom",
+    "bedrooms",
+    "real estate",
+    "mortgage",
+    "mortgages",
+    "residential",
+    "property",
+    "properties",
+    "storey",
+    "council",
+    "flatmate",
+    "flatmates",
+    "furnished",
+    "square metres",
+    "square meters",
+    "block of flats",
 ];
 
 /// Nouns after `flat panel` that mean a screen, not a tablet (`flat-panel displays`).
@@ -73,7 +115,8 @@ fn is_word_char(c: char) -> bool {
 
 /// True if `text[start..end]` is a whole word or phrase (no letter or digit glued on either side).
 fn whole_word(text: &str, start: usize, end: usize) -> bool {
-    !text[..start].chars().next_back().is_some_and(is_word_char) && !text[end..].chars().next().is_some_and(is_word_char)
+    !text[..start].chars().next_back().is_some_and(is_word_char)
+        && !text[end..].chars().next().is_some_and(is_word_char)
 }
 
 fn mentions(matcher: &AhoCorasick, text: &str) -> bool {
@@ -97,12 +140,17 @@ impl Translation {
     /// Builds the matchers once.
     pub fn new() -> Self {
         let patterns: Vec<&str> = SUBSTITUTIONS.iter().map(|s| s.0).collect();
-        Translation { triggers: words_matcher(&patterns), device: words_matcher(DEVICE_WORDS), housing: words_matcher(HOUSING_WORDS) }
+        Translation {
+            triggers: words_matcher(&patterns),
+            device: words_matcher(DEVICE_WORDS),
+            housing: words_matcher(HOUSING_WORDS),
+        }
     }
 
     fn about_devices(&self, block: &WorkBlock, ctx: &Context<'_>) -> bool {
         let own = || block.texts().map(|(_, t)| t);
-        !own().any(|t| mentions(&self.housing, t)) && own().chain(ctx.neighbour_lines()).any(|t| mentions(&self.device, t))
+        !own().any(|t| mentions(&self.housing, t))
+            && own().chain(ctx.neighbour_lines()).any(|t| mentions(&self.device, t))
     }
 }
 

@@ -37,7 +37,8 @@ fn without_spaced_double_periods(text: &str) -> Option<String> {
         let before = text[..at].chars().next_back();
         let ends_word = before.is_some_and(|c| c.is_alphanumeric() || matches!(c, '”' | '"' | '’' | ')'));
         let after = bytes.get(at + 3).copied();
-        let ends_there = matches!(after, None | Some(b'\n' | b'\r' | b'"' | b')')) || text[at + 3..].starts_with(['”', '’'])
+        let ends_there = matches!(after, None | Some(b'\n' | b'\r' | b'"' | b')'))
+            || text[at + 3..].starts_with(['”', '’'])
             || (after == Some(b' ') && !text[at + 3..].starts_with(" ."));
         if ends_word && ends_there {
             cut.push(at + 1);

@@ -35,9 +35,38 @@ const FORUM_LINES: &[&str] =
 
 /// Words that start a sentence often enough to trust a glue point after a number or an acronym.
 const SENTENCE_STARTERS: &[&str] = &[
-    "The", "A", "An", "In", "On", "At", "It", "Its", "This", "That", "These", "Those", "He", "She", "They", "We",
-    "According", "After", "Before", "But", "However", "Meanwhile", "Last", "Earlier", "Since", "As", "While",
-    "When", "If", "There", "Officials", "Moreover",
+    "The",
+    "A",
+    "An",
+    "In",
+    "On",
+    "At",
+    "It",
+    "Its",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "He",
+    "She",
+    "They",
+    "We",
+    "According",
+    "After",
+    "Before",
+    "But",
+    "However",
+    "Meanwhile",
+    "Last",
+    "Earlier",
+    "Since",
+    "As",
+    "While",
+    "When",
+    "If",
+    "There",
+    "Officials",
+    "Moreover",
 ];
 
 /// The residue stage.
@@ -62,21 +91,21 @@ impl Residue {
         Residue {
             also_on: re(r"^Also on (?:[a-z0-9-]+\.)+[a-z]{2,}(?: |$)"),
             trailer: re(r"^For more stories on [^.]{1,80} visit RT['’]s [A-Za-z& ]{1,40} section\.?$"),
-            related: re(r"^(?:On the same topic|Read also|Also read|Read more|READ MORE|See also|Related)\s?:\s*(\S.*)$"),
+            related: re(
+                r"^(?:On the same topic|Read also|Also read|Read more|READ MORE|See also|Related)\s?:\s*(\S.*)$",
+            ),
             caption: re(r"^([a-z0-9]+(?:-[a-z0-9]+)*) - (\p{Lu}.*)$"),
             credit: re(r"^(?i:credits?)\s?:$"),
         }
     }
 
-    fn own_line_rule(&self, line: &str, block: &WorkBlock, ctx: &Context<'_>, i: usize) -> Option<RuleId> {
+    /// Whole-line rules that need no context: a line they match is residue wherever it stands.
+    fn line_rule(&self, line: &str) -> Option<RuleId> {
+        if line.len() > MAX_RESIDUE_LINE {
+            return None;
+        }
         if FORUM_LINES.contains(&line) {
             return Some(FORUM_CHROME);
-        }
-        if matches!(line, "Latest News" | "Latest news" | "LATEST NEWS") && ctx.in_head(block, i) {
-            return Some(LATEST_NEWS);
-        }
-        if self.credit.is_match(line) && ctx.is_document_tail(block, i) {
-            return Some(DANGLING_CREDIT);
         }
         if self.trailer.is_match(line) {
             return Some(RT_SECTION_TRAILER);
@@ -85,6 +114,17 @@ impl Residue {
             && is_headline(&c[1])
         {
             return Some(RELATED_LINK);
+        }
+        None
+    }
+
+    /// Whole-line rules that depend on where the line stands (the head, a paragraph of its own).
+    fn placed_line_rule(&self, line: &str, block: &WorkBlock, ctx: &Context<'_>, i: usize) -> Option<RuleId> {
+        if line.len() > MAX_RESIDUE_LINE {
+            return None;
+        }
+        if matches!(line, "Latest News" | "Latest news" | "LATEST NEWS") && ctx.in_head(block, i) {
+            return Some(LATEST_NEWS);
         }
         if let Some(c) = self.caption.captures(line)
             && is_headline(&c[2])
@@ -95,11 +135,44 @@ impl Residue {
         }
         None
     }
+
+    /// What the `Also on <site>` rule does with a line.
+    fn also_on(&self, line: &str) -> Option<AlsoOn> {
+        let m = self.also_on.find(line)?;
+        let headline = &line[m.end()..];
+        if headline.is_empty() {
+            return Some(AlsoOn::LinkBox);
+        }
+        if !starts_like_a_headline(headline) {
+            return None; // `Also on rt.com you can read...` is a sentence, not a link box
+        }
+        match find_glue(headline) {
+            Some(glue) => Some(AlsoOn::GluedTo(m.end() + glue)),
+            None if is_headline(headline) => Some(AlsoOn::WholeLine),
+            None => None, // no clear end of the headline: leave it for a human
+        }
+    }
+}
+
+/// The shapes of an `Also on <site>` link box.
+enum AlsoOn {
+    /// `Also on rt.com` alone; the headline may follow on the next line.
+    LinkBox,
+    /// The box and its headline make up the whole line.
+    WholeLine,
+    /// The headline is glued to a sentence starting at this byte offset.
+    GluedTo(usize),
 }
 
 impl Stage for Residue {
     fn name(&self) -> &'static str {
         "residue"
+    }
+
+    fn is_tail_residue(&self, line: &str) -> bool {
+        self.credit.is_match(line)
+            || self.line_rule(line).is_some()
+            || matches!(self.also_on(line), Some(AlsoOn::WholeLine | AlsoOn::LinkBox))
     }
 
     fn apply(&self, block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>) {
@@ -109,36 +182,49 @@ impl Stage for Residue {
             if line.is_empty() {
                 continue;
             }
-            if let Some(m) = self.also_on.find(line) {
-                let headline = &line[m.end()..];
-                if !headline.is_empty() && !starts_like_a_headline(headline) {
-                    continue; // `Also on rt.com you can read...` is a sentence, not a link box
+            match self.also_on(line) {
+                Some(AlsoOn::GluedTo(at)) => {
+                    let rest = line[at..].to_owned();
+                    block.replace(i, rest, ALSO_ON, edits);
                 }
-                match find_glue(headline) {
-                    Some(glue) => {
-                        let rest = headline[glue..].to_owned();
-                        block.replace(i, rest, ALSO_ON, edits);
+                Some(AlsoOn::WholeLine) => block.remove(i, ALSO_ON, edits),
+                Some(AlsoOn::LinkBox) => {
+                    block.remove(i, ALSO_ON, edits);
+                    // RT's link box: the headline often follows on the next line of the paragraph.
+                    if let Some(next) = (i + 1 < block.len()).then(|| block.text(i + 1)).flatten()
+                        && !next.trim().is_empty()
+                        && is_headline(next.trim())
+                    {
+                        block.remove(i + 1, ALSO_ON, edits);
                     }
-                    None if headline.is_empty() => {
-                        block.remove(i, ALSO_ON, edits);
-                        // RT's link box: the headline often follows on the next line of the paragraph.
-                        if let Some(next) = (i + 1 < block.len()).then(|| block.text(i + 1)).flatten()
-                            && !next.trim().is_empty()
-                            && is_headline(next.trim())
-                        {
-                            block.remove(i + 1, ALSO_ON, edits);
-                        }
-                    }
-                    None if is_headline(headline) => block.remove(i, ALSO_ON, edits),
-                    None => {} // no clear end of the headline: leave it for a human
                 }
+                None => {
+                    if let Some(rule) = self.line_rule(line).or_else(|| self.placed_line_rule(line, block, ctx, i)) {
+                        block.remove(i, rule, edits);
+                    }
+                }
+            }
+        }
+        if ctx.is_last {
+            self.remove_dangling_credits(block, edits);
+        }
+    }
+}
+
+impl Residue {
+    /// Walks back from the document's last kept line removing dangling credits, so that a credit
+    /// exposed by removing another (`Credit:` above `Credit :`) goes in the same run, not the next.
+    fn remove_dangling_credits(&self, block: &mut WorkBlock, edits: &mut Vec<Edit>) {
+        for i in (0..block.len()).rev() {
+            let Some(text) = block.text(i) else { continue };
+            let line = text.trim();
+            if line.is_empty() {
                 continue;
             }
-            if line.len() <= MAX_RESIDUE_LINE
-                && let Some(rule) = self.own_line_rule(line, block, ctx, i)
-            {
-                block.remove(i, rule, edits);
+            if !self.credit.is_match(line) {
+                break;
             }
+            block.remove(i, DANGLING_CREDIT, edits);
         }
     }
 }
@@ -148,10 +234,7 @@ impl Stage for Residue {
 fn is_headline(text: &str) -> bool {
     let text = text.trim();
     let words = text.split_whitespace().count();
-    starts_like_a_headline(text)
-        && words <= MAX_HEADLINE_WORDS
-        && !text.ends_with('.')
-        && !text.contains(". ")
+    starts_like_a_headline(text) && words <= MAX_HEADLINE_WORDS && !text.ends_with('.') && !text.contains(". ")
 }
 
 fn starts_like_a_headline(text: &str) -> bool {
@@ -202,7 +285,8 @@ pub fn find_glue(text: &str) -> Option<usize> {
         }
         let starter = SENTENCE_STARTERS.contains(&word);
         let left_word: String = {
-            let mut w: Vec<char> = chars[..k].iter().rev().map(|&(_, ch)| ch).take_while(|ch| ch.is_alphabetic()).collect();
+            let mut w: Vec<char> =
+                chars[..k].iter().rev().map(|&(_, ch)| ch).take_while(|ch| ch.is_alphabetic()).collect();
             w.reverse();
             w.into_iter().collect()
         };
@@ -212,7 +296,9 @@ pub fn find_glue(text: &str) -> Option<usize> {
             '.' => starter || text[..chars[k - 1].0].ends_with(|ch: char| ch.is_lowercase()),
             p if p.is_lowercase() => lower_left,
             p if p.is_ascii_digit() => starter,
-            p if p.is_uppercase() => starter && left_word.chars().count() >= 2 && left_word.chars().all(char::is_uppercase),
+            p if p.is_uppercase() => {
+                starter && left_word.chars().count() >= 2 && left_word.chars().all(char::is_uppercase)
+            }
             _ => false,
         };
         if glued && text[at..].split_whitespace().count() >= 4 && at <= MAX_RESIDUE_LINE {
@@ -244,13 +330,22 @@ mod tests {
 
     #[test]
     fn glue_after_question_mark_and_quote() {
-        assert_eq!(split("Is this the end?The company said on Tuesday it would").unwrap().1, "The company said on Tuesday it would");
-        assert_eq!(split("Minister says “no deal”The talks will resume next week").unwrap().1, "The talks will resume next week");
+        assert_eq!(
+            split("Is this the end?The company said on Tuesday it would").unwrap().1,
+            "The company said on Tuesday it would"
+        );
+        assert_eq!(
+            split("Minister says “no deal”The talks will resume next week").unwrap().1,
+            "The talks will resume next week"
+        );
     }
 
     #[test]
     fn glue_after_an_acronym_needs_a_sentence_starter() {
-        assert_eq!(split("Russia warns NATOThe statement was issued on Monday").unwrap().1, "The statement was issued on Monday");
+        assert_eq!(
+            split("Russia warns NATOThe statement was issued on Monday").unwrap().1,
+            "The statement was issued on Monday"
+        );
         assert_eq!(split("Bank buys stake in JPMorgan unit"), None);
     }
 

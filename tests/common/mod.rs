@@ -56,10 +56,13 @@ pub const RESIDUE: &[&str] = &[
 fn paragraph(rng: &mut Rng) -> String {
     let mut p: Vec<String> = (0..1 + rng.below(4)).map(|_| rng.pick(SENTENCES).to_owned()).collect();
     if rng.chance(10) {
-        p[0] = format!("Also on rt.com Adidas, Nike & Uniqlo want to produce shoes here – Russian trade ministry{}", p[0]);
+        p[0] =
+            format!("Also on rt.com Adidas, Nike & Uniqlo want to produce shoes here – Russian trade ministry{}", p[0]);
     }
     if rng.chance(10) {
-        p.push("Huawei will ship 360,000 flats with the Russian operation system to the smart phone unit. .".to_owned());
+        p.push(
+            "Huawei will ship 360,000 flats with the Russian operation system to the smart phone unit. .".to_owned(),
+        );
     }
     let mut text = p.join(" ");
     if rng.chance(5) {

@@ -1,0 +1,136 @@
+//! Properties that hold for any input: a second clean changes nothing, arbitrary bytes never panic,
+//! clean text comes out byte for byte, and no input line disappears or changes without an edit that
+//! names the rule responsible.
+
+mod common;
+
+use std::io;
+
+use assert_cmd::Command;
+use newsclean::Cleaner;
+use newsclean::pipeline::{Processed, Sink};
+use proptest::prelude::*;
+
+/// News-like text: generated documents, sometimes with arbitrary Unicode spliced in.
+fn news_text() -> impl Strategy<Value = String> {
+    (any::<u64>(), proptest::option::of("\\PC{0,40}"), any::<prop::sample::Index>()).prop_map(|(seed, extra, at)| {
+        let mut doc = common::news_document(seed);
+        if let Some(extra) = extra {
+            let mut i = at.index(doc.len() + 1);
+            while !doc.is_char_boundary(i) {
+                i -= 1;
+            }
+            doc.insert_str(i, &extra);
+        }
+        doc
+    })
+}
+
+/// Checks that every input line missing from the output, or changed, is covered by an edit on that
+/// line, a blank separator of a removed paragraph, or the final-newline move after a removal.
+struct Accounting {
+    failures: Vec<String>,
+    /// A line that lost or gained its terminator: fine only if a later line was removed.
+    terminator_moved: Option<usize>,
+    last_removed: usize,
+}
+
+impl Sink for Accounting {
+    fn block(&mut self, block: &Processed) -> io::Result<()> {
+        let new = block.new_lines();
+        for old in &block.old.lines {
+            let edited = block.edits.iter().any(|e| e.line == old.number);
+            if edited && !new.iter().any(|n| n.number == old.number) {
+                self.last_removed = old.number;
+            }
+            match new.iter().find(|n| n.number == old.number) {
+                Some(n) if n.text == old.text => {
+                    if n.ending != old.ending {
+                        self.terminator_moved = Some(old.number);
+                    }
+                }
+                Some(_) if edited => {}
+                None if edited || old.is_blank() => {}
+                _ => self.failures.push(format!("line {} {:?} changed with no edit", old.number, old.text)),
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        if let Some(line) = self.terminator_moved.filter(|&l| self.last_removed < l) {
+            self.failures.push(format!("line {line} changed its terminator with no removal after it"));
+        }
+        Ok(())
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_second_clean_changes_nothing_and_records_no_edits(text in news_text()) {
+        let cleaner = Cleaner::new();
+        let (once, _) = cleaner.clean_str(&text);
+        let (twice, outcome) = cleaner.clean_str(&once);
+        prop_assert_eq!(&twice, &once);
+        prop_assert_eq!(outcome.edits(), 0, "{:?}", outcome.by_rule);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+        let result = Cleaner::new().clean_stream(&bytes[..], 0, &mut newsclean::pipeline::NullSink);
+        prop_assert_eq!(result.is_ok(), std::str::from_utf8(&bytes).is_ok());
+    }
+
+    #[test]
+    fn arbitrary_text_is_cleaned_idempotently(text in "(\\PC|\n|\r\n| |\u{A0}|\u{200B}|\\.){0,300}") {
+        let cleaner = Cleaner::new();
+        let (once, _) = cleaner.clean_str(&text);
+        let (twice, outcome) = cleaner.clean_str(&once);
+        prop_assert_eq!(twice, once);
+        prop_assert_eq!(outcome.edits(), 0);
+    }
+
+    #[test]
+    fn nothing_changes_or_disappears_without_an_edit(text in news_text()) {
+        let mut accounting = Accounting { failures: Vec::new(), terminator_moved: None, last_removed: 0 };
+        Cleaner::new().clean_stream(text.as_bytes(), 0, &mut accounting).expect("text is UTF-8");
+        prop_assert!(accounting.failures.is_empty(), "{:?}", accounting.failures);
+    }
+
+    #[test]
+    fn clean_documents_come_out_byte_identical(
+        picks in proptest::collection::vec(any::<prop::sample::Index>(), 1..12),
+        crlf in any::<bool>(),
+        final_newline in any::<bool>(),
+        single_newlines in any::<bool>(),
+    ) {
+        let sep = if single_newlines { "\n" } else { "\n\n" };
+        let mut doc = picks.iter().map(|i| common::SENTENCES[i.index(common::SENTENCES.len())]).collect::<Vec<_>>().join(sep);
+        if final_newline {
+            doc.push('\n');
+        }
+        if crlf {
+            doc = doc.replace('\n', "\r\n");
+        }
+        let (out, outcome) = Cleaner::new().clean_str(&doc);
+        prop_assert_eq!(out, doc);
+        prop_assert_eq!(outcome.edits(), 0);
+    }
+}
+
+proptest! {
+    // Each case starts a process: fewer cases, same property through the real binary.
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_binary_never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..4000)) {
+        let out = Command::cargo_bin("newsclean").unwrap().arg("-").write_stdin(bytes.clone()).output().unwrap();
+        let code = out.status.code();
+        prop_assert!(code == Some(0) || code == Some(2), "exit {:?}: {}", code, String::from_utf8_lossy(&out.stderr));
+        if code == Some(2) {
+            prop_assert!(String::from_utf8_lossy(&out.stderr).contains("stdin: not valid UTF-8"));
+        }
+    }
+}

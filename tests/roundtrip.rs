@@ -1,0 +1,453 @@
+//! The diff a dry run prints is a real patch: applied with `git apply` or `patch -p1` to a copy of
+//! the inputs, it gives byte for byte what `--write` gives, and names exactly the files that change.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use tempfile::TempDir;
+
+const SEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/seeds");
+
+/// How many `common::news_document` seeds go into the generated set.
+const GENERATED: u64 = 200;
+
+/// True if `program --version` runs. If it does not: under `CI=true` the test fails; elsewhere a
+/// note goes to stderr and the caller returns early.
+fn require(program: &str) -> bool {
+    let why = match Command::new(program).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status() {
+        Ok(status) if status.success() => return true,
+        Ok(status) => format!("`{program} --version` exited with {status}"),
+        Err(e) => format!("cannot run `{program}`: {e}"),
+    };
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{why}: `{program}` is required when CI=true");
+    }
+    eprintln!("note: {why}; skipping this test");
+    false
+}
+
+/// The program that applies the printed diff.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tool {
+    /// `git apply --check`, then `git apply`, in the directory the dry run ran in (a git repository).
+    GitApply,
+    /// `patch -p1` in a third copy of the inputs.
+    Patch,
+}
+
+/// One scratch area: `home/` (HOME for git), `original/` (untouched inputs), `dry/` (the dry run,
+/// then `git apply`), `written/` (`--write`), `patched/` (for `patch`) and `changes.patch`, all under
+/// one temporary directory.
+struct Scratch {
+    root: TempDir,
+}
+
+impl Scratch {
+    fn new() -> Self {
+        let root = tempfile::Builder::new().prefix("newsclean-roundtrip-").tempdir().expect("create a temp dir");
+        fs::create_dir(root.path().join("home")).expect("create home");
+        Scratch { root }
+    }
+
+    fn dir(&self, name: &str) -> PathBuf {
+        self.root.path().join(name)
+    }
+
+    /// Copies `files` (relative path, bytes) into a new directory `name`.
+    fn tree(&self, name: &str, files: &[(String, Vec<u8>)]) -> PathBuf {
+        let dir = self.dir(name);
+        for (path, bytes) in files {
+            let path = dir.join(path);
+            fs::create_dir_all(path.parent().expect("a file has a parent")).expect("create dirs");
+            fs::write(&path, bytes).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        }
+        dir
+    }
+
+    /// A git command in `dir` that works on a fresh machine and ignores the caller's configuration.
+    fn git(&self, dir: &Path) -> Command {
+        let home = self.dir("home");
+        let mut cmd = Command::new("git");
+        cmd.current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("GIT_AUTHOR_NAME", "newsclean tests")
+            .env("GIT_AUTHOR_EMAIL", "tests@newsclean.invalid")
+            .env("GIT_COMMITTER_NAME", "newsclean tests")
+            .env("GIT_COMMITTER_EMAIL", "tests@newsclean.invalid")
+            .env_remove("GIT_CONFIG_GLOBAL")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("GIT_INDEX_FILE");
+        cmd
+    }
+
+    /// Keeps the scratch area for inspection and says where it is; called just before a failure.
+    fn keep(self) -> String {
+        format!("(files kept in {})", self.root.keep().display())
+    }
+}
+
+/// Runs `cmd`, failing the test with its output if it does not succeed.
+fn run(cmd: &mut Command, what: &str) -> Output {
+    let output = cmd.output().unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+    if !output.status.success() {
+        panic!(
+            "{what} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    output
+}
+
+fn newsclean(dir: &Path) -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("newsclean"));
+    cmd.current_dir(dir);
+    cmd
+}
+
+/// Every file under `dir` (but not in `.git`), as relative paths with `/` separators, with its bytes.
+fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for entry in fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
+            let path = entry.expect("a directory entry").path();
+            if path.file_name().is_some_and(|n| n == ".git") {
+                continue;
+            }
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let relative = path.strip_prefix(root).expect("under root");
+                let name = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+                out.push((name, fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// Where two byte strings first differ, line by line: the 1-based line number and both lines.
+fn first_difference(left: &[u8], right: &[u8]) -> String {
+    let mut left_lines = left.split_inclusive(|&b| b == b'\n');
+    let mut right_lines = right.split_inclusive(|&b| b == b'\n');
+    for number in 1.. {
+        match (left_lines.next(), right_lines.next()) {
+            (None, None) => return "no difference".to_owned(),
+            (l, r) if l != r => {
+                let show = |line: Option<&[u8]>| match line {
+                    Some(line) => format!("{:?}", String::from_utf8_lossy(line)),
+                    None => "<end of file>".to_owned(),
+                };
+                return format!("line {number}:\n  {}\n  {}", show(l), show(r));
+            }
+            _ => {}
+        }
+    }
+    unreachable!()
+}
+
+/// Fails unless the two trees hold the same files with the same bytes.
+fn assert_same_trees(actual: &Path, expected: &Path, actual_name: &str, expected_name: &str) -> Result<(), String> {
+    let actual_files = files_under(actual);
+    let expected_files = files_under(expected);
+    let names = |files: &[(String, Vec<u8>)]| files.iter().map(|(n, _)| n.clone()).collect::<BTreeSet<_>>();
+    let (actual_names, expected_names) = (names(&actual_files), names(&expected_files));
+    if actual_names != expected_names {
+        return Err(format!(
+            "the trees hold different files: only in {actual_name}: {:?}; only in {expected_name}: {:?}",
+            actual_names.difference(&expected_names).collect::<Vec<_>>(),
+            expected_names.difference(&actual_names).collect::<Vec<_>>()
+        ));
+    }
+    let mismatches: Vec<String> = actual_files
+        .iter()
+        .zip(&expected_files)
+        .filter(|((_, a), (_, e))| a != e)
+        .map(|((name, a), (_, e))| {
+            format!("{name} differs ({actual_name} first, {expected_name} second) at {}", first_difference(a, e))
+        })
+        .collect();
+    if mismatches.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} of {} files differ:\n{}", mismatches.len(), actual_files.len(), mismatches.join("\n")))
+    }
+}
+
+/// The paths named by the `--- a/PATH` / `+++ b/PATH` header pairs of a patch. As in `diff -u` and
+/// git, a tab ends the name (what follows it, such as a timestamp, is not part of it).
+fn patched_paths(patch: &[u8]) -> BTreeSet<String> {
+    let text = String::from_utf8_lossy(patch);
+    let lines: Vec<&str> = text.split('\n').collect();
+    let name = |line: &str, prefix: &str| {
+        line.strip_prefix(prefix).map(|rest| rest.split('\t').next().unwrap_or(rest).to_owned())
+    };
+    lines
+        .windows(2)
+        .filter_map(|pair| {
+            let old = name(pair[0], "--- a/")?;
+            (name(pair[1], "+++ b/")? == old).then_some(old)
+        })
+        .collect()
+}
+
+/// Puts `files` (relative path, bytes) in fresh directories, runs `newsclean TOP` in one and
+/// `newsclean --write TOP` in another, applies the printed diff with `tool`, and checks that the
+/// result equals the written tree byte for byte, and that the diff names exactly the files that
+/// change. Returns how many files changed.
+fn round_trip(files: &[(String, Vec<u8>)], top: &str, tool: Tool) -> usize {
+    let scratch = Scratch::new();
+    let dry = scratch.tree("dry", files);
+    let written = scratch.tree("written", files);
+    let original = scratch.tree("original", files);
+    if tool == Tool::GitApply {
+        for dir in [&dry, &written] {
+            run(scratch.git(dir).args(["init", "-q"]), "git init");
+        }
+    }
+
+    let patch = run(newsclean(&dry).arg(top), "newsclean (dry run)").stdout;
+    run(newsclean(&written).args(["--write", top]), "newsclean --write");
+    if let Err(e) = assert_same_trees(&dry, &original, "dry", "original") {
+        panic!("the dry run changed its inputs: {e} {}", scratch.keep());
+    }
+    let patch_file = scratch.dir("changes.patch");
+    fs::write(&patch_file, &patch).expect("write the patch");
+
+    // The diff names exactly the files --write changes: the unchanged ones are absent from it.
+    let (before, after) = (files_under(&original), files_under(&written));
+    let names = |files: &[(String, Vec<u8>)]| files.iter().map(|(name, _)| name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&after), names(&before), "--write added or removed files {}", scratch.keep());
+    let changed: BTreeSet<String> =
+        before.into_iter().zip(after).filter(|((_, b), (_, a))| b != a).map(|((name, _), _)| name).collect();
+    let named = patched_paths(&patch);
+    if named != changed {
+        panic!(
+            "the diff names other files than --write changes: in the diff only: {:?}; changed only: {:?} {}",
+            named.difference(&changed).collect::<Vec<_>>(),
+            changed.difference(&named).collect::<Vec<_>>(),
+            scratch.keep()
+        );
+    }
+
+    let stdin = || Stdio::from(File::open(&patch_file).expect("open the patch"));
+    let applied = match tool {
+        Tool::GitApply => {
+            for args in [&["apply", "--check"][..], &["apply"][..]] {
+                let output = scratch.git(&dry).args(args).stdin(stdin()).output().expect("run git apply");
+                if !output.status.success() {
+                    panic!(
+                        "`git {}` rejected the diff ({}):\n{}{}",
+                        args.join(" "),
+                        output.status,
+                        String::from_utf8_lossy(&output.stderr),
+                        scratch.keep()
+                    );
+                }
+            }
+            dry
+        }
+        Tool::Patch => {
+            let patched = scratch.tree("patched", files);
+            let output = Command::new("patch")
+                // --force: never ask on the terminal (which would hang the test); a skipped file still fails.
+                .args(["-p1", "--quiet", "--no-backup-if-mismatch", "--force"])
+                .current_dir(&patched)
+                .stdin(stdin())
+                .output()
+                .expect("run patch");
+            if !output.status.success() {
+                panic!(
+                    "`patch -p1` rejected the diff ({}):\n{}{}{}",
+                    output.status,
+                    String::from_utf8_lossy(&output.stdout),
+                    String::from_utf8_lossy(&output.stderr),
+                    scratch.keep()
+                );
+            }
+            patched
+        }
+    };
+    let name = match tool {
+        Tool::GitApply => "git apply",
+        Tool::Patch => "patch -p1",
+    };
+    if let Err(e) = assert_same_trees(&applied, &written, name, "--write") {
+        panic!("applying the dry run's diff with {name} does not give what --write gives: {e} {}", scratch.keep());
+    }
+    changed.len()
+}
+
+/// The seed documents, as `seeds/NAME.txt`.
+fn seeds() -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(SEEDS)
+        .expect("read testdata/seeds")
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "txt"))
+        .map(|path| {
+            let name = path.file_name().expect("a file name").to_string_lossy().into_owned();
+            (format!("seeds/{name}"), fs::read(&path).expect("read a seed"))
+        })
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no seeds in {SEEDS}");
+    files
+}
+
+/// A document whose path has a space in it, which `--- a/PATH` headers must survive.
+const WITH_SPACE: (&str, &str) =
+    ("gen/with space.txt", "Title here\n\nLatest News\n\nThe council will build 300 flats for rent near the river.\n");
+
+/// Documents made to change in one of the shapes that trip up diffs; each must change.
+const SHAPES: &[(&str, &str)] = &[
+    (
+        "gen/crlf.txt",
+        "Huawei looks for a replacement\r\n\r\nLatest News\r\n\r\nThe company said on Tuesday that it would cut its \
+         forecast for the year.\r\n\r\nHuawei will ship 360,000 flats with the Russian operation system to the smart \
+         phone unit. .\r\n",
+    ),
+    (
+        "gen/crlf-no-final-newline.txt",
+        "Huawei looks for a replacement\r\n\r\nShares of the group rose 3.2% in early trading.\r\n\r\nHuawei will ship \
+         360,000 flats with the Russian operation system to the smart phone unit. .",
+    ),
+    (
+        "gen/no-final-newline.txt",
+        "Huawei looks for a replacement\n\nShares of the group rose 3.2% in early trading.\n\nHuawei will ship 360,000 \
+         flats with the Russian operation system to the smart phone unit. .",
+    ),
+    (
+        "gen/residue-at-end-without-newline.txt",
+        "Huawei looks for a replacement\n\nShares of the group rose 3.2% in early trading.\n\nFor more stories on \
+         economy & finance visit RT's business section",
+    ),
+    (
+        "gen/non-ascii.txt",
+        "Компания заявила во вторник\n\nLatest News\n\nКомпания заявила во вторник, что снизит прогноз на год.\n\n\
+         华为表示，美国的贸易限制可能导致其智能手机业务今年缩水。 São Paulo — Zürich.\n\nHuawei will ship 360,000 flats \
+         to the smart phone unit. .\n",
+    ),
+    WITH_SPACE,
+];
+
+/// Documents that start with a UTF-8 byte-order mark, which `--write` keeps at the start of the file,
+/// as `bom/NAME.txt`; each must change.
+const WITH_BOM: &[(&str, &str)] = &[
+    (
+        "bom/first-line-removed.txt",
+        "\u{FEFF}Latest News\n\nThe company said on Tuesday that it would cut its forecast.\n",
+    ),
+    (
+        "bom/first-line-changed.txt",
+        "\u{FEFF}Huawei will ship 360,000 flats to the smart phone unit. .\n\nThe mayor said.\n",
+    ),
+    (
+        "bom/change-far-from-the-first-line.txt",
+        "\u{FEFF}Title\n\nThe mayor said.\n\nThe council said.\n\nLatest News\n\nThe company said on Tuesday.\n",
+    ),
+];
+
+/// The `(path, text)` pairs as files.
+fn as_files(documents: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+    documents.iter().map(|(path, text)| (path.to_string(), text.as_bytes().to_vec())).collect()
+}
+
+/// `common::news_document` for seeds 0..GENERATED as `gen/NNN.txt`, and the `SHAPES`.
+fn generated() -> Vec<(String, Vec<u8>)> {
+    (0..GENERATED)
+        .map(|seed| (format!("gen/{seed:03}.txt"), common::news_document(seed).into_bytes()))
+        .chain(as_files(SHAPES))
+        .collect()
+}
+
+#[test]
+fn every_awkward_shape_is_changed_by_write() {
+    let scratch = Scratch::new();
+    let shapes = [as_files(SHAPES), as_files(WITH_BOM)].concat();
+    let dir = scratch.tree("written", &shapes);
+    run(newsclean(&dir).args(["--write", "gen", "bom"]), "newsclean --write");
+    for (path, before) in &shapes {
+        let after = fs::read(dir.join(path)).expect("read a written shape");
+        assert_ne!(&after, before, "{path} is meant to change but --write leaves it as it is");
+    }
+}
+
+#[test]
+fn git_apply_of_the_dry_run_gives_the_write_result_on_the_seeds() {
+    if !require("git") {
+        return;
+    }
+    let changed = round_trip(&seeds(), "seeds", Tool::GitApply);
+    assert!(changed > 0, "no seed changes, so nothing was applied");
+}
+
+#[test]
+fn patch_of_the_dry_run_gives_the_write_result_on_the_seeds() {
+    if !require("patch") {
+        return;
+    }
+    let changed = round_trip(&seeds(), "seeds", Tool::Patch);
+    assert!(changed > 0, "no seed changes, so nothing was applied");
+}
+
+#[test]
+fn git_apply_of_the_dry_run_gives_the_write_result_on_generated_documents() {
+    if !require("git") {
+        return;
+    }
+    let files = generated();
+    let changed = round_trip(&files, "gen", Tool::GitApply);
+    assert!(changed > SHAPES.len() && changed < files.len(), "{changed} of {} files changed", files.len());
+}
+
+#[test]
+fn patch_of_the_dry_run_gives_the_write_result_on_generated_documents() {
+    if !require("patch") {
+        return;
+    }
+    let files = generated();
+    let changed = round_trip(&files, "gen", Tool::Patch);
+    assert!(changed > SHAPES.len() && changed < files.len(), "{changed} of {} files changed", files.len());
+}
+
+#[test]
+fn git_apply_of_the_dry_run_gives_the_write_result_for_a_path_with_a_space() {
+    if !require("git") {
+        return;
+    }
+    round_trip(&as_files(&[WITH_SPACE]), "gen", Tool::GitApply);
+}
+
+#[test]
+fn patch_of_the_dry_run_gives_the_write_result_for_a_path_with_a_space() {
+    if !require("patch") {
+        return;
+    }
+    round_trip(&as_files(&[WITH_SPACE]), "gen", Tool::Patch);
+}
+
+#[test]
+fn git_apply_of_the_dry_run_keeps_a_byte_order_mark_as_write_does() {
+    if !require("git") {
+        return;
+    }
+    round_trip(&as_files(WITH_BOM), "bom", Tool::GitApply);
+}
+
+#[test]
+fn patch_of_the_dry_run_keeps_a_byte_order_mark_as_write_does() {
+    if !require("patch") {
+        return;
+    }
+    round_trip(&as_files(WITH_BOM), "bom", Tool::Patch);
+}
