@@ -37,18 +37,17 @@ impl Stage for Normalize {
                 continue; // the common case: nothing below can apply to plain ASCII without trailing blanks
             }
             if !text.is_ascii() {
-                let text = text.to_owned();
-                let steps: [(RuleId, Fix); 4] = [
-                    (NFC, to_nfc),
-                    (ZERO_WIDTH, |t| without(t, is_zero_width)),
-                    (SOFT_HYPHEN, |t| without(t, |c| c == '\u{AD}')),
-                    (ODD_SPACE, plain_spaces),
+                let found = scan(text);
+                let steps: [(bool, RuleId, Fix); 4] = [
+                    (found.maybe_not_nfc, NFC, to_nfc),
+                    (found.zero_width, ZERO_WIDTH, |t| without(t, is_zero_width)),
+                    (found.soft_hyphen, SOFT_HYPHEN, |t| without(t, |c| c == '\u{AD}')),
+                    (found.odd_space, ODD_SPACE, plain_spaces),
                 ];
-                let mut current = text;
-                for (rule, step) in steps {
-                    if let Some(fixed) = step(&current) {
-                        block.replace(i, fixed.clone(), rule, edits);
-                        current = fixed;
+                for (_, rule, step) in steps.into_iter().filter(|s| s.0) {
+                    let current = block.text(i).expect("normalize removes no line");
+                    if let Some(fixed) = step(current) {
+                        block.replace(i, fixed, rule, edits);
                     }
                 }
             }
@@ -59,6 +58,58 @@ impl Stage for Normalize {
             }
         }
     }
+}
+
+/// What one pass over a non-ASCII line found, so that only the steps with work to do run.
+#[derive(Default)]
+struct Found {
+    maybe_not_nfc: bool,
+    zero_width: bool,
+    soft_hyphen: bool,
+    odd_space: bool,
+}
+
+/// One pass over the bytes: what matters here are a few byte patterns, and characters outside the
+/// ranges news text is made of (which send the line through the full NFC check).
+fn scan(text: &str) -> Found {
+    let mut found = Found::default();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            i += 1;
+            continue;
+        }
+        let width = match b {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        };
+        let c = text[i..].chars().next().expect("i is on a character boundary");
+        found.zero_width |= is_zero_width(c);
+        found.soft_hyphen |= c == '\u{AD}';
+        found.odd_space |= is_odd_space(c);
+        found.maybe_not_nfc |= !always_nfc(c);
+        i += width;
+    }
+    found
+}
+
+/// Characters that are NFC whatever surrounds them (quick-check Yes, combining class 0): what news
+/// text is made of, so the full NFC check runs only on lines with anything else.
+fn always_nfc(c: char) -> bool {
+    matches!(c,
+        '\0'..='\u{2FF}'              // ASCII, Latin-1, Latin Extended, IPA, spacing modifiers
+        | '\u{400}'..='\u{482}'       // Cyrillic letters (combining marks start at U+0483)
+        | '\u{48A}'..='\u{52F}'       // Cyrillic letters, Cyrillic Supplement
+        | '\u{2010}'..='\u{2027}'     // dashes, quotes, bullets, ellipsis
+        | '\u{2030}'..='\u{205E}'     // per mille, primes, guillemets, other punctuation
+        | '\u{20A0}'..='\u{20C0}'     // currency signs
+        | '\u{3000}'..='\u{3029}'     // CJK spaces and punctuation (U+302A.. are combining)
+        | '\u{4E00}'..='\u{9FFF}'     // CJK unified ideographs
+        | '\u{FF01}'..='\u{FF5E}'     // full-width forms
+    )
 }
 
 fn to_nfc(text: &str) -> Option<String> {
@@ -122,6 +173,18 @@ mod tests {
     fn keeps_quotes_dashes_ellipses_and_typographic_spaces() {
         let keep = "“Aurora” – the OS… ‘so far’ — 10\u{202F}000 words, 中文\u{3000}文本, emoji 👩\u{200D}💻\n";
         assert_eq!(clean(keep), keep);
+    }
+
+    #[test]
+    fn the_nfc_fast_path_holds_only_characters_that_are_always_nfc() {
+        use unicode_normalization::char::canonical_combining_class;
+        let mut checked = 0;
+        for c in (0..=0x10FFFF).filter_map(char::from_u32).filter(|&c| super::always_nfc(c)) {
+            assert_eq!(super::is_nfc_quick(std::iter::once(c)), super::IsNormalized::Yes, "U+{:04X}", c as u32);
+            assert_eq!(canonical_combining_class(c), 0, "U+{:04X}", c as u32);
+            checked += 1;
+        }
+        assert!(checked > 20_000);
     }
 
     #[test]

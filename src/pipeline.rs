@@ -254,7 +254,7 @@ impl Cleaner {
                 Box::new(normalize::Normalize),
                 Box::new(rules::residue::Residue::new()),
                 Box::new(rules::mt::Translation::new()),
-                Box::new(rules::punct::Punctuation),
+                Box::new(rules::punct::Punctuation::default()),
             ],
         }
     }

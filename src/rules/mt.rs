@@ -90,7 +90,11 @@ const SCREEN_NOUNS: &[&str] =
 
 /// The translation stage.
 pub struct Translation {
+    /// Case-sensitive automaton over the case variants of every pattern: unlike an ASCII
+    /// case-insensitive one it keeps a SIMD prefilter, which is what makes the scan cheap.
     triggers: AhoCorasick,
+    /// For each pattern of `triggers`, its index in `SUBSTITUTIONS`.
+    trigger_rule: Vec<usize>,
     device: AhoCorasick,
     housing: AhoCorasick,
 }
@@ -139,9 +143,21 @@ pub fn keep_case(original: &str, replacement: &str) -> String {
 impl Translation {
     /// Builds the matchers once.
     pub fn new() -> Self {
-        let patterns: Vec<&str> = SUBSTITUTIONS.iter().map(|s| s.0).collect();
+        let mut patterns = Vec::new();
+        let mut trigger_rule = Vec::new();
+        for (i, (pattern, ..)) in SUBSTITUTIONS.iter().enumerate() {
+            for variant in case_variants(pattern) {
+                if !patterns.contains(&variant) {
+                    patterns.push(variant);
+                    trigger_rule.push(i);
+                }
+            }
+        }
+        let triggers =
+            AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).build(&patterns).expect("valid patterns");
         Translation {
-            triggers: words_matcher(&patterns),
+            triggers,
+            trigger_rule,
             device: words_matcher(DEVICE_WORDS),
             housing: words_matcher(HOUSING_WORDS),
         }
@@ -165,7 +181,7 @@ impl Stage for Translation {
             let Some(text) = block.text(i) else { continue };
             let mut accepted: Vec<(std::ops::Range<usize>, String, &RuleId)> = Vec::new();
             for m in self.triggers.find_iter(text) {
-                let (_, replacement, rule, needs_devices) = &SUBSTITUTIONS[m.pattern().as_usize()];
+                let (_, replacement, rule, needs_devices) = &SUBSTITUTIONS[self.trigger_rule[m.pattern().as_usize()]];
                 if !whole_word(text, m.start(), m.end())
                     || (*rule == FLATS_TABLETS && followed_by_screen_noun(&text[m.end()..]))
                     || (*needs_devices && !*devices.get_or_insert_with(|| self.about_devices(block, ctx)))
@@ -183,6 +199,16 @@ impl Stage for Translation {
             }
         }
     }
+}
+
+/// The spellings a pattern is matched in: `smart phone`, `Smart phone`, `Smart Phone`, `SMART PHONE`.
+fn case_variants(pattern: &str) -> [String; 4] {
+    let capitalize = |w: &str| {
+        let mut chars = w.chars();
+        chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
+    };
+    let title: Vec<String> = pattern.split(' ').map(capitalize).collect();
+    [pattern.to_owned(), capitalize(pattern), title.join(" "), pattern.to_uppercase()]
 }
 
 fn followed_by_screen_noun(rest: &str) -> bool {

@@ -1,6 +1,8 @@
 //! Punctuation left broken by translation or by other rules: a full stop doubled across a space
 //! (`application. .`). Ellipses, spaced ellipses (`. . .`) and abbreviations are left alone.
 
+use memchr::memmem;
+
 use crate::edit::{Edit, RuleId};
 use crate::pipeline::{Context, Stage, WorkBlock};
 
@@ -8,7 +10,15 @@ use crate::pipeline::{Context, Stage, WorkBlock};
 pub const SPACED_DOUBLE_PERIOD: RuleId = RuleId::builtin("punct.spaced-double-period");
 
 /// The punctuation stage.
-pub struct Punctuation;
+pub struct Punctuation {
+    doubled: memmem::Finder<'static>,
+}
+
+impl Default for Punctuation {
+    fn default() -> Self {
+        Punctuation { doubled: memmem::Finder::new(". .") }
+    }
+}
 
 impl Stage for Punctuation {
     fn name(&self) -> &'static str {
@@ -18,6 +28,9 @@ impl Stage for Punctuation {
     fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
         for i in 0..block.len() {
             let Some(text) = block.text(i) else { continue };
+            if self.doubled.find(text.as_bytes()).is_none() {
+                continue;
+            }
             if let Some(fixed) = without_spaced_double_periods(text) {
                 block.replace(i, fixed, SPACED_DOUBLE_PERIOD, edits);
             }

@@ -138,6 +138,9 @@ impl Residue {
 
     /// What the `Also on <site>` rule does with a line.
     fn also_on(&self, line: &str) -> Option<AlsoOn> {
+        if !line.starts_with("Also on ") {
+            return None; // cheaper than the regex on every line
+        }
         let m = self.also_on.find(line)?;
         let headline = &line[m.end()..];
         if headline.is_empty() {
@@ -170,9 +173,10 @@ impl Stage for Residue {
     }
 
     fn is_tail_residue(&self, line: &str) -> bool {
-        self.credit.is_match(line)
-            || self.line_rule(line).is_some()
-            || matches!(self.also_on(line), Some(AlsoOn::WholeLine | AlsoOn::LinkBox))
+        line.len() <= MAX_RESIDUE_LINE
+            && (self.credit.is_match(line)
+                || self.line_rule(line).is_some()
+                || matches!(self.also_on(line), Some(AlsoOn::WholeLine | AlsoOn::LinkBox)))
     }
 
     fn apply(&self, block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>) {
@@ -262,7 +266,8 @@ fn is_closing_punct(c: char) -> bool {
 /// of the sentence in `text`, or `None` if there is no point we are sure of. Camel-case names
 /// inside headlines (`iPhone`, `YouTube`, `McDonald's`, `HarmonyOS`) are not glue points.
 pub fn find_glue(text: &str) -> Option<usize> {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    // A glue point lies within the first MAX_RESIDUE_LINE bytes; look a little past it for the word.
+    let chars: Vec<(usize, char)> = text.char_indices().take_while(|&(i, _)| i <= MAX_RESIDUE_LINE + 64).collect();
     for k in 1..chars.len() {
         let (at, c) = chars[k];
         let prev = chars[k - 1].1;
