@@ -5,6 +5,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Parser, ValueEnum};
+use rayon::prelude::*;
 
 use crate::config::{Config, Mode};
 use crate::error::Error;
@@ -124,48 +125,69 @@ pub fn run(args: Args) -> Exit {
         Mode::Check { diff } => FileMode::Check { diff },
         Mode::Write => FileMode::Write,
     };
-    for found in files::walk(&config.paths, &config.selection) {
-        let path = match found {
-            Found::File(path) => path,
-            Found::Skipped(path, why) => {
-                summary.skip();
-                note(&config, &format!("{}: {why}", path.display()));
-                continue;
-            }
-            Found::Error(path, e) => {
-                summary.fail();
-                eprintln!("newsclean: {}", Error::Read { path, source: e });
-                continue;
-            }
-        };
-        match input::clean_file(&cleaner, &path, file_mode, config.color, &mut out) {
-            Ok(FileResult::Cleaned(outcome)) => {
-                if outcome.changed
-                    && matches!(config.mode, Mode::Check { .. })
-                    && writeln!(out, "{}", path.display()).is_err()
-                {
-                    return Exit::Success; // stdout closed (`| head`): nothing left to report to
+    let found = files::walk(&config.paths, &config.selection);
+    // Files are cleaned in parallel a batch at a time, each into its own buffer, and reported in
+    // walk order, so the output is the same whatever the thread count. Large files stream straight
+    // to stdout on this thread instead, to keep memory bounded.
+    for batch in found.chunks(PARALLEL_BATCH) {
+        let done: Vec<Option<(Result<FileResult, Error>, Vec<u8>)>> = batch
+            .par_iter()
+            .map(|found| match found {
+                Found::File(path) if !is_large(path) => {
+                    let mut buffer = Vec::new();
+                    Some((input::clean_file(&cleaner, path, file_mode, config.color, &mut buffer), buffer))
                 }
-                summary.add(&outcome);
-            }
-            Ok(FileResult::Skipped(why)) => {
-                summary.skip();
-                note(&config, &format!("{}: {why}", path.display()));
-            }
-            Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => return Exit::Success,
-            Err(e) => {
-                summary.fail();
-                let _ = out.flush(); // keep stdout and stderr in order on a terminal
-                eprintln!("newsclean: {e}");
+                _ => None,
+            })
+            .collect();
+        for (found, done) in batch.iter().zip(done) {
+            let (path, result) = match (found, done) {
+                (Found::File(path), Some((result, buffer))) => {
+                    if let Err(e) = out.write_all(&buffer) {
+                        return output_failed(&e);
+                    }
+                    (path, result)
+                }
+                (Found::File(path), None) => {
+                    (path, input::clean_file(&cleaner, path, file_mode, config.color, &mut out))
+                }
+                (Found::Skipped(path, why), _) => {
+                    summary.skip();
+                    note(&config, &format!("{}: {why}", path.display()));
+                    continue;
+                }
+                (Found::Error(path, e), _) => {
+                    summary.fail();
+                    let _ = out.flush();
+                    eprintln!("newsclean: {}: cannot read: {e}", path.display());
+                    continue;
+                }
+            };
+            match result {
+                Ok(FileResult::Cleaned(outcome)) => {
+                    if outcome.changed
+                        && matches!(config.mode, Mode::Check { .. })
+                        && let Err(e) = writeln!(out, "{}", path.display())
+                    {
+                        return output_failed(&e);
+                    }
+                    summary.add(&outcome);
+                }
+                Ok(FileResult::Skipped(why)) => {
+                    summary.skip();
+                    note(&config, &format!("{}: {why}", path.display()));
+                }
+                Err(Error::Output(e)) => return output_failed(&e),
+                Err(e) => {
+                    summary.fail();
+                    let _ = out.flush(); // keep stdout and stderr in order on a terminal
+                    eprintln!("newsclean: {e}");
+                }
             }
         }
     }
     if let Err(e) = out.flush() {
-        if e.kind() == io::ErrorKind::BrokenPipe {
-            return Exit::Success;
-        }
-        eprintln!("newsclean: cannot write output: {e}");
-        return Exit::Error;
+        return output_failed(&e);
     }
     let verb = if config.mode == Mode::Write { "changed" } else { "would change" };
     note(&config, &summary.line(verb));
@@ -176,6 +198,24 @@ pub fn run(args: Args) -> Exit {
     } else {
         Exit::Success
     }
+}
+
+/// Files cleaned in parallel at a time; bounds the memory held by buffered diffs.
+const PARALLEL_BATCH: usize = 256;
+/// Files larger than this are cleaned on the main thread, streaming, rather than into a buffer.
+const LARGE_FILE: u64 = 8 << 20;
+
+fn is_large(path: &std::path::Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.len() > LARGE_FILE)
+}
+
+/// Stdout failed: a closed pipe (`| head`) ends the run quietly, anything else is an error.
+fn output_failed(e: &io::Error) -> Exit {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return Exit::Success;
+    }
+    eprintln!("newsclean: cannot write output: {e}");
+    Exit::Error
 }
 
 fn note(config: &Config, message: &str) {

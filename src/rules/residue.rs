@@ -107,10 +107,13 @@ impl Residue {
         if FORUM_LINES.contains(&line) {
             return Some(FORUM_CHROME);
         }
-        if self.trailer.is_match(line) {
+        // Cheap checks of the first byte or a literal prefix before any regex runs.
+        if line.starts_with("For more stories on ") && self.trailer.is_match(line) {
             return Some(RT_SECTION_TRAILER);
         }
-        if let Some(c) = self.related.captures(line)
+        if line.starts_with(['O', 'R', 'A', 'S'])
+            && line.contains(':')
+            && let Some(c) = self.related.captures(line)
             && is_headline(&c[1])
         {
             return Some(RELATED_LINK);
@@ -126,7 +129,9 @@ impl Residue {
         if matches!(line, "Latest News" | "Latest news" | "LATEST NEWS") && ctx.in_head(block, i) {
             return Some(LATEST_NEWS);
         }
-        if let Some(c) = self.caption.captures(line)
+        if line.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && line.contains(" - ")
+            && let Some(c) = self.caption.captures(line)
             && is_headline(&c[2])
             && slug_is_from_title(&c[1], &c[2])
             && block.texts().filter(|(_, t)| !t.trim().is_empty()).count() == 1
@@ -174,7 +179,7 @@ impl Stage for Residue {
 
     fn is_tail_residue(&self, line: &str) -> bool {
         line.len() <= MAX_RESIDUE_LINE
-            && (self.credit.is_match(line)
+            && ((line.starts_with(['C', 'c']) && self.credit.is_match(line))
                 || self.line_rule(line).is_some()
                 || matches!(self.also_on(line), Some(AlsoOn::WholeLine | AlsoOn::LinkBox)))
     }
@@ -225,7 +230,7 @@ impl Residue {
             if line.is_empty() {
                 continue;
             }
-            if !self.credit.is_match(line) {
+            if !(line.starts_with(['C', 'c']) && self.credit.is_match(line)) {
                 break;
             }
             block.remove(i, DANGLING_CREDIT, edits);
