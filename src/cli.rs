@@ -130,7 +130,7 @@ pub fn run(args: Args) -> Exit {
     // walk order, so the output is the same whatever the thread count. Large files stream straight
     // to stdout on this thread instead, to keep memory bounded.
     for batch in found.chunks(PARALLEL_BATCH) {
-        let done: Vec<Option<(Result<FileResult, Error>, Vec<u8>)>> = batch
+        let done: Vec<Option<Buffered>> = batch
             .par_iter()
             .map(|found| match found {
                 Found::File(path) if !is_large(path) => {
@@ -199,6 +199,9 @@ pub fn run(args: Args) -> Exit {
         Exit::Success
     }
 }
+
+/// A file cleaned on a worker thread: its result and the output it wrote.
+type Buffered = (Result<FileResult, Error>, Vec<u8>);
 
 /// Files cleaned in parallel at a time; bounds the memory held by buffered diffs.
 const PARALLEL_BATCH: usize = 256;
