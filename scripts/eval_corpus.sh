@@ -31,7 +31,7 @@ echo "dry run: $(tail -n 1 "$work/dry.err"); $errors non-UTF-8 files reported, $
 [ "$errors" -le "$legacy" ] || { echo "more decode errors than legacy-encoded files"; exit 1; }
 
 status=0
-"$bin" --write -q "$work/written" || status=$?
+"$bin" --write -q "$work/written" 2>"$work/write.err" || status=$?
 [ "$status" -le 2 ] || { echo "--write exited $status"; exit 1; }
 
 (cd "$work/dry" && git init -q . && git apply --whitespace=nowarn "$work/changes.patch")
