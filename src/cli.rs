@@ -9,8 +9,9 @@ use rayon::prelude::*;
 
 use crate::config::{Config, Mode};
 use crate::error::Error;
-use crate::files::{self, Found, Selection};
-use crate::input::{self, FileMode, FileResult, StreamMode};
+use crate::files::{self, Found, Input, Selection};
+use crate::decode;
+use crate::input::{self, FileMode, FileResult, Report, Settings, StreamMode};
 use crate::pipeline::Cleaner;
 use crate::report::Summary;
 
@@ -63,18 +64,38 @@ pub struct Args {
     /// Follow symlinks when walking and write through them to their targets.
     #[arg(long)]
     pub follow_symlinks: bool,
+    /// Write cleaned copies under DIR, mirroring the paths below each argument, instead of diffs.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["write", "check", "diff"])]
+    pub out: Option<PathBuf>,
+    /// Read every input in this encoding (a WHATWG label: windows-1251, koi8-r, gbk, shift_jis...).
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
+    /// Write UTF-8 whatever the input's encoding (--write and --out); stdout is always UTF-8.
+    #[arg(long)]
+    pub to_utf8: bool,
     /// Print no summary line and no notes on stderr (errors are still printed).
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Print each file's encoding and why it was chosen (bom, declared, utf-8, detected, forced).
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 impl Args {
     /// Resolves the arguments into a `Config`.
-    pub fn into_config(self) -> Result<Config, files::BadGlob> {
-        let mode = match (self.check, self.write) {
-            (true, _) => Mode::Check { diff: self.diff },
-            (_, true) => Mode::Write,
+    pub fn into_config(self) -> Result<Config, String> {
+        let mode = match (self.check, self.write, self.out) {
+            (true, ..) => Mode::Check { diff: self.diff },
+            (_, true, _) => Mode::Write,
+            (_, _, Some(dir)) => Mode::Out(dir),
             _ => Mode::Diff,
+        };
+        let forced = match &self.encoding {
+            Some(label) => Some(
+                decode::encoding_for_label(label)
+                    .ok_or_else(|| format!("unknown encoding `{label}` (try windows-1251, koi8-r, gbk, big5, shift_jis, euc-kr, iso-8859-2)"))?,
+            ),
+            None => None,
         };
         let color = match self.color {
             ColorChoice::Always => true,
@@ -84,11 +105,12 @@ impl Args {
             }
         };
         Ok(Config {
-            selection: Selection::new(&self.include, &self.exclude, self.follow_symlinks)?,
+            selection: Selection::new(&self.include, &self.exclude, self.follow_symlinks).map_err(|e| e.to_string())?,
             paths: self.paths,
             mode,
-            color,
+            settings: Settings { color, forced, to_utf8: self.to_utf8 },
             quiet: self.quiet,
+            verbose: self.verbose,
         })
     }
 }
@@ -120,10 +142,11 @@ pub fn run(args: Args) -> Exit {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut summary = Summary::default();
-    let file_mode = match config.mode {
+    let file_mode = |input: &Input| match &config.mode {
         Mode::Diff => FileMode::Diff,
-        Mode::Check { diff } => FileMode::Check { diff },
+        Mode::Check { diff } => FileMode::Check { diff: *diff },
         Mode::Write => FileMode::Write,
+        Mode::Out(dir) => FileMode::Out(dir.join(&input.relative)),
     };
     let found = files::walk(&config.paths, &config.selection);
     // Files are cleaned in parallel a batch at a time, each into its own buffer, and reported in
@@ -133,23 +156,24 @@ pub fn run(args: Args) -> Exit {
         let done: Vec<Option<Buffered>> = batch
             .par_iter()
             .map(|found| match found {
-                Found::File(path) if !is_large(path) => {
+                Found::File(input) if !is_large(&input.path) => {
                     let mut buffer = Vec::new();
-                    Some((input::clean_file(&cleaner, path, file_mode, config.color, &mut buffer), buffer))
+                    let result = input::clean_file(&cleaner, &input.path, &file_mode(input), &config.settings, &mut buffer);
+                    Some((result, buffer))
                 }
                 _ => None,
             })
             .collect();
         for (found, done) in batch.iter().zip(done) {
             let (path, result) = match (found, done) {
-                (Found::File(path), Some((result, buffer))) => {
+                (Found::File(input), Some((result, buffer))) => {
                     if let Err(e) = out.write_all(&buffer) {
                         return output_failed(&e);
                     }
-                    (path, result)
+                    (&input.path, result)
                 }
-                (Found::File(path), None) => {
-                    (path, input::clean_file(&cleaner, path, file_mode, config.color, &mut out))
+                (Found::File(input), None) => {
+                    (&input.path, input::clean_file(&cleaner, &input.path, &file_mode(input), &config.settings, &mut out))
                 }
                 (Found::Skipped(path, why), _) => {
                     summary.skip();
@@ -164,14 +188,17 @@ pub fn run(args: Args) -> Exit {
                 }
             };
             match result {
-                Ok(FileResult::Cleaned(outcome)) => {
-                    if outcome.changed
+                Ok(FileResult::Cleaned(report)) => {
+                    if config.verbose {
+                        eprintln!("newsclean: {}: {}", path.display(), describe(&report));
+                    }
+                    if report.rewritten
                         && matches!(config.mode, Mode::Check { .. })
                         && let Err(e) = writeln!(out, "{}", path.display())
                     {
                         return output_failed(&e);
                     }
-                    summary.add(&outcome);
+                    summary.add(&report.outcome, report.rewritten);
                 }
                 Ok(FileResult::Skipped(why)) => {
                     summary.skip();
@@ -189,7 +216,11 @@ pub fn run(args: Args) -> Exit {
     if let Err(e) = out.flush() {
         return output_failed(&e);
     }
-    let verb = if config.mode == Mode::Write { "changed" } else { "would change" };
+    let verb = match config.mode {
+        Mode::Write => "changed",
+        Mode::Out(_) => "changed in the copies",
+        _ => "would change",
+    };
     note(&config, &summary.line(verb));
     if summary.failed > 0 {
         Exit::Error
@@ -221,6 +252,12 @@ fn output_failed(e: &io::Error) -> Exit {
     Exit::Error
 }
 
+/// `windows-1251 (detected), 3 edits` for --verbose.
+fn describe(report: &Report) -> String {
+    let edits = report.outcome.edits();
+    format!("{} ({}), {edits} edit{}", report.choice.encoding.name(), report.choice.reason, if edits == 1 { "" } else { "s" })
+}
+
 fn note(config: &Config, message: &str) {
     if !config.quiet {
         eprintln!("newsclean: {message}");
@@ -241,19 +278,29 @@ fn run_stdin(cleaner: &Cleaner, config: &Config) -> Exit {
     };
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    match input::clean_stream(cleaner, stdin.lock(), mode, config.color, &mut out) {
-        Ok(outcome) if matches!(config.mode, Mode::Check { .. }) && outcome.changed => {
-            if mode == StreamMode::Check {
-                let _ = writeln!(out, "stdin");
-            }
-            Exit::WouldChange
+    match input::clean_stream(cleaner, stdin.lock(), mode, &config.settings, &mut out) {
+        Ok(report) if config.verbose => {
+            eprintln!("newsclean: stdin: {}", describe(&report));
+            stdin_exit(config, &report, mode, &mut out)
         }
-        Ok(_) => Exit::Success,
+        Ok(report) => stdin_exit(config, &report, mode, &mut out),
         Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Success,
         Err(e) => {
             eprintln!("newsclean: {e}");
             Exit::Error
         }
+    }
+}
+
+fn stdin_exit(config: &Config, report: &Report, mode: StreamMode, out: &mut dyn Write) -> Exit {
+    match report {
+        Report { rewritten: true, .. } if matches!(config.mode, Mode::Check { .. }) => {
+            if mode == StreamMode::Check {
+                let _ = writeln!(out, "stdin");
+            }
+            Exit::WouldChange
+        }
+        _ => Exit::Success,
     }
 }
 

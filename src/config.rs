@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 
 use crate::files::Selection;
+use crate::input::Settings;
 
 /// What a run does with its inputs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Print a unified diff of every change (the default for paths).
     Diff,
@@ -17,6 +18,8 @@ pub enum Mode {
     },
     /// Apply the changes in place.
     Write,
+    /// Write cleaned copies under this directory, mirroring relative paths.
+    Out(PathBuf),
 }
 
 /// Resolved settings of one run.
@@ -26,12 +29,14 @@ pub struct Config {
     pub paths: Vec<PathBuf>,
     /// What to do.
     pub mode: Mode,
-    /// Color the diffs.
-    pub color: bool,
+    /// Settings for every input: colors, encodings.
+    pub settings: Settings,
     /// Which files a directory walk takes.
     pub selection: Selection,
     /// Print no summary or notes.
     pub quiet: bool,
+    /// Print each file's encoding and why it was chosen.
+    pub verbose: bool,
 }
 
 impl Config {

@@ -1,7 +1,14 @@
-//! From bytes to text: byte-order marks, binary detection and UTF-8 validation. This version reads
-//! UTF-8 with or without a BOM; anything else is reported as an error naming the file, never guessed.
+//! From bytes to text and back. Chooses an input's encoding (byte-order mark, then for HTML the
+//! declared charset, then UTF-8 if the bytes are valid, then detection with chardetng, unless
+//! forced) and streams bytes through encoding_rs both ways, so legacy files are cleaned in bounded
+//! memory and written back in their own encoding. A byte that does not decode, or a character that
+//! does not encode back, is an error for that file: nothing is ever replaced or lost.
 
-use std::io::{self, Read};
+use std::fmt;
+use std::io::{self, BufRead, Read, Write};
+use std::sync::OnceLock;
+
+use encoding_rs::{DecoderResult, EncoderResult, Encoding, UTF_8, UTF_16BE, UTF_16LE};
 
 use crate::block::InvalidUtf8;
 
@@ -9,36 +16,128 @@ use crate::block::InvalidUtf8;
 pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// How much of the start of a file is searched for NUL bytes, as git does to call a file binary.
 pub const SNIFF_LEN: usize = 8000;
+/// How much of the start of an input detection looks at.
+pub const HEAD_LEN: usize = 1 << 16;
+/// How far into an HTML page a `<meta charset>` is looked for.
+const PRESCAN_LEN: usize = 4096;
 
-/// What the first bytes of an input say about it.
+/// Why an encoding was chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// A byte-order mark.
+    Bom,
+    /// The HTML page's `<meta charset>` or `http-equiv` declaration.
+    Declared,
+    /// The bytes are valid UTF-8.
+    Utf8,
+    /// chardetng's guess from the bytes.
+    Detected,
+    /// `--encoding`.
+    Forced,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Reason::Bom => "bom",
+            Reason::Declared => "declared",
+            Reason::Utf8 => "utf-8",
+            Reason::Detected => "detected",
+            Reason::Forced => "forced",
+        })
+    }
+}
+
+/// The encoding an input is read in, and how its byte-order mark looks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Choice {
+    /// The encoding.
+    pub encoding: &'static Encoding,
+    /// Length of the byte-order mark at the start of the input (0 if none).
+    pub bom_len: usize,
+    /// Why this encoding.
+    pub reason: Reason,
+}
+
+impl Choice {
+    /// The byte-order mark bytes, to write back.
+    pub fn bom(&self) -> &'static [u8] {
+        match (self.bom_len, self.encoding.name()) {
+            (0, _) => b"",
+            (_, "UTF-16LE") => b"\xFF\xFE",
+            (_, "UTF-16BE") => b"\xFE\xFF",
+            _ => UTF8_BOM,
+        }
+    }
+
+    /// True for UTF-8 (with or without BOM): no decoding needed.
+    pub fn is_utf8(&self) -> bool {
+        self.encoding == UTF_8
+    }
+}
+
+/// What the first bytes say about an input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sniffed {
-    /// UTF-8 text (to be validated while reading), with or without a BOM.
-    Utf8 {
-        /// True if the input starts with a UTF-8 byte-order mark.
-        bom: bool,
-    },
-    /// A UTF-16 byte-order mark: not readable by this version.
-    Utf16(&'static str),
-    /// NUL bytes near the start: a binary file, to be skipped.
+    /// Text, in this encoding.
+    Text(Choice),
+    /// NUL bytes near the start and no UTF-16 byte-order mark: a binary file, to be skipped.
     Binary,
 }
 
-/// Classifies an input from its first bytes (up to `SNIFF_LEN`).
-pub fn sniff(head: &[u8]) -> Sniffed {
-    if head.starts_with(UTF8_BOM) {
-        return Sniffed::Utf8 { bom: true };
+/// Looks up an encoding by a WHATWG label (`windows-1251`, `koi8-r`, `gbk`, `latin1`...).
+pub fn encoding_for_label(label: &str) -> Option<&'static Encoding> {
+    Encoding::for_label(label.trim().as_bytes())
+}
+
+/// Chooses the encoding of an input from its first bytes.
+///
+/// `head` is the start of the input (up to `HEAD_LEN`), `utf8_valid` whether the whole input is
+/// valid UTF-8 (for a stream: whether the head is), `html` whether to honour a declared charset.
+pub fn choose(head: &[u8], utf8_valid: bool, html: bool, forced: Option<&'static Encoding>) -> Sniffed {
+    let bom = Encoding::for_bom(head);
+    if let Some(forced) = forced {
+        let bom_len = bom.filter(|(e, _)| *e == forced).map_or(0, |(_, len)| len);
+        return Sniffed::Text(Choice { encoding: forced, bom_len, reason: Reason::Forced });
     }
-    if head.starts_with(b"\xFF\xFE") {
-        return Sniffed::Utf16("UTF-16LE");
-    }
-    if head.starts_with(b"\xFE\xFF") {
-        return Sniffed::Utf16("UTF-16BE");
+    if let Some((encoding, bom_len)) = bom {
+        return Sniffed::Text(Choice { encoding, bom_len, reason: Reason::Bom });
     }
     if memchr::memchr(0, &head[..head.len().min(SNIFF_LEN)]).is_some() {
         return Sniffed::Binary;
     }
-    Sniffed::Utf8 { bom: false }
+    let text = |encoding, reason| Sniffed::Text(Choice { encoding, bom_len: 0, reason });
+    if html && let Some(declared) = declared_charset(head) {
+        // A page saved by a scraper is often re-encoded without its declaration being updated:
+        // bytes that are valid UTF-8 beyond ASCII are UTF-8 whatever the page says, and a page
+        // declared UTF-8 whose bytes are not is detected instead.
+        let declared_utf8 = declared == UTF_8 || declared == UTF_16LE || declared == UTF_16BE;
+        match (declared_utf8, utf8_valid) {
+            (true, true) => return text(UTF_8, Reason::Declared),
+            (false, true) if !head.is_ascii() => return text(UTF_8, Reason::Utf8),
+            (false, _) => return text(declared, Reason::Declared),
+            (true, false) => {}
+        }
+    }
+    if utf8_valid {
+        return text(UTF_8, Reason::Utf8);
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(head, head.len() < HEAD_LEN);
+    text(detector.guess(None, chardetng::Utf8Detection::Deny), Reason::Detected)
+}
+
+/// The charset an HTML page declares in its first bytes (`<meta charset="...">` or
+/// `<meta http-equiv="Content-Type" content="text/html; charset=...">`).
+pub fn declared_charset(head: &[u8]) -> Option<&'static Encoding> {
+    static META: OnceLock<regex::bytes::Regex> = OnceLock::new();
+    let meta = META.get_or_init(|| {
+        regex::bytes::Regex::new(r#"(?i-u)<meta\b[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.+-]+)"#)
+            .expect("the meta charset pattern is valid")
+    });
+    let prescan = &head[..head.len().min(PRESCAN_LEN)];
+    let label = meta.captures(prescan)?.get(1)?;
+    Encoding::for_label(label.as_bytes())
 }
 
 /// Why `validate_utf8` failed.
@@ -50,8 +149,7 @@ pub enum ValidateError {
     Utf8(InvalidUtf8),
 }
 
-/// Checks that a whole input is UTF-8 without holding it in memory, for modes that print output as
-/// they go and must not print half a file's diff before finding it unreadable.
+/// Checks that a whole input is UTF-8 without holding it in memory.
 pub fn validate_utf8(mut input: impl Read) -> Result<(), ValidateError> {
     let mut buf = vec![0u8; 1 << 16];
     let mut carried = 0; // bytes of a character split across two reads, moved to the front
@@ -84,16 +182,277 @@ pub fn validate_utf8(mut input: impl Read) -> Result<(), ValidateError> {
     }
 }
 
+/// Bytes that do not decode in the chosen encoding (carried inside an `io::Error`).
+#[derive(Debug)]
+pub struct Malformed {
+    /// The encoding.
+    pub encoding: &'static str,
+    /// Byte offset of the malformed sequence in the input.
+    pub offset: u64,
+}
+
+impl fmt::Display for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "not valid {} (byte offset {})", self.encoding, self.offset)
+    }
+}
+
+impl std::error::Error for Malformed {}
+
+/// A character that has no encoding in the file's encoding (carried inside an `io::Error`).
+#[derive(Debug)]
+pub struct Unmappable {
+    /// The encoding.
+    pub encoding: &'static str,
+    /// The character.
+    pub character: char,
+}
+
+impl fmt::Display for Unmappable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the cleaned text has {:?} (U+{:04X}), which {} cannot encode", self.character, self.character as u32, self.encoding)
+    }
+}
+
+impl std::error::Error for Unmappable {}
+
+/// Decodes a legacy-encoded byte stream into UTF-8, as a `BufRead` the block reader can use.
+pub struct DecodeReader<R> {
+    input: R,
+    decoder: encoding_rs::Decoder,
+    encoding: &'static Encoding,
+    out: Vec<u8>,
+    pos: usize,
+    offset: u64,
+    finished: bool,
+}
+
+impl<R: BufRead> DecodeReader<R> {
+    /// Decodes `input` (positioned after any byte-order mark, which is at `offset`) from `encoding`.
+    pub fn new(input: R, encoding: &'static Encoding, offset: u64) -> Self {
+        DecodeReader {
+            input,
+            decoder: encoding.new_decoder_without_bom_handling(),
+            encoding,
+            out: Vec::new(),
+            pos: 0,
+            offset,
+            finished: false,
+        }
+    }
+
+    fn refill(&mut self) -> io::Result<()> {
+        self.out.clear();
+        self.pos = 0;
+        while self.out.is_empty() && !self.finished {
+            let src = self.input.fill_buf()?;
+            let last = src.is_empty();
+            let capacity = self.decoder.max_utf8_buffer_length_without_replacement(src.len()).unwrap_or(src.len() * 4 + 16);
+            self.out.resize(capacity, 0);
+            let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(src, &mut self.out, last);
+            self.out.truncate(written);
+            self.input.consume(read);
+            self.offset += read as u64;
+            match result {
+                DecoderResult::InputEmpty => self.finished = last,
+                DecoderResult::OutputFull => {}
+                DecoderResult::Malformed(bad, _) => {
+                    let offset = self.offset - u64::from(bad);
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, Malformed { encoding: self.encoding.name(), offset }));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<R: BufRead> Read for DecodeReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for DecodeReader<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos == self.out.len() {
+            self.refill()?;
+        }
+        Ok(&self.out[self.pos..])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.pos = (self.pos + amount).min(self.out.len());
+    }
+}
+
+/// Encodes UTF-8 text written to it into a file's encoding. Every `write` must be whole UTF-8
+/// (the sinks write whole lines). A character the encoding cannot represent is an error.
+pub struct EncodeWriter<W: Write> {
+    out: W,
+    encoding: &'static Encoding,
+    encoder: Option<encoding_rs::Encoder>,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> EncodeWriter<W> {
+    /// A writer encoding into `encoding` (UTF-8 passes through).
+    pub fn new(out: W, encoding: &'static Encoding) -> Self {
+        let encoder = (encoding != UTF_8 && encoding != UTF_16LE && encoding != UTF_16BE).then(|| encoding.new_encoder());
+        EncodeWriter { out, encoding, encoder, buf: Vec::new() }
+    }
+
+    /// The writer back, after encoding what is pending.
+    pub fn into_inner(mut self) -> io::Result<W> {
+        self.finish_encoder()?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+
+    fn finish_encoder(&mut self) -> io::Result<()> {
+        if self.encoder.is_some() {
+            self.encode("", true)?;
+        }
+        Ok(())
+    }
+
+    fn encode(&mut self, mut text: &str, last: bool) -> io::Result<()> {
+        let encoding = self.encoding;
+        let Some(encoder) = self.encoder.as_mut() else { unreachable!("only called with an encoder") };
+        loop {
+            let capacity = encoder.max_buffer_length_from_utf8_without_replacement(text.len()).unwrap_or(text.len() * 4 + 16).max(16);
+            self.buf.resize(capacity, 0);
+            let (result, read, written) = encoder.encode_from_utf8_without_replacement(text, &mut self.buf, last);
+            self.out.write_all(&self.buf[..written])?;
+            text = &text[read..];
+            match result {
+                EncoderResult::InputEmpty => return Ok(()),
+                EncoderResult::OutputFull => {}
+                EncoderResult::Unmappable(character) => {
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, Unmappable { encoding: encoding.name(), character }));
+                }
+            }
+        }
+    }
+}
+
+impl<W: Write> Write for EncodeWriter<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if self.encoding == UTF_8 {
+            return self.out.write(bytes);
+        }
+        let text = std::str::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        if self.encoder.is_some() {
+            self.encode(text, false)?;
+        } else {
+            // encoding_rs decodes UTF-16 but (per WHATWG) does not encode it: do it here.
+            let big_endian = self.encoding == UTF_16BE;
+            self.buf.clear();
+            for unit in text.encode_utf16() {
+                self.buf.extend_from_slice(&if big_endian { unit.to_be_bytes() } else { unit.to_le_bytes() });
+            }
+            self.out.write_all(&self.buf)?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn chosen(bytes: &[u8], html: bool) -> (&'static str, Reason) {
+        let valid = std::str::from_utf8(bytes).is_ok();
+        match choose(bytes, valid, html, None) {
+            Sniffed::Text(c) => (c.encoding.name(), c.reason),
+            Sniffed::Binary => ("binary", Reason::Detected),
+        }
+    }
+
     #[test]
-    fn sniffs_boms_and_binary() {
-        assert_eq!(sniff(b"\xEF\xBB\xBFtext"), Sniffed::Utf8 { bom: true });
-        assert_eq!(sniff(b"\xFF\xFEt\0"), Sniffed::Utf16("UTF-16LE"));
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0"), Sniffed::Binary);
-        assert_eq!(sniff("Ёлки".as_bytes()), Sniffed::Utf8 { bom: false });
+    fn boms_come_first() {
+        assert_eq!(chosen(b"\xEF\xBB\xBFtext", false), ("UTF-8", Reason::Bom));
+        assert_eq!(chosen(b"\xFF\xFEt\0e\0", false), ("UTF-16LE", Reason::Bom));
+        assert_eq!(chosen(b"\xFE\xFF\0t\0e", false), ("UTF-16BE", Reason::Bom));
+    }
+
+    #[test]
+    fn nul_bytes_without_a_bom_are_binary() {
+        assert_eq!(chosen(b"\x89PNG\r\n\x1a\n\0\0", false).0, "binary");
+    }
+
+    #[test]
+    fn valid_utf8_is_utf8_and_legacy_bytes_are_detected() {
+        assert_eq!(chosen("Ёлки “палки”".as_bytes(), false), ("UTF-8", Reason::Utf8));
+        let cp1251 = encoding_rs::WINDOWS_1251.encode("Компания заявила во вторник, что снизит прогноз на год после падения продаж смартфонов в Европе.").0;
+        assert_eq!(chosen(&cp1251, false), ("windows-1251", Reason::Detected));
+        let koi8 = encoding_rs::KOI8_R.encode("Компания заявила во вторник, что снизит прогноз на год после падения продаж смартфонов в Европе.").0;
+        // chardetng names KOI8-U, the superset that decodes Russian KOI8-R text identically.
+        assert!(matches!(chosen(&koi8, false), ("KOI8-R" | "KOI8-U", Reason::Detected)));
+    }
+
+    #[test]
+    fn html_declarations_are_honoured_unless_the_bytes_say_otherwise() {
+        let page = |charset: &str, body: &[u8]| [format!("<html><head><meta charset=\"{charset}\"></head><body>").as_bytes(), body].concat();
+        let cp1251 = encoding_rs::WINDOWS_1251.encode("Привет, мир").0;
+        assert_eq!(chosen(&page("windows-1251", &cp1251), true), ("windows-1251", Reason::Declared));
+        assert_eq!(chosen(&page("windows-1251", "Привет".as_bytes()), true), ("UTF-8", Reason::Utf8));
+        let equiv = b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=koi8-r\"><p>x";
+        assert_eq!(declared_charset(equiv).map(|e| e.name()), Some("KOI8-R"));
+        // A page declared UTF-8 whose bytes are not falls through to detection.
+        let russian = "Компания заявила во вторник, что снизит прогноз. ".repeat(4);
+        let long = encoding_rs::WINDOWS_1251.encode(&russian).0;
+        assert_eq!(chosen(&page("utf-8", &long), true), ("windows-1251", Reason::Detected));
+    }
+
+    #[test]
+    fn forced_encoding_wins() {
+        match choose(b"abc", true, false, encoding_for_label("latin1")) {
+            Sniffed::Text(c) => assert_eq!((c.encoding.name(), c.reason), ("windows-1252", Reason::Forced)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn legacy_bytes_round_trip_through_decode_and_encode() {
+        for (encoding, text) in [
+            (encoding_rs::WINDOWS_1251, "Компания заявила — «да».\r\n"),
+            (encoding_rs::KOI8_R, "Операционная система\n"),
+            (encoding_rs::GBK, "华为表示，美国的贸易限制。\n"),
+            (encoding_rs::SHIFT_JIS, "日本語のテキスト\n"),
+            (encoding_rs::EUC_KR, "한국어 텍스트\n"),
+            (encoding_rs::BIG5, "繁體中文\n"),
+            (UTF_16LE, "UTF-16 text ✓\n"),
+        ] {
+            let bytes: Vec<u8> = if encoding == UTF_16LE {
+                text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+            } else {
+                encoding.encode(text).0.into_owned()
+            };
+            let mut decoded = String::new();
+            DecodeReader::new(&bytes[..], encoding, 0).read_to_string(&mut decoded).unwrap();
+            assert_eq!(decoded, text, "{}", encoding.name());
+            let mut writer = EncodeWriter::new(Vec::new(), encoding);
+            writer.write_all(decoded.as_bytes()).unwrap();
+            assert_eq!(writer.into_inner().unwrap(), bytes, "{}", encoding.name());
+        }
+    }
+
+    #[test]
+    fn malformed_input_and_unmappable_output_are_errors() {
+        let mut out = String::new();
+        let err = DecodeReader::new(&b"ok \x81\x20"[..], encoding_rs::GBK, 0).read_to_string(&mut out).unwrap_err();
+        assert!(err.to_string().contains("not valid GBK (byte offset 3)"), "{err}");
+        let mut writer = EncodeWriter::new(Vec::new(), encoding_rs::WINDOWS_1251);
+        let err = writer.write_all("中".as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("windows-1251 cannot encode"), "{err}");
     }
 
     #[test]

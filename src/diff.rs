@@ -45,6 +45,8 @@ pub struct DiffSink<W> {
     rules: BTreeSet<RuleId>,
     /// True once the first line of the new side has gone by (it carries the BOM).
     new_started: bool,
+    /// Printed before the header of a file that has hunks.
+    preamble: Option<String>,
 }
 
 impl<W: Write> DiffSink<W> {
@@ -65,7 +67,14 @@ impl<W: Write> DiffSink<W> {
             added: Vec::new(),
             rules: BTreeSet::new(),
             new_started: false,
+            preamble: None,
         }
+    }
+
+    /// Text to print before the file's header, if the file has any hunk (a note about it).
+    pub fn with_preamble(mut self, preamble: Option<String>) -> Self {
+        self.preamble = preamble;
+        self
     }
 
     /// True if at least one hunk was written.
@@ -122,6 +131,9 @@ impl<W: Write> DiffSink<W> {
     fn write_hunk(&mut self, hunk: Hunk) -> io::Result<()> {
         if !self.header_written {
             self.header_written = true;
+            if let Some(preamble) = self.preamble.take() {
+                self.out.write_all(preamble.as_bytes())?;
+            }
             let (bold, reset) = if self.color { ("\x1b[1m", "\x1b[0m") } else { ("", "") };
             // As git does: a tab ends a name with spaces, so `patch` does not cut it at the space.
             let tab = if self.path.contains(' ') { "\t" } else { "" };

@@ -17,7 +17,7 @@ pub enum Error {
         source: io::Error,
     },
     /// The bytes are not UTF-8.
-    #[error("{}: not valid UTF-8 (line {line}, byte offset {offset}); other encodings are not supported yet", path.display())]
+    #[error("{}: not valid UTF-8 (line {line}, byte offset {offset}); use --encoding to read it in another encoding", path.display())]
     InvalidUtf8 {
         /// The file.
         path: PathBuf,
@@ -26,13 +26,21 @@ pub enum Error {
         /// Byte offset of the first invalid byte.
         offset: u64,
     },
-    /// The input is in an encoding this version cannot read.
-    #[error("{}: {encoding} input is not supported yet", path.display())]
-    Unsupported {
+    /// The bytes do not decode in the encoding chosen for them.
+    #[error("{}: cannot decode: {reason}", path.display())]
+    Decode {
         /// The file.
         path: PathBuf,
-        /// The encoding found (from its byte-order mark).
-        encoding: &'static str,
+        /// What did not decode, and where.
+        reason: String,
+    },
+    /// The cleaned text cannot be written back in the file's encoding; the file is untouched.
+    #[error("{}: cannot write back (file left unchanged): {reason}", path.display())]
+    Encode {
+        /// The file.
+        path: PathBuf,
+        /// Which character, and which encoding.
+        reason: String,
     },
     /// The cleaned file could not be written; the original is untouched.
     #[error("{}: cannot write (file left unchanged): {source}", path.display())]

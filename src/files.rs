@@ -65,11 +65,21 @@ impl Selection {
     }
 }
 
+/// A file to clean, and its path relative to the argument it was found under (where `--out`
+/// puts its cleaned copy).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    /// The path to read.
+    pub path: PathBuf,
+    /// The path relative to the directory argument (the file name for a file argument).
+    pub relative: PathBuf,
+}
+
 /// One thing found while walking.
 #[derive(Debug)]
 pub enum Found {
     /// A file to clean.
-    File(PathBuf),
+    File(Input),
     /// A path passed over, and why (reported as a note, not an error).
     Skipped(PathBuf, &'static str),
     /// A path that could not be walked (missing, unreadable, a symlink loop).
@@ -101,7 +111,8 @@ pub fn walk(paths: &[PathBuf], selection: &Selection) -> Vec<Found> {
             continue;
         }
         if !fs::metadata(root).map(|m| m.is_dir()).unwrap_or(false) {
-            found.push(Found::File(root.clone()));
+            let relative = root.file_name().map_or_else(|| root.clone(), PathBuf::from);
+            found.push(Found::File(Input { path: root.clone(), relative }));
             continue;
         }
         let walker = WalkDir::new(root).follow_links(selection.follow_symlinks).sort_by_file_name();
@@ -117,7 +128,8 @@ pub fn walk(paths: &[PathBuf], selection: &Selection) -> Vec<Found> {
                     if kind.is_symlink() {
                         found.push(Found::Skipped(path.to_path_buf(), "symlink not followed (use --follow-symlinks)"));
                     } else if kind.is_file() {
-                        found.push(Found::File(path.to_path_buf()));
+                        let relative = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+                        found.push(Found::File(Input { path: path.to_path_buf(), relative }));
                     }
                 }
                 Err(e) => {
@@ -157,9 +169,14 @@ impl Spool {
         Ok(BufWriter::with_capacity(1 << 16, file))
     }
 
-    /// Flushes the output to disk and renames it over `target`, keeping `target`'s permissions.
+    /// Flushes the output to disk and renames it over `target`, keeping `target`'s permissions
+    /// (a new file gets the default permissions of a new file).
     pub fn commit(mut self, target: &Path) -> io::Result<()> {
-        let permissions = fs::metadata(target)?.permissions();
+        let permissions = match fs::metadata(target) {
+            Ok(meta) => Some(meta.permissions()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
         let mut file = match self.file.take() {
             Some(file) => file,
             None => self.temp_file()?,
@@ -167,7 +184,11 @@ impl Spool {
         file.write_all(&self.memory)?;
         let file = file.into_inner().map_err(|e| e.into_error())?;
         file.as_file().sync_all()?;
-        fs::set_permissions(file.path(), permissions)?;
+        match permissions {
+            Some(permissions) => fs::set_permissions(file.path(), permissions)?,
+            // tempfile creates 0600 files; a new output file gets the usual 0644.
+            None => fs::set_permissions(file.path(), std::os::unix::fs::PermissionsExt::from_mode(0o644))?,
+        }
         file.persist(target).map_err(|e| e.error)?;
         Ok(())
     }
@@ -237,7 +258,7 @@ mod tests {
         let files: Vec<String> = walk(&[dir.path().to_path_buf()], &Selection::default())
             .into_iter()
             .map(|f| match f {
-                Found::File(p) => p.strip_prefix(dir.path()).unwrap().display().to_string(),
+                Found::File(input) => input.relative.display().to_string(),
                 other => panic!("{other:?}"),
             })
             .collect();

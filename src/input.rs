@@ -1,12 +1,15 @@
 //! One input (a file or stdin) through the cleaner into the chosen output: a diff, a check, the
-//! cleaned text, or an atomic rewrite. Choosing files belongs to `files`; rendering summaries to `report`.
+//! cleaned text, an atomic rewrite, or a copy under `--out`. Choosing files belongs to `files`,
+//! encodings to `decode`; this module puts them together for one input.
 
 use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, BufReader, Cursor, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use encoding_rs::{Encoding, UTF_8};
+
 use crate::block::ReadError;
-use crate::decode::{self, Sniffed, UTF8_BOM, ValidateError};
+use crate::decode::{self, Choice, DecodeReader, EncodeWriter, HEAD_LEN, Malformed, Sniffed, Unmappable, ValidateError};
 use crate::diff::DiffSink;
 use crate::error::Error;
 use crate::files::Spool;
@@ -15,7 +18,7 @@ use crate::pipeline::{Cleaner, NullSink, Outcome, StreamError, TextSink};
 const READ_BUFFER: usize = 1 << 18;
 
 /// What to do with a file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FileMode {
     /// Print a unified diff of the changes.
     Diff,
@@ -26,13 +29,37 @@ pub enum FileMode {
     },
     /// Rewrite the file in place, atomically, if it changes.
     Write,
+    /// Write the cleaned copy to this path (whether or not it changed).
+    Out(PathBuf),
+}
+
+/// Settings that apply to every input of a run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Settings {
+    /// Color diffs.
+    pub color: bool,
+    /// `--encoding`: read every input in this encoding.
+    pub forced: Option<&'static Encoding>,
+    /// `--to-utf8`: write UTF-8 whatever the input's encoding.
+    pub to_utf8: bool,
+}
+
+/// What happened to one input that was cleaned.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The edits made.
+    pub outcome: Outcome,
+    /// The encoding it was read in, and why.
+    pub choice: Choice,
+    /// True if the file was (or would be) written: it changed, or `--to-utf8` converts it.
+    pub rewritten: bool,
 }
 
 /// What happened to one file.
 #[derive(Debug)]
 pub enum FileResult {
-    /// It was cleaned (or checked); the outcome says whether it changed.
-    Cleaned(Outcome),
+    /// It was cleaned (or checked).
+    Cleaned(Report),
     /// It was passed over, with a note why.
     Skipped(&'static str),
 }
@@ -43,89 +70,161 @@ pub fn diff_path(path: &Path) -> String {
     shown.strip_prefix("./").unwrap_or(&shown).to_owned()
 }
 
+/// Maps an I/O error from reading to the most precise error for `path`.
+fn read_error(path: &Path, source: io::Error) -> Error {
+    if let Some(m) = source.get_ref().and_then(|e| e.downcast_ref::<Malformed>()) {
+        return Error::Decode { path: path.to_owned(), reason: m.to_string() };
+    }
+    Error::Read { path: path.to_owned(), source }
+}
+
+fn write_error(path: &Path, source: io::Error) -> Error {
+    if let Some(u) = source.get_ref().and_then(|e| e.downcast_ref::<Unmappable>()) {
+        return Error::Encode { path: path.to_owned(), reason: u.to_string() };
+    }
+    Error::Write { path: path.to_owned(), source }
+}
+
 fn stream_error(path: &Path, e: StreamError) -> Error {
     match e {
-        StreamError::Read(ReadError::Io(source)) => Error::Read { path: path.to_owned(), source },
-        StreamError::Read(ReadError::Utf8(e)) => {
-            Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset }
-        }
+        StreamError::Read(ReadError::Io(source)) => read_error(path, source),
+        StreamError::Read(ReadError::Utf8(e)) => Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset },
         StreamError::Write(source) => Error::Output(source),
     }
 }
 
-/// Reads the start of an input: returns whether it has a UTF-8 BOM (consumed), or why it is skipped.
-fn open_text<R: Read>(reader: &mut BufReader<R>, path: &Path) -> Result<Result<bool, &'static str>, Error> {
-    let head = reader.fill_buf().map_err(|source| Error::Read { path: path.to_owned(), source })?;
-    match decode::sniff(head) {
-        Sniffed::Binary => Ok(Err("binary file skipped")),
-        Sniffed::Utf16(encoding) => Err(Error::Unsupported { path: path.to_owned(), encoding }),
-        Sniffed::Utf8 { bom } => {
-            if bom {
-                reader.consume(UTF8_BOM.len());
-            }
-            Ok(Ok(bom))
-        }
-    }
+/// A note printed before the diff of a file that is not UTF-8: the diff is in UTF-8.
+fn legacy_note(path: &str, choice: &Choice) -> Option<String> {
+    (!choice.is_utf8()).then(|| {
+        format!(
+            "# newsclean: {path} is {} ({}); this diff is in UTF-8, so `git apply` will not apply it to the file: use --write\n",
+            choice.encoding.name(),
+            choice.reason
+        )
+    })
 }
 
-/// Cleans the file at `path` in `mode`, writing any diff to `out`.
-pub fn clean_file(
+/// Reads the start of a file, decides its encoding, and returns a reader of its text as UTF-8.
+fn open_file(path: &Path, settings: &Settings, validate_first: bool) -> Result<Result<(Choice, Box<dyn BufRead>), &'static str>, Error> {
+    let read_err = |e| read_error(path, e);
+    let mut file = File::open(path).map_err(read_err)?;
+    let mut head = Vec::new();
+    (&mut file).take(HEAD_LEN as u64).read_to_end(&mut head).map_err(read_err)?;
+    let whole = head.len() < HEAD_LEN;
+    let needs_check = settings.forced.is_none() && Encoding::for_bom(&head).is_none();
+    let utf8_valid = needs_check
+        && if whole {
+            std::str::from_utf8(&head).is_ok()
+        } else {
+            file.seek(SeekFrom::Start(0)).map_err(read_err)?;
+            match decode::validate_utf8(BufReader::with_capacity(READ_BUFFER, &mut file)) {
+                Ok(()) => true,
+                Err(ValidateError::Utf8(_)) => false,
+                Err(ValidateError::Io(e)) => return Err(read_err(e)),
+            }
+        };
+    let choice = match decode::choose(&head, utf8_valid, false, settings.forced) {
+        Sniffed::Binary => return Ok(Err("binary file skipped")),
+        Sniffed::Text(choice) => choice,
+    };
+    let offset = choice.bom_len as u64;
+    // Modes that print as they go must not print half a file before finding it unreadable.
+    if validate_first && !(choice.is_utf8() && utf8_valid) {
+        file.seek(SeekFrom::Start(offset)).map_err(read_err)?;
+        let raw = BufReader::with_capacity(READ_BUFFER, &mut file);
+        if choice.is_utf8() {
+            decode::validate_utf8(raw).map_err(|e| match e {
+                ValidateError::Io(e) => read_err(e),
+                ValidateError::Utf8(e) => Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset + offset },
+            })?;
+        } else {
+            io::copy(&mut DecodeReader::new(raw, choice.encoding, offset), &mut io::sink()).map_err(read_err)?;
+        }
+    }
+    if whole && choice.is_utf8() {
+        // Small files (most articles) are read once: clean from the bytes already in memory.
+        head.drain(..choice.bom_len);
+        return Ok(Ok((choice, Box::new(Cursor::new(head)))));
+    }
+    file.seek(SeekFrom::Start(offset)).map_err(read_err)?;
+    let raw = BufReader::with_capacity(READ_BUFFER, file);
+    let text: Box<dyn BufRead> =
+        if choice.is_utf8() { Box::new(raw) } else { Box::new(DecodeReader::new(raw, choice.encoding, offset)) };
+    Ok(Ok((choice, text)))
+}
+
+/// The encoding and byte-order mark a cleaned file is written in.
+fn output_encoding(choice: &Choice, settings: &Settings) -> (&'static Encoding, &'static [u8]) {
+    if settings.to_utf8 && !choice.is_utf8() { (UTF_8, b"") } else { (choice.encoding, choice.bom()) }
+}
+
+/// Cleans `text` into a new file at `target` (through a spool, renamed into place only on success).
+fn write_cleaned(
     cleaner: &Cleaner,
+    text: Box<dyn BufRead>,
+    offset: u64,
+    (encoding, bom): (&'static Encoding, &'static [u8]),
     path: &Path,
-    mode: FileMode,
-    color: bool,
-    out: &mut dyn Write,
-) -> Result<FileResult, Error> {
-    let read_error = |source| Error::Read { path: path.to_owned(), source };
-    let mut reader = BufReader::with_capacity(READ_BUFFER, File::open(path).map_err(read_error)?);
-    let bom = match open_text(&mut reader, path)? {
-        Ok(bom) => bom,
+    target: &Path,
+    always: bool,
+) -> Result<(Outcome, bool), Error> {
+    let mut spool = Spool::for_target(target);
+    spool.write_all(bom).map_err(|e| write_error(path, e))?;
+    let mut sink = TextSink::new(EncodeWriter::new(spool, encoding));
+    let outcome = cleaner.clean_stream(text, offset, &mut sink).map_err(|e| match e {
+        StreamError::Write(source) => write_error(path, source),
+        e => stream_error(path, e),
+    })?;
+    let rewrite = always || outcome.changed;
+    if rewrite {
+        let spool = sink.into_inner().into_inner().map_err(|e| write_error(path, e))?;
+        spool.commit(target).map_err(|e| write_error(path, e))?;
+    }
+    Ok((outcome, rewrite))
+}
+
+/// Cleans the file at `path` in `mode`, writing any diff or path list to `out`.
+pub fn clean_file(cleaner: &Cleaner, path: &Path, mode: &FileMode, settings: &Settings, out: &mut dyn Write) -> Result<FileResult, Error> {
+    let prints = matches!(mode, FileMode::Diff | FileMode::Check { diff: true });
+    let (choice, text) = match open_file(path, settings, prints)? {
+        Ok(opened) => opened,
         Err(note) => return Ok(FileResult::Skipped(note)),
     };
-    let offset = if bom { UTF8_BOM.len() as u64 } else { 0 };
-    let shown = diff_path(path);
-    let outcome = match mode {
+    let offset = choice.bom_len as u64;
+    let converts = settings.to_utf8 && !choice.is_utf8();
+    let (outcome, rewritten) = match mode {
         FileMode::Diff | FileMode::Check { diff: true } => {
-            // A diff is printed as it is made: first make sure the whole file is readable.
-            decode::validate_utf8(&mut reader).map_err(|e| match e {
-                ValidateError::Io(source) => Error::Read { path: path.to_owned(), source },
-                ValidateError::Utf8(e) => {
-                    Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset + offset }
-                }
-            })?;
-            reader.seek(SeekFrom::Start(offset)).map_err(read_error)?;
-            let mut sink = DiffSink::new(out, &shown, bom, color);
-            cleaner.clean_stream(reader, offset, &mut sink).map_err(|e| stream_error(path, e))?
+            let shown = diff_path(path);
+            let bom = choice.is_utf8() && choice.bom_len > 0;
+            let mut sink = DiffSink::new(out, &shown, bom, settings.color).with_preamble(legacy_note(&shown, &choice));
+            let outcome = cleaner.clean_stream(text, offset, &mut sink).map_err(|e| stream_error(path, e))?;
+            let changed = outcome.changed || converts;
+            (outcome, changed)
         }
         FileMode::Check { diff: false } => {
-            cleaner.clean_stream(reader, offset, &mut NullSink).map_err(|e| stream_error(path, e))?
+            let outcome = cleaner.clean_stream(text, offset, &mut NullSink).map_err(|e| stream_error(path, e))?;
+            let changed = outcome.changed || converts;
+            (outcome, changed)
         }
         FileMode::Write => {
             // Write through a symlink to its target rather than replacing the link with a file.
-            let target: PathBuf = fs::canonicalize(path).map_err(read_error)?;
-            let mut spool = Spool::for_target(&target);
-            let write_error = |source| Error::Write { path: path.to_owned(), source };
-            if bom {
-                spool.write_all(UTF8_BOM).map_err(write_error)?;
+            let target = fs::canonicalize(path).map_err(|e| read_error(path, e))?;
+            write_cleaned(cleaner, text, offset, output_encoding(&choice, settings), path, &target, converts)?
+        }
+        FileMode::Out(target) => {
+            if let Some(dir) = target.parent() {
+                fs::create_dir_all(dir).map_err(|e| write_error(target, e))?;
             }
-            let mut sink = TextSink::new(spool);
-            let outcome = cleaner.clean_stream(reader, offset, &mut sink).map_err(|e| match e {
-                StreamError::Write(source) => write_error(source),
-                e => stream_error(path, e),
-            })?;
-            if outcome.changed {
-                sink.into_inner().commit(&target).map_err(write_error)?;
-            }
-            outcome
+            write_cleaned(cleaner, text, offset, output_encoding(&choice, settings), target, target, true)?
         }
     };
-    Ok(FileResult::Cleaned(outcome))
+    Ok(FileResult::Cleaned(Report { outcome, choice, rewritten }))
 }
 
 /// What to do with a document read from stdin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StreamMode {
-    /// Write the cleaned text.
+    /// Write the cleaned text (UTF-8).
     Text,
     /// Write a diff (of `stdin`).
     Diff,
@@ -133,29 +232,41 @@ pub enum StreamMode {
     Check,
 }
 
-/// Cleans one document from `input` (stdin) into `out`. A BOM is kept; the name `stdin` is used in
-/// messages and diffs.
-pub fn clean_stream(
-    cleaner: &Cleaner,
-    input: impl Read,
-    mode: StreamMode,
-    color: bool,
-    out: &mut dyn Write,
-) -> Result<Outcome, Error> {
+/// Cleans one document from `input` (stdin) into `out`. The encoding is chosen from the first
+/// 64 KiB; the output is UTF-8 (a UTF-8 BOM is kept, so clean UTF-8 comes out byte for byte).
+pub fn clean_stream(cleaner: &Cleaner, mut input: impl Read, mode: StreamMode, settings: &Settings, out: &mut dyn Write) -> Result<Report, Error> {
     let path = Path::new("stdin");
-    let mut reader = BufReader::with_capacity(READ_BUFFER, input);
-    // NUL bytes are valid UTF-8: a stream is cleaned whatever it holds, never skipped.
-    let bom: bool = open_text(&mut reader, path)?.unwrap_or_default();
-    let offset = if bom { UTF8_BOM.len() as u64 } else { 0 };
+    let mut head = Vec::new();
+    (&mut input).take(HEAD_LEN as u64).read_to_end(&mut head).map_err(|e| read_error(path, e))?;
+    let utf8_valid = match std::str::from_utf8(&head) {
+        Ok(_) => true,
+        // A character cut at the end of the head is not an error yet.
+        Err(e) => e.error_len().is_none() && head.len() == HEAD_LEN,
+    };
+    let choice = match decode::choose(&head, utf8_valid, false, settings.forced) {
+        Sniffed::Text(choice) => choice,
+        // NUL bytes are valid UTF-8: a stream is cleaned whatever it holds, never skipped.
+        Sniffed::Binary => Choice { encoding: UTF_8, bom_len: 0, reason: decode::Reason::Utf8 },
+    };
+    let offset = choice.bom_len as u64;
+    head.drain(..choice.bom_len);
+    let raw = BufReader::with_capacity(READ_BUFFER, Cursor::new(head).chain(input));
+    let text: Box<dyn BufRead> =
+        if choice.is_utf8() { Box::new(raw) } else { Box::new(DecodeReader::new(raw, choice.encoding, offset)) };
     let result = match mode {
         StreamMode::Text => {
-            if bom {
-                out.write_all(UTF8_BOM).map_err(Error::Output)?;
-            }
-            cleaner.clean_stream(reader, offset, &mut TextSink::new(io::BufWriter::with_capacity(READ_BUFFER, out)))
+            let bom: &[u8] = if choice.is_utf8() { choice.bom() } else { b"" };
+            out.write_all(bom).map_err(Error::Output)?;
+            cleaner.clean_stream(text, offset, &mut TextSink::new(io::BufWriter::with_capacity(READ_BUFFER, out)))
         }
-        StreamMode::Diff => cleaner.clean_stream(reader, offset, &mut DiffSink::new(out, "stdin", bom, color)),
-        StreamMode::Check => cleaner.clean_stream(reader, offset, &mut NullSink),
+        StreamMode::Diff => {
+            let bom = choice.is_utf8() && choice.bom_len > 0;
+            let mut sink = DiffSink::new(out, "stdin", bom, settings.color).with_preamble(legacy_note("stdin", &choice));
+            cleaner.clean_stream(text, offset, &mut sink)
+        }
+        StreamMode::Check => cleaner.clean_stream(text, offset, &mut NullSink),
     };
-    result.map_err(|e| stream_error(path, e))
+    let outcome = result.map_err(|e| stream_error(path, e))?;
+    let rewritten = outcome.changed;
+    Ok(Report { outcome, choice, rewritten })
 }

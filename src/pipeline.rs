@@ -109,6 +109,22 @@ impl WorkBlock {
         }
     }
 
+    /// Replaces the text of the line at `index` with the result of several changes a rule made in
+    /// one pass, recording `made` (the caller built them, columns included). Costs one copy of
+    /// the line however many changes: a long line with thousands of them stays linear.
+    pub fn replace_all(&mut self, index: usize, text: String, made: Vec<Edit>, edits: &mut Vec<Edit>) {
+        if made.is_empty() {
+            return;
+        }
+        self.current_mut()[index] = Some(text);
+        edits.extend(made);
+    }
+
+    /// The input line number of the line at `index`.
+    pub fn number(&self, index: usize) -> usize {
+        self.old.lines[index].number
+    }
+
     /// Removes the line at `index`, recording the removal under `rule`.
     pub fn remove(&mut self, index: usize, rule: RuleId, edits: &mut Vec<Edit>) {
         let number = self.old.lines[index].number;

@@ -22,10 +22,10 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Adds one file's outcome.
-    pub fn add(&mut self, outcome: &Outcome) {
+    /// Adds one file's outcome; `changed` is whether it was (or would be) rewritten.
+    pub fn add(&mut self, outcome: &Outcome, changed: bool) {
         self.seen += 1;
-        self.changed += usize::from(outcome.changed);
+        self.changed += usize::from(changed);
         for (rule, n) in &outcome.by_rule {
             *self.by_rule.entry(rule.clone()).or_default() += n;
         }
@@ -84,8 +84,8 @@ mod tests {
         outcome.by_rule.insert(RuleId::builtin("residue.also-on"), 2);
         outcome.by_rule.insert(RuleId::builtin("residue.latest-news"), 1);
         outcome.by_rule.insert(RuleId::builtin("mt.smart-phone"), 1);
-        s.add(&outcome);
-        s.add(&Outcome::default());
+        s.add(&outcome, true);
+        s.add(&Outcome::default(), false);
         s.fail();
         assert_eq!(s.line("would change"), "3 files, 1 would change, 4 edits (mt 1, residue 3), 1 failed");
     }

@@ -190,13 +190,25 @@ impl Stage for Translation {
                 }
                 accepted.push((m.range(), keep_case(&text[m.range()], replacement), rule));
             }
-            // Right to left, so the offsets of the substitutions still to make stay valid; one edit
-            // per substitution, each carrying its own rule.
-            let mut current = text.to_owned();
-            for (range, replacement, rule) in accepted.into_iter().rev() {
-                current.replace_range(range, &replacement);
-                block.replace(i, current.clone(), rule.clone(), edits);
+            if accepted.is_empty() {
+                continue;
             }
+            // All substitutions in one pass; columns are those of the line as the stage saw it.
+            let number = block.number(i);
+            let mut out = String::with_capacity(text.len() + 8 * accepted.len());
+            let mut made = Vec::with_capacity(accepted.len());
+            let (mut copied, mut column) = (0, 1);
+            for (range, replacement, rule) in accepted {
+                column += text[copied..range.start].chars().count();
+                out.push_str(&text[copied..range.start]);
+                out.push_str(&replacement);
+                let before = &text[range.clone()];
+                made.push(Edit { rule: rule.clone(), line: number, column, before: before.to_owned(), after: replacement });
+                column += before.chars().count();
+                copied = range.end;
+            }
+            out.push_str(&text[copied..]);
+            block.replace_all(i, out, made, edits);
         }
     }
 }

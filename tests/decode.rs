@@ -1,0 +1,155 @@
+//! Inputs in every encoding a scraper saves, through the real binary: each legacy-encoded file in
+//! `testdata/decode/` is detected, cleaned, and written back in its own encoding byte for byte
+//! outside the edits (`NAME.expected`); `--to-utf8` converts; diffs say when they cannot apply.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use predicates::str::contains;
+
+fn newsclean() -> Command {
+    Command::cargo_bin("newsclean").expect("the binary is built for integration tests")
+}
+
+fn cases() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/decode");
+    let mut cases: Vec<PathBuf> =
+        fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "txt")).collect();
+    cases.sort();
+    assert!(cases.len() >= 12, "one file per encoding in testdata/decode");
+    cases
+}
+
+/// The encoding newsclean must report for a case, from its file name.
+fn expected_encoding(case: &Path) -> Vec<&'static str> {
+    let stem = case.file_stem().unwrap().to_str().unwrap();
+    match stem {
+        "koi8-r" => vec!["KOI8-R", "KOI8-U"], // KOI8-U decodes Russian KOI8-R text identically
+        "utf-16le-bom" => vec!["UTF-16LE (bom)"],
+        "utf-16be-bom" => vec!["UTF-16BE (bom)"],
+        "empty" => vec!["UTF-8 (utf-8)"],
+        other => vec![encoding_rs::Encoding::for_label(other.as_bytes()).unwrap().name()],
+    }
+}
+
+#[test]
+fn each_encoding_is_detected_cleaned_and_written_back_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    for case in cases() {
+        let copy = dir.path().join(case.file_name().unwrap());
+        fs::copy(&case, &copy).unwrap();
+        let out = newsclean().args(["--write", "--verbose"]).arg(&copy).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{}: {stderr}", case.display());
+        assert!(expected_encoding(&case).iter().any(|e| stderr.contains(e)), "{}: {stderr}", case.display());
+        let expected = fs::read(case.with_extension("expected")).unwrap();
+        assert!(fs::read(&copy).unwrap() == expected, "{} was not written back as {}", case.display(), case.with_extension("expected").display());
+    }
+}
+
+#[test]
+fn to_utf8_converts_and_cleans() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/decode/windows-1251.txt");
+    let copy = dir.path().join("a.txt");
+    fs::copy(&case, &copy).unwrap();
+    newsclean().args(["--write", "--to-utf8"]).arg(&copy).assert().success();
+    let expected = encoding_rs::WINDOWS_1251.decode(&fs::read(case.with_extension("expected")).unwrap()).0.into_owned();
+    assert_eq!(fs::read_to_string(&copy).unwrap(), expected);
+    // Converted once, it is UTF-8 and clean: nothing more to do.
+    newsclean().args(["--check", "--to-utf8"]).arg(&copy).assert().code(0);
+}
+
+#[test]
+fn to_utf8_rewrites_a_clean_legacy_file_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clean.txt");
+    let text = "Компания заявила во вторник, что снизит прогноз на год после падения продаж смартфонов в Европе.\n";
+    fs::write(&path, encoding_rs::WINDOWS_1251.encode(text).0).unwrap();
+    newsclean().args(["--check", "--to-utf8"]).arg(&path).assert().code(1);
+    newsclean().args(["--check"]).arg(&path).assert().code(0);
+    newsclean().args(["--write", "--to-utf8"]).arg(&path).assert().success().stderr(contains("1 changed"));
+    assert_eq!(fs::read_to_string(&path).unwrap(), text);
+}
+
+#[test]
+fn diffs_of_legacy_files_are_utf8_and_say_git_apply_will_not_apply_them() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/decode/koi8-r.txt");
+    newsclean()
+        .arg(&case)
+        .assert()
+        .success()
+        .stdout(contains("this diff is in UTF-8, so `git apply` will not apply it").and(contains("-Latest News")).and(contains(" Новости рынка смартфонов")));
+}
+
+#[test]
+fn out_writes_cleaned_copies_mirroring_paths_and_keeping_the_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src/ru");
+    fs::create_dir_all(&src).unwrap();
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/decode/windows-1251.txt");
+    fs::copy(&case, src.join("a.txt")).unwrap();
+    fs::write(src.join("clean.txt"), "Already clean.\n").unwrap();
+    let out = dir.path().join("out");
+    newsclean().arg("--out").arg(&out).arg(dir.path().join("src")).assert().success();
+    assert_eq!(fs::read(out.join("ru/a.txt")).unwrap(), fs::read(case.with_extension("expected")).unwrap());
+    assert_eq!(fs::read_to_string(out.join("ru/clean.txt")).unwrap(), "Already clean.\n");
+    assert_eq!(fs::read(src.join("a.txt")).unwrap(), fs::read(&case).unwrap(), "the source is untouched");
+}
+
+#[test]
+fn stdin_in_a_legacy_encoding_comes_out_as_utf8() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/decode/gbk.txt");
+    let expected = encoding_rs::GBK.decode(&fs::read(case.with_extension("expected")).unwrap()).0.into_owned();
+    newsclean().arg("-").write_stdin(fs::read(&case).unwrap()).assert().success().stdout(expected);
+}
+
+#[test]
+fn a_forced_encoding_is_read_and_written_back_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.txt");
+    // KOI8-R has a no-break space (0x9A): it becomes a plain space, everything else stays.
+    fs::write(&path, encoding_rs::KOI8_R.encode("Заголовок\n\nLatest News\n\nТекст\u{A0}номер\n").0).unwrap();
+    newsclean().args(["--write", "--verbose", "--encoding", "koi8-r"]).arg(&path).assert().success().stderr(contains("KOI8-R (forced)"));
+    assert_eq!(fs::read(&path).unwrap(), encoding_rs::KOI8_R.encode("Заголовок\n\nТекст номер\n").0.as_ref());
+}
+
+#[test]
+fn bytes_that_do_not_decode_in_a_forced_encoding_are_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.txt");
+    let bytes = b"Latest News\n\nok line\n\xcf\xf0\xe8\xe2\xe5\xf2\n".to_vec(); // windows-1251 "Привет"
+    fs::write(&path, &bytes).unwrap();
+    newsclean()
+        .args(["--write", "--encoding", "utf-8"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(contains("bad.txt: not valid UTF-8 (line 4, byte offset 21)"));
+    assert_eq!(fs::read(&path).unwrap(), bytes);
+    let gbk = dir.path().join("gbk.txt");
+    fs::write(&gbk, b"Latest News\n\nok \x81\x20 lead byte without its trail byte\n").unwrap();
+    newsclean()
+        .args(["--encoding", "gbk"])
+        .arg(&gbk)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(contains("gbk.txt: cannot decode: not valid GBK (byte offset 16)"));
+    newsclean().args(["--encoding", "nonsense"]).arg(&path).assert().code(2).stderr(contains("unknown encoding `nonsense`"));
+}
+
+#[test]
+fn a_50_mb_single_line_file_is_cleaned_without_losing_a_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("line.txt");
+    let sentence = "The company said its smart phone sales fell, and the ministry declined to comment. ";
+    let mut text = sentence.repeat(50 * 1024 * 1024 / sentence.len());
+    text.push_str("End.");
+    fs::write(&path, &text).unwrap();
+    newsclean().arg("--write").arg(&path).assert().success();
+    let cleaned = fs::read_to_string(&path).unwrap();
+    assert_eq!(cleaned, text.replace("smart phone", "smartphone"));
+}
