@@ -8,9 +8,9 @@ use clap::{ArgGroup, Parser, ValueEnum};
 use rayon::prelude::*;
 
 use crate::config::{Config, Mode};
+use crate::decode;
 use crate::error::Error;
 use crate::files::{self, Found, Input, Selection};
-use crate::decode;
 use crate::input::{self, FileMode, FileResult, Report, Settings, StreamMode};
 use crate::pipeline::Cleaner;
 use crate::report::Summary;
@@ -55,7 +55,7 @@ pub struct Args {
     /// Color diffs.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
-    /// Only walk files matching this glob (replaces the default *.txt *.text *.md); repeatable.
+    /// Only walk files matching this glob (replaces the default *.txt *.text *.md *.html *.htm); repeatable.
     #[arg(long, value_name = "GLOB")]
     pub include: Vec<String>,
     /// Skip files matching this glob, walked or named explicitly; repeatable.
@@ -73,6 +73,9 @@ pub struct Args {
     /// Write UTF-8 whatever the input's encoding (--write and --out); stdout is always UTF-8.
     #[arg(long)]
     pub to_utf8: bool,
+    /// Treat every input as an HTML page (.html and .htm files always are): clean its article text.
+    #[arg(long)]
+    pub html: bool,
     /// Print no summary line and no notes on stderr (errors are still printed).
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -91,10 +94,11 @@ impl Args {
             _ => Mode::Diff,
         };
         let forced = match &self.encoding {
-            Some(label) => Some(
-                decode::encoding_for_label(label)
-                    .ok_or_else(|| format!("unknown encoding `{label}` (try windows-1251, koi8-r, gbk, big5, shift_jis, euc-kr, iso-8859-2)"))?,
-            ),
+            Some(label) => Some(decode::encoding_for_label(label).ok_or_else(|| {
+                format!(
+                    "unknown encoding `{label}` (try windows-1251, koi8-r, gbk, big5, shift_jis, euc-kr, iso-8859-2)"
+                )
+            })?),
             None => None,
         };
         let color = match self.color {
@@ -108,7 +112,7 @@ impl Args {
             selection: Selection::new(&self.include, &self.exclude, self.follow_symlinks).map_err(|e| e.to_string())?,
             paths: self.paths,
             mode,
-            settings: Settings { color, forced, to_utf8: self.to_utf8 },
+            settings: Settings { color, forced, to_utf8: self.to_utf8, html: self.html },
             quiet: self.quiet,
             verbose: self.verbose,
         })
@@ -158,7 +162,8 @@ pub fn run(args: Args) -> Exit {
             .map(|found| match found {
                 Found::File(input) if !is_large(&input.path) => {
                     let mut buffer = Vec::new();
-                    let result = input::clean_file(&cleaner, &input.path, &file_mode(input), &config.settings, &mut buffer);
+                    let result =
+                        input::clean_file(&cleaner, &input.path, &file_mode(input), &config.settings, &mut buffer);
                     Some((result, buffer))
                 }
                 _ => None,
@@ -172,9 +177,10 @@ pub fn run(args: Args) -> Exit {
                     }
                     (&input.path, result)
                 }
-                (Found::File(input), None) => {
-                    (&input.path, input::clean_file(&cleaner, &input.path, &file_mode(input), &config.settings, &mut out))
-                }
+                (Found::File(input), None) => (
+                    &input.path,
+                    input::clean_file(&cleaner, &input.path, &file_mode(input), &config.settings, &mut out),
+                ),
                 (Found::Skipped(path, why), _) => {
                     summary.skip();
                     note(&config, &format!("{}: {why}", path.display()));
@@ -255,7 +261,12 @@ fn output_failed(e: &io::Error) -> Exit {
 /// `windows-1251 (detected), 3 edits` for --verbose.
 fn describe(report: &Report) -> String {
     let edits = report.outcome.edits();
-    format!("{} ({}), {edits} edit{}", report.choice.encoding.name(), report.choice.reason, if edits == 1 { "" } else { "s" })
+    format!(
+        "{} ({}), {edits} edit{}",
+        report.choice.encoding.name(),
+        report.choice.reason,
+        if edits == 1 { "" } else { "s" }
+    )
 }
 
 fn note(config: &Config, message: &str) {

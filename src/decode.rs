@@ -210,7 +210,11 @@ pub struct Unmappable {
 
 impl fmt::Display for Unmappable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the cleaned text has {:?} (U+{:04X}), which {} cannot encode", self.character, self.character as u32, self.encoding)
+        write!(
+            f,
+            "the cleaned text has {:?} (U+{:04X}), which {} cannot encode",
+            self.character, self.character as u32, self.encoding
+        )
     }
 }
 
@@ -247,7 +251,8 @@ impl<R: BufRead> DecodeReader<R> {
         while self.out.is_empty() && !self.finished {
             let src = self.input.fill_buf()?;
             let last = src.is_empty();
-            let capacity = self.decoder.max_utf8_buffer_length_without_replacement(src.len()).unwrap_or(src.len() * 4 + 16);
+            let capacity =
+                self.decoder.max_utf8_buffer_length_without_replacement(src.len()).unwrap_or(src.len() * 4 + 16);
             self.out.resize(capacity, 0);
             let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(src, &mut self.out, last);
             self.out.truncate(written);
@@ -258,7 +263,10 @@ impl<R: BufRead> DecodeReader<R> {
                 DecoderResult::OutputFull => {}
                 DecoderResult::Malformed(bad, _) => {
                     let offset = self.offset - u64::from(bad);
-                    return Err(io::Error::new(io::ErrorKind::InvalidData, Malformed { encoding: self.encoding.name(), offset }));
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        Malformed { encoding: self.encoding.name(), offset },
+                    ));
                 }
             }
         }
@@ -301,7 +309,8 @@ pub struct EncodeWriter<W: Write> {
 impl<W: Write> EncodeWriter<W> {
     /// A writer encoding into `encoding` (UTF-8 passes through).
     pub fn new(out: W, encoding: &'static Encoding) -> Self {
-        let encoder = (encoding != UTF_8 && encoding != UTF_16LE && encoding != UTF_16BE).then(|| encoding.new_encoder());
+        let encoder =
+            (encoding != UTF_8 && encoding != UTF_16LE && encoding != UTF_16BE).then(|| encoding.new_encoder());
         EncodeWriter { out, encoding, encoder, buf: Vec::new() }
     }
 
@@ -323,7 +332,10 @@ impl<W: Write> EncodeWriter<W> {
         let encoding = self.encoding;
         let Some(encoder) = self.encoder.as_mut() else { unreachable!("only called with an encoder") };
         loop {
-            let capacity = encoder.max_buffer_length_from_utf8_without_replacement(text.len()).unwrap_or(text.len() * 4 + 16).max(16);
+            let capacity = encoder
+                .max_buffer_length_from_utf8_without_replacement(text.len())
+                .unwrap_or(text.len() * 4 + 16)
+                .max(16);
             self.buf.resize(capacity, 0);
             let (result, read, written) = encoder.encode_from_utf8_without_replacement(text, &mut self.buf, last);
             self.out.write_all(&self.buf[..written])?;
@@ -332,7 +344,10 @@ impl<W: Write> EncodeWriter<W> {
                 EncoderResult::InputEmpty => return Ok(()),
                 EncoderResult::OutputFull => {}
                 EncoderResult::Unmappable(character) => {
-                    return Err(io::Error::new(io::ErrorKind::InvalidData, Unmappable { encoding: encoding.name(), character }));
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        Unmappable { encoding: encoding.name(), character },
+                    ));
                 }
             }
         }
@@ -391,16 +406,22 @@ mod tests {
     #[test]
     fn valid_utf8_is_utf8_and_legacy_bytes_are_detected() {
         assert_eq!(chosen("Ёлки “палки”".as_bytes(), false), ("UTF-8", Reason::Utf8));
-        let cp1251 = encoding_rs::WINDOWS_1251.encode("Компания заявила во вторник, что снизит прогноз на год после падения продаж смартфонов в Европе.").0;
+        let cp1251 = encoding_rs::WINDOWS_1251
+            .encode("Компания заявила во вторник, что снизит прогноз на год после падения продаж смартфонов в Европе.")
+            .0;
         assert_eq!(chosen(&cp1251, false), ("windows-1251", Reason::Detected));
-        let koi8 = encoding_rs::KOI8_R.encode("Компания заявила во вторник, что снизит прогноз на год после падения продаж смартфонов в Европе.").0;
+        let koi8 = encoding_rs::KOI8_R
+            .encode("Компания заявила во вторник, что снизит прогноз на год после падения продаж смартфонов в Европе.")
+            .0;
         // chardetng names KOI8-U, the superset that decodes Russian KOI8-R text identically.
         assert!(matches!(chosen(&koi8, false), ("KOI8-R" | "KOI8-U", Reason::Detected)));
     }
 
     #[test]
     fn html_declarations_are_honoured_unless_the_bytes_say_otherwise() {
-        let page = |charset: &str, body: &[u8]| [format!("<html><head><meta charset=\"{charset}\"></head><body>").as_bytes(), body].concat();
+        let page = |charset: &str, body: &[u8]| {
+            [format!("<html><head><meta charset=\"{charset}\"></head><body>").as_bytes(), body].concat()
+        };
         let cp1251 = encoding_rs::WINDOWS_1251.encode("Привет, мир").0;
         assert_eq!(chosen(&page("windows-1251", &cp1251), true), ("windows-1251", Reason::Declared));
         assert_eq!(chosen(&page("windows-1251", "Привет".as_bytes()), true), ("UTF-8", Reason::Utf8));

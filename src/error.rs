@@ -51,6 +51,14 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// An HTML page could not be turned into text.
+    #[error("{}: {reason}", path.display())]
+    Html {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// Writing to the output (stdout) failed.
     #[error("cannot write output: {0}")]
     Output(#[source] io::Error),

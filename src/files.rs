@@ -9,9 +9,8 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
 
-/// Extensions cleaned when walking a directory. HTML is left out until the HTML stage exists: as
-/// plain text its markup would be "cleaned" line by line.
-pub const DEFAULT_EXTENSIONS: &[&str] = &["txt", "text", "md"];
+/// Extensions cleaned when walking a directory (HTML pages are turned into their text first).
+pub const DEFAULT_EXTENSIONS: &[&str] = &["txt", "text", "md", "html", "htm"];
 
 /// Which files a walk takes.
 #[derive(Clone, Debug, Default)]

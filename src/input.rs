@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use encoding_rs::{Encoding, UTF_8};
 
 use crate::block::ReadError;
-use crate::decode::{self, Choice, DecodeReader, EncodeWriter, HEAD_LEN, Malformed, Sniffed, Unmappable, ValidateError};
+use crate::decode::{
+    self, Choice, DecodeReader, EncodeWriter, HEAD_LEN, Malformed, Sniffed, Unmappable, ValidateError,
+};
 use crate::diff::DiffSink;
 use crate::error::Error;
 use crate::files::Spool;
@@ -42,6 +44,25 @@ pub struct Settings {
     pub forced: Option<&'static Encoding>,
     /// `--to-utf8`: write UTF-8 whatever the input's encoding.
     pub to_utf8: bool,
+    /// `--html`: treat every input as an HTML page (files ending in `.html`/`.htm` always are).
+    pub html: bool,
+}
+
+/// True if the path names an HTML page.
+pub fn is_html_path(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
+}
+
+/// Turns a decoded HTML page into its article text, in memory (a page's text is small).
+fn html_text<'a>(path: &Path, page: Box<dyn BufRead + 'a>) -> Result<Box<dyn BufRead + 'a>, Error> {
+    let mut text = Vec::new();
+    crate::html::extract_text(page, &mut text).map_err(|e| match e {
+        crate::html::HtmlError::Read(source) => read_error(path, source),
+        e => Error::Html { path: path.to_owned(), reason: e.to_string() },
+    })?;
+    Ok(Box::new(Cursor::new(text)))
 }
 
 /// What happened to one input that was cleaned.
@@ -88,7 +109,9 @@ fn write_error(path: &Path, source: io::Error) -> Error {
 fn stream_error(path: &Path, e: StreamError) -> Error {
     match e {
         StreamError::Read(ReadError::Io(source)) => read_error(path, source),
-        StreamError::Read(ReadError::Utf8(e)) => Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset },
+        StreamError::Read(ReadError::Utf8(e)) => {
+            Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset }
+        }
         StreamError::Write(source) => Error::Output(source),
     }
 }
@@ -104,8 +127,22 @@ fn legacy_note(path: &str, choice: &Choice) -> Option<String> {
     })
 }
 
+/// A note printed before the diff of an HTML page: the diff is of its text.
+fn html_note(path: &str) -> String {
+    format!("# newsclean: {path} is HTML; this diff is of its extracted text: write the text with --out DIR\n")
+}
+
+/// A file opened for cleaning: its encoding and a reader of its text as UTF-8, or the note
+/// saying why it is skipped.
+type Opened = Result<(Choice, Box<dyn BufRead>), &'static str>;
+
 /// Reads the start of a file, decides its encoding, and returns a reader of its text as UTF-8.
-fn open_file(path: &Path, settings: &Settings, validate_first: bool) -> Result<Result<(Choice, Box<dyn BufRead>), &'static str>, Error> {
+fn open_file(
+    path: &Path,
+    settings: &Settings,
+    validate_first: bool,
+    html: bool,
+) -> Result<Opened, Error> {
     let read_err = |e| read_error(path, e);
     let mut file = File::open(path).map_err(read_err)?;
     let mut head = Vec::new();
@@ -123,7 +160,7 @@ fn open_file(path: &Path, settings: &Settings, validate_first: bool) -> Result<R
                 Err(ValidateError::Io(e)) => return Err(read_err(e)),
             }
         };
-    let choice = match decode::choose(&head, utf8_valid, false, settings.forced) {
+    let choice = match decode::choose(&head, utf8_valid, html, settings.forced) {
         Sniffed::Binary => return Ok(Err("binary file skipped")),
         Sniffed::Text(choice) => choice,
     };
@@ -135,21 +172,24 @@ fn open_file(path: &Path, settings: &Settings, validate_first: bool) -> Result<R
         if choice.is_utf8() {
             decode::validate_utf8(raw).map_err(|e| match e {
                 ValidateError::Io(e) => read_err(e),
-                ValidateError::Utf8(e) => Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset + offset },
+                ValidateError::Utf8(e) => {
+                    Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset + offset }
+                }
             })?;
         } else {
             io::copy(&mut DecodeReader::new(raw, choice.encoding, offset), &mut io::sink()).map_err(read_err)?;
         }
     }
-    if whole && choice.is_utf8() {
+    let text: Box<dyn BufRead> = if whole && choice.is_utf8() {
         // Small files (most articles) are read once: clean from the bytes already in memory.
         head.drain(..choice.bom_len);
-        return Ok(Ok((choice, Box::new(Cursor::new(head)))));
-    }
-    file.seek(SeekFrom::Start(offset)).map_err(read_err)?;
-    let raw = BufReader::with_capacity(READ_BUFFER, file);
-    let text: Box<dyn BufRead> =
-        if choice.is_utf8() { Box::new(raw) } else { Box::new(DecodeReader::new(raw, choice.encoding, offset)) };
+        Box::new(Cursor::new(head))
+    } else {
+        file.seek(SeekFrom::Start(offset)).map_err(read_err)?;
+        let raw = BufReader::with_capacity(READ_BUFFER, file);
+        if choice.is_utf8() { Box::new(raw) } else { Box::new(DecodeReader::new(raw, choice.encoding, offset)) }
+    };
+    let text = if html { html_text(path, text)? } else { text };
     Ok(Ok((choice, text)))
 }
 
@@ -184,19 +224,33 @@ fn write_cleaned(
 }
 
 /// Cleans the file at `path` in `mode`, writing any diff or path list to `out`.
-pub fn clean_file(cleaner: &Cleaner, path: &Path, mode: &FileMode, settings: &Settings, out: &mut dyn Write) -> Result<FileResult, Error> {
+pub fn clean_file(
+    cleaner: &Cleaner,
+    path: &Path,
+    mode: &FileMode,
+    settings: &Settings,
+    out: &mut dyn Write,
+) -> Result<FileResult, Error> {
     let prints = matches!(mode, FileMode::Diff | FileMode::Check { diff: true });
-    let (choice, text) = match open_file(path, settings, prints)? {
+    let html = settings.html || is_html_path(path);
+    if html && *mode == FileMode::Write {
+        return Ok(FileResult::Skipped(
+            "HTML is not rewritten in place (its text would replace the page): use --out DIR",
+        ));
+    }
+    let (choice, text) = match open_file(path, settings, prints, html)? {
         Ok(opened) => opened,
         Err(note) => return Ok(FileResult::Skipped(note)),
     };
-    let offset = choice.bom_len as u64;
-    let converts = settings.to_utf8 && !choice.is_utf8();
+    // The text of a page starts at its first byte; it is UTF-8 and written as a new .txt file.
+    let (offset, converts) =
+        if html { (0, false) } else { (choice.bom_len as u64, settings.to_utf8 && !choice.is_utf8()) };
     let (outcome, rewritten) = match mode {
         FileMode::Diff | FileMode::Check { diff: true } => {
             let shown = diff_path(path);
-            let bom = choice.is_utf8() && choice.bom_len > 0;
-            let mut sink = DiffSink::new(out, &shown, bom, settings.color).with_preamble(legacy_note(&shown, &choice));
+            let bom = !html && choice.is_utf8() && choice.bom_len > 0;
+            let note = if html { Some(html_note(&shown)) } else { legacy_note(&shown, &choice) };
+            let mut sink = DiffSink::new(out, &shown, bom, settings.color).with_preamble(note);
             let outcome = cleaner.clean_stream(text, offset, &mut sink).map_err(|e| stream_error(path, e))?;
             let changed = outcome.changed || converts;
             (outcome, changed)
@@ -212,10 +266,12 @@ pub fn clean_file(cleaner: &Cleaner, path: &Path, mode: &FileMode, settings: &Se
             write_cleaned(cleaner, text, offset, output_encoding(&choice, settings), path, &target, converts)?
         }
         FileMode::Out(target) => {
+            let target = if html { target.with_extension("txt") } else { target.clone() };
             if let Some(dir) = target.parent() {
-                fs::create_dir_all(dir).map_err(|e| write_error(target, e))?;
+                fs::create_dir_all(dir).map_err(|e| write_error(&target, e))?;
             }
-            write_cleaned(cleaner, text, offset, output_encoding(&choice, settings), target, target, true)?
+            let encoding = if html { (UTF_8, &b""[..]) } else { output_encoding(&choice, settings) };
+            write_cleaned(cleaner, text, offset, encoding, &target, &target, true)?
         }
     };
     Ok(FileResult::Cleaned(Report { outcome, choice, rewritten }))
@@ -234,7 +290,13 @@ pub enum StreamMode {
 
 /// Cleans one document from `input` (stdin) into `out`. The encoding is chosen from the first
 /// 64 KiB; the output is UTF-8 (a UTF-8 BOM is kept, so clean UTF-8 comes out byte for byte).
-pub fn clean_stream(cleaner: &Cleaner, mut input: impl Read, mode: StreamMode, settings: &Settings, out: &mut dyn Write) -> Result<Report, Error> {
+pub fn clean_stream<'a>(
+    cleaner: &Cleaner,
+    mut input: impl Read + 'a,
+    mode: StreamMode,
+    settings: &Settings,
+    out: &mut dyn Write,
+) -> Result<Report, Error> {
     let path = Path::new("stdin");
     let mut head = Vec::new();
     (&mut input).take(HEAD_LEN as u64).read_to_end(&mut head).map_err(|e| read_error(path, e))?;
@@ -243,7 +305,7 @@ pub fn clean_stream(cleaner: &Cleaner, mut input: impl Read, mode: StreamMode, s
         // A character cut at the end of the head is not an error yet.
         Err(e) => e.error_len().is_none() && head.len() == HEAD_LEN,
     };
-    let choice = match decode::choose(&head, utf8_valid, false, settings.forced) {
+    let choice = match decode::choose(&head, utf8_valid, settings.html, settings.forced) {
         Sniffed::Text(choice) => choice,
         // NUL bytes are valid UTF-8: a stream is cleaned whatever it holds, never skipped.
         Sniffed::Binary => Choice { encoding: UTF_8, bom_len: 0, reason: decode::Reason::Utf8 },
@@ -251,17 +313,19 @@ pub fn clean_stream(cleaner: &Cleaner, mut input: impl Read, mode: StreamMode, s
     let offset = choice.bom_len as u64;
     head.drain(..choice.bom_len);
     let raw = BufReader::with_capacity(READ_BUFFER, Cursor::new(head).chain(input));
-    let text: Box<dyn BufRead> =
+    let text: Box<dyn BufRead + 'a> =
         if choice.is_utf8() { Box::new(raw) } else { Box::new(DecodeReader::new(raw, choice.encoding, offset)) };
+    let (text, offset) = if settings.html { (html_text(path, text)?, 0) } else { (text, offset) };
     let result = match mode {
         StreamMode::Text => {
-            let bom: &[u8] = if choice.is_utf8() { choice.bom() } else { b"" };
+            let bom: &[u8] = if choice.is_utf8() && !settings.html { choice.bom() } else { b"" };
             out.write_all(bom).map_err(Error::Output)?;
             cleaner.clean_stream(text, offset, &mut TextSink::new(io::BufWriter::with_capacity(READ_BUFFER, out)))
         }
         StreamMode::Diff => {
             let bom = choice.is_utf8() && choice.bom_len > 0;
-            let mut sink = DiffSink::new(out, "stdin", bom, settings.color).with_preamble(legacy_note("stdin", &choice));
+            let mut sink =
+                DiffSink::new(out, "stdin", bom, settings.color).with_preamble(legacy_note("stdin", &choice));
             cleaner.clean_stream(text, offset, &mut sink)
         }
         StreamMode::Check => cleaner.clean_stream(text, offset, &mut NullSink),

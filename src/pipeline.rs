@@ -268,6 +268,8 @@ impl Cleaner {
         Cleaner {
             stages: vec![
                 Box::new(normalize::Normalize),
+                Box::new(crate::markup::Markup),
+                Box::new(crate::mojibake::Mojibake),
                 Box::new(rules::residue::Residue::new()),
                 Box::new(rules::mt::Translation::new()),
                 Box::new(rules::punct::Punctuation::default()),

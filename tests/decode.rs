@@ -15,8 +15,11 @@ fn newsclean() -> Command {
 
 fn cases() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/decode");
-    let mut cases: Vec<PathBuf> =
-        fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "txt")).collect();
+    let mut cases: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
     cases.sort();
     assert!(cases.len() >= 12, "one file per encoding in testdata/decode");
     cases
@@ -45,7 +48,12 @@ fn each_encoding_is_detected_cleaned_and_written_back_byte_for_byte() {
         assert!(out.status.success(), "{}: {stderr}", case.display());
         assert!(expected_encoding(&case).iter().any(|e| stderr.contains(e)), "{}: {stderr}", case.display());
         let expected = fs::read(case.with_extension("expected")).unwrap();
-        assert!(fs::read(&copy).unwrap() == expected, "{} was not written back as {}", case.display(), case.with_extension("expected").display());
+        assert!(
+            fs::read(&copy).unwrap() == expected,
+            "{} was not written back as {}",
+            case.display(),
+            case.with_extension("expected").display()
+        );
     }
 }
 
@@ -77,11 +85,11 @@ fn to_utf8_rewrites_a_clean_legacy_file_too() {
 #[test]
 fn diffs_of_legacy_files_are_utf8_and_say_git_apply_will_not_apply_them() {
     let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/decode/koi8-r.txt");
-    newsclean()
-        .arg(&case)
-        .assert()
-        .success()
-        .stdout(contains("this diff is in UTF-8, so `git apply` will not apply it").and(contains("-Latest News")).and(contains(" Новости рынка смартфонов")));
+    newsclean().arg(&case).assert().success().stdout(
+        contains("this diff is in UTF-8, so `git apply` will not apply it")
+            .and(contains("-Latest News"))
+            .and(contains(" Новости рынка смартфонов")),
+    );
 }
 
 #[test]
@@ -112,7 +120,12 @@ fn a_forced_encoding_is_read_and_written_back_in_it() {
     let path = dir.path().join("c.txt");
     // KOI8-R has a no-break space (0x9A): it becomes a plain space, everything else stays.
     fs::write(&path, encoding_rs::KOI8_R.encode("Заголовок\n\nLatest News\n\nТекст\u{A0}номер\n").0).unwrap();
-    newsclean().args(["--write", "--verbose", "--encoding", "koi8-r"]).arg(&path).assert().success().stderr(contains("KOI8-R (forced)"));
+    newsclean()
+        .args(["--write", "--verbose", "--encoding", "koi8-r"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stderr(contains("KOI8-R (forced)"));
     assert_eq!(fs::read(&path).unwrap(), encoding_rs::KOI8_R.encode("Заголовок\n\nТекст номер\n").0.as_ref());
 }
 
@@ -138,7 +151,12 @@ fn bytes_that_do_not_decode_in_a_forced_encoding_are_an_error_naming_the_file() 
         .code(2)
         .stdout("")
         .stderr(contains("gbk.txt: cannot decode: not valid GBK (byte offset 16)"));
-    newsclean().args(["--encoding", "nonsense"]).arg(&path).assert().code(2).stderr(contains("unknown encoding `nonsense`"));
+    newsclean()
+        .args(["--encoding", "nonsense"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(contains("unknown encoding `nonsense`"));
 }
 
 #[test]
@@ -152,4 +170,50 @@ fn a_50_mb_single_line_file_is_cleaned_without_losing_a_byte() {
     newsclean().arg("--write").arg(&path).assert().success();
     let cleaned = fs::read_to_string(&path).unwrap();
     assert_eq!(cleaned, text.replace("smart phone", "smartphone"));
+}
+
+#[test]
+fn html_pages_are_decoded_by_their_declaration_turned_into_text_and_written_with_out() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/decode");
+    let mut pages: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .collect();
+    pages.sort();
+    assert!(pages.len() >= 4);
+    let out = tempfile::tempdir().unwrap();
+    let run = newsclean().arg("--verbose").arg("--out").arg(out.path()).args(&pages).output().unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(stderr.contains("cp1251-meta-charset.html: windows-1251 (declared)"), "{stderr}");
+    assert!(stderr.contains("gbk-http-equiv.html: GBK (declared)"), "{stderr}");
+    assert!(
+        stderr.contains("wrong-meta-charset.html: UTF-8 (utf-8)"),
+        "a wrong declaration loses to valid UTF-8: {stderr}"
+    );
+    for page in &pages {
+        let name = page.file_stem().unwrap();
+        let text = fs::read_to_string(out.path().join(name).with_extension("txt")).unwrap();
+        assert_eq!(text, fs::read_to_string(page.with_extension("out")).unwrap(), "{}", page.display());
+    }
+}
+
+#[test]
+fn write_refuses_to_replace_an_html_page_with_its_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("page.html");
+    fs::write(&page, "<p>Latest News</p><p>Text.</p>").unwrap();
+    newsclean().arg("--write").arg(&page).assert().success().stderr(contains("HTML is not rewritten in place"));
+    assert_eq!(fs::read_to_string(&page).unwrap(), "<p>Latest News</p><p>Text.</p>");
+}
+
+#[test]
+fn a_dry_run_over_html_shows_the_changes_to_its_text() {
+    let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/decode/broken-markup.html");
+    newsclean()
+        .arg(&page)
+        .assert()
+        .success()
+        .stdout(contains("is HTML; this diff is of its extracted text").and(contains("-Credit :")));
 }

@@ -7,7 +7,7 @@ pub mod punct;
 pub mod residue;
 
 use crate::edit::RuleId;
-use crate::normalize;
+use crate::{markup, normalize};
 
 /// What a user may know about a rule.
 pub struct RuleInfo {
@@ -53,6 +53,69 @@ pub fn catalog() -> Vec<RuleInfo> {
             description: "Remove spaces and tabs at the end of a line (line endings are kept).",
             changes: &[("Title  \r\nText\t", "Title\r\nText")],
             keeps: &["Title\r\n\r\n  Indented text\r\n"],
+        },
+        RuleInfo {
+            id: markup::HTML_ENTITY,
+            description: "Decode HTML character references left in text (`&amp;`, `&#8217;`, `&nbsp;`, `quot;`, `Huawei#8217;s`).",
+            changes: &[
+                ("Huawei&#8217;s R&amp;D&nbsp;lab\n", "Huawei’s R&D lab\n"),
+                (
+                    "He called it quot;openquot; to all#8212;even Xiaomi.\n",
+                    "He called it \"open\" to all—even Xiaomi.\n",
+                ),
+                ("AT&amp;amp;T said so.\n", "AT&T said so.\n"),
+            ],
+            keeps: &[
+                "AT&T, R&D and M&A; a guitar amp; a stamp; ranked #36; in 2019.\n",
+                "Tom & Jerry, the &copy sign and &unknown; stay.\n",
+                "In HTML, write &amp; for an ampersand.\n",
+            ],
+        },
+        RuleInfo {
+            id: markup::HTML_TAG,
+            description: "Remove stray HTML tags left in text (`<br/>`, `</p>`, `<a href=\"...\">`, `<img ...>`).",
+            changes: &[
+                ("Huawei said<br/>it would.</p>\n", "Huawei said it would.\n"),
+                ("<p>Read <a href=\"https://example.com/a\">the report</a> here.\n", "Read the report here.\n"),
+                ("Text.\n</div>\nMore text.\n", "Text.\nMore text.\n"),
+            ],
+            keeps: &[
+                "x < y and y > z; if a<b and c>d then vector<int> grows.\n",
+                "The <p> element starts a paragraph.\n",
+                "Press <Enter> or write to <news@example.com>.\n",
+            ],
+        },
+        RuleInfo {
+            id: crate::mojibake::UTF8_AS_CP1252,
+            description: "Decode UTF-8 that was read as Windows-1252 or Latin-1 (`Huaweiâ€™s` becomes `Huawei’s`).",
+            changes: &[
+                ("Huaweiâ€™s tablets\n", "Huawei’s tablets\n"),
+                ("SÃ£o Paulo and theÂ University\n", "São Paulo and the University\n"),
+                ("Iggy Pop (nÃƒÂ© Jim Osterberg)\n", "Iggy Pop (né Jim Osterberg)\n"),
+            ],
+            keeps: &[
+                "São Paulo, Ёлки, naïve café, £10, ™, “quoted”, l’épisode\n",
+                "Offering 5×£35 pin ups; NESTLÉ®; 2012—∞; √π; 20°C\n",
+                "Customers saw Â£ instead of £ on their bills.\n",
+            ],
+        },
+        RuleInfo {
+            id: crate::mojibake::UTF8_AS_CP1251,
+            description: "Decode UTF-8 that was read as Windows-1251 (`вЂ”` becomes `—`).",
+            changes: &[("Blog Traffic Tip 2 вЂ“ Broadcast Email\n", "Blog Traffic Tip 2 – Broadcast Email\n")],
+            keeps: &["Компания заявила, что «снизит прогноз» — её акции упали на 3,2%.\n"],
+        },
+        RuleInfo {
+            id: crate::mojibake::UTF8_AS_OTHER_CODEPAGE,
+            description: "Decode UTF-8 that was read as another single-byte code page (Windows-1250, Mac Roman...).",
+            changes: &[("LiĂ¨ge Avenue de l'HĂ´pital\n", "Liège Avenue de l'Hôpital\n")],
+            keeps: &["Čeština, Żółć, Tiếng Việt, Türkçe, İstanbul, Ελληνικά\n"],
+        },
+        RuleInfo {
+            id: crate::mojibake::C1_CONTROLS,
+            description: "Replace C1 control characters with the Windows-1252 characters they stand for.",
+            changes: &[("\u{84}Handwerk bringt dich überall hin\u{93}\n", "„Handwerk bringt dich überall hin“\n")],
+            keeps: &["„Handwerk bringt dich überall hin“, sagte er.\n"],
         },
         RuleInfo {
             id: residue::ALSO_ON,
@@ -210,8 +273,8 @@ mod tests {
             let id = rule.id.as_str();
             assert!(seen.insert(id.to_owned()), "duplicate id {id}");
             let (family, name) = id.split_once('.').expect("family.name");
-            assert!(["normalize", "residue", "mt", "punct"].contains(&family), "{id}");
-            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{id}");
+            assert!(["normalize", "mojibake", "residue", "mt", "punct"].contains(&family), "{id}");
+            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{id}");
         }
     }
 }

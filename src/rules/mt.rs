@@ -203,7 +203,13 @@ impl Stage for Translation {
                 out.push_str(&text[copied..range.start]);
                 out.push_str(&replacement);
                 let before = &text[range.clone()];
-                made.push(Edit { rule: rule.clone(), line: number, column, before: before.to_owned(), after: replacement });
+                made.push(Edit {
+                    rule: rule.clone(),
+                    line: number,
+                    column,
+                    before: before.to_owned(),
+                    after: replacement,
+                });
                 column += before.chars().count();
                 copied = range.end;
             }
