@@ -137,12 +137,7 @@ fn html_note(path: &str) -> String {
 type Opened = Result<(Choice, Box<dyn BufRead>), &'static str>;
 
 /// Reads the start of a file, decides its encoding, and returns a reader of its text as UTF-8.
-fn open_file(
-    path: &Path,
-    settings: &Settings,
-    validate_first: bool,
-    html: bool,
-) -> Result<Opened, Error> {
+fn open_file(path: &Path, settings: &Settings, validate_first: bool, html: bool) -> Result<Opened, Error> {
     let read_err = |e| read_error(path, e);
     let mut file = File::open(path).map_err(read_err)?;
     let mut head = Vec::new();
