@@ -14,6 +14,11 @@ impl RuleId {
         RuleId(Cow::Borrowed(id))
     }
 
+    /// An id made at run time (a user's rule).
+    pub fn owned(id: String) -> Self {
+        RuleId(Cow::Owned(id))
+    }
+
     /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -106,7 +106,8 @@ impl Stage for Markup {
                     }
                     checked_prose = true;
                 }
-                match (entities, tags) {
+                // A change the configuration refuses (rule off, protected phrase) ends the line.
+                let made = match (entities, tags) {
                     (Some(fixed), _) => block.replace(i, fixed, HTML_ENTITY, edits),
                     (None, Some(fixed)) if fixed.trim().is_empty() => {
                         block.remove(i, HTML_TAG, edits);
@@ -114,6 +115,9 @@ impl Stage for Markup {
                     }
                     (None, Some(fixed)) => block.replace(i, fixed, HTML_TAG, edits),
                     (None, None) => unreachable!("checked above"),
+                };
+                if !made {
+                    break;
                 }
             }
         }

@@ -3,12 +3,16 @@
 //! document's head or is its last block) and records an `Edit` for every change; sinks (text, diff,
 //! counts) receive each processed block once, in order.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::io::{self, BufRead};
+use std::ops::Range;
+
+use aho_corasick::AhoCorasick;
 
 use crate::block::{Block, BlockReader, Ending, Line, ReadError};
 use crate::edit::{Edit, RuleId};
-use crate::{normalize, rules};
+use crate::rules::{self, RuleSet};
+use crate::{markup, mojibake, normalize};
 
 /// Lines counted as the document's head (titles, site headers): the first this many text lines.
 pub const HEAD_LINES: usize = 5;
@@ -54,15 +58,59 @@ impl Context<'_> {
     }
 }
 
-/// A block being cleaned: the lines as read, and a copy made on the first change.
-pub struct WorkBlock {
-    old: Block,
-    current: Option<Vec<Option<String>>>,
+/// What every change must respect, whichever stage makes it: rules turned off by the
+/// configuration (for rules written in Rust; data rules that are off are never compiled) and
+/// phrases no rule may touch.
+#[derive(Default)]
+pub struct Policy {
+    disabled: HashSet<RuleId>,
+    protect: Option<AhoCorasick>,
 }
 
-impl WorkBlock {
-    fn new(old: Block) -> Self {
-        WorkBlock { old, current: None }
+impl Policy {
+    /// A policy refusing changes by the `disabled` rules and changes touching a `protect` phrase.
+    pub fn new(disabled: HashSet<RuleId>, protect: &[String]) -> Self {
+        let phrases: Vec<&String> = protect.iter().filter(|p| !p.is_empty()).collect();
+        let protect =
+            (!phrases.is_empty()).then(|| AhoCorasick::new(phrases).expect("protected phrases are plain strings"));
+        Policy { disabled, protect }
+    }
+
+    /// True if `rule` may make changes.
+    pub fn allows(&self, rule: &RuleId) -> bool {
+        !self.disabled.contains(rule)
+    }
+
+    /// True if changing `text[range]` would touch a protected phrase (an empty range touches a
+    /// phrase it falls strictly inside).
+    pub fn protects(&self, text: &str, range: Range<usize>) -> bool {
+        let Some(ac) = &self.protect else { return false };
+        ac.find_overlapping_iter(text).any(|m| {
+            if range.is_empty() {
+                m.start() < range.start && range.start < m.end()
+            } else {
+                m.start() < range.end && range.start < m.end()
+            }
+        })
+    }
+}
+
+/// A block being cleaned: the lines as read, and a copy made on the first change.
+pub struct WorkBlock<'p> {
+    old: Block,
+    current: Option<Vec<Option<String>>>,
+    policy: &'p Policy,
+}
+
+impl<'p> WorkBlock<'p> {
+    fn new(old: Block, policy: &'p Policy) -> Self {
+        WorkBlock { old, current: None, policy }
+    }
+
+    /// True if changing `range` (bytes) of the current text of line `index` would touch a
+    /// protected phrase.
+    pub fn is_protected(&self, index: usize, range: Range<usize>) -> bool {
+        self.text(index).is_some_and(|t| self.policy.protects(t, range))
     }
 
     /// Number of lines, removed ones included (indices stay stable while stages run).
@@ -98,15 +146,22 @@ impl WorkBlock {
         self.current.get_or_insert_with(|| old.lines.iter().map(|l| Some(l.text.clone())).collect())
     }
 
-    /// Replaces the text of the line at `index`, recording the minimal edit under `rule`.
-    pub fn replace(&mut self, index: usize, text: String, rule: RuleId, edits: &mut Vec<Edit>) {
+    /// Replaces the text of the line at `index`, recording the minimal edit under `rule`. Returns
+    /// false, changing nothing, if the rule is off or the change would touch a protected phrase.
+    pub fn replace(&mut self, index: usize, text: String, rule: RuleId, edits: &mut Vec<Edit>) -> bool {
         let number = self.old.lines[index].number;
-        let slot = &mut self.current_mut()[index];
-        let before = slot.as_deref().expect("only present lines are replaced");
-        if before != text {
-            edits.push(Edit::between(rule, number, before, &text));
-            *slot = Some(text);
+        let before = self.text(index).expect("only present lines are replaced");
+        if before == text {
+            return false;
         }
+        let edit = Edit::between(rule, number, before, &text);
+        let start = before.char_indices().nth(edit.column - 1).map_or(before.len(), |(at, _)| at);
+        if !self.policy.allows(&edit.rule) || self.policy.protects(before, start..start + edit.before.len()) {
+            return false;
+        }
+        edits.push(edit);
+        self.current_mut()[index] = Some(text);
+        true
     }
 
     /// Replaces the text of the line at `index` with the result of several changes a rule made in
@@ -125,12 +180,17 @@ impl WorkBlock {
         self.old.lines[index].number
     }
 
-    /// Removes the line at `index`, recording the removal under `rule`.
-    pub fn remove(&mut self, index: usize, rule: RuleId, edits: &mut Vec<Edit>) {
+    /// Removes the line at `index`, recording the removal under `rule`. Returns false, changing
+    /// nothing, if the rule is off or the line holds a protected phrase.
+    pub fn remove(&mut self, index: usize, rule: RuleId, edits: &mut Vec<Edit>) -> bool {
         let number = self.old.lines[index].number;
-        if let Some(text) = self.current_mut()[index].take() {
-            edits.push(Edit::line_removed(rule, number, &text));
+        let Some(text) = self.text(index) else { return false };
+        if !self.policy.allows(&rule) || self.policy.protects(text, 0..text.len()) {
+            return false;
         }
+        let text = self.current_mut()[index].take().expect("checked present above");
+        edits.push(Edit::line_removed(rule, number, &text));
+        true
     }
 
     /// The finished block. When its text lines are all gone, its blank separators go with them;
@@ -254,6 +314,7 @@ pub enum StreamError {
 /// The ordered stages; the order is set here and nowhere else.
 pub struct Cleaner {
     stages: Vec<Box<dyn Stage>>,
+    policy: Policy,
 }
 
 impl Default for Cleaner {
@@ -263,17 +324,26 @@ impl Default for Cleaner {
 }
 
 impl Cleaner {
-    /// The built-in pipeline: normalize, residue, translation, punctuation.
+    /// The built-in pipeline with the built-in rules as shipped.
     pub fn new() -> Self {
+        Cleaner::with_rules(&RuleSet::builtin(), &[])
+    }
+
+    /// The pipeline with the enabled rules of `rules`, never touching the `protect` phrases:
+    /// normalize, markup, mojibake, residue (rules written in Rust), the data rules (built-in
+    /// residue and translation rules, then the user's), punctuation.
+    pub fn with_rules(rules: &RuleSet, protect: &[String]) -> Self {
+        let disabled = rules.all().filter(|r| !rules.is_enabled(&r.id)).map(|r| RuleId::owned(r.id.clone())).collect();
         Cleaner {
             stages: vec![
                 Box::new(normalize::Normalize),
-                Box::new(crate::markup::Markup),
-                Box::new(crate::mojibake::Mojibake),
+                Box::new(markup::Markup),
+                Box::new(mojibake::Mojibake),
                 Box::new(rules::residue::Residue::new()),
-                Box::new(rules::mt::Translation::new()),
+                Box::new(rules::engine::Engine::new(rules.enabled())),
                 Box::new(rules::punct::Punctuation::default()),
             ],
+            policy: Policy::new(disabled, protect),
         }
     }
 
@@ -283,7 +353,7 @@ impl Cleaner {
     }
 
     fn process(&self, block: Block, ctx: &Context<'_>, strip_leading_blanks: bool) -> Processed {
-        let mut work = WorkBlock::new(block);
+        let mut work = WorkBlock::new(block, &self.policy);
         let mut edits = Vec::new();
         for stage in &self.stages {
             stage.apply(&mut work, ctx, &mut edits);

@@ -1,37 +1,18 @@
-//! Scraper residue: related-link injections glued into sentences, forum chrome, site headers and
-//! trailers, dangling credit lines, image-caption and related-link lines. Rules here only remove;
-//! each one is anchored to a whole line (or a line start) so it never fires inside running prose.
+//! Scraper residue that takes more than a pattern to find: `Also on rt.com <headline>` link boxes
+//! glued to the sentence after them (finding the glue point), and `slug - Title` image captions
+//! (checking the slug is made of the title). The other residue rules are data
+//! (`rules/builtin.toml`), run by the engine; this stage removes only, anchored to line starts.
 
 use regex::Regex;
 
+use super::engine::{MAX_RESIDUE_LINE, is_headline};
 use crate::edit::{Edit, RuleId};
 use crate::pipeline::{Context, Stage, WorkBlock};
 
 /// `Also on rt.com <headline>` injected before a paragraph, or on a line of its own.
 pub const ALSO_ON: RuleId = RuleId::builtin("residue.also-on");
-/// Chrome of XenForo-style forums (`Reaction score`, `Thread starter`, forum names) on lines of their own.
-pub const FORUM_CHROME: RuleId = RuleId::builtin("residue.forum-chrome");
-/// `Credit :`, `Credit:`, `Credits:` with nothing after them as a document's last line.
-pub const DANGLING_CREDIT: RuleId = RuleId::builtin("residue.dangling-credit");
-/// A `Latest News` section header among a document's first lines.
-pub const LATEST_NEWS: RuleId = RuleId::builtin("residue.latest-news");
-/// RT's `For more stories on ... visit RT's ... section` trailer line.
-pub const RT_SECTION_TRAILER: RuleId = RuleId::builtin("residue.rt-section-trailer");
-/// `On the same topic: <headline>`, `Read also: <headline>` and similar related-link lines.
-pub const RELATED_LINK: RuleId = RuleId::builtin("residue.related-link");
 /// `slug - Title` image-caption lines, where the slug is the image file name taken from the title.
 pub const IMAGE_CAPTION: RuleId = RuleId::builtin("residue.image-caption");
-
-/// Own-line rules only look at lines this short: residue lines are headlines and labels, and
-/// skipping long paragraphs keeps the stage cheap.
-const MAX_RESIDUE_LINE: usize = 300;
-/// A headline has at most this many words.
-const MAX_HEADLINE_WORDS: usize = 30;
-
-/// Exact lines of forum chrome. `Carding 4 Carders` is the forum seed 003 was scraped from; the
-/// labels are XenForo's, which that forum runs.
-const FORUM_LINES: &[&str] =
-    &["Carding 4 Carders", "Reaction score", "Thread starter", "Start date", "Click to expand..."];
 
 /// Words that start a sentence often enough to trust a glue point after a number or an acronym.
 const SENTENCE_STARTERS: &[&str] = &[
@@ -69,13 +50,10 @@ const SENTENCE_STARTERS: &[&str] = &[
     "Moreover",
 ];
 
-/// The residue stage.
+/// The residue stage (the rules written in Rust).
 pub struct Residue {
     also_on: Regex,
-    trailer: Regex,
-    related: Regex,
     caption: Regex,
-    credit: Regex,
 }
 
 impl Default for Residue {
@@ -90,55 +68,17 @@ impl Residue {
         let re = |p: &str| Regex::new(p).expect("built-in residue patterns are valid");
         Residue {
             also_on: re(r"^Also on (?:[a-z0-9-]+\.)+[a-z]{2,}(?: |$)"),
-            trailer: re(r"^For more stories on [^.]{1,80} visit RT['’]s [A-Za-z& ]{1,40} section\.?$"),
-            related: re(
-                r"^(?:On the same topic|Read also|Also read|Read more|READ MORE|See also|Related)\s?:\s*(\S.*)$",
-            ),
             caption: re(r"^([a-z0-9]+(?:-[a-z0-9]+)*) - (\p{Lu}.*)$"),
-            credit: re(r"^(?i:credits?)\s?:$"),
         }
     }
 
-    /// Whole-line rules that need no context: a line they match is residue wherever it stands.
-    fn line_rule(&self, line: &str) -> Option<RuleId> {
-        if line.len() > MAX_RESIDUE_LINE {
-            return None;
-        }
-        if FORUM_LINES.contains(&line) {
-            return Some(FORUM_CHROME);
-        }
-        // Cheap checks of the first byte or a literal prefix before any regex runs.
-        if line.starts_with("For more stories on ") && self.trailer.is_match(line) {
-            return Some(RT_SECTION_TRAILER);
-        }
-        if line.starts_with(['O', 'R', 'A', 'S'])
-            && line.contains(':')
-            && let Some(c) = self.related.captures(line)
-            && is_headline(&c[1])
-        {
-            return Some(RELATED_LINK);
-        }
-        None
-    }
-
-    /// Whole-line rules that depend on where the line stands (the head, a paragraph of its own).
-    fn placed_line_rule(&self, line: &str, block: &WorkBlock, ctx: &Context<'_>, i: usize) -> Option<RuleId> {
-        if line.len() > MAX_RESIDUE_LINE {
-            return None;
-        }
-        if matches!(line, "Latest News" | "Latest news" | "LATEST NEWS") && ctx.in_head(block, i) {
-            return Some(LATEST_NEWS);
-        }
-        if line.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+    /// An image caption: a paragraph of one `slug - Title` line.
+    fn is_caption(&self, line: &str, block: &WorkBlock) -> bool {
+        line.len() <= MAX_RESIDUE_LINE
+            && line.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
             && line.contains(" - ")
-            && let Some(c) = self.caption.captures(line)
-            && is_headline(&c[2])
-            && slug_is_from_title(&c[1], &c[2])
+            && self.caption.captures(line).is_some_and(|c| is_headline(&c[2]) && slug_is_from_title(&c[1], &c[2]))
             && block.texts().filter(|(_, t)| !t.trim().is_empty()).count() == 1
-        {
-            return Some(IMAGE_CAPTION);
-        }
-        None
     }
 
     /// What the `Also on <site>` rule does with a line.
@@ -178,13 +118,10 @@ impl Stage for Residue {
     }
 
     fn is_tail_residue(&self, line: &str) -> bool {
-        line.len() <= MAX_RESIDUE_LINE
-            && ((line.starts_with(['C', 'c']) && self.credit.is_match(line))
-                || self.line_rule(line).is_some()
-                || matches!(self.also_on(line), Some(AlsoOn::WholeLine | AlsoOn::LinkBox)))
+        line.len() <= MAX_RESIDUE_LINE && matches!(self.also_on(line), Some(AlsoOn::WholeLine | AlsoOn::LinkBox))
     }
 
-    fn apply(&self, block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>) {
+    fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
         for i in 0..block.len() {
             let Some(text) = block.text(i) else { continue };
             let line = text.trim();
@@ -196,11 +133,13 @@ impl Stage for Residue {
                     let rest = line[at..].to_owned();
                     block.replace(i, rest, ALSO_ON, edits);
                 }
-                Some(AlsoOn::WholeLine) => block.remove(i, ALSO_ON, edits),
-                Some(AlsoOn::LinkBox) => {
+                Some(AlsoOn::WholeLine) => {
                     block.remove(i, ALSO_ON, edits);
+                }
+                Some(AlsoOn::LinkBox) => {
                     // RT's link box: the headline often follows on the next line of the paragraph.
-                    if let Some(next) = (i + 1 < block.len()).then(|| block.text(i + 1)).flatten()
+                    if block.remove(i, ALSO_ON, edits)
+                        && let Some(next) = (i + 1 < block.len()).then(|| block.text(i + 1)).flatten()
                         && !next.trim().is_empty()
                         && is_headline(next.trim())
                     {
@@ -208,42 +147,13 @@ impl Stage for Residue {
                     }
                 }
                 None => {
-                    if let Some(rule) = self.line_rule(line).or_else(|| self.placed_line_rule(line, block, ctx, i)) {
-                        block.remove(i, rule, edits);
+                    if self.is_caption(line, block) {
+                        block.remove(i, IMAGE_CAPTION, edits);
                     }
                 }
             }
         }
-        if ctx.is_last {
-            self.remove_dangling_credits(block, edits);
-        }
     }
-}
-
-impl Residue {
-    /// Walks back from the document's last kept line removing dangling credits, so that a credit
-    /// exposed by removing another (`Credit:` above `Credit :`) goes in the same run, not the next.
-    fn remove_dangling_credits(&self, block: &mut WorkBlock, edits: &mut Vec<Edit>) {
-        for i in (0..block.len()).rev() {
-            let Some(text) = block.text(i) else { continue };
-            let line = text.trim();
-            if line.is_empty() {
-                continue;
-            }
-            if !(line.starts_with(['C', 'c']) && self.credit.is_match(line)) {
-                break;
-            }
-            block.remove(i, DANGLING_CREDIT, edits);
-        }
-    }
-}
-
-/// A headline: starts with a capital, a digit or a quote, is short, and is a single unit rather than
-/// sentences of running text (no `. ` followed by more words, no final full stop).
-fn is_headline(text: &str) -> bool {
-    let text = text.trim();
-    let words = text.split_whitespace().count();
-    starts_like_a_headline(text) && words <= MAX_HEADLINE_WORDS && !text.ends_with('.') && !text.contains(". ")
 }
 
 fn starts_like_a_headline(text: &str) -> bool {

@@ -1,0 +1,562 @@
+//! The engine that runs rules written as data (`literal`, `words` and `regex` matches, built-in or
+//! from `newsclean.toml`). Every literal of every enabled rule (line prefixes, regex triggers,
+//! words to replace) goes into one Aho-Corasick automaton, built once; whole-line literals go into a
+//! hash table. A line costs one automaton scan however many rules there are, and a regex runs only
+//! on lines holding one of its triggers. Rules written in Rust (`builtin`) live in their stages.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
+use regex::Regex;
+
+use super::spec::{Case, Follow, MatchKind, Place, RuleSpec};
+use crate::edit::{Edit, RuleId};
+use crate::pipeline::{Context, Stage, WorkBlock};
+
+/// Line rules only look at lines this short: residue lines are headlines and labels, and skipping
+/// long paragraphs keeps them cheap.
+pub const MAX_RESIDUE_LINE: usize = 300;
+/// A headline has at most this many words.
+const MAX_HEADLINE_WORDS: usize = 30;
+
+/// What a pattern of the automaton means for a rule.
+#[derive(Clone, Debug)]
+enum Role {
+    /// The line must start with it (a `line-start` literal).
+    Prefix { rule: usize },
+    /// A regex rule's trigger: the regex may run on this line.
+    Trigger { rule: usize },
+    /// A word or literal to replace or remove inside a line; `word` is as written in the rule.
+    Inline { rule: usize, word: usize },
+}
+
+/// A rule compiled for matching.
+struct Compiled {
+    id: RuleId,
+    place: Place,
+    kind: MatchKind,
+    case: Case,
+    followed_by: Option<Follow>,
+    /// The strings of `literal` or `words`.
+    strings: Vec<String>,
+    /// For regex rules: the pattern anchored as the place needs (whole line, line start, anywhere).
+    regex: Option<Regex>,
+    /// Replacements per string index (or one for all); `None` means removal.
+    replace: Vec<Option<String>>,
+    near: Option<AhoCorasick>,
+    not_in_paragraph: Option<AhoCorasick>,
+    not_followed_by: Vec<String>,
+}
+
+/// The data-rule stage.
+pub struct Engine {
+    rules: Vec<Compiled>,
+    /// Whole-line literals (as written, or lowercased for `case = "ignore"`) → rules.
+    exact_lines: HashMap<String, Vec<usize>>,
+    exact_lines_folded: HashMap<String, Vec<usize>>,
+    /// The longest whole-line literal: longer lines skip the table.
+    max_exact_line: usize,
+    /// True if some regex rule without triggers removes lines.
+    untriggered_lines: bool,
+    automaton: Option<AhoCorasick>,
+    /// The same patterns, leftmost-longest: only such automata get the SIMD (Teddy) prefilter,
+    /// which makes the "nothing here" answer for most lines cheap.
+    quick: Option<AhoCorasick>,
+    roles: Vec<Vec<Role>>,
+    /// Regex rules without triggers, tried on every line.
+    untriggered: Vec<usize>,
+}
+
+fn words_matcher(words: &[String]) -> Option<AhoCorasick> {
+    if words.is_empty() {
+        return None;
+    }
+    Some(
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(AcMatchKind::LeftmostLongest)
+            .build(words)
+            .expect("word lists are plain strings"),
+    )
+}
+
+/// The spellings a case-insensitive string is matched in: as written, `smart phone`, `Smart phone`,
+/// `Smart Phone`, `SMART PHONE`. A case-sensitive automaton over these keeps its SIMD prefilter.
+pub fn case_variants(pattern: &str) -> Vec<String> {
+    let capitalize = |w: &str| {
+        let mut chars = w.chars();
+        chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
+    };
+    let lower = pattern.to_lowercase();
+    let title: Vec<String> = lower.split(' ').map(capitalize).collect();
+    let mut out = vec![pattern.to_owned(), lower.clone(), capitalize(&lower), title.join(" "), pattern.to_uppercase()];
+    out.dedup();
+    out
+}
+
+/// `replacement` in the case pattern of `original`: `Flats` → `Tablets`, `SMART PHONE` → `SMARTPHONE`.
+pub fn keep_case(original: &str, replacement: &str) -> String {
+    let letters = || original.chars().filter(|c| c.is_alphabetic());
+    if letters().count() > 1 && letters().all(char::is_uppercase) {
+        replacement.to_uppercase()
+    } else if letters().next().is_some_and(char::is_uppercase) {
+        let mut chars = replacement.chars();
+        chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    } else {
+        replacement.to_owned()
+    }
+}
+
+/// True if `text[start..end]` is a whole word or phrase (no letter or digit glued on either side).
+fn whole_word(text: &str, start: usize, end: usize) -> bool {
+    !text[..start].chars().next_back().is_some_and(char::is_alphanumeric)
+        && !text[end..].chars().next().is_some_and(char::is_alphanumeric)
+}
+
+fn mentions(matcher: &AhoCorasick, text: &str) -> bool {
+    matcher.find_iter(text).any(|m| whole_word(text, m.start(), m.end()))
+}
+
+fn is_open_quote(c: char) -> bool {
+    matches!(c, '“' | '"' | '‘' | '«' | '„')
+}
+
+fn is_close_quote(c: char) -> bool {
+    matches!(c, '”' | '"' | '’' | '»' | '“')
+}
+
+/// True if `text[start..end]` is quoted on both sides: a mention, not residue (`“Also on rt.com”`).
+fn quoted(text: &str, start: usize, end: usize) -> bool {
+    text[..start].chars().next_back().is_some_and(is_open_quote)
+        && text[end..].chars().next().is_some_and(is_close_quote)
+}
+
+/// A headline: starts with a capital, a digit or a quote, is short, and is a single unit rather than
+/// sentences of running text (no `. ` followed by more words, no final full stop).
+pub fn is_headline(text: &str) -> bool {
+    let text = text.trim();
+    let words = text.split_whitespace().count();
+    text.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || is_open_quote(c))
+        && words <= MAX_HEADLINE_WORDS
+        && !text.ends_with('.')
+        && !text.contains(". ")
+}
+
+fn follows(follow: Option<Follow>, rest: &str) -> bool {
+    match follow {
+        None => true,
+        Some(Follow::Text) => !rest.trim().is_empty(),
+        Some(Follow::Headline) => is_headline(rest),
+    }
+}
+
+impl Engine {
+    /// Compiles `specs` (rules of kind `literal`, `words` or `regex`; others are ignored).
+    pub fn new<'a>(specs: impl IntoIterator<Item = &'a RuleSpec>) -> Self {
+        let mut engine = Engine {
+            rules: Vec::new(),
+            exact_lines: HashMap::new(),
+            exact_lines_folded: HashMap::new(),
+            max_exact_line: 0,
+            untriggered_lines: false,
+            automaton: None,
+            quick: None,
+            roles: Vec::new(),
+            untriggered: Vec::new(),
+        };
+        let mut patterns: Vec<String> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut add = |pattern: String, role: Role, roles: &mut Vec<Vec<Role>>| {
+            let at = *index.entry(pattern.clone()).or_insert_with(|| {
+                patterns.push(pattern);
+                roles.push(Vec::new());
+                roles.len() - 1
+            });
+            roles[at].push(role);
+        };
+        for spec in specs {
+            let kind = spec.kind();
+            if kind == MatchKind::Builtin {
+                continue;
+            }
+            let rule = engine.rules.len();
+            let strings = spec.strings().to_vec();
+            let variants = |s: &str| if spec.case == Case::Ignore { case_variants(s) } else { vec![s.to_owned()] };
+            let whole_line = matches!(spec.place, Place::OwnLine | Place::Head | Place::Tail);
+            match kind {
+                MatchKind::Literal | MatchKind::Words if whole_line => {
+                    for s in &strings {
+                        let s = s.trim();
+                        engine.max_exact_line = engine.max_exact_line.max(s.len());
+                        if spec.case == Case::Ignore {
+                            engine.exact_lines_folded.entry(s.to_lowercase()).or_default().push(rule);
+                        } else {
+                            engine.exact_lines.entry(s.to_owned()).or_default().push(rule);
+                        }
+                    }
+                }
+                MatchKind::Literal | MatchKind::Words if spec.place == Place::LineStart => {
+                    for s in &strings {
+                        for v in variants(s.trim_start()) {
+                            add(v, Role::Prefix { rule }, &mut engine.roles);
+                        }
+                    }
+                }
+                MatchKind::Literal | MatchKind::Words => {
+                    for (word, s) in strings.iter().enumerate() {
+                        for v in variants(s) {
+                            add(v, Role::Inline { rule, word }, &mut engine.roles);
+                        }
+                    }
+                }
+                MatchKind::Regex => match &spec.matcher.trigger {
+                    Some(triggers) => {
+                        for t in triggers {
+                            for v in variants(t) {
+                                add(v, Role::Trigger { rule }, &mut engine.roles);
+                            }
+                        }
+                    }
+                    None => {
+                        engine.untriggered.push(rule);
+                        engine.untriggered_lines |= spec.place.is_line();
+                    }
+                },
+                MatchKind::Builtin => unreachable!("skipped above"),
+            }
+            let regex = spec.matcher.regex.as_ref().map(|p| {
+                let flags = if spec.case == Case::Ignore { "(?i)" } else { "" };
+                let anchored = match spec.place {
+                    Place::OwnLine | Place::Head | Place::Tail => format!("{flags}^(?:{p})$"),
+                    Place::LineStart => format!("{flags}^(?:{p})"),
+                    Place::Anywhere | Place::InsideLine => format!("{flags}(?:{p})"),
+                };
+                Regex::new(&anchored).expect("rules are checked before they are compiled")
+            });
+            let replace = match kind {
+                MatchKind::Regex => vec![spec.replacement_for("").map(str::to_owned)],
+                _ => strings.iter().map(|s| spec.replacement_for(&lookup_key(spec, s)).map(str::to_owned)).collect(),
+            };
+            let lower = |v: &[String]| v.iter().map(|w| w.to_lowercase()).collect::<Vec<_>>();
+            engine.rules.push(Compiled {
+                id: RuleId::owned(spec.id.clone()),
+                place: spec.place,
+                kind,
+                case: spec.case,
+                followed_by: spec.followed_by,
+                strings,
+                regex,
+                replace,
+                near: words_matcher(&spec.context.near),
+                not_in_paragraph: words_matcher(&spec.context.not_in_paragraph),
+                not_followed_by: lower(&spec.context.not_followed_by),
+            });
+        }
+        if !patterns.is_empty() {
+            engine.automaton = Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(AcMatchKind::Standard)
+                    .build(&patterns)
+                    .expect("rule literals are plain strings"),
+            );
+            engine.quick = Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(AcMatchKind::LeftmostLongest)
+                    .build(&patterns)
+                    .expect("rule literals are plain strings"),
+            );
+        }
+        engine
+    }
+
+    /// True if no rule was compiled.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The line rules whose literal or regex the (trimmed) `line` matches, in rule order, with
+    /// `places` deciding which places count. Context is not checked here.
+    /// `hits` are the automaton's on the untrimmed line, whose trimmed text `line` starts `lead`
+    /// bytes in.
+    fn line_candidates(&self, line: &str, lead: usize, hits: &[(usize, usize, &Role)], places: &[Place]) -> Vec<usize> {
+        let mut found: Vec<usize> = Vec::new();
+        let wanted = |r: usize| places.contains(&self.rules[r].place);
+        if line.len() <= self.max_exact_line {
+            if let Some(rules) = self.exact_lines.get(line) {
+                found.extend(rules.iter().copied().filter(|&r| wanted(r)));
+            }
+            if !self.exact_lines_folded.is_empty()
+                && let Some(rules) = self.exact_lines_folded.get(&line.to_lowercase())
+            {
+                found.extend(rules.iter().copied().filter(|&r| wanted(r)));
+            }
+        }
+        let mut regex_rules: Vec<usize> = self.untriggered.iter().copied().filter(|&r| wanted(r)).collect();
+        for &(start, end, role) in hits {
+            match *role {
+                Role::Prefix { rule }
+                    if start == lead
+                        && wanted(rule)
+                        && end - lead <= line.len()
+                        && follows(self.rules[rule].followed_by, &line[end - lead..]) =>
+                {
+                    found.push(rule);
+                }
+                Role::Trigger { rule } if wanted(rule) => regex_rules.push(rule),
+                _ => {}
+            }
+        }
+        regex_rules.sort_unstable();
+        regex_rules.dedup();
+        for r in regex_rules {
+            let rule = &self.rules[r];
+            let Some(regex) = &rule.regex else { continue };
+            let Some(m) = regex.find(line) else { continue };
+            if rule.place == Place::LineStart && !follows(rule.followed_by, &line[m.end()..]) {
+                continue;
+            }
+            found.push(r);
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// Automaton hits on `text`, as (start, end, role).
+    fn hits<'s>(&'s self, text: &str) -> Vec<(usize, usize, &'s Role)> {
+        let Some(ac) = &self.automaton else { return Vec::new() };
+        // The overlapping scan has no prefilter; a plain search has one and rules out most lines.
+        if self.quick.as_ref().is_some_and(|quick| quick.find(text).is_none()) {
+            return Vec::new();
+        }
+        let mut hits = Vec::new();
+        for m in ac.find_overlapping_iter(text) {
+            for role in &self.roles[m.pattern().as_usize()] {
+                hits.push((m.start(), m.end(), role));
+            }
+        }
+        hits
+    }
+
+    fn context_allows(&self, rule: usize, block: &WorkBlock, ctx: &Context<'_>) -> bool {
+        let rule = &self.rules[rule];
+        let own = || block.texts().map(|(_, t)| t);
+        if let Some(not) = &rule.not_in_paragraph
+            && own().any(|t| mentions(not, t))
+        {
+            return false;
+        }
+        match &rule.near {
+            None => true,
+            Some(near) => own().chain(ctx.neighbour_lines()).any(|t| mentions(near, t)),
+        }
+    }
+
+    /// The first line rule (of `places`) that removes line `i` here, if any; `hits` are the
+    /// automaton's on the line (computed here if not given).
+    fn line_rule_for(
+        &self,
+        block: &WorkBlock,
+        ctx: &Context<'_>,
+        i: usize,
+        places: &[Place],
+        hits: Option<&[(usize, usize, &Role)]>,
+    ) -> Option<usize> {
+        let text = block.text(i)?;
+        let line = text.trim();
+        if line.is_empty() || line.len() > MAX_RESIDUE_LINE {
+            return None;
+        }
+        let lead = text.len() - text.trim_start().len();
+        if hits.is_some_and(<[_]>::is_empty) && line.len() > self.max_exact_line && !self.untriggered_lines {
+            return None; // the common case: nothing in the line any line rule looks for
+        }
+        let computed;
+        let hits = match hits {
+            Some(hits) => hits,
+            None => {
+                computed = self.hits(text);
+                &computed
+            }
+        };
+        self.line_candidates(line, lead, hits, places).into_iter().find(|&r| {
+            (self.rules[r].place != Place::Head || ctx.in_head(block, i)) && self.context_allows(r, block, ctx)
+        })
+    }
+
+    /// Inline substitutions and removals on line `i`, all in one pass.
+    fn apply_inline(
+        &self,
+        block: &mut WorkBlock,
+        ctx: &Context<'_>,
+        i: usize,
+        hits: &[(usize, usize, &Role)],
+        edits: &mut Vec<Edit>,
+    ) {
+        let Some(text) = block.text(i) else { return };
+        let mut candidates: Vec<(usize, usize, usize, String)> = Vec::new(); // start, end, rule, replacement
+        let mut allowed: HashMap<usize, bool> = HashMap::new();
+        let mut regex_rules: Vec<usize> =
+            self.untriggered.iter().copied().filter(|&r| !self.rules[r].place.is_line()).collect();
+        for &(start, end, role) in hits {
+            match *role {
+                Role::Inline { rule, word } => {
+                    let compiled = &self.rules[rule];
+                    if compiled.kind == MatchKind::Words && !whole_word(text, start, end) {
+                        continue;
+                    }
+                    if compiled.case == Case::Ignore && !text[start..end].eq_ignore_ascii_case(&compiled.strings[word])
+                    {
+                        continue;
+                    }
+                    let replacement = compiled.replace.get(word).cloned().flatten().unwrap_or_default();
+                    let replacement = if compiled.case == Case::Ignore {
+                        keep_case(&text[start..end], &replacement)
+                    } else {
+                        replacement
+                    };
+                    candidates.push((start, end, rule, replacement));
+                }
+                Role::Trigger { rule } if !self.rules[rule].place.is_line() => regex_rules.push(rule),
+                _ => {}
+            }
+        }
+        regex_rules.sort_unstable();
+        regex_rules.dedup();
+        for r in regex_rules {
+            let rule = &self.rules[r];
+            let Some(regex) = &rule.regex else { continue };
+            let template = rule.replace.first().cloned().flatten().unwrap_or_default();
+            for caps in regex.captures_iter(text) {
+                let m = caps.get(0).expect("group 0 is the match");
+                if m.is_empty() {
+                    continue;
+                }
+                let mut replacement = String::new();
+                caps.expand(&template, &mut replacement);
+                candidates.push((m.start(), m.end(), r, replacement));
+            }
+        }
+        if candidates.is_empty() {
+            return;
+        }
+        // Leftmost first, longest first at the same start, earlier rules first.
+        candidates.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        let whole = text.trim();
+        let mut accepted: Vec<(usize, usize, usize, String)> = Vec::new();
+        let mut taken_to = 0;
+        for (start, end, rule, replacement) in candidates {
+            if start < taken_to {
+                continue;
+            }
+            let compiled = &self.rules[rule];
+            if quoted(text, start, end)
+                || (compiled.place == Place::InsideLine && text[start..end].trim() == whole)
+                || followed_by_any(&text[end..], &compiled.not_followed_by)
+                || block.is_protected(i, start..end)
+                || !*allowed.entry(rule).or_insert_with(|| self.context_allows(rule, block, ctx))
+            {
+                continue;
+            }
+            taken_to = end;
+            accepted.push((start, end, rule, replacement));
+        }
+        if accepted.is_empty() {
+            return;
+        }
+        let number = block.number(i);
+        let mut out = String::with_capacity(text.len() + 8 * accepted.len());
+        let mut made = Vec::with_capacity(accepted.len());
+        let (mut copied, mut column) = (0, 1);
+        for (start, end, rule, replacement) in accepted {
+            column += text[copied..start].chars().count();
+            out.push_str(&text[copied..start]);
+            let before = &text[start..end];
+            // A removal takes one of the spaces around it along, so no doubled space is left.
+            let (before, end) = if replacement.is_empty() && out.ends_with(' ') && text[end..].starts_with(' ') {
+                (&text[start..end + 1], end + 1)
+            } else {
+                (before, end)
+            };
+            out.push_str(&replacement);
+            made.push(Edit {
+                rule: self.rules[rule].id.clone(),
+                line: number,
+                column,
+                before: before.to_owned(),
+                after: replacement,
+            });
+            column += before.chars().count();
+            copied = end;
+        }
+        out.push_str(&text[copied..]);
+        block.replace_all(i, out, made, edits);
+    }
+}
+
+/// The key `replace` is looked up by for a string of a rule (lowercased when case is ignored).
+fn lookup_key(spec: &RuleSpec, s: &str) -> String {
+    match (&spec.replace, spec.case) {
+        (Some(super::spec::Replace::PerWord(map)), Case::Ignore) => {
+            map.keys().find(|k| k.to_lowercase() == s.to_lowercase()).cloned().unwrap_or_else(|| s.to_owned())
+        }
+        _ => s.to_owned(),
+    }
+}
+
+fn followed_by_any(rest: &str, words: &[String]) -> bool {
+    if words.is_empty() {
+        return false;
+    }
+    let next = rest.trim_start_matches([' ', '-']).split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    !next.is_empty() && words.iter().any(|w| w.eq_ignore_ascii_case(next))
+}
+
+const LINE_PLACES: &[Place] = &[Place::OwnLine, Place::LineStart, Place::Head];
+const TAIL_PLACES: &[Place] = &[Place::Tail];
+const NOT_HEAD: &[Place] = &[Place::OwnLine, Place::LineStart, Place::Tail];
+
+impl Stage for Engine {
+    fn name(&self) -> &'static str {
+        "rules"
+    }
+
+    fn is_tail_residue(&self, line: &str) -> bool {
+        let line = line.trim();
+        !line.is_empty()
+            && line.len() <= MAX_RESIDUE_LINE
+            && !self.line_candidates(line, 0, &self.hits(line), NOT_HEAD).is_empty()
+    }
+
+    fn apply(&self, block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>) {
+        for i in 0..block.len() {
+            let Some(text) = block.text(i) else { continue };
+            // One automaton scan per line serves the line rules and the inline ones.
+            let hits = self.hits(text);
+            if hits.is_empty() && self.untriggered.is_empty() && text.len() > self.max_exact_line {
+                continue;
+            }
+            if let Some(rule) = self.line_rule_for(block, ctx, i, LINE_PLACES, Some(&hits)) {
+                let id = self.rules[rule].id.clone();
+                if block.remove(i, id, edits) {
+                    continue;
+                }
+            }
+            self.apply_inline(block, ctx, i, &hits, edits);
+        }
+        if ctx.is_last {
+            // Walk back from the last kept line, so that tail residue exposed by removing other
+            // tail residue goes in the same run, not the next.
+            for i in (0..block.len()).rev() {
+                if block.text(i).is_none_or(|t| t.trim().is_empty()) {
+                    continue;
+                }
+                let Some(rule) = self.line_rule_for(block, ctx, i, TAIL_PLACES, None) else { break };
+                let id = self.rules[rule].id.clone();
+                if !block.remove(i, id, edits) {
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,407 @@
+//! The rule schema: what a `[[rule]]` table says (id, description, where, match, case, context,
+//! replacement, examples), parsed with serde from the built-in rule file and from users'
+//! `newsclean.toml`, and checked once so that the engine can trust it. Compiling rules into
+//! matchers is the engine's job.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::Deserialize;
+
+/// Where in a document a rule looks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Place {
+    /// Anywhere in a line (substitutions and removals of words or phrases).
+    #[default]
+    Anywhere,
+    /// Inside a line that has other text too.
+    InsideLine,
+    /// A whole line (after trimming) is the match; the line is removed.
+    OwnLine,
+    /// A line starts with the match, followed by what `followed_by` asks; the line is removed.
+    LineStart,
+    /// A whole line among the document's first lines (`pipeline::HEAD_LINES`).
+    Head,
+    /// A whole line at the document's end (and any such lines above it).
+    Tail,
+}
+
+impl Place {
+    /// The name used in rule files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Place::Anywhere => "anywhere",
+            Place::InsideLine => "inside-line",
+            Place::OwnLine => "own-line",
+            Place::LineStart => "line-start",
+            Place::Head => "head",
+            Place::Tail => "tail",
+        }
+    }
+
+    /// True for the places whose rules remove whole lines.
+    pub fn is_line(self) -> bool {
+        matches!(self, Place::OwnLine | Place::LineStart | Place::Head | Place::Tail)
+    }
+}
+
+/// How letters are compared.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Case {
+    /// As written.
+    #[default]
+    Exact,
+    /// Any case; a replacement takes the case of what it replaces (`Flats` → `Tablets`).
+    Ignore,
+}
+
+/// What must follow the prefix of a `line-start` rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Follow {
+    /// A headline: capitalised, short, not sentences of running text.
+    Headline,
+    /// Any text.
+    Text,
+}
+
+/// What a rule matches. Exactly one of `literal`, `words`, `regex` and `builtin` is given.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchSpec {
+    /// Exact strings.
+    pub literal: Option<Vec<String>>,
+    /// Words or phrases, matched only as whole words.
+    pub words: Option<Vec<String>>,
+    /// A regular expression (Rust `regex` syntax).
+    pub regex: Option<String>,
+    /// Literals one of which a line must contain before the regex runs (keeps regex rules cheap).
+    pub trigger: Option<Vec<String>>,
+    /// A matcher written in Rust (built-in rules only).
+    pub builtin: Option<String>,
+}
+
+/// A replacement: one string for every match, or one per word.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Replace {
+    /// The same replacement for every match.
+    One(String),
+    /// A replacement per matched word (keys as written in `words` or `literal`).
+    PerWord(BTreeMap<String, String>),
+}
+
+/// Where a rule may fire, judged from the words around the match.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextSpec {
+    /// One of these must appear in the paragraph or a neighbouring one.
+    #[serde(default)]
+    pub near: Vec<String>,
+    /// None of these may appear in the paragraph.
+    #[serde(default)]
+    pub not_in_paragraph: Vec<String>,
+    /// The match must not be followed by one of these words (`flat-panel displays`).
+    #[serde(default)]
+    pub not_followed_by: Vec<String>,
+}
+
+impl ContextSpec {
+    /// True if the condition asks nothing.
+    pub fn is_empty(&self) -> bool {
+        self.near.is_empty() && self.not_in_paragraph.is_empty() && self.not_followed_by.is_empty()
+    }
+}
+
+/// A text a rule must change and what it must become.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    /// The document before.
+    pub input: String,
+    /// The document after the whole pipeline.
+    pub output: String,
+}
+
+/// One rule as written in a rule file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// `family.kebab-name`.
+    pub id: String,
+    /// One line saying what the rule does.
+    pub description: String,
+    /// Where it looks.
+    #[serde(rename = "where", default)]
+    pub place: Place,
+    /// What it matches.
+    #[serde(rename = "match")]
+    pub matcher: MatchSpec,
+    /// How letters are compared.
+    #[serde(default)]
+    pub case: Case,
+    /// For `line-start`: what must follow the prefix (default: anything, even nothing).
+    pub followed_by: Option<Follow>,
+    /// The replacement; absent means the match (or its line) is removed.
+    pub replace: Option<Replace>,
+    /// Where it may fire.
+    #[serde(default)]
+    pub context: ContextSpec,
+    /// False for rules that run only when selected.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Texts it must change.
+    #[serde(default)]
+    pub examples: Vec<Example>,
+    /// Texts the pipeline must leave alone.
+    #[serde(default)]
+    pub keep: Vec<String>,
+    /// Where the rule starts in its file (filled in after parsing, for messages).
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Where a rule was defined.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The file (`built-in` for the shipped rules).
+    pub file: String,
+    /// 1-based line of its `id`.
+    pub line: usize,
+}
+
+/// The kind of match a rule makes, once checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatchKind {
+    /// `literal`.
+    Literal,
+    /// `words`.
+    Words,
+    /// `regex`.
+    Regex,
+    /// `builtin`.
+    Builtin,
+}
+
+impl RuleSpec {
+    /// The family: the part of the id before the dot.
+    pub fn family(&self) -> &str {
+        self.id.split('.').next().unwrap_or(&self.id)
+    }
+
+    /// Which kind of match it makes (valid after `check`).
+    pub fn kind(&self) -> MatchKind {
+        let m = &self.matcher;
+        if m.builtin.is_some() {
+            MatchKind::Builtin
+        } else if m.regex.is_some() {
+            MatchKind::Regex
+        } else if m.words.is_some() {
+            MatchKind::Words
+        } else {
+            MatchKind::Literal
+        }
+    }
+
+    /// The strings of `literal` or `words`.
+    pub fn strings(&self) -> &[String] {
+        self.matcher.literal.as_deref().or(self.matcher.words.as_deref()).unwrap_or(&[])
+    }
+
+    /// The replacement for a match of `word` (as written in the rule), or `None` for a removal.
+    pub fn replacement_for(&self, word: &str) -> Option<&str> {
+        match &self.replace {
+            None => None,
+            Some(Replace::One(s)) => Some(s),
+            Some(Replace::PerWord(map)) => map.get(word).map(String::as_str).or(Some("")),
+        }
+    }
+
+    /// Checks what serde cannot: the id's shape, one kind of match, and combinations that make sense.
+    pub fn check(&self, builtin_names: &[&str], allow_builtin: bool) -> Result<(), String> {
+        check_id(&self.id)?;
+        if self.description.trim().is_empty() {
+            return Err("needs a description".into());
+        }
+        let m = &self.matcher;
+        let given = [m.literal.is_some(), m.words.is_some(), m.regex.is_some(), m.builtin.is_some()];
+        if given.iter().filter(|g| **g).count() != 1 {
+            return Err("`match` needs exactly one of `literal`, `words`, `regex` or `builtin`".into());
+        }
+        if m.trigger.is_some() && m.regex.is_none() {
+            return Err("`trigger` goes with `regex` only".into());
+        }
+        if let Some(name) = &m.builtin {
+            if !allow_builtin {
+                return Err("`builtin` matchers are for the shipped rules; use `literal`, `words` or `regex`".into());
+            }
+            if !builtin_names.contains(&name.as_str()) {
+                return Err(format!("unknown builtin matcher `{name}`"));
+            }
+            return Ok(());
+        }
+        if self.strings().iter().any(|s| s.trim().is_empty()) || m.literal.as_ref().is_some_and(Vec::is_empty) {
+            return Err("`literal` and `words` need non-empty strings".into());
+        }
+        if m.words.as_ref().is_some_and(Vec::is_empty) {
+            return Err("`words` needs at least one word".into());
+        }
+        if let Some(pattern) = &m.regex {
+            regex::Regex::new(pattern).map_err(|e| format!("bad regex: {e}"))?;
+            if m.trigger.as_ref().is_some_and(|t| t.is_empty() || t.iter().any(String::is_empty)) {
+                return Err("`trigger` needs non-empty literals".into());
+            }
+        }
+        if self.place.is_line() && self.replace.is_some() {
+            return Err(format!("`{}` rules remove whole lines: drop `replace`", self.place.as_str()));
+        }
+        if self.followed_by.is_some() && self.place != Place::LineStart {
+            return Err("`followed_by` goes with `where = \"line-start\"` only".into());
+        }
+        if let Some(Replace::PerWord(map)) = &self.replace {
+            if m.regex.is_some() {
+                return Err("a regex rule takes one `replace` string".into());
+            }
+            let key = |s: &str| if self.case == Case::Ignore { s.to_lowercase() } else { s.to_owned() };
+            for word in self.strings() {
+                if !map.keys().any(|k| key(k) == key(word)) {
+                    return Err(format!("`replace` has no entry for `{word}`"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks that an id is `family.kebab-name`.
+pub fn check_id(id: &str) -> Result<(), String> {
+    let ok_part = |p: &str| {
+        !p.is_empty()
+            && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !p.starts_with('-')
+            && !p.ends_with('-')
+    };
+    match id.split_once('.') {
+        Some((family, name)) if ok_part(family) && ok_part(name) => Ok(()),
+        _ => Err(format!("rule id `{id}` must be `family.kebab-name` (lowercase letters, digits, `-`)")),
+    }
+}
+
+/// A rule file's top level: just its rules (`newsclean.toml` has more, parsed in `config`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rule: Vec<RuleSpec>,
+}
+
+/// A parse error with its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The 1-based line and column of byte `at` in `text`.
+pub fn line_column(text: &str, at: usize) -> (usize, usize) {
+    let at = at.min(text.len());
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rfind('\n').map_or(before, |nl| &before[nl + 1..]).chars().count() + 1;
+    (line, column)
+}
+
+/// Turns a toml error into a positioned message.
+pub fn toml_error(text: &str, e: &toml::de::Error) -> ParseError {
+    let (line, column) = e.span().map_or((1, 1), |span: Range<usize>| line_column(text, span.start));
+    ParseError { line, column, message: e.message().trim().to_owned() }
+}
+
+/// Fills in each rule's origin: the line of its `id = "..."` in `text`.
+pub fn locate(rules: &mut [RuleSpec], text: &str, file: &str) {
+    let mut from = 0;
+    for rule in rules {
+        let needle_dq = format!("\"{}\"", rule.id);
+        let needle_sq = format!("'{}'", rule.id);
+        let found = text[from..].find(&needle_dq).or_else(|| text[from..].find(&needle_sq)).map(|i| from + i);
+        let line = found.map_or(0, |at| line_column(text, at).0);
+        if let Some(at) = found {
+            from = at + 1;
+        }
+        rule.origin = Origin { file: file.to_owned(), line };
+    }
+}
+
+/// Parses a file holding only `[[rule]]` tables.
+pub fn parse_rule_file(text: &str, file: &str) -> Result<Vec<RuleSpec>, ParseError> {
+    let parsed: RuleFile = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
+    let mut rules = parsed.rule;
+    locate(&mut rules, text, file);
+    Ok(rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> RuleSpec {
+        parse_rule_file(text, "t.toml").unwrap().remove(0)
+    }
+
+    #[test]
+    fn a_removal_rule_parses_with_defaults() {
+        let rule =
+            one("[[rule]]\nid = \"site.trailer\"\ndescription = \"x\"\nmatch = { literal = [\"Subscribe now\"] }\n");
+        assert_eq!(
+            (rule.place, rule.case, rule.enabled, rule.kind()),
+            (Place::Anywhere, Case::Exact, true, MatchKind::Literal)
+        );
+        assert_eq!(rule.origin.line, 2);
+        assert!(rule.check(&[], false).is_ok());
+    }
+
+    #[test]
+    fn bad_ids_and_mixed_matches_are_refused() {
+        assert!(check_id("Residue.x").is_err());
+        assert!(check_id("residue").is_err());
+        assert!(check_id("residue.also_on").is_err());
+        assert!(check_id("residue.also-on").is_ok());
+        let rule = one("[[rule]]\nid = \"a.b\"\ndescription = \"x\"\nmatch = { literal = [\"x\"], regex = \"y\" }\n");
+        assert!(rule.check(&[], false).unwrap_err().contains("exactly one"));
+        let rule = one(
+            "[[rule]]\nid = \"a.b\"\ndescription = \"x\"\nwhere = \"own-line\"\nmatch = { literal = [\"x\"] }\nreplace = \"y\"\n",
+        );
+        assert!(rule.check(&[], false).unwrap_err().contains("drop `replace`"));
+        let rule = one("[[rule]]\nid = \"a.b\"\ndescription = \"x\"\nmatch = { builtin = \"nfc\" }\n");
+        assert!(rule.check(&["nfc"], false).unwrap_err().contains("shipped rules"));
+    }
+
+    #[test]
+    fn parse_errors_carry_line_and_column() {
+        let e = parse_rule_file(
+            "[[rule]]\nid = \"a.b\"\ndescription = \"x\"\nwhere = \"nowhere\"\nmatch = { literal = [\"x\"] }\n",
+            "t",
+        )
+        .unwrap_err();
+        assert_eq!((e.line, e.column), (4, 9), "{e:?}");
+        assert!(e.message.contains("nowhere") || e.message.contains("variant"), "{e:?}");
+    }
+
+    #[test]
+    fn per_word_replacements_must_cover_every_word() {
+        let rule = one(
+            "[[rule]]\nid = \"a.b\"\ndescription = \"x\"\nmatch = { words = [\"aa\", \"bb\"] }\nreplace = { aa = \"c\" }\n",
+        );
+        assert!(rule.check(&[], false).unwrap_err().contains("`bb`"));
+    }
+}
