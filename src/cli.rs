@@ -2,7 +2,7 @@
 //! This module and `main.rs` are the only places that touch stdout, stderr or exit codes.
 
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{ArgGroup, Parser, ValueEnum};
 use rayon::prelude::*;
@@ -13,7 +13,9 @@ use crate::error::Error;
 use crate::files::{self, Found, Input, Selection};
 use crate::input::{self, FileMode, FileResult, Report, Settings, StreamMode};
 use crate::pipeline::Cleaner;
-use crate::report::Summary;
+use crate::project::{CliRules, Plan, Projects};
+use crate::report::{self, Summary};
+use crate::rules::{RuleSet, RuleSpec};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -38,9 +40,12 @@ pub enum ColorChoice {
 /// With paths, prints a diff of what would change (a dry run). With no path and text on stdin (or
 /// the path `-`), writes the cleaned text to stdout.
 #[derive(Debug, Parser)]
-#[command(name = "newsclean", version, after_help = EXIT_CODES)]
+#[command(name = "newsclean", version, after_help = EXIT_CODES, args_conflicts_with_subcommands = true)]
 #[command(group(ArgGroup::new("mode").args(["check", "write"])))]
 pub struct Args {
+    /// A command instead of cleaning (a file named like one is cleaned as `./rules`).
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Files and directories to clean (directories are walked recursively); `-` for stdin.
     pub paths: Vec<PathBuf>,
     /// Print the paths that would change and exit 1 if any would; change nothing.
@@ -82,6 +87,43 @@ pub struct Args {
     /// Print each file's encoding and why it was chosen (bom, declared, utf-8, detected, forced).
     #[arg(short, long)]
     pub verbose: bool,
+    /// Use this config file for every input instead of the nearest newsclean.toml.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// Turn on only these rules (ids, families such as `residue`, or `all`; comma-separated),
+    /// overriding every selection in config files.
+    #[arg(long, value_name = "RULES", value_delimiter = ',', global = true)]
+    pub select: Option<Vec<String>>,
+    /// Turn these rules off (ids or families; comma-separated), after everything else.
+    #[arg(long, value_name = "RULES", value_delimiter = ',', global = true)]
+    pub ignore: Vec<String>,
+    /// How to report each input: `text` (diffs, paths) or `json` (one object per input and line).
+    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
+    pub format: Format,
+    /// Print a table of how often each rule fired instead of diffs.
+    #[arg(long)]
+    pub statistics: bool,
+}
+
+/// How inputs are reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Unified diffs (and paths for --check).
+    Text,
+    /// One JSON object per input: path, encoding, and every edit with its rule, line and column.
+    Json,
+}
+
+/// Commands besides cleaning.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// List every rule with its family, whether it is on under the current config, and what it does.
+    Rules,
+    /// Show one rule: what it does, where it applies, its context condition and its examples.
+    Explain {
+        /// The rule id, for example `residue.also-on`.
+        rule: String,
+    },
 }
 
 impl Args {
@@ -112,9 +154,18 @@ impl Args {
             selection: Selection::new(&self.include, &self.exclude, self.follow_symlinks).map_err(|e| e.to_string())?,
             paths: self.paths,
             mode,
-            settings: Settings { color, forced, to_utf8: self.to_utf8, html: self.html },
+            settings: Settings {
+                color,
+                forced,
+                to_utf8: self.to_utf8,
+                html: self.html,
+                json: self.format == Format::Json,
+                statistics: self.statistics,
+            },
             quiet: self.quiet,
             verbose: self.verbose,
+            project: self.config,
+            rules: CliRules { select: self.select, ignore: self.ignore },
         })
     }
 }
@@ -131,7 +182,10 @@ pub enum Exit {
 }
 
 /// Runs newsclean with parsed arguments.
-pub fn run(args: Args) -> Exit {
+pub fn run(mut args: Args) -> Exit {
+    if let Some(command) = args.command.take() {
+        return run_command(command, args);
+    }
     let config = match args.into_config() {
         Ok(config) => config,
         Err(e) => {
@@ -139,9 +193,22 @@ pub fn run(args: Args) -> Exit {
             return Exit::Error;
         }
     };
-    let cleaner = Cleaner::new();
+    let mut projects = match Projects::new(config.project.as_deref(), config.rules.clone()) {
+        Ok(projects) => projects,
+        Err(e) => {
+            eprintln!("newsclean: {e}");
+            return Exit::Error;
+        }
+    };
     if config.reads_stdin() {
-        return run_stdin(&cleaner, &config);
+        return match projects.plan(Path::new("stdin")) {
+            Ok(Plan::Clean(cleaner)) => run_stdin(&cleaner, &config),
+            Ok(Plan::Excluded) => run_stdin(&Cleaner::new(), &config),
+            Err(e) => {
+                eprintln!("newsclean: {e}");
+                Exit::Error
+            }
+        };
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
@@ -157,19 +224,36 @@ pub fn run(args: Args) -> Exit {
     // walk order, so the output is the same whatever the thread count. Large files stream straight
     // to stdout on this thread instead, to keep memory bounded.
     for batch in found.chunks(PARALLEL_BATCH) {
+        // Which cleaner each file gets (its newsclean.toml, overrides), decided here in walk order
+        // so that a bad config stops the run before anything is written.
+        let mut plans: Vec<Option<Plan>> = Vec::with_capacity(batch.len());
+        for found in batch {
+            plans.push(match found {
+                Found::File(input) => match projects.plan(&input.path) {
+                    Ok(plan) => Some(plan),
+                    Err(e) => {
+                        let _ = out.flush();
+                        eprintln!("newsclean: {e}");
+                        return Exit::Error;
+                    }
+                },
+                _ => None,
+            });
+        }
         let done: Vec<Option<Buffered>> = batch
             .par_iter()
-            .map(|found| match found {
-                Found::File(input) if !is_large(&input.path) => {
+            .zip(&plans)
+            .map(|(found, plan)| match (found, plan) {
+                (Found::File(input), Some(Plan::Clean(cleaner))) if !is_large(&input.path) => {
                     let mut buffer = Vec::new();
                     let result =
-                        input::clean_file(&cleaner, &input.path, &file_mode(input), &config.settings, &mut buffer);
+                        input::clean_file(cleaner, &input.path, &file_mode(input), &config.settings, &mut buffer);
                     Some((result, buffer))
                 }
                 _ => None,
             })
             .collect();
-        for (found, done) in batch.iter().zip(done) {
+        for ((found, done), plan) in batch.iter().zip(done).zip(&plans) {
             let (path, result) = match (found, done) {
                 (Found::File(input), Some((result, buffer))) => {
                     if let Err(e) = out.write_all(&buffer) {
@@ -177,10 +261,18 @@ pub fn run(args: Args) -> Exit {
                     }
                     (&input.path, result)
                 }
-                (Found::File(input), None) => (
-                    &input.path,
-                    input::clean_file(&cleaner, &input.path, &file_mode(input), &config.settings, &mut out),
-                ),
+                (Found::File(input), None) => match plan {
+                    Some(Plan::Clean(cleaner)) => (
+                        &input.path,
+                        input::clean_file(cleaner, &input.path, &file_mode(input), &config.settings, &mut out),
+                    ),
+                    _ => {
+                        if config.verbose {
+                            eprintln!("newsclean: {}: excluded by newsclean.toml", input.path.display());
+                        }
+                        continue;
+                    }
+                },
                 (Found::Skipped(path, why), _) => {
                     summary.skip();
                     note(&config, &format!("{}: {why}", path.display()));
@@ -200,6 +292,8 @@ pub fn run(args: Args) -> Exit {
                     }
                     if report.rewritten
                         && matches!(config.mode, Mode::Check { .. })
+                        && !config.settings.json
+                        && !config.settings.statistics
                         && let Err(e) = writeln!(out, "{}", path.display())
                     {
                         return output_failed(&e);
@@ -218,6 +312,11 @@ pub fn run(args: Args) -> Exit {
                 }
             }
         }
+    }
+    if config.settings.statistics
+        && let Err(e) = out.write_all(report::statistics(&summary.by_rule).as_bytes())
+    {
+        return output_failed(&e);
     }
     if let Err(e) = out.flush() {
         return output_failed(&e);
@@ -313,6 +412,150 @@ fn stdin_exit(config: &Config, report: &Report, mode: StreamMode, out: &mut dyn 
         }
         _ => Exit::Success,
     }
+}
+
+/// Runs `newsclean rules` or `newsclean explain`, under the config of the current directory (or
+/// `--config`) and `--select`/`--ignore`.
+fn run_command(command: Command, args: Args) -> Exit {
+    let cli = CliRules { select: args.select, ignore: args.ignore };
+    let set = Projects::new(args.config.as_deref(), cli).and_then(|mut p| p.rules_for_dir(Path::new(".")));
+    let set = match set {
+        Ok(set) => set,
+        Err(e) => {
+            eprintln!("newsclean: {e}");
+            return Exit::Error;
+        }
+    };
+    let text = match command {
+        Command::Rules => list_rules(&set),
+        Command::Explain { rule } => match set.get(&rule) {
+            Some(spec) => explain(spec, set.is_enabled(&rule)),
+            None => {
+                let near = set.nearest(&rule);
+                let hint = if near.is_empty() { String::new() } else { format!("; did you mean {}?", near.join(", ")) };
+                eprintln!("newsclean: unknown rule `{rule}`{hint} (`newsclean rules` lists them)");
+                return Exit::Error;
+            }
+        },
+    };
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Exit::Success,
+        Err(e) => output_failed(&e),
+    }
+}
+
+/// The `newsclean rules` table.
+fn list_rules(set: &RuleSet) -> String {
+    let id_width = set.all().map(|r| r.id.len()).max().unwrap_or(2).max(2);
+    let family_width = set.all().map(|r| r.family().len()).max().unwrap_or(6).max(6);
+    let mut out = format!("{:<id_width$}  {:<family_width$}  {:<3}  DESCRIPTION\n", "ID", "FAMILY", "ON");
+    for rule in set.all() {
+        let on = if set.is_enabled(&rule.id) { "on" } else { "off" };
+        out.push_str(&format!(
+            "{:<id_width$}  {:<family_width$}  {on:<3}  {}\n",
+            rule.id,
+            rule.family(),
+            rule.description
+        ));
+    }
+    let on = set.all().filter(|r| set.is_enabled(&r.id)).count();
+    out.push_str(&format!(
+        "\n{} rules, {on} on. `newsclean explain ID` shows one with its examples.\n",
+        set.all().count()
+    ));
+    out
+}
+
+/// What `where = ...` means, for people.
+fn describe_place(place: crate::rules::Place) -> &'static str {
+    use crate::rules::Place;
+    match place {
+        Place::Anywhere => "anywhere in a line",
+        Place::InsideLine => "inside a line that has other text too",
+        Place::OwnLine => "a line of its own (the whole line is removed)",
+        Place::LineStart => "the start of a line (the whole line is removed)",
+        Place::Head => "a line of its own among the document's first 5 lines",
+        Place::Tail => "a line of its own at the document's end",
+    }
+}
+
+/// The `newsclean explain RULE` page.
+fn explain(rule: &RuleSpec, on: bool) -> String {
+    use crate::rules::spec::{Case, Follow, Replace};
+    let list = |items: &[String]| items.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ");
+    let origin = if rule.origin.file == "built-in" {
+        "built-in".to_owned()
+    } else {
+        format!("{}:{}", rule.origin.file, rule.origin.line)
+    };
+    let mut out = format!("{}  ({origin}, {})\n\n  {}\n\n", rule.id, if on { "on" } else { "off" }, rule.description);
+    out.push_str(&format!("  where:    {} ({})\n", rule.place.as_str(), describe_place(rule.place)));
+    let m = &rule.matcher;
+    let matches = if let Some(name) = &m.builtin {
+        format!("the built-in matcher `{name}` (written in Rust)")
+    } else if let Some(regex) = &m.regex {
+        let triggers = m.trigger.as_deref().map(|t| format!(", on lines holding {}", list(t))).unwrap_or_default();
+        format!("the regex `{regex}`{triggers}")
+    } else if let Some(words) = &m.words {
+        format!("the whole words {}", list(words))
+    } else {
+        format!("the text {}", list(rule.strings()))
+    };
+    out.push_str(&format!("  matches:  {matches}"));
+    if rule.case == Case::Ignore {
+        out.push_str(", in any case");
+    }
+    if let Some(follow) = rule.followed_by {
+        out.push_str(match follow {
+            Follow::Headline => ", followed by a headline",
+            Follow::Text => ", followed by some text",
+        });
+    }
+    out.push('\n');
+    let action = match &rule.replace {
+        None if rule.place.is_line() => "removes the line".to_owned(),
+        None if m.builtin.is_some() => "fixes the text in place".to_owned(),
+        None => "removes the match".to_owned(),
+        Some(Replace::One(s)) => format!("replaces it with `{s}`, keeping its case"),
+        Some(Replace::PerWord(map)) => {
+            let pairs: Vec<String> = map.iter().map(|(k, v)| format!("`{k}` → `{v}`")).collect();
+            format!("replaces {}, keeping case", pairs.join(", "))
+        }
+    };
+    out.push_str(&format!("  action:   {action}\n"));
+    let c = &rule.context;
+    if c.is_empty() {
+        out.push_str("  context:  none (fires wherever it matches, but never inside a quoted mention)\n");
+    } else {
+        if !c.near.is_empty() {
+            out.push_str(&format!("  context:  only where the paragraph or a neighbour mentions {}\n", list(&c.near)));
+        }
+        if !c.not_in_paragraph.is_empty() {
+            out.push_str(&format!("            never where the paragraph mentions {}\n", list(&c.not_in_paragraph)));
+        }
+        if !c.not_followed_by.is_empty() {
+            out.push_str(&format!("            never when followed by {}\n", list(&c.not_followed_by)));
+        }
+    }
+    if !rule.enabled {
+        out.push_str("  default:  off (turn it on with --select or `select` in newsclean.toml)\n");
+    }
+    out.push_str("\nchanges:\n");
+    for example in &rule.examples {
+        out.push_str(&format!("  {:?}\n  → {:?}\n", example.input, example.output));
+    }
+    if rule.examples.is_empty() {
+        out.push_str("  (no examples)\n");
+    }
+    out.push_str("\nleaves alone:\n");
+    for keep in &rule.keep {
+        out.push_str(&format!("  {keep:?}\n"));
+    }
+    if rule.keep.is_empty() {
+        out.push_str("  (no examples)\n");
+    }
+    out
 }
 
 #[cfg(test)]

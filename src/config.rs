@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::files::Selection;
 use crate::input::Settings;
+use crate::project::CliRules;
 
 /// What a run does with its inputs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,6 +38,10 @@ pub struct Config {
     pub quiet: bool,
     /// Print each file's encoding and why it was chosen.
     pub verbose: bool,
+    /// `--config FILE`: use this config for every file instead of discovering `newsclean.toml`.
+    pub project: Option<PathBuf>,
+    /// `--select`/`--ignore`.
+    pub rules: CliRules,
 }
 
 impl Config {

@@ -59,6 +59,21 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A `newsclean.toml` is malformed or names something that does not exist.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Config {
+        /// The config file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A command-line argument names something that does not exist (an unknown rule).
+    #[error("{0}")]
+    Usage(String),
     /// Writing to the output (stdout) failed.
     #[error("cannot write output: {0}")]
     Output(#[source] io::Error),

@@ -15,7 +15,8 @@ use crate::decode::{
 use crate::diff::DiffSink;
 use crate::error::Error;
 use crate::files::Spool;
-use crate::pipeline::{Cleaner, NullSink, Outcome, StreamError, TextSink};
+use crate::pipeline::{Cleaner, NullSink, Outcome, Sink, StreamError, TextSink};
+use crate::report::JsonSink;
 
 const READ_BUFFER: usize = 1 << 18;
 
@@ -46,6 +47,10 @@ pub struct Settings {
     pub to_utf8: bool,
     /// `--html`: treat every input as an HTML page (files ending in `.html`/`.htm` always are).
     pub html: bool,
+    /// `--format json`: report each input as a JSON object instead of a diff.
+    pub json: bool,
+    /// `--statistics`: print no diffs (the run ends with a table of edits per rule).
+    pub statistics: bool,
 }
 
 /// True if the path names an HTML page.
@@ -193,7 +198,14 @@ fn output_encoding(choice: &Choice, settings: &Settings) -> (&'static Encoding, 
     if settings.to_utf8 && !choice.is_utf8() { (UTF_8, b"") } else { (choice.encoding, choice.bom()) }
 }
 
-/// Cleans `text` into a new file at `target` (through a spool, renamed into place only on success).
+/// The sink reporting a file that is being written: its JSON object with `--format json`.
+fn report_sink<'a>(settings: &Settings, out: &'a mut dyn Write, shown: &str, choice: &Choice) -> Box<dyn Sink + 'a> {
+    if settings.json { Box::new(JsonSink::new(out, shown, choice)) } else { Box::new(NullSink) }
+}
+
+/// Cleans `text` into a new file at `target` (through a spool, renamed into place only on success),
+/// handing the blocks to `report` too.
+#[allow(clippy::too_many_arguments)] // one call per write mode; a struct would only rename them
 fn write_cleaned(
     cleaner: &Cleaner,
     text: Box<dyn BufRead>,
@@ -202,14 +214,16 @@ fn write_cleaned(
     path: &Path,
     target: &Path,
     always: bool,
+    report: &mut dyn Sink,
 ) -> Result<(Outcome, bool), Error> {
     let mut spool = Spool::for_target(target);
     spool.write_all(bom).map_err(|e| write_error(path, e))?;
-    let mut sink = TextSink::new(EncodeWriter::new(spool, encoding));
-    let outcome = cleaner.clean_stream(text, offset, &mut sink).map_err(|e| match e {
+    let mut sinks = (TextSink::new(EncodeWriter::new(spool, encoding)), report);
+    let outcome = cleaner.clean_stream(text, offset, &mut sinks).map_err(|e| match e {
         StreamError::Write(source) => write_error(path, source),
         e => stream_error(path, e),
     })?;
+    let sink = sinks.0;
     let rewrite = always || outcome.changed;
     if rewrite {
         let spool = sink.into_inner().into_inner().map_err(|e| write_error(path, e))?;
@@ -240,9 +254,15 @@ pub fn clean_file(
     // The text of a page starts at its first byte; it is UTF-8 and written as a new .txt file.
     let (offset, converts) =
         if html { (0, false) } else { (choice.bom_len as u64, settings.to_utf8 && !choice.is_utf8()) };
+    let shown = diff_path(path);
     let (outcome, rewritten) = match mode {
-        FileMode::Diff | FileMode::Check { diff: true } => {
-            let shown = diff_path(path);
+        FileMode::Diff | FileMode::Check { .. } if settings.json => {
+            let mut sink = JsonSink::new(out, &shown, &choice);
+            let outcome = cleaner.clean_stream(text, offset, &mut sink).map_err(|e| stream_error(path, e))?;
+            let changed = outcome.changed || converts;
+            (outcome, changed)
+        }
+        FileMode::Diff | FileMode::Check { diff: true } if !settings.statistics => {
             let bom = !html && choice.is_utf8() && choice.bom_len > 0;
             let note = if html { Some(html_note(&shown)) } else { legacy_note(&shown, &choice) };
             let mut sink = DiffSink::new(out, &shown, bom, settings.color).with_preamble(note);
@@ -250,7 +270,7 @@ pub fn clean_file(
             let changed = outcome.changed || converts;
             (outcome, changed)
         }
-        FileMode::Check { diff: false } => {
+        FileMode::Diff | FileMode::Check { .. } => {
             let outcome = cleaner.clean_stream(text, offset, &mut NullSink).map_err(|e| stream_error(path, e))?;
             let changed = outcome.changed || converts;
             (outcome, changed)
@@ -258,7 +278,9 @@ pub fn clean_file(
         FileMode::Write => {
             // Write through a symlink to its target rather than replacing the link with a file.
             let target = fs::canonicalize(path).map_err(|e| read_error(path, e))?;
-            write_cleaned(cleaner, text, offset, output_encoding(&choice, settings), path, &target, converts)?
+            let mut report = report_sink(settings, out, &shown, &choice);
+            let encoding = output_encoding(&choice, settings);
+            write_cleaned(cleaner, text, offset, encoding, path, &target, converts, &mut *report)?
         }
         FileMode::Out(target) => {
             let target = if html { target.with_extension("txt") } else { target.clone() };
@@ -266,7 +288,8 @@ pub fn clean_file(
                 fs::create_dir_all(dir).map_err(|e| write_error(&target, e))?;
             }
             let encoding = if html { (UTF_8, &b""[..]) } else { output_encoding(&choice, settings) };
-            write_cleaned(cleaner, text, offset, encoding, &target, &target, true)?
+            let mut report = report_sink(settings, out, &shown, &choice);
+            write_cleaned(cleaner, text, offset, encoding, &target, &target, true, &mut *report)?
         }
     };
     Ok(FileResult::Cleaned(Report { outcome, choice, rewritten }))
@@ -312,6 +335,7 @@ pub fn clean_stream<'a>(
         if choice.is_utf8() { Box::new(raw) } else { Box::new(DecodeReader::new(raw, choice.encoding, offset)) };
     let (text, offset) = if settings.html { (html_text(path, text)?, 0) } else { (text, offset) };
     let result = match mode {
+        _ if settings.json => cleaner.clean_stream(text, offset, &mut JsonSink::new(out, "stdin", &choice)),
         StreamMode::Text => {
             let bom: &[u8] = if choice.is_utf8() && !settings.html { choice.bom() } else { b"" };
             out.write_all(bom).map_err(Error::Output)?;

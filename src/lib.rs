@@ -29,6 +29,7 @@ pub mod markup;
 pub mod mojibake;
 pub mod normalize;
 pub mod pipeline;
+pub mod project;
 pub mod report;
 pub mod rules;
 

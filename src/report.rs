@@ -1,10 +1,13 @@
-//! Summaries of a run for people: how many files were seen and changed, and how many edits each
-//! rule family made. Rendered to strings; the binary decides where they go.
+//! Reports rendered from the recorded edits: the summary line (files seen and changed, edits per
+//! family), the `--statistics` table (edits per rule), and the `--format json` object of one input,
+//! streamed as its blocks pass. Rendered to any writer; the binary decides where they go.
 
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
+use crate::decode::Choice;
 use crate::edit::RuleId;
-use crate::pipeline::Outcome;
+use crate::pipeline::{Outcome, Processed, Sink};
 
 /// Totals over a run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -73,9 +76,120 @@ impl Summary {
     }
 }
 
+/// The `--statistics` table: how often each rule fired, most frequent first, with a total.
+pub fn statistics(by_rule: &BTreeMap<RuleId, usize>) -> String {
+    let mut rows: Vec<(&RuleId, usize)> = by_rule.iter().map(|(r, n)| (r, *n)).collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let width = rows.iter().map(|(r, _)| r.as_str().len()).max().unwrap_or(0).max("rule".len());
+    let count_width = rows.iter().map(|(_, n)| n.to_string().len()).max().unwrap_or(1).max("edits".len());
+    let mut out = format!("{:<width$}  {:>count_width$}\n", "rule", "edits");
+    for (rule, n) in &rows {
+        out.push_str(&format!("{:<width$}  {n:>count_width$}\n", rule.as_str()));
+    }
+    let total: usize = rows.iter().map(|(_, n)| n).sum();
+    out.push_str(&format!("{:<width$}  {total:>count_width$}\n", "total"));
+    out
+}
+
+fn json_string(text: &str) -> String {
+    serde_json::to_string(text).expect("a string always serializes")
+}
+
+/// Writes one input's `--format json` object, one line, as its blocks pass:
+/// `{"path": ..., "encoding": ..., "encoding_reason": ..., "edits": [{"rule", "line", "column",
+/// "before", "after"}...], "changed": ...}`. Memory stays bounded: edits are written as they come.
+pub struct JsonSink<W> {
+    out: W,
+    started: bool,
+    head: String,
+    edits: usize,
+    changed: bool,
+}
+
+impl<W: Write> JsonSink<W> {
+    /// The report of the input shown as `path`, read in `choice`.
+    pub fn new(out: W, path: &str, choice: &Choice) -> Self {
+        let head = format!(
+            "{{\"path\":{},\"encoding\":{},\"encoding_reason\":{},\"edits\":[",
+            json_string(path),
+            json_string(choice.encoding.name()),
+            json_string(&choice.reason.to_string())
+        );
+        JsonSink { out, started: false, head, edits: 0, changed: false }
+    }
+
+    fn start(&mut self) -> io::Result<()> {
+        if !self.started {
+            self.started = true;
+            self.out.write_all(self.head.as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> Sink for JsonSink<W> {
+    fn block(&mut self, block: &Processed) -> io::Result<()> {
+        self.start()?;
+        self.changed |= block.changed();
+        for edit in &block.edits {
+            let comma = if self.edits > 0 { "," } else { "" };
+            self.edits += 1;
+            write!(
+                self.out,
+                "{comma}{{\"rule\":{},\"line\":{},\"column\":{},\"before\":{},\"after\":{}}}",
+                json_string(edit.rule.as_str()),
+                edit.line,
+                edit.column,
+                json_string(&edit.before),
+                json_string(&edit.after)
+            )?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.start()?;
+        writeln!(self.out, "],\"changed\":{}}}", self.changed)?;
+        self.out.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statistics_lists_rules_by_count_with_a_total() {
+        let mut by_rule = BTreeMap::new();
+        by_rule.insert(RuleId::builtin("residue.also-on"), 2);
+        by_rule.insert(RuleId::builtin("mt.smart-phone"), 5);
+        assert_eq!(
+            statistics(&by_rule),
+            "rule             edits\nmt.smart-phone       5\nresidue.also-on      2\ntotal                7\n"
+        );
+    }
+
+    #[test]
+    fn json_sink_writes_one_valid_object_with_every_edit() {
+        let cleaner = crate::pipeline::Cleaner::new();
+        let choice = Choice { encoding: encoding_rs::UTF_8, bom_len: 0, reason: crate::decode::Reason::Utf8 };
+        let mut out = Vec::new();
+        let text = "Title\n\nLatest News\n\nHis smart phone and “quotes”\n";
+        cleaner.clean_stream(text.as_bytes(), 0, &mut JsonSink::new(&mut out, "a \"b\".txt", &choice)).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(value["path"], "a \"b\".txt");
+        assert_eq!(value["encoding"], "UTF-8");
+        assert_eq!(value["changed"], true);
+        let edits = value["edits"].as_array().unwrap();
+        assert_eq!(edits.len(), 2);
+        assert_eq!(edits[0]["rule"], "residue.latest-news");
+        assert_eq!(edits[1]["line"], 5);
+        assert_eq!(
+            (edits[1]["before"].as_str(), edits[1]["after"].as_str()),
+            (Some("smart phone"), Some("smartphone"))
+        );
+        assert!(out.ends_with(b"}\n") && out.iter().filter(|&&b| b == b'\n').count() == 1);
+    }
 
     #[test]
     fn line_groups_edits_by_family() {

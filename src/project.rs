@@ -1,0 +1,339 @@
+//! `newsclean.toml`: finding it (walking up from each file's directory, or `--config FILE`),
+//! parsing it (rule selection, custom rules, protected phrases, per-path overrides, excluded
+//! paths) with errors that carry line and column, and turning it into the `Cleaner` for a file.
+//! Cleaners are built once per distinct configuration and shared; the rules themselves are `rules`'.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::error::Error;
+use crate::pipeline::Cleaner;
+use crate::rules::spec::{self, RuleSpec};
+use crate::rules::{RuleSet, Selection};
+
+/// The file name looked for.
+pub const FILE_NAME: &str = "newsclean.toml";
+
+/// What a `newsclean.toml` holds.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectFile {
+    /// Rules to turn on (ids, families or `all`); absent means the rules on by default.
+    select: Option<Vec<String>>,
+    /// Rules to turn off.
+    #[serde(default)]
+    ignore: Vec<String>,
+    /// Phrases no rule may touch.
+    #[serde(default)]
+    protect: Vec<String>,
+    /// Paths (globs relative to this file's directory) newsclean leaves alone.
+    #[serde(default)]
+    exclude: Vec<String>,
+    /// Custom rules, in the schema of the built-in ones.
+    #[serde(default)]
+    rule: Vec<RuleSpec>,
+    /// Settings for some paths only.
+    #[serde(default)]
+    overrides: Vec<OverrideFile>,
+}
+
+/// `[[overrides]]`: settings for the paths matching `paths`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OverrideFile {
+    /// Globs relative to the config file's directory.
+    paths: Vec<String>,
+    /// Rules to turn on for these paths.
+    #[serde(default)]
+    select: Vec<String>,
+    /// Rules to turn off for these paths.
+    #[serde(default)]
+    ignore: Vec<String>,
+    /// More phrases to protect in these paths.
+    #[serde(default)]
+    protect: Vec<String>,
+}
+
+/// Selection given on the command line, which overrides the file's.
+#[derive(Clone, Debug, Default)]
+pub struct CliRules {
+    /// `--select`: replaces every selection made in files.
+    pub select: Option<Vec<String>>,
+    /// `--ignore`: turned off last.
+    pub ignore: Vec<String>,
+}
+
+/// A loaded, checked `newsclean.toml`.
+#[derive(Debug)]
+pub struct Project {
+    /// The file.
+    pub path: PathBuf,
+    dir: PathBuf,
+    file: ProjectFile,
+    exclude: Option<GlobSet>,
+    overrides: Vec<GlobSet>,
+}
+
+fn glob_set(patterns: &[String], path: &Path, text: &str) -> Result<Option<GlobSet>, Error> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for p in patterns {
+        let glob = Glob::new(p).map_err(|e| config_error(path, text, p, &format!("bad glob `{p}`: {}", e.kind())))?;
+        builder.add(glob);
+    }
+    builder.build().map(Some).map_err(|e| config_error(path, text, &patterns[0], &e.to_string()))
+}
+
+/// An error about `needle` (found in `text` for its position) in the config file `path`.
+fn config_error(path: &Path, text: &str, needle: &str, message: &str) -> Error {
+    let at = text.find(&format!("\"{needle}\"")).or_else(|| text.find(needle)).unwrap_or(0);
+    let (line, column) = spec::line_column(text, at);
+    Error::Config { path: path.to_owned(), line, column, message: message.to_owned() }
+}
+
+impl Project {
+    /// Reads and checks the config file at `path`: syntax, schema, rules, selectors and globs.
+    pub fn load(path: &Path) -> Result<Project, Error> {
+        let text = fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
+        Project::parse(path, &text)
+    }
+
+    /// Parses and checks config `text` as if read from `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Project, Error> {
+        let mut file: ProjectFile = toml::from_str(text).map_err(|e| {
+            let e = spec::toml_error(text, &e);
+            Error::Config { path: path.to_owned(), line: e.line, column: e.column, message: e.message }
+        })?;
+        spec::locate(&mut file.rule, text, &path.display().to_string());
+        let set = RuleSet::with_user(file.rule.clone()).map_err(|message| {
+            let id = file.rule.iter().find(|r| message.contains(&format!("`{}`", r.id))).map(|r| r.id.clone());
+            config_error(path, text, id.as_deref().unwrap_or(""), &message)
+        })?;
+        let selectors = file.select.iter().flatten().chain(&file.ignore);
+        let override_selectors = file.overrides.iter().flat_map(|o| o.select.iter().chain(&o.ignore));
+        for selector in selectors.chain(override_selectors) {
+            set.check_selector(selector).map_err(|m| config_error(path, text, selector, &m))?;
+        }
+        let exclude = glob_set(&file.exclude, path, text)?;
+        let mut overrides = Vec::new();
+        for o in &file.overrides {
+            if o.paths.is_empty() {
+                return Err(config_error(path, text, "[[overrides]]", "`[[overrides]]` needs `paths`"));
+            }
+            overrides.push(glob_set(&o.paths, path, text)?.expect("checked non-empty above"));
+        }
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        Ok(Project { path: path.to_owned(), dir, file, exclude, overrides })
+    }
+
+    /// `path` relative to this file's directory, for its globs (both made absolute first, so that
+    /// `./a.txt`, `../x/a.txt` and `/abs/x/a.txt` all match the same glob).
+    fn relative(&self, path: &Path) -> PathBuf {
+        let absolute = match (path.parent(), path.file_name()) {
+            (Some(parent), Some(name)) => {
+                let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
+                fs::canonicalize(parent).map(|p| p.join(name)).unwrap_or_else(|_| path.to_path_buf())
+            }
+            _ => path.to_path_buf(),
+        };
+        absolute.strip_prefix(&self.dir).map(Path::to_path_buf).unwrap_or(absolute)
+    }
+
+    /// True if `path` is excluded by this file.
+    pub fn excludes(&self, path: &Path) -> bool {
+        self.exclude.as_ref().is_some_and(|g| g.is_match(self.relative(path)))
+    }
+
+    /// The indexes of the overrides that apply to `path`.
+    fn overrides_for(&self, path: &Path) -> Vec<usize> {
+        if self.overrides.is_empty() {
+            return Vec::new();
+        }
+        let relative = self.relative(path);
+        (0..self.overrides.len()).filter(|&i| self.overrides[i].is_match(&relative)).collect()
+    }
+
+    /// The rules and protected phrases for a file under the given overrides.
+    fn rules(&self, overrides: &[usize], cli: &CliRules) -> Result<(RuleSet, Vec<String>), Error> {
+        let mut set = RuleSet::with_user(self.file.rule.clone()).map_err(|m| self.error(&m))?;
+        set.apply(&Selection { select: self.file.select.clone(), ignore: self.file.ignore.clone() })
+            .map_err(|m| self.error(&m))?;
+        let mut protect = self.file.protect.clone();
+        for &i in overrides {
+            let o = &self.file.overrides[i];
+            set.adjust(&o.select, &o.ignore).map_err(|m| self.error(&m))?;
+            protect.extend(o.protect.iter().cloned());
+        }
+        apply_cli(&mut set, cli)?;
+        Ok((set, protect))
+    }
+
+    fn error(&self, message: &str) -> Error {
+        Error::Config { path: self.path.clone(), line: 1, column: 1, message: message.to_owned() }
+    }
+}
+
+fn apply_cli(set: &mut RuleSet, cli: &CliRules) -> Result<(), Error> {
+    let usage = |message: String| Error::Usage(message);
+    if let Some(select) = &cli.select {
+        set.apply(&Selection { select: Some(select.clone()), ignore: Vec::new() }).map_err(usage)?;
+    }
+    set.adjust(&[], &cli.ignore).map_err(usage)
+}
+
+/// Checks the command line's selectors against the built-in rules and those of `project`.
+pub fn check_cli(cli: &CliRules, project: Option<&Project>) -> Result<(), Error> {
+    let mut set = match project {
+        Some(p) => RuleSet::with_user(p.file.rule.clone()).map_err(|m| p.error(&m))?,
+        None => RuleSet::builtin(),
+    };
+    apply_cli(&mut set, cli)
+}
+
+/// What a file is cleaned with.
+pub enum Plan {
+    /// Clean it with this cleaner.
+    Clean(Arc<Cleaner>),
+    /// The config file excludes it.
+    Excluded,
+}
+
+/// Finds and loads config files, and builds one cleaner per distinct configuration.
+pub struct Projects {
+    forced: Option<Arc<Project>>,
+    cli: CliRules,
+    /// Directory → the config that governs it (None: no config up to the root).
+    by_dir: HashMap<PathBuf, Option<Arc<Project>>>,
+    cleaners: HashMap<(Option<PathBuf>, Vec<usize>), Arc<Cleaner>>,
+}
+
+impl Projects {
+    /// Uses `forced` (`--config FILE`) for every file if given, else discovers per file.
+    pub fn new(forced: Option<&Path>, cli: CliRules) -> Result<Projects, Error> {
+        let forced = forced.map(Project::load).transpose()?.map(Arc::new);
+        check_cli(&cli, forced.as_deref())?;
+        Ok(Projects { forced, cli, by_dir: HashMap::new(), cleaners: HashMap::new() })
+    }
+
+    /// The config governing `dir`: the nearest `newsclean.toml` in it or above it.
+    pub fn project_for_dir(&mut self, dir: &Path) -> Result<Option<Arc<Project>>, Error> {
+        if let Some(forced) = &self.forced {
+            return Ok(Some(forced.clone()));
+        }
+        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        let absolute = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        if let Some(found) = self.by_dir.get(&absolute) {
+            return Ok(found.clone());
+        }
+        let candidate = absolute.join(FILE_NAME);
+        let found = if candidate.is_file() {
+            let shown = dir.join(FILE_NAME);
+            let project = Project::load(&candidate).map_err(|e| match e {
+                Error::Config { line, column, message, .. } => {
+                    Error::Config { path: shown.clone(), line, column, message }
+                }
+                e => e,
+            })?;
+            check_cli(&self.cli, Some(&project))?;
+            Some(Arc::new(Project { path: shown, ..project }))
+        } else {
+            match absolute.parent() {
+                Some(parent) if parent != absolute => self.project_for_dir(parent)?,
+                _ => None,
+            }
+        };
+        self.by_dir.insert(absolute, found.clone());
+        Ok(found)
+    }
+
+    /// How to clean the file at `path`.
+    pub fn plan(&mut self, path: &Path) -> Result<Plan, Error> {
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let project = self.project_for_dir(dir)?;
+        if project.as_ref().is_some_and(|p| p.excludes(path)) {
+            return Ok(Plan::Excluded);
+        }
+        let overrides = project.as_ref().map(|p| p.overrides_for(path)).unwrap_or_default();
+        let key = (project.as_ref().map(|p| p.path.clone()), overrides.clone());
+        if let Some(cleaner) = self.cleaners.get(&key) {
+            return Ok(Plan::Clean(cleaner.clone()));
+        }
+        let (set, protect) = match &project {
+            Some(p) => p.rules(&overrides, &self.cli)?,
+            None => {
+                let mut set = RuleSet::builtin();
+                apply_cli(&mut set, &self.cli)?;
+                (set, Vec::new())
+            }
+        };
+        let cleaner = Arc::new(Cleaner::with_rules(&set, &protect));
+        self.cleaners.insert(key, cleaner.clone());
+        Ok(Plan::Clean(cleaner))
+    }
+
+    /// The rules in force for a file in `dir` (for `newsclean rules`).
+    pub fn rules_for_dir(&mut self, dir: &Path) -> Result<RuleSet, Error> {
+        match self.project_for_dir(dir)? {
+            Some(p) => Ok(p.rules(&[], &self.cli)?.0),
+            None => {
+                let mut set = RuleSet::builtin();
+                apply_cli(&mut set, &self.cli)?;
+                Ok(set)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Project, Error> {
+        Project::parse(Path::new("newsclean.toml"), text)
+    }
+
+    #[test]
+    fn a_full_config_parses() {
+        let p = parse(
+            "select = [\"all\"]\nignore = [\"mt\"]\nprotect = [\"Credit Suisse\"]\nexclude = [\"drafts/**\"]\n\n\
+             [[rule]]\nid = \"site.subscribe\"\ndescription = \"Subscribe lines\"\nwhere = \"own-line\"\n\
+             match = { literal = [\"Subscribe to our newsletter\"] }\nexamples = []\n\n\
+             [[overrides]]\npaths = [\"forum/**\"]\nignore = [\"residue.forum-chrome\"]\n",
+        )
+        .unwrap();
+        assert!(p.excludes(Path::new("drafts/a.txt")) && !p.excludes(Path::new("a.txt")));
+        assert_eq!(p.overrides_for(Path::new("forum/x/a.txt")), vec![0]);
+        let (set, protect) = p.rules(&[0], &CliRules::default()).unwrap();
+        assert!(set.is_enabled("site.subscribe") && !set.is_enabled("mt.smart-phone"));
+        assert!(!set.is_enabled("residue.forum-chrome") && set.is_enabled("residue.also-on"));
+        assert_eq!(protect, vec!["Credit Suisse".to_owned()]);
+    }
+
+    #[test]
+    fn errors_name_the_line_and_column() {
+        let e = parse("ignore = [\"residue\"]\nselectt = [\"all\"]\n").unwrap_err().to_string();
+        assert!(e.starts_with("newsclean.toml:2:1: "), "{e}");
+        let e = parse("ignore = [\"residue\",\n  \"mt.smart-phon\"]\n").unwrap_err().to_string();
+        assert!(e.starts_with("newsclean.toml:2:3: ") && e.contains("`mt.smart-phone`"), "{e}");
+        let e = parse("[[rule]]\nid = \"site.x\"\ndescription = \"x\"\nmatch = { regex = \"(\" }\n").unwrap_err();
+        assert!(e.to_string().starts_with("newsclean.toml:2:"), "{e}");
+        assert!(e.to_string().contains("bad regex"), "{e}");
+    }
+
+    #[test]
+    fn the_command_line_overrides_the_file() {
+        let p = parse("ignore = [\"mt\"]\n").unwrap();
+        let cli = CliRules { select: Some(vec!["mt".into()]), ignore: vec!["mt.smart-phone".into()] };
+        let (set, _) = p.rules(&[], &cli).unwrap();
+        assert!(set.is_enabled("mt.flats-tablets") && !set.is_enabled("mt.smart-phone"));
+        assert!(!set.is_enabled("residue.also-on"));
+    }
+}
