@@ -5,6 +5,7 @@
 //! on lines holding one of its triggers. Rules written in Rust (`builtin`) live in their stages.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
 use regex::Regex;
@@ -16,6 +17,8 @@ use crate::pipeline::{Context, Stage, WorkBlock};
 /// Line rules only look at lines this short: residue lines are headlines and labels, and skipping
 /// long paragraphs keeps them cheap.
 pub const MAX_RESIDUE_LINE: usize = 300;
+/// The SIMD (Teddy) prefilter of aho-corasick serves at most this many patterns.
+const TEDDY_PATTERNS: usize = 64;
 /// A headline has at most this many words.
 const MAX_HEADLINE_WORDS: usize = 30;
 
@@ -37,15 +40,33 @@ struct Compiled {
     kind: MatchKind,
     case: Case,
     followed_by: Option<Follow>,
+    /// A regex the next line must match (both are removed).
+    next_line: Option<Regex>,
     /// The strings of `literal` or `words`.
     strings: Vec<String>,
-    /// For regex rules: the pattern anchored as the place needs (whole line, line start, anywhere).
-    regex: Option<Regex>,
+    /// For regex rules: the pattern anchored as the place needs (whole line, line start, anywhere),
+    /// compiled on first use: most rules never meet a line holding their trigger, and Unicode
+    /// classes make compiling cost more than a megabyte of cleaning.
+    regex: Option<LazyRegex>,
+    /// For rules that remove tail lines: triggers checked before the regex runs (`is_tail_residue`).
+    triggers: Vec<String>,
     /// Replacements per string index (or one for all); `None` means removal.
     replace: Vec<Option<String>>,
     near: Option<AhoCorasick>,
     not_in_paragraph: Option<AhoCorasick>,
     not_followed_by: Vec<String>,
+}
+
+/// A regex compiled the first time it is needed.
+struct LazyRegex {
+    pattern: String,
+    compiled: OnceLock<Regex>,
+}
+
+impl LazyRegex {
+    fn get(&self) -> &Regex {
+        self.compiled.get_or_init(|| Regex::new(&self.pattern).expect("rules are checked before they are compiled"))
+    }
 }
 
 /// The data-rule stage.
@@ -65,6 +86,11 @@ pub struct Engine {
     roles: Vec<Vec<Role>>,
     /// Regex rules without triggers, tried on every line.
     untriggered: Vec<usize>,
+    /// Line-start literals, searched anchored (for `is_tail_residue`, which must stay cheap).
+    prefixes: Option<AhoCorasick>,
+    prefix_rules: Vec<usize>,
+    /// The rules with `where = "tail"`.
+    tail_rules: Vec<usize>,
 }
 
 fn words_matcher(words: &[String]) -> Option<AhoCorasick> {
@@ -163,7 +189,11 @@ impl Engine {
             quick: None,
             roles: Vec::new(),
             untriggered: Vec::new(),
+            prefixes: None,
+            prefix_rules: Vec::new(),
+            tail_rules: Vec::new(),
         };
+        let mut prefixes: Vec<String> = Vec::new();
         let mut patterns: Vec<String> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut add = |pattern: String, role: Role, roles: &mut Vec<Vec<Role>>| {
@@ -198,6 +228,8 @@ impl Engine {
                 MatchKind::Literal | MatchKind::Words if spec.place == Place::LineStart => {
                     for s in &strings {
                         for v in variants(s.trim_start()) {
+                            prefixes.push(v.clone());
+                            engine.prefix_rules.push(rule);
                             add(v, Role::Prefix { rule }, &mut engine.roles);
                         }
                     }
@@ -231,8 +263,11 @@ impl Engine {
                     Place::LineStart => format!("{flags}^(?:{p})"),
                     Place::Anywhere | Place::InsideLine => format!("{flags}(?:{p})"),
                 };
-                Regex::new(&anchored).expect("rules are checked before they are compiled")
+                LazyRegex { pattern: anchored, compiled: OnceLock::new() }
             });
+            if spec.place == Place::Tail {
+                engine.tail_rules.push(rule);
+            }
             let replace = match kind {
                 MatchKind::Regex => vec![spec.replacement_for("").map(str::to_owned)],
                 _ => strings.iter().map(|s| spec.replacement_for(&lookup_key(spec, s)).map(str::to_owned)).collect(),
@@ -244,13 +279,27 @@ impl Engine {
                 kind,
                 case: spec.case,
                 followed_by: spec.followed_by,
+                next_line: spec
+                    .next_line
+                    .as_ref()
+                    .map(|p| Regex::new(&format!("^(?:{p})$")).expect("rules are checked before they are compiled")),
                 strings,
                 regex,
+                triggers: spec.matcher.trigger.clone().unwrap_or_default(),
                 replace,
                 near: words_matcher(&spec.context.near),
                 not_in_paragraph: words_matcher(&spec.context.not_in_paragraph),
                 not_followed_by: lower(&spec.context.not_followed_by),
             });
+        }
+        if !prefixes.is_empty() {
+            engine.prefixes = Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(AcMatchKind::LeftmostLongest)
+                    .start_kind(aho_corasick::StartKind::Anchored)
+                    .build(&prefixes)
+                    .expect("rule literals are plain strings"),
+            );
         }
         if !patterns.is_empty() {
             engine.automaton = Some(
@@ -259,12 +308,18 @@ impl Engine {
                     .build(&patterns)
                     .expect("rule literals are plain strings"),
             );
-            engine.quick = Some(
+            // Up to TEDDY_PATTERNS literals, a leftmost-longest automaton gets the SIMD (Teddy)
+            // prefilter; past that, a full DFA scans each byte once whatever the pattern count.
+            let quick = if patterns.len() <= TEDDY_PATTERNS {
+                AhoCorasickBuilder::new().match_kind(AcMatchKind::LeftmostLongest).build(&patterns)
+            } else {
                 AhoCorasickBuilder::new()
                     .match_kind(AcMatchKind::LeftmostLongest)
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .prefilter(false)
                     .build(&patterns)
-                    .expect("rule literals are plain strings"),
-            );
+            };
+            engine.quick = Some(quick.expect("rule literals are plain strings"));
         }
         engine
     }
@@ -311,7 +366,7 @@ impl Engine {
         for r in regex_rules {
             let rule = &self.rules[r];
             let Some(regex) = &rule.regex else { continue };
-            let Some(m) = regex.find(line) else { continue };
+            let Some(m) = regex.get().find(line) else { continue };
             if rule.place == Place::LineStart && !follows(rule.followed_by, &line[m.end()..]) {
                 continue;
             }
@@ -380,7 +435,11 @@ impl Engine {
             }
         };
         self.line_candidates(line, lead, hits, places).into_iter().find(|&r| {
-            (self.rules[r].place != Place::Head || ctx.in_head(block, i)) && self.context_allows(r, block, ctx)
+            (self.rules[r].place != Place::Head || ctx.in_head(block, i))
+                && self.rules[r].next_line.as_ref().is_none_or(|next| {
+                    (i + 1 < block.len()) && block.text(i + 1).is_some_and(|t| next.is_match(t.trim()))
+                })
+                && self.context_allows(r, block, ctx)
         })
     }
 
@@ -426,6 +485,7 @@ impl Engine {
         for r in regex_rules {
             let rule = &self.rules[r];
             let Some(regex) = &rule.regex else { continue };
+            let regex = regex.get();
             let template = rule.replace.first().cloned().flatten().unwrap_or_default();
             for caps in regex.captures_iter(text) {
                 let m = caps.get(0).expect("group 0 is the match");
@@ -521,11 +581,39 @@ impl Stage for Engine {
         "rules"
     }
 
+    /// Cheaper than a full match, since it runs on the first line of every paragraph: whole-line
+    /// literals, line-start literals and `tail` regex rules count; other own-line regex rules do
+    /// not (a paragraph after one of them is then not taken as the document's last).
     fn is_tail_residue(&self, line: &str) -> bool {
         let line = line.trim();
-        !line.is_empty()
-            && line.len() <= MAX_RESIDUE_LINE
-            && !self.line_candidates(line, 0, &self.hits(line), NOT_HEAD).is_empty()
+        if line.is_empty() || line.len() > MAX_RESIDUE_LINE {
+            return false;
+        }
+        let counts = |r: &usize| NOT_HEAD.contains(&self.rules[*r].place) && self.rules[*r].next_line.is_none();
+        if line.len() <= self.max_exact_line {
+            let exact = self.exact_lines.get(line).is_some_and(|rules| rules.iter().any(counts));
+            let folded = !self.exact_lines_folded.is_empty()
+                && self.exact_lines_folded.get(&line.to_lowercase()).is_some_and(|rules| rules.iter().any(counts));
+            if exact || folded {
+                return true;
+            }
+        }
+        if let Some(prefixes) = &self.prefixes {
+            let input = aho_corasick::Input::new(line).anchored(aho_corasick::Anchored::Yes);
+            if let Some(m) = prefixes.find(input) {
+                let rule = self.prefix_rules[m.pattern().as_usize()];
+                if counts(&rule) && follows(self.rules[rule].followed_by, &line[m.end()..]) {
+                    return true;
+                }
+            }
+        }
+        self.tail_rules.iter().any(|&r| {
+            let rule = &self.rules[r];
+            (rule.triggers.is_empty()
+                || rule.case == Case::Ignore
+                || rule.triggers.iter().any(|t| line.contains(t.as_str())))
+                && rule.regex.as_ref().is_some_and(|re| re.get().is_match(line))
+        })
     }
 
     fn apply(&self, block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>) {
@@ -533,12 +621,15 @@ impl Stage for Engine {
             let Some(text) = block.text(i) else { continue };
             // One automaton scan per line serves the line rules and the inline ones.
             let hits = self.hits(text);
-            if hits.is_empty() && self.untriggered.is_empty() && text.len() > self.max_exact_line {
+            if hits.is_empty() && self.untriggered.is_empty() && text.trim().len() > self.max_exact_line {
                 continue;
             }
             if let Some(rule) = self.line_rule_for(block, ctx, i, LINE_PLACES, Some(&hits)) {
                 let id = self.rules[rule].id.clone();
-                if block.remove(i, id, edits) {
+                if block.remove(i, id.clone(), edits) {
+                    if self.rules[rule].next_line.is_some() {
+                        block.remove(i + 1, id, edits);
+                    }
                     continue;
                 }
             }

@@ -227,6 +227,15 @@ mod tests {
     }
 
     #[test]
+    fn every_builtin_regex_compiles() {
+        for rule in builtin() {
+            for pattern in rule.matcher.regex.iter().chain(&rule.next_line) {
+                assert!(regex::Regex::new(pattern).is_ok(), "{}: {pattern}", rule.id);
+            }
+        }
+    }
+
+    #[test]
     fn every_builtin_matcher_is_used_once() {
         let used: Vec<&str> = builtin().iter().filter_map(|r| r.matcher.builtin.as_deref()).collect();
         let mut sorted = used.clone();

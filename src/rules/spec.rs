@@ -144,6 +144,9 @@ pub struct RuleSpec {
     pub case: Case,
     /// For `line-start`: what must follow the prefix (default: anything, even nothing).
     pub followed_by: Option<Follow>,
+    /// For line rules: a regex the next line of the paragraph must match as a whole; both lines
+    /// are removed (a forum label and its value: `Joined` / `Feb 22, 2016`).
+    pub next_line: Option<String>,
     /// The replacement; absent means the match (or its line) is removed.
     pub replace: Option<Replace>,
     /// Where it may fire.
@@ -253,13 +256,25 @@ impl RuleSpec {
             return Err("`words` needs at least one word".into());
         }
         if let Some(pattern) = &m.regex {
-            regex::Regex::new(pattern).map_err(|e| format!("bad regex: {e}"))?;
+            // Compiling is what finds a bad pattern; the shipped rules are compiled by the tests,
+            // so a run does not pay for compiling them twice.
+            if !allow_builtin {
+                regex::Regex::new(pattern).map_err(|e| format!("bad regex: {e}"))?;
+            }
             if m.trigger.as_ref().is_some_and(|t| t.is_empty() || t.iter().any(String::is_empty)) {
                 return Err("`trigger` needs non-empty literals".into());
             }
         }
         if self.place.is_line() && self.replace.is_some() {
             return Err(format!("`{}` rules remove whole lines: drop `replace`", self.place.as_str()));
+        }
+        if let Some(next) = &self.next_line {
+            if !self.place.is_line() || self.place == Place::Tail {
+                return Err("`next_line` goes with `own-line`, `line-start` and `head` rules".into());
+            }
+            if !allow_builtin {
+                regex::Regex::new(next).map_err(|e| format!("bad `next_line` regex: {e}"))?;
+            }
         }
         if self.followed_by.is_some() && self.place != Place::LineStart {
             return Err("`followed_by` goes with `where = \"line-start\"` only".into());
