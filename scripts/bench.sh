@@ -180,6 +180,11 @@ TXT_COUNT=$(find "$CORPUS/files" -type f -name '*.txt' | wc -l | tr -d ' ')
 # Files make_corpus.py wrote in a legacy encoding with a .txt name: newsclean cannot read them yet.
 LEGACY_TXT=$(awk -F'\t' '$1 ~ /\.txt$/ && ($2 == "windows-1251" || $2 == "koi8-r")' "$CORPUS/MANIFEST.tsv" | wc -l | tr -d ' ')
 
+# 500 extra user rules (scripts/many_rules.py), none of which matches the corpus: the rows with
+# them measure what carrying rules costs.
+RULES_500=$WORK/rules-500.toml
+"$PY" "$ROOT/scripts/many_rules.py" 500 > "$RULES_500"
+
 # Warm the page cache so the first run is not the only one that reads from disk.
 cat "$BIG" > /dev/null
 find "$CORPUS/files" -type f -exec cat {} + > /dev/null
@@ -207,6 +212,9 @@ speed() {
     w="big.txt stdin→stdout"
     measure "$w" newsclean "$BIG_BYTES" "$BIG" "${PIN_SHOWN}newsclean < big.txt > /dev/null" -- "${PIN[@]}" "$BIN"
     newsclean_notes "$w / newsclean" "$LAST_RC" "$LAST_ERR"
+    measure "$w" "newsclean +500 rules" "$BIG_BYTES" "$BIG" "${PIN_SHOWN}newsclean --config rules-500.toml < big.txt > /dev/null" \
+        -- "${PIN[@]}" "$BIN" --config "$RULES_500"
+    newsclean_notes "$w / newsclean +500 rules" "$LAST_RC" "$LAST_ERR"
     measure "$w" cat "$BIG_BYTES" "$BIG" "${PIN_SHOWN}cat < big.txt > /dev/null" -- "${PIN[@]}" cat
     measure "$w" "sed (LC_ALL=C)" "$BIG_BYTES" "$BIG" "LC_ALL=C ${PIN_SHOWN}sed -E -f scripts/residue.sed < big.txt > /dev/null" \
         -- env LC_ALL=C "${PIN[@]}" sed -E -f "$SED_SCRIPT"
@@ -219,11 +227,14 @@ speed() {
     measure "$w" newsclean "$BIG_BYTES" /dev/null "newsclean big.txt > /dev/null" -- "$BIN" big.txt
     newsclean_notes "$w / newsclean" "$LAST_RC" "$LAST_ERR"
 
-    # newsclean walks only *.txt *.text *.md by default (HTML is skipped until its stage exists), so
-    # the peers read the same *.txt files: every row of this workload reads the same bytes.
+    # newsclean is limited to *.txt (it also reads *.html pages by default), as are the peers: every
+    # row of this workload reads the same bytes.
     w="files/ dry run"
-    measure "$w" newsclean "$FILES_BYTES" /dev/null "newsclean files/ > /dev/null" -- "$BIN" files/
+    measure "$w" newsclean "$FILES_BYTES" /dev/null "newsclean --include '*.txt' files/ > /dev/null" -- "$BIN" --include '*.txt' files/
     newsclean_notes "$w / newsclean" "$LAST_RC" "$LAST_ERR"
+    measure "$w" "newsclean +500 rules" "$FILES_BYTES" /dev/null "newsclean --config rules-500.toml --include '*.txt' files/ > /dev/null" \
+        -- "$BIN" --config "$RULES_500" --include '*.txt' files/
+    newsclean_notes "$w / newsclean +500 rules" "$LAST_RC" "$LAST_ERR"
     measure "$w" cat "$FILES_BYTES" /dev/null "find files -type f -name '*.txt' -exec cat {} + > /dev/null" \
         -- find files -type f -name '*.txt' -exec cat {} +
     measure "$w" "sed (LC_ALL=C)" "$FILES_BYTES" /dev/null "LC_ALL=C find files -type f -name '*.txt' -exec sed -E -f scripts/residue.sed {} + > /dev/null" \
@@ -243,6 +254,7 @@ speed() {
         echo "- inputs: big.txt $(calc 1 "$BIG_BYTES / 1048576") MiB; files/ $FILE_COUNT files, of which $TXT_COUNT *.txt" \
             "($(calc 1 "$FILES_BYTES / 1048576") MiB, the bytes every files/ row reads; $LEGACY_TXT of them windows-1251/KOI8-R)"
         machine_facts "$RUNS"
+        echo "- rules-500.toml is \`scripts/many_rules.py 500\` (125 each of own-line trailers, line-start links, triggered regexes, word substitutions)"
         echo "- commands (run in ${CORPUS#"$ROOT"/}; newsclean is target/release/newsclean):"
         printf '  %s\n' "${CMDS[@]}"
         echo "- newsclean's stderr (last run):"
