@@ -64,6 +64,9 @@ pub struct Args {
     /// Follow symlinks when walking and write through them to their targets.
     #[arg(long)]
     pub follow_symlinks: bool,
+    /// With --write, keep each original it replaces beside it as PATH+SUFFIX (`--backup .orig`).
+    #[arg(long, value_name = "SUFFIX", requires = "write")]
+    pub backup: Option<std::ffi::OsString>,
     /// Write cleaned copies under DIR, mirroring the paths below each argument, instead of diffs.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["write", "check", "diff"])]
     pub out: Option<PathBuf>,
@@ -101,6 +104,11 @@ impl Args {
             })?),
             None => None,
         };
+        if let Some(suffix) = &self.backup
+            && (suffix.is_empty() || suffix.as_encoded_bytes().contains(&b'/'))
+        {
+            return Err(format!("bad --backup suffix `{}`: it must be non-empty and hold no `/`", suffix.display()));
+        }
         let color = match self.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -112,7 +120,7 @@ impl Args {
             selection: Selection::new(&self.include, &self.exclude, self.follow_symlinks).map_err(|e| e.to_string())?,
             paths: self.paths,
             mode,
-            settings: Settings { color, forced, to_utf8: self.to_utf8, html: self.html },
+            settings: Settings { color, forced, to_utf8: self.to_utf8, html: self.html, backup: self.backup },
             quiet: self.quiet,
             verbose: self.verbose,
         })

@@ -36,7 +36,7 @@ pub enum FileMode {
 }
 
 /// Settings that apply to every input of a run.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Settings {
     /// Color diffs.
     pub color: bool,
@@ -46,6 +46,8 @@ pub struct Settings {
     pub to_utf8: bool,
     /// `--html`: treat every input as an HTML page (files ending in `.html`/`.htm` always are).
     pub html: bool,
+    /// `--backup SUFFIX`: `--write` keeps each original it replaces as PATH + SUFFIX.
+    pub backup: Option<std::ffi::OsString>,
 }
 
 /// True if the path names an HTML page.
@@ -100,6 +102,9 @@ fn read_error(path: &Path, source: io::Error) -> Error {
 }
 
 fn write_error(path: &Path, source: io::Error) -> Error {
+    if source.get_ref().is_some_and(|e| e.is::<crate::files::ReadOnly>()) {
+        return Error::ReadOnly { path: path.to_owned() };
+    }
     if let Some(u) = source.get_ref().and_then(|e| e.downcast_ref::<Unmappable>()) {
         return Error::Encode { path: path.to_owned(), reason: u.to_string() };
     }
@@ -194,6 +199,7 @@ fn output_encoding(choice: &Choice, settings: &Settings) -> (&'static Encoding, 
 }
 
 /// Cleans `text` into a new file at `target` (through a spool, renamed into place only on success).
+#[allow(clippy::too_many_arguments)] // called once per writing mode; a struct would only rename them
 fn write_cleaned(
     cleaner: &Cleaner,
     text: Box<dyn BufRead>,
@@ -202,6 +208,7 @@ fn write_cleaned(
     path: &Path,
     target: &Path,
     always: bool,
+    backup: Option<&std::ffi::OsStr>,
 ) -> Result<(Outcome, bool), Error> {
     let mut spool = Spool::for_target(target);
     spool.write_all(bom).map_err(|e| write_error(path, e))?;
@@ -213,7 +220,7 @@ fn write_cleaned(
     let rewrite = always || outcome.changed;
     if rewrite {
         let spool = sink.into_inner().into_inner().map_err(|e| write_error(path, e))?;
-        spool.commit(target).map_err(|e| write_error(path, e))?;
+        spool.commit(target, backup).map_err(|e| write_error(path, e))?;
     }
     Ok((outcome, rewrite))
 }
@@ -258,7 +265,8 @@ pub fn clean_file(
         FileMode::Write => {
             // Write through a symlink to its target rather than replacing the link with a file.
             let target = fs::canonicalize(path).map_err(|e| read_error(path, e))?;
-            write_cleaned(cleaner, text, offset, output_encoding(&choice, settings), path, &target, converts)?
+            let backup = settings.backup.as_deref();
+            write_cleaned(cleaner, text, offset, output_encoding(&choice, settings), path, &target, converts, backup)?
         }
         FileMode::Out(target) => {
             let target = if html { target.with_extension("txt") } else { target.clone() };
@@ -266,7 +274,7 @@ pub fn clean_file(
                 fs::create_dir_all(dir).map_err(|e| write_error(&target, e))?;
             }
             let encoding = if html { (UTF_8, &b""[..]) } else { output_encoding(&choice, settings) };
-            write_cleaned(cleaner, text, offset, encoding, &target, &target, true)?
+            write_cleaned(cleaner, text, offset, encoding, &target, &target, true, None)?
         }
     };
     Ok(FileResult::Cleaned(Report { outcome, choice, rewritten }))
