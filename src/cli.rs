@@ -4,13 +4,14 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
-use clap::{ArgGroup, Parser, ValueEnum};
+use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 
 use crate::config::{Config, Mode};
 use crate::decode;
 use crate::error::Error;
 use crate::files::{self, Found, Input, Selection};
+use crate::git;
 use crate::input::{self, FileMode, FileResult, Report, Settings, StreamMode};
 use crate::pipeline::Cleaner;
 use crate::report::Summary;
@@ -36,11 +37,15 @@ pub enum ColorChoice {
 /// Cleans scraped news text and shows every change as a unified diff naming the rule that made it.
 ///
 /// With paths, prints a diff of what would change (a dry run). With no path and text on stdin (or
-/// the path `-`), writes the cleaned text to stdout.
+/// the path `-`), writes the cleaned text to stdout. A first path named `hook` is the `hook`
+/// command: write `./hook` for a file of that name.
 #[derive(Debug, Parser)]
-#[command(name = "newsclean", version, after_help = EXIT_CODES)]
+#[command(name = "newsclean", version, after_help = EXIT_CODES, args_conflicts_with_subcommands = true)]
 #[command(group(ArgGroup::new("mode").args(["check", "write"])))]
 pub struct Args {
+    /// A command instead of cleaning paths.
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Files and directories to clean (directories are walked recursively); `-` for stdin.
     pub paths: Vec<PathBuf>,
     /// Print the paths that would change and exit 1 if any would; change nothing.
@@ -52,6 +57,10 @@ pub struct Args {
     /// Apply the changes in place, atomically; files that would not change are not touched.
     #[arg(short, long)]
     pub write: bool,
+    /// Check the staged version of each staged file (`git show :PATH`), not the working tree; PATHs
+    /// limit which. What the native pre-commit hook runs (`newsclean hook install`).
+    #[arg(long, conflicts_with_all = ["write", "out"])]
+    pub staged: bool,
     /// Color diffs.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -85,6 +94,25 @@ pub struct Args {
     /// Print each file's encoding and why it was chosen (bom, declared, utf-8, detected, forced).
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+/// Commands other than cleaning.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage the native git pre-commit hook.
+    #[command(subcommand)]
+    Hook(HookCommand),
+}
+
+/// `newsclean hook ...`
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Write .git/hooks/pre-commit, which runs `newsclean --check --diff --staged` before each commit.
+    Install {
+        /// Replace an existing pre-commit hook.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 impl Args {
@@ -123,6 +151,7 @@ impl Args {
             settings: Settings { color, forced, to_utf8: self.to_utf8, html: self.html, backup: self.backup },
             quiet: self.quiet,
             verbose: self.verbose,
+            staged: self.staged,
         })
     }
 }
@@ -139,7 +168,10 @@ pub enum Exit {
 }
 
 /// Runs newsclean with parsed arguments.
-pub fn run(args: Args) -> Exit {
+pub fn run(mut args: Args) -> Exit {
+    if let Some(command) = args.command.take() {
+        return run_command(command);
+    }
     let config = match args.into_config() {
         Ok(config) => config,
         Err(e) => {
@@ -148,6 +180,9 @@ pub fn run(args: Args) -> Exit {
         }
     };
     let cleaner = Cleaner::new();
+    if config.staged {
+        return run_staged(&cleaner, &config);
+    }
     if config.reads_stdin() {
         return run_stdin(&cleaner, &config);
     }
@@ -236,6 +271,81 @@ pub fn run(args: Args) -> Exit {
         _ => "would change",
     };
     note(&config, &summary.line(verb));
+    if summary.failed > 0 {
+        Exit::Error
+    } else if matches!(config.mode, Mode::Check { .. }) && summary.changed > 0 {
+        Exit::WouldChange
+    } else {
+        Exit::Success
+    }
+}
+
+fn run_command(command: Command) -> Exit {
+    match command {
+        Command::Hook(HookCommand::Install { force }) => {
+            let program = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("newsclean"));
+            match git::install_hook(&program, force) {
+                Ok(path) => {
+                    eprintln!("newsclean: installed {}: commits now check the staged text", path.display());
+                    Exit::Success
+                }
+                Err(e) => {
+                    eprintln!("newsclean: {e}");
+                    Exit::Error
+                }
+            }
+        }
+    }
+}
+
+/// `--staged`: checks the staged bytes of each staged file that a walk would take, naming it by
+/// its path from the top of the work tree. Exit codes as for files on disk.
+fn run_staged(cleaner: &Cleaner, config: &Config) -> Exit {
+    let staged = match git::staged_files(&config.paths) {
+        Ok(staged) => staged,
+        Err(e) => {
+            eprintln!("newsclean: --staged: {e}");
+            return Exit::Error;
+        }
+    };
+    let diff = match config.mode {
+        Mode::Check { diff } => diff,
+        _ => true,
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut summary = Summary::default();
+    for path in staged.iter().filter(|p| config.selection.takes(p)) {
+        let result = git::staged_bytes(path)
+            .map_err(|e| Error::Read { path: path.clone(), source: io::Error::other(e) })
+            .and_then(|bytes| input::check_bytes(cleaner, path, bytes, diff, &config.settings, &mut out));
+        match result {
+            Ok(FileResult::Cleaned(report)) => {
+                if report.rewritten
+                    && config.mode == (Mode::Check { diff: false })
+                    && let Err(e) = writeln!(out, "{}", path.display())
+                {
+                    return output_failed(&e);
+                }
+                summary.add(&report.outcome, report.rewritten);
+            }
+            Ok(FileResult::Skipped(why)) => {
+                summary.skip();
+                let _ = out.flush();
+                note(config, &format!("{}: {why}", path.display()));
+            }
+            Err(Error::Output(e)) => return output_failed(&e),
+            Err(e) => {
+                summary.fail();
+                let _ = out.flush();
+                eprintln!("newsclean: {e}");
+            }
+        }
+    }
+    if let Err(e) = out.flush() {
+        return output_failed(&e);
+    }
+    note(config, &format!("staged: {}", summary.line("would change")));
     if summary.failed > 0 {
         Exit::Error
     } else if matches!(config.mode, Mode::Check { .. }) && summary.changed > 0 {

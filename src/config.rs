@@ -37,11 +37,14 @@ pub struct Config {
     pub quiet: bool,
     /// Print each file's encoding and why it was chosen.
     pub verbose: bool,
+    /// Check the staged versions of the staged files (`--staged`) instead of `paths` on disk;
+    /// `paths`, if any, limit which staged files.
+    pub staged: bool,
 }
 
 impl Config {
     /// True if the input is stdin rather than paths.
     pub fn reads_stdin(&self) -> bool {
-        self.paths.is_empty() || (self.paths.len() == 1 && self.paths[0].as_os_str() == "-")
+        !self.staged && self.paths.is_empty() || (self.paths.len() == 1 && self.paths[0].as_os_str() == "-")
     }
 }

@@ -50,6 +50,12 @@ impl Selection {
         Ok(Selection { include: glob_set(include)?, exclude: glob_set(exclude)?, follow_symlinks })
     }
 
+    /// True if a walk would take the file at `path`: it has a default extension or matches
+    /// `--include`, and does not match `--exclude`.
+    pub fn takes(&self, path: &Path) -> bool {
+        self.included(path) && !self.excluded(path)
+    }
+
     fn excluded(&self, path: &Path) -> bool {
         let Some(exclude) = &self.exclude else { return false };
         exclude.is_match(path) || path.file_name().is_some_and(|name| exclude.is_match(name))

@@ -143,8 +143,19 @@ type Opened = Result<(Choice, Box<dyn BufRead>), &'static str>;
 
 /// Reads the start of a file, decides its encoding, and returns a reader of its text as UTF-8.
 fn open_file(path: &Path, settings: &Settings, validate_first: bool, html: bool) -> Result<Opened, Error> {
+    let file = File::open(path).map_err(|e| read_error(path, e))?;
+    open_source(path, file, settings, validate_first, html)
+}
+
+/// `open_file` for any seekable source of the bytes of `path` (a file, or a staged version in memory).
+fn open_source<F: Read + Seek + 'static>(
+    path: &Path,
+    mut file: F,
+    settings: &Settings,
+    validate_first: bool,
+    html: bool,
+) -> Result<Opened, Error> {
     let read_err = |e| read_error(path, e);
-    let mut file = File::open(path).map_err(read_err)?;
     let mut head = Vec::new();
     (&mut file).take(HEAD_LEN as u64).read_to_end(&mut head).map_err(read_err)?;
     let whole = head.len() < HEAD_LEN;
@@ -277,6 +288,37 @@ pub fn clean_file(
             write_cleaned(cleaner, text, offset, encoding, &target, &target, true, None)?
         }
     };
+    Ok(FileResult::Cleaned(Report { outcome, choice, rewritten }))
+}
+
+/// Checks `bytes` as the content of `path` (the staged version of a file in the index, say), as
+/// `clean_file` checks a file in `FileMode::Check { diff }`: diffs and errors name `path`, binary
+/// content is skipped, and nothing is written but the diff.
+pub fn check_bytes(
+    cleaner: &Cleaner,
+    path: &Path,
+    bytes: Vec<u8>,
+    diff: bool,
+    settings: &Settings,
+    out: &mut dyn Write,
+) -> Result<FileResult, Error> {
+    let html = settings.html || is_html_path(path);
+    let (choice, text) = match open_source(path, Cursor::new(bytes), settings, diff, html)? {
+        Ok(opened) => opened,
+        Err(note) => return Ok(FileResult::Skipped(note)),
+    };
+    let (offset, converts) =
+        if html { (0, false) } else { (choice.bom_len as u64, settings.to_utf8 && !choice.is_utf8()) };
+    let outcome = if diff {
+        let shown = diff_path(path);
+        let bom = !html && choice.is_utf8() && choice.bom_len > 0;
+        let note = if html { Some(html_note(&shown)) } else { legacy_note(&shown, &choice) };
+        let mut sink = DiffSink::new(out, &shown, bom, settings.color).with_preamble(note);
+        cleaner.clean_stream(text, offset, &mut sink).map_err(|e| stream_error(path, e))?
+    } else {
+        cleaner.clean_stream(text, offset, &mut NullSink).map_err(|e| stream_error(path, e))?
+    };
+    let rewritten = outcome.changed || converts;
     Ok(FileResult::Cleaned(Report { outcome, choice, rewritten }))
 }
 

@@ -23,6 +23,7 @@ pub mod diff;
 pub mod edit;
 pub mod error;
 pub mod files;
+pub mod git;
 pub mod html;
 pub mod input;
 pub mod markup;
