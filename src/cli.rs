@@ -9,12 +9,14 @@ use rayon::prelude::*;
 
 use crate::config::{Config, Mode};
 use crate::decode;
+use crate::diff::DiffSink;
 use crate::error::Error;
 use crate::files::{self, Found, Input, Selection};
 use crate::git;
 use crate::input::{self, FileMode, FileResult, Report, Settings, StreamMode};
 use crate::pipeline::Cleaner;
 use crate::report::Summary;
+use crate::review;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -41,7 +43,7 @@ pub enum ColorChoice {
 /// command: write `./hook` for a file of that name.
 #[derive(Debug, Parser)]
 #[command(name = "newsclean", version, after_help = EXIT_CODES, args_conflicts_with_subcommands = true)]
-#[command(group(ArgGroup::new("mode").args(["check", "write"])))]
+#[command(group(ArgGroup::new("mode").args(["check", "write", "interactive"])))]
 pub struct Args {
     /// A command instead of cleaning paths.
     #[command(subcommand)]
@@ -57,6 +59,9 @@ pub struct Args {
     /// Apply the changes in place, atomically; files that would not change are not touched.
     #[arg(short, long)]
     pub write: bool,
+    /// Show each hunk with its rules and ask whether to apply it, like `git add -p`; write what was accepted.
+    #[arg(short, long, conflicts_with_all = ["diff", "out", "staged"])]
+    pub interactive: bool,
     /// Check the staged version of each staged file (`git show :PATH`), not the working tree; PATHs
     /// limit which. What the native pre-commit hook runs (`newsclean hook install`).
     #[arg(long, conflicts_with_all = ["write", "out"])]
@@ -122,8 +127,12 @@ impl Args {
             (true, ..) => Mode::Check { diff: self.diff },
             (_, true, _) => Mode::Write,
             (_, _, Some(dir)) => Mode::Out(dir),
+            _ if self.interactive => Mode::Interactive,
             _ => Mode::Diff,
         };
+        if mode == Mode::Interactive && self.paths.iter().all(|p| p.as_os_str() == "-") {
+            return Err("--interactive needs files or directories (your answers are read on stdin)".to_owned());
+        }
         let forced = match &self.encoding {
             Some(label) => Some(decode::encoding_for_label(label).ok_or_else(|| {
                 format!(
@@ -186,6 +195,9 @@ pub fn run(mut args: Args) -> Exit {
     if config.reads_stdin() {
         return run_stdin(&cleaner, &config);
     }
+    if config.mode == Mode::Interactive {
+        return run_interactive(&cleaner, &config);
+    }
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut summary = Summary::default();
@@ -194,6 +206,7 @@ pub fn run(mut args: Args) -> Exit {
         Mode::Check { diff } => FileMode::Check { diff: *diff },
         Mode::Write => FileMode::Write,
         Mode::Out(dir) => FileMode::Out(dir.join(&input.relative)),
+        Mode::Interactive => unreachable!("--interactive is run by run_interactive"),
     };
     let found = files::walk(&config.paths, &config.selection);
     // Files are cleaned in parallel a batch at a time, each into its own buffer, and reported in
@@ -296,6 +309,71 @@ fn run_command(command: Command) -> Exit {
             }
         }
     }
+}
+
+/// `--interactive`: asks about each hunk of each file in walk order, on the terminal (answers on
+/// stdin, hunks and prompts on stdout), writes each file's accepted hunks before going on to the
+/// next, and ends with one summary line per file that had hunks.
+fn run_interactive(cleaner: &Cleaner, config: &Config) -> Exit {
+    let descriptions = review::descriptions();
+    let stdin = io::stdin();
+    let mut answers = stdin.lock();
+    let stdout = io::stdout();
+    let mut screen = stdout.lock();
+    let mut summaries = Vec::new();
+    let mut failed = false;
+    for found in files::walk(&config.paths, &config.selection) {
+        let path = match found {
+            Found::File(input) => input.path,
+            Found::Skipped(path, why) => {
+                note(config, &format!("{}: {why}", path.display()));
+                continue;
+            }
+            Found::Error(path, e) => {
+                failed = true;
+                eprintln!("newsclean: {}: cannot read: {e}", path.display());
+                continue;
+            }
+        };
+        let mut sinks = (DiffSink::collecting(), review::Original::default());
+        let choice = match input::clean_for_review(cleaner, &path, &config.settings, &mut sinks) {
+            Ok(Ok((choice, _))) => choice,
+            Ok(Err(why)) => {
+                note(config, &format!("{}: {why}", path.display()));
+                continue;
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("newsclean: {e}");
+                continue;
+            }
+        };
+        let (hunks, original) = (sinks.0.into_hunks(), sinks.1.lines);
+        if hunks.is_empty() {
+            continue;
+        }
+        let shown = input::diff_path(&path);
+        let mut term = review::Terminal { input: &mut answers, out: &mut screen, color: config.settings.color };
+        let done = match review::review(&shown, &hunks, &original, &descriptions, &mut term) {
+            Ok(done) => done,
+            Err(e) => return output_failed(&e),
+        };
+        if !done.accepted.is_empty() {
+            let text = review::apply(&original, &done.accepted);
+            if let Err(e) = input::write_reviewed(&path, &text, &choice, &config.settings) {
+                failed = true;
+                eprintln!("newsclean: {e}");
+            }
+        }
+        summaries.push(format!("{shown}: {} of {} hunks applied", done.accepted.len(), done.total));
+        if done.quit {
+            break;
+        }
+    }
+    for line in &summaries {
+        note(config, line);
+    }
+    if failed { Exit::Error } else { Exit::Success }
 }
 
 /// `--staged`: checks the staged bytes of each staged file that a walk would take, naming it by

@@ -20,6 +20,8 @@ pub enum Mode {
     Write,
     /// Write cleaned copies under this directory, mirroring relative paths.
     Out(PathBuf),
+    /// Show each hunk and ask whether to apply it (`--interactive`).
+    Interactive,
 }
 
 /// Resolved settings of one run.

@@ -187,7 +187,7 @@ impl Spool {
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => return Err(e),
         };
-        if original.as_ref().is_some_and(|meta| meta.permissions().mode() & 0o222 == 0) {
+        if original.is_some() && is_read_only(target)? {
             return Err(io::Error::new(io::ErrorKind::PermissionDenied, ReadOnly));
         }
         let mut file = match self.file.take() {
@@ -215,6 +215,11 @@ impl Spool {
         let _ = fs::File::open(&self.dir).and_then(|dir| dir.sync_all());
         Ok(())
     }
+}
+
+/// True if the file at `path` has no write permission bit (for anyone), so `--write` leaves it alone.
+pub fn is_read_only(path: &Path) -> io::Result<bool> {
+    Ok(fs::metadata(path)?.permissions().mode() & 0o222 == 0)
 }
 
 /// A target with no write permission bit: `--write` leaves it alone even when it could replace it

@@ -15,7 +15,7 @@ use crate::decode::{
 use crate::diff::DiffSink;
 use crate::error::Error;
 use crate::files::Spool;
-use crate::pipeline::{Cleaner, NullSink, Outcome, StreamError, TextSink};
+use crate::pipeline::{Cleaner, NullSink, Outcome, Sink, StreamError, TextSink};
 
 const READ_BUFFER: usize = 1 << 18;
 
@@ -320,6 +320,48 @@ pub fn check_bytes(
     };
     let rewritten = outcome.changed || converts;
     Ok(FileResult::Cleaned(Report { outcome, choice, rewritten }))
+}
+
+/// A file read for the interactive review: the encoding it was read in, and its cleaning's outcome.
+pub type Reviewable = Result<(Choice, Outcome), &'static str>;
+
+/// Cleans the file at `path` into `sink` for the interactive review, which needs the whole file at
+/// once (it is human-paced, so memory is not the concern it is for batches). The file is checked
+/// whole before any block reaches `sink`. HTML and binary files come back as the note saying why
+/// they are skipped; a file `--write` would refuse is refused before anyone is asked about it.
+pub fn clean_for_review<S: Sink>(
+    cleaner: &Cleaner,
+    path: &Path,
+    settings: &Settings,
+    sink: &mut S,
+) -> Result<Reviewable, Error> {
+    if settings.html || is_html_path(path) {
+        return Ok(Err("HTML is not rewritten in place (its text would replace the page): use --out DIR"));
+    }
+    let target = fs::canonicalize(path).map_err(|e| read_error(path, e))?;
+    if crate::files::is_read_only(&target).map_err(|e| read_error(path, e))? {
+        return Err(Error::ReadOnly { path: path.to_owned() });
+    }
+    let (choice, text) = match open_file(path, settings, true, false)? {
+        Ok(opened) => opened,
+        Err(note) => return Ok(Err(note)),
+    };
+    let outcome = cleaner.clean_stream(text, choice.bom_len as u64, sink).map_err(|e| stream_error(path, e))?;
+    Ok(Ok((choice, outcome)))
+}
+
+/// Writes `text` (what the review accepted) over the file at `path` as `--write` would: in the
+/// encoding, BOM and line endings it was read with (or UTF-8 with `--to-utf8`), atomically, with
+/// `--backup` honoured, through a symlink to its target.
+pub fn write_reviewed(path: &Path, text: &str, choice: &Choice, settings: &Settings) -> Result<(), Error> {
+    let target = fs::canonicalize(path).map_err(|e| read_error(path, e))?;
+    let (encoding, bom) = output_encoding(choice, settings);
+    let mut spool = Spool::for_target(&target);
+    spool.write_all(bom).map_err(|e| write_error(path, e))?;
+    let mut writer = EncodeWriter::new(spool, encoding);
+    writer.write_all(text.as_bytes()).map_err(|e| write_error(path, e))?;
+    let spool = writer.into_inner().map_err(|e| write_error(path, e))?;
+    spool.commit(&target, settings.backup.as_deref()).map_err(|e| write_error(path, e))
 }
 
 /// What to do with a document read from stdin.

@@ -31,6 +31,7 @@ pub mod mojibake;
 pub mod normalize;
 pub mod pipeline;
 pub mod report;
+pub mod review;
 pub mod rules;
 
 pub use edit::{Edit, RuleId};
