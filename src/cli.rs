@@ -78,8 +78,8 @@ pub struct Args {
     /// Follow symlinks when walking and write through them to their targets.
     #[arg(long)]
     pub follow_symlinks: bool,
-    /// With --write, keep each original it replaces beside it as PATH+SUFFIX (`--backup .orig`).
-    #[arg(long, value_name = "SUFFIX", requires = "write")]
+    /// With --write or --interactive, keep each original replaced beside it as PATH+SUFFIX (`--backup .orig`).
+    #[arg(long, value_name = "SUFFIX")]
     pub backup: Option<std::ffi::OsString>,
     /// Write cleaned copies under DIR, mirroring the paths below each argument, instead of diffs.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["write", "check", "diff"])]
@@ -141,10 +141,16 @@ impl Args {
             })?),
             None => None,
         };
-        if let Some(suffix) = &self.backup
-            && (suffix.is_empty() || suffix.as_encoded_bytes().contains(&b'/'))
-        {
-            return Err(format!("bad --backup suffix `{}`: it must be non-empty and hold no `/`", suffix.display()));
+        if let Some(suffix) = &self.backup {
+            if !matches!(mode, Mode::Write | Mode::Interactive) {
+                return Err("--backup needs --write or --interactive: nothing else replaces files".to_owned());
+            }
+            if suffix.is_empty() || suffix.as_encoded_bytes().contains(&b'/') {
+                return Err(format!(
+                    "bad --backup suffix `{}`: it must be non-empty and hold no `/`",
+                    suffix.display()
+                ));
+            }
         }
         let color = match self.color {
             ColorChoice::Always => true,
@@ -337,7 +343,13 @@ fn run_interactive(cleaner: &Cleaner, config: &Config) -> Exit {
         };
         let mut sinks = (DiffSink::collecting(), review::Original::default());
         let choice = match input::clean_for_review(cleaner, &path, &config.settings, &mut sinks) {
-            Ok(Ok((choice, _))) => choice,
+            Ok(Ok((choice, outcome))) => {
+                if config.verbose {
+                    let report = Report { outcome, choice, rewritten: false };
+                    eprintln!("newsclean: {}: {}", path.display(), describe(&report));
+                }
+                choice
+            }
             Ok(Err(why)) => {
                 note(config, &format!("{}: {why}", path.display()));
                 continue;
@@ -399,6 +411,10 @@ fn run_staged(cleaner: &Cleaner, config: &Config) -> Exit {
             .and_then(|bytes| input::check_bytes(cleaner, path, bytes, diff, &config.settings, &mut out));
         match result {
             Ok(FileResult::Cleaned(report)) => {
+                if config.verbose {
+                    let _ = out.flush();
+                    eprintln!("newsclean: {}: {}", path.display(), describe(&report));
+                }
                 if report.rewritten
                     && config.mode == (Mode::Check { diff: false })
                     && let Err(e) = writeln!(out, "{}", path.display())

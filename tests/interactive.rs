@@ -174,3 +174,29 @@ fn accepting_every_hunk_writes_what_write_writes_keeping_bom_and_crlf() {
     assert!(a.starts_with("\u{FEFF}Title\r\n".as_bytes()), "{:?}", String::from_utf8_lossy(&a));
     assert_eq!(String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
 }
+
+#[test]
+fn a_read_only_file_is_refused_before_any_question() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.txt");
+    fs::write(&path, DOC).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    let mut session = start(dir.path(), &["-i", "a.txt"], None);
+    let rest = session.exp_eof().expect("newsclean ends without asking");
+    assert!(rest.contains("newsclean: a.txt: read-only file, left alone"), "{rest:?}");
+    assert!(!rest.contains("Apply this hunk"), "{rest:?}");
+    assert!(matches!(session.process().wait(), Ok(WaitStatus::Exited(_, 2))));
+    assert_eq!(fs::read_to_string(&path).unwrap(), DOC);
+}
+
+#[test]
+fn backup_keeps_the_original_of_a_reviewed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), DOC).unwrap();
+    let mut session = start(dir.path(), &["-i", "--backup", ".orig", "a.txt"], None);
+    answer(&mut session, 1, 3, "y");
+    answer(&mut session, 2, 3, "d");
+    finish(session);
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), with(&[FIRST]));
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt.orig")).unwrap(), DOC);
+}

@@ -82,7 +82,7 @@ fn backup_replaces_an_older_backup() {
 
 #[test]
 fn backup_needs_write_and_a_plain_suffix() {
-    newsclean().args(["--backup", ".orig", "a.txt"]).assert().code(2).stderr(contains("--write"));
+    newsclean().args(["--backup", ".orig", "a.txt"]).assert().code(2).stderr(contains("--backup needs --write"));
     newsclean().args(["--write", "--backup", "x/y", "a.txt"]).assert().code(2).stderr(contains("bad --backup suffix"));
 }
 
