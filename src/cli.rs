@@ -20,10 +20,17 @@ use crate::review;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success (a dry run exits 0 even when it prints changes)
-  1  --check found files that would change
-  2  an error: bad arguments, or a file that could not be read or written
-     (the other files are still processed; binary files are skipped, not errors)";
+  0  success (a dry run, --staged without --check and --interactive exit 0 even with changes)
+  1  --check (also with --staged) found files that would change
+  2  an error: bad arguments, a file that could not be read or written (reported as
+     `newsclean: PATH: reason`, e.g. `PATH: read-only file, left alone`), --staged outside a git
+     repository, or `hook install` over an existing hook without --force. The other files are
+     still processed; binary files and symlinks (without --follow-symlinks) are skipped with a
+     note, which is not an error.
+
+Writes go through a hidden temporary file (.newsclean-*.tmp) in the file's directory, synced and
+renamed over it: a file is never half-written. A run that is killed may leave such a temporary
+file behind; walks skip it and it is safe to delete.";
 
 /// When to color diffs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

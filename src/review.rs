@@ -215,7 +215,8 @@ fn edit(hunk: &Hunk, original: &[Line], term: &mut Terminal<'_>) -> io::Result<O
 }
 
 /// Opens `text` in `$VISUAL`, else `$EDITOR`, else `vi`, as git runs its editor (through the shell,
-/// so an editor given with arguments works), and returns what was saved.
+/// so an editor given with arguments works), and returns what was saved. The editor inherits the
+/// terminal, as git's does: the one place the library lets a program other than the CLI use it.
 fn run_editor(text: &str) -> io::Result<Result<String, String>> {
     let editor = ["VISUAL", "EDITOR"]
         .iter()
