@@ -21,7 +21,7 @@ use crate::review;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success (a dry run, --staged without --check and --interactive exit 0 even with changes)
-  1  --check (also with --staged) found files that would change
+  1  --check found files that would change (also with --staged)
   2  an error: bad arguments, a file that could not be read or written (reported as
      `newsclean: PATH: reason`, e.g. `PATH: read-only file, left alone`), --staged outside a git
      repository, or `hook install` over an existing hook without --force. The other files are
