@@ -384,7 +384,8 @@ fn run_interactive(cleaner: &Cleaner, config: &Config) -> Exit {
                 eprintln!("newsclean: {e}");
             }
         }
-        summaries.push(format!("{shown}: {} of {} hunks applied", done.accepted.len(), done.total));
+        let hunks = if done.total == 1 { "hunk" } else { "hunks" };
+        summaries.push(format!("{shown}: {} of {} {hunks} applied", done.accepted.len(), done.total));
         if done.quit {
             break;
         }
@@ -423,7 +424,7 @@ fn run_staged(cleaner: &Cleaner, config: &Config) -> Exit {
                     eprintln!("newsclean: {}: {}", path.display(), describe(&report));
                 }
                 if report.rewritten
-                    && config.mode == (Mode::Check { diff: false })
+                    && matches!(config.mode, Mode::Check { .. })
                     && let Err(e) = writeln!(out, "{}", path.display())
                 {
                     return output_failed(&e);

@@ -111,6 +111,7 @@ fn hook_blocks_a_commit_whose_staged_version_is_dirty_though_the_working_tree_is
     assert!(!commit.status.success(), "the hook must block the commit:\n{}", text(&commit));
     let said = text(&commit);
     assert!(said.contains("--- a/news/article.txt") && said.contains("-Latest News"), "{said}");
+    assert!(said.contains("\nnews/article.txt\n"), "the hook lists the file after its diff, as --check does: {said}");
     assert!(repo.git(&["rev-parse", "--verify", "-q", "HEAD"]).stdout.is_empty(), "nothing was committed");
     assert_eq!(fs::read_to_string(repo.dir().join("news/article.txt")).unwrap(), CLEAN, "the hook writes nothing");
 }
