@@ -30,7 +30,7 @@ Exit codes:
 
 Writes go through a hidden temporary file (.newsclean-*.tmp) in the file's directory, synced and
 renamed over it: a file is never half-written. A run that is killed may leave such a temporary
-file behind; walks skip it and it is safe to delete.";
+file (or a .newsclean-*.bak) behind; walks skip it and it is safe to delete.";
 
 /// When to color diffs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

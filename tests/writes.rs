@@ -167,23 +167,41 @@ fn read_tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
-#[test]
-fn sigkill_mid_write_leaves_each_file_old_or_new_and_a_second_run_finishes() {
+/// `.orig`: the backup suffix of the kill test with `--backup`.
+const BACKUP: &str = ".orig";
+
+/// Runs `newsclean --write` (with `--backup .orig` if `backup`) over `files` and SIGKILLs it at
+/// several moments, each time in a fresh copy, then checks that every file is exactly the original
+/// or exactly the cleaned text (with `backup`, a cleaned file has its original beside it), that
+/// only hidden temporary files are left over, and that a second run finishes the job.
+fn kill_rounds(files: u64, backup: bool) {
     let scratch = tempfile::tempdir().unwrap();
-    let originals = kill_corpus();
+    let originals: BTreeMap<PathBuf, Vec<u8>> = kill_corpus().into_iter().take(files as usize).collect();
+    let mut args = vec!["--write", "--quiet"];
+    if backup {
+        args.extend(["--backup", BACKUP]);
+    }
     let reference = scratch.path().join("reference");
     plant(&reference, &originals);
+    let started = std::time::Instant::now();
     newsclean().args(["--write", "--quiet"]).arg(&reference).assert().success();
+    let whole_run = started.elapsed();
     let expected = read_tree(&reference);
     let changing = originals.iter().filter(|(name, bytes)| expected[*name] != **bytes).count();
-    assert!(changing > KILL_FILES as usize / 2, "only {changing} files change: the test would prove little");
+    assert!(changing > files as usize / 2, "only {changing} files change: the test would prove little");
 
     let mut caught_midway = 0;
-    for (round, delay_ms) in [5u64, 20, 50, 100, 250, 500].into_iter().enumerate() {
+    // Kill at fixed early moments (while it walks and starts writing) and at fractions of a whole
+    // run, so some kills land mid-batch however fast this machine is.
+    let fractions = [0.1, 0.3, 0.5, 0.7, 0.9];
+    let delays = std::iter::once(5)
+        .chain(fractions.iter().map(|f| (whole_run.as_millis() as f64 * f) as u64))
+        .chain(std::iter::once(20));
+    for (round, delay_ms) in delays.enumerate() {
         let dir = scratch.path().join(format!("round{round}"));
         plant(&dir, &originals);
         let mut child = Command::new(cargo_bin("newsclean"))
-            .args(["--write", "--quiet"])
+            .args(&args)
             .arg(&dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -198,9 +216,15 @@ fn sigkill_mid_write_leaves_each_file_old_or_new_and_a_second_run_finishes() {
         for (name, bytes) in &after {
             let file_name = name.file_name().unwrap().to_string_lossy();
             if file_name.starts_with(".newsclean-") {
-                // A temporary file of the killed write: hidden, so no walk takes it for an article.
-                assert!(file_name.ends_with(".tmp"), "unexpected leftover {}", name.display());
+                // A temporary file of the killed write (or a backup's link not yet renamed):
+                // hidden, so no walk takes it for an article.
+                assert!(file_name.ends_with(".tmp") || file_name.ends_with(".bak"), "leftover {}", name.display());
                 leftovers += 1;
+                continue;
+            }
+            if backup && file_name.ends_with(BACKUP) {
+                let article = name.with_file_name(file_name.trim_end_matches(BACKUP));
+                assert_eq!(Some(bytes), originals.get(&article), "{} is not the original", name.display());
                 continue;
             }
             let (Some(old), Some(new)) = (originals.get(name), expected.get(name)) else {
@@ -208,6 +232,10 @@ fn sigkill_mid_write_leaves_each_file_old_or_new_and_a_second_run_finishes() {
             };
             if bytes == new && old != new {
                 done += 1;
+                if backup {
+                    let kept = format!("{file_name}{BACKUP}");
+                    assert!(after.contains_key(&name.with_file_name(kept)), "{} has no backup", name.display());
+                }
             } else if bytes != old {
                 panic!(
                     "round {round} ({delay_ms} ms): {} is neither the original nor the cleaned text",
@@ -223,12 +251,25 @@ fn sigkill_mid_write_leaves_each_file_old_or_new_and_a_second_run_finishes() {
             "round {round}: killed after {delay_ms} ms, {done} of {changing} files written, {leftovers} temporary files left"
         );
 
-        newsclean().args(["--write", "--quiet"]).arg(&dir).assert().success();
+        newsclean().args(&args).arg(&dir).assert().success();
         let finished: BTreeMap<_, _> = read_tree(&dir)
             .into_iter()
-            .filter(|(name, _)| !name.file_name().unwrap().to_string_lossy().starts_with(".newsclean-"))
+            .filter(|(name, _)| {
+                let file_name = name.file_name().unwrap().to_string_lossy();
+                !file_name.starts_with(".newsclean-") && !(backup && file_name.ends_with(BACKUP))
+            })
             .collect();
         assert!(finished == expected, "round {round}: the second run did not finish the job");
     }
     assert!(caught_midway > 0, "no kill landed in the middle of a write; the delays need adjusting");
+}
+
+#[test]
+fn sigkill_mid_write_leaves_each_file_old_or_new_and_a_second_run_finishes() {
+    kill_rounds(KILL_FILES, false);
+}
+
+#[test]
+fn sigkill_mid_write_with_backup_never_loses_an_original() {
+    kill_rounds(KILL_FILES / 4, true);
 }
