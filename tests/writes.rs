@@ -256,7 +256,9 @@ fn kill_rounds(files: u64, backup: bool) {
             .into_iter()
             .filter(|(name, _)| {
                 let file_name = name.file_name().unwrap().to_string_lossy();
-                !file_name.starts_with(".newsclean-") && !(backup && file_name.ends_with(BACKUP))
+                let leftover = file_name.starts_with(".newsclean-");
+                let kept = backup && file_name.ends_with(BACKUP);
+                !leftover && !kept
             })
             .collect();
         assert!(finished == expected, "round {round}: the second run did not finish the job");
