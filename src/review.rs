@@ -142,7 +142,7 @@ pub fn review(
                 review.quit = true;
                 return Ok(review);
             }
-            match answer.trim().chars().next() {
+            match answer.trim().chars().next().map(|c| c.to_ascii_lowercase()) {
                 Some('y') => review.accepted.push(Accepted::whole(hunk)),
                 Some('n') => {}
                 Some('a') => {
@@ -314,8 +314,8 @@ mod tests {
     }
 
     #[test]
-    fn applying_every_hunk_gives_the_cleaned_text() {
-        let (applied, review, _) = answer(TWO_HUNKS, "y\ny\n");
+    fn applying_every_hunk_gives_the_cleaned_text_whatever_the_case_of_the_answer() {
+        let (applied, review, _) = answer(TWO_HUNKS, "y\nYes\n");
         assert_eq!((review.accepted.len(), review.total), (2, 2));
         assert_eq!(applied, Cleaner::new().clean_str(TWO_HUNKS).0);
     }
