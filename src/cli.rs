@@ -4,25 +4,35 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use clap::{ArgGroup, Parser, ValueEnum};
+use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 
 use crate::config::{Config, Mode};
 use crate::decode;
+use crate::diff::DiffSink;
 use crate::error::Error;
 use crate::files::{self, Found, Input, Selection};
+use crate::git;
 use crate::input::{self, FileMode, FileResult, Report, Settings, StreamMode};
 use crate::pipeline::Cleaner;
 use crate::project::{CliRules, Plan, Projects};
 use crate::report::{self, Summary};
+use crate::review;
 use crate::rules::{RuleSet, RuleSpec};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success (a dry run exits 0 even when it prints changes)
-  1  --check found files that would change
-  2  an error: bad arguments, or a file that could not be read or written
-     (the other files are still processed; binary files are skipped, not errors)";
+  0  success (a dry run, --staged without --check and --interactive exit 0 even with changes)
+  1  --check found files that would change (also with --staged)
+  2  an error: bad arguments, a file that could not be read or written (reported as
+     `newsclean: PATH: reason`, e.g. `PATH: read-only file, left alone`), --staged outside a git
+     repository, or `hook install` over an existing hook without --force. The other files are
+     still processed; binary files and symlinks (without --follow-symlinks) are skipped with a
+     note, which is not an error.
+
+Writes go through a hidden temporary file (.newsclean-*.tmp) in the file's directory, synced and
+renamed over it: a file is never half-written. A run that is killed may leave such a temporary
+file (or a .newsclean-*.bak) behind; walks skip it and it is safe to delete.";
 
 /// When to color diffs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -38,10 +48,11 @@ pub enum ColorChoice {
 /// Cleans scraped news text and shows every change as a unified diff naming the rule that made it.
 ///
 /// With paths, prints a diff of what would change (a dry run). With no path and text on stdin (or
-/// the path `-`), writes the cleaned text to stdout.
+/// the path `-`), writes the cleaned text to stdout. A first path named `hook` is the `hook`
+/// command: write `./hook` for a file of that name.
 #[derive(Debug, Parser)]
 #[command(name = "newsclean", version, after_help = EXIT_CODES, args_conflicts_with_subcommands = true)]
-#[command(group(ArgGroup::new("mode").args(["check", "write"])))]
+#[command(group(ArgGroup::new("mode").args(["check", "write", "interactive"])))]
 pub struct Args {
     /// A command instead of cleaning (a file named like one is cleaned as `./rules`).
     #[command(subcommand)]
@@ -57,6 +68,13 @@ pub struct Args {
     /// Apply the changes in place, atomically; files that would not change are not touched.
     #[arg(short, long)]
     pub write: bool,
+    /// Show each hunk with its rules and ask whether to apply it, like `git add -p`; write what was accepted.
+    #[arg(short, long, conflicts_with_all = ["diff", "out", "staged"])]
+    pub interactive: bool,
+    /// Check the staged version of each staged file (`git show :PATH`), not the working tree; PATHs
+    /// limit which. What the native pre-commit hook runs (`newsclean hook install`).
+    #[arg(long, conflicts_with_all = ["write", "out"])]
+    pub staged: bool,
     /// Color diffs.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -69,6 +87,9 @@ pub struct Args {
     /// Follow symlinks when walking and write through them to their targets.
     #[arg(long)]
     pub follow_symlinks: bool,
+    /// With --write or --interactive, keep each original replaced beside it as PATH+SUFFIX (`--backup .orig`).
+    #[arg(long, value_name = "SUFFIX")]
+    pub backup: Option<std::ffi::OsString>,
     /// Write cleaned copies under DIR, mirroring the paths below each argument, instead of diffs.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["write", "check", "diff"])]
     pub out: Option<PathBuf>,
@@ -114,8 +135,8 @@ pub enum Format {
     Json,
 }
 
-/// Commands besides cleaning.
-#[derive(Debug, clap::Subcommand)]
+/// Commands other than cleaning.
+#[derive(Debug, Subcommand)]
 pub enum Command {
     /// List every rule with its family, whether it is on under the current config, and what it does.
     Rules,
@@ -123,6 +144,20 @@ pub enum Command {
     Explain {
         /// The rule id, for example `residue.also-on`.
         rule: String,
+    },
+    /// Manage the native git pre-commit hook.
+    #[command(subcommand)]
+    Hook(HookCommand),
+}
+
+/// `newsclean hook ...`
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Write .git/hooks/pre-commit, which runs `newsclean --check --diff --staged` before each commit.
+    Install {
+        /// Replace an existing pre-commit hook.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -133,8 +168,12 @@ impl Args {
             (true, ..) => Mode::Check { diff: self.diff },
             (_, true, _) => Mode::Write,
             (_, _, Some(dir)) => Mode::Out(dir),
+            _ if self.interactive => Mode::Interactive,
             _ => Mode::Diff,
         };
+        if mode == Mode::Interactive && self.paths.iter().all(|p| p.as_os_str() == "-") {
+            return Err("--interactive needs files or directories (your answers are read on stdin)".to_owned());
+        }
         let forced = match &self.encoding {
             Some(label) => Some(decode::encoding_for_label(label).ok_or_else(|| {
                 format!(
@@ -143,6 +182,17 @@ impl Args {
             })?),
             None => None,
         };
+        if let Some(suffix) = &self.backup {
+            if !matches!(mode, Mode::Write | Mode::Interactive) {
+                return Err("--backup needs --write or --interactive: nothing else replaces files".to_owned());
+            }
+            if suffix.is_empty() || suffix.as_encoded_bytes().contains(&b'/') {
+                return Err(format!(
+                    "bad --backup suffix `{}`: it must be non-empty and hold no `/`",
+                    suffix.display()
+                ));
+            }
+        }
         let color = match self.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -161,11 +211,13 @@ impl Args {
                 html: self.html,
                 json: self.format == Format::Json,
                 statistics: self.statistics,
+                backup: self.backup,
             },
             quiet: self.quiet,
             verbose: self.verbose,
             project: self.config,
             rules: CliRules { select: self.select, ignore: self.ignore },
+            staged: self.staged,
         })
     }
 }
@@ -200,6 +252,9 @@ pub fn run(mut args: Args) -> Exit {
             return Exit::Error;
         }
     };
+    if config.staged {
+        return run_staged(&mut projects, &config);
+    }
     if config.reads_stdin() {
         return match projects.plan(Path::new("stdin")) {
             Ok(Plan::Clean(cleaner)) => run_stdin(&cleaner, &config),
@@ -210,6 +265,9 @@ pub fn run(mut args: Args) -> Exit {
             }
         };
     }
+    if config.mode == Mode::Interactive {
+        return run_interactive(&mut projects, &config);
+    }
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut summary = Summary::default();
@@ -218,6 +276,7 @@ pub fn run(mut args: Args) -> Exit {
         Mode::Check { diff } => FileMode::Check { diff: *diff },
         Mode::Write => FileMode::Write,
         Mode::Out(dir) => FileMode::Out(dir.join(&input.relative)),
+        Mode::Interactive => unreachable!("--interactive is run by run_interactive"),
     };
     let found = files::walk(&config.paths, &config.selection);
     // Files are cleaned in parallel a batch at a time, each into its own buffer, and reported in
@@ -336,6 +395,174 @@ pub fn run(mut args: Args) -> Exit {
     }
 }
 
+fn run_hook_command(command: HookCommand) -> Exit {
+    match command {
+        HookCommand::Install { force } => {
+            let program = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("newsclean"));
+            match git::install_hook(&program, force) {
+                Ok(path) => {
+                    eprintln!("newsclean: installed {}: commits now check the staged text", path.display());
+                    Exit::Success
+                }
+                Err(e) => {
+                    eprintln!("newsclean: {e}");
+                    Exit::Error
+                }
+            }
+        }
+    }
+}
+
+/// `--interactive`: asks about each hunk of each file in walk order, on the terminal (answers on
+/// stdin, hunks and prompts on stdout), writes each file's accepted hunks before going on to the
+/// next, and ends with one summary line per file that had hunks.
+fn run_interactive(projects: &mut Projects, config: &Config) -> Exit {
+    let descriptions = review::descriptions();
+    let stdin = io::stdin();
+    let mut answers = stdin.lock();
+    let stdout = io::stdout();
+    let mut screen = stdout.lock();
+    let mut summaries = Vec::new();
+    let mut failed = false;
+    for found in files::walk(&config.paths, &config.selection) {
+        let path = match found {
+            Found::File(input) => input.path,
+            Found::Skipped(path, why) => {
+                note(config, &format!("{}: {why}", path.display()));
+                continue;
+            }
+            Found::Error(path, e) => {
+                failed = true;
+                eprintln!("newsclean: {}: cannot read: {e}", path.display());
+                continue;
+            }
+        };
+        let cleaner = match projects.plan(&path) {
+            Ok(Plan::Clean(cleaner)) => cleaner,
+            Ok(Plan::Excluded) => continue,
+            Err(e) => {
+                eprintln!("newsclean: {e}");
+                return Exit::Error;
+            }
+        };
+        let mut sinks = (DiffSink::collecting(), review::Original::default());
+        let choice = match input::clean_for_review(&cleaner, &path, &config.settings, &mut sinks) {
+            Ok(Ok((choice, outcome))) => {
+                if config.verbose {
+                    let report = Report { outcome, choice, rewritten: false };
+                    eprintln!("newsclean: {}: {}", path.display(), describe(&report));
+                }
+                choice
+            }
+            Ok(Err(why)) => {
+                note(config, &format!("{}: {why}", path.display()));
+                continue;
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("newsclean: {e}");
+                continue;
+            }
+        };
+        let (hunks, original) = (sinks.0.into_hunks(), sinks.1.lines);
+        if hunks.is_empty() {
+            continue;
+        }
+        let shown = input::diff_path(&path);
+        let mut term = review::Terminal { input: &mut answers, out: &mut screen, color: config.settings.color };
+        let done = match review::review(&shown, &hunks, &original, &descriptions, &mut term) {
+            Ok(done) => done,
+            Err(e) => return output_failed(&e),
+        };
+        if !done.accepted.is_empty() {
+            let text = review::apply(&original, &done.accepted);
+            if let Err(e) = input::write_reviewed(&path, &text, &choice, &config.settings) {
+                failed = true;
+                eprintln!("newsclean: {e}");
+            }
+        }
+        let hunks = if done.total == 1 { "hunk" } else { "hunks" };
+        summaries.push(format!("{shown}: {} of {} {hunks} applied", done.accepted.len(), done.total));
+        if done.quit {
+            break;
+        }
+    }
+    for line in &summaries {
+        note(config, line);
+    }
+    if failed { Exit::Error } else { Exit::Success }
+}
+
+/// `--staged`: checks the staged bytes of each staged file that a walk would take, naming it by
+/// its path from the top of the work tree. Exit codes as for files on disk.
+fn run_staged(projects: &mut Projects, config: &Config) -> Exit {
+    let staged = match git::staged_files(&config.paths) {
+        Ok(staged) => staged,
+        Err(e) => {
+            eprintln!("newsclean: --staged: {e}");
+            return Exit::Error;
+        }
+    };
+    let diff = match config.mode {
+        Mode::Check { diff } => diff,
+        _ => true,
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut summary = Summary::default();
+    for path in staged.iter().filter(|p| config.selection.takes(p)) {
+        let cleaner = match projects.plan(path) {
+            Ok(Plan::Clean(cleaner)) => cleaner,
+            Ok(Plan::Excluded) => continue,
+            Err(e) => {
+                let _ = out.flush();
+                eprintln!("newsclean: {e}");
+                return Exit::Error;
+            }
+        };
+        let result = git::staged_bytes(path)
+            .map_err(|e| Error::Read { path: path.clone(), source: io::Error::other(e) })
+            .and_then(|bytes| input::check_bytes(&cleaner, path, bytes, diff, &config.settings, &mut out));
+        match result {
+            Ok(FileResult::Cleaned(report)) => {
+                if config.verbose {
+                    let _ = out.flush();
+                    eprintln!("newsclean: {}: {}", path.display(), describe(&report));
+                }
+                if report.rewritten
+                    && matches!(config.mode, Mode::Check { .. })
+                    && let Err(e) = writeln!(out, "{}", path.display())
+                {
+                    return output_failed(&e);
+                }
+                summary.add(&report.outcome, report.rewritten);
+            }
+            Ok(FileResult::Skipped(why)) => {
+                summary.skip();
+                let _ = out.flush();
+                note(config, &format!("{}: {why}", path.display()));
+            }
+            Err(Error::Output(e)) => return output_failed(&e),
+            Err(e) => {
+                summary.fail();
+                let _ = out.flush();
+                eprintln!("newsclean: {e}");
+            }
+        }
+    }
+    if let Err(e) = out.flush() {
+        return output_failed(&e);
+    }
+    note(config, &format!("staged: {}", summary.line("would change")));
+    if summary.failed > 0 {
+        Exit::Error
+    } else if matches!(config.mode, Mode::Check { .. }) && summary.changed > 0 {
+        Exit::WouldChange
+    } else {
+        Exit::Success
+    }
+}
+
 /// A file cleaned on a worker thread: its result and the output it wrote.
 type Buffered = (Result<FileResult, Error>, Vec<u8>);
 
@@ -417,6 +644,9 @@ fn stdin_exit(config: &Config, report: &Report, mode: StreamMode, out: &mut dyn 
 /// Runs `newsclean rules` or `newsclean explain`, under the config of the current directory (or
 /// `--config`) and `--select`/`--ignore`.
 fn run_command(command: Command, args: Args) -> Exit {
+    if let Command::Hook(hook) = command {
+        return run_hook_command(hook);
+    }
     let cli = CliRules { select: args.select, ignore: args.ignore };
     let set = Projects::new(args.config.as_deref(), cli).and_then(|mut p| p.rules_for_dir(Path::new(".")));
     let set = match set {
@@ -427,6 +657,7 @@ fn run_command(command: Command, args: Args) -> Exit {
         }
     };
     let text = match command {
+        Command::Hook(_) => unreachable!("handled above"),
         Command::Rules => list_rules(&set),
         Command::Explain { rule } => match set.get(&rule) {
             Some(spec) => explain(spec, set.is_enabled(&rule)),

@@ -21,6 +21,8 @@ pub enum Mode {
     Write,
     /// Write cleaned copies under this directory, mirroring relative paths.
     Out(PathBuf),
+    /// Show each hunk and ask whether to apply it (`--interactive`).
+    Interactive,
 }
 
 /// Resolved settings of one run.
@@ -42,11 +44,14 @@ pub struct Config {
     pub project: Option<PathBuf>,
     /// `--select`/`--ignore`.
     pub rules: CliRules,
+    /// Check the staged versions of the staged files (`--staged`) instead of `paths` on disk;
+    /// `paths`, if any, limit which staged files.
+    pub staged: bool,
 }
 
 impl Config {
     /// True if the input is stdin rather than paths.
     pub fn reads_stdin(&self) -> bool {
-        self.paths.is_empty() || (self.paths.len() == 1 && self.paths[0].as_os_str() == "-")
+        !self.staged && self.paths.is_empty() || (self.paths.len() == 1 && self.paths[0].as_os_str() == "-")
     }
 }

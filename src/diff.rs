@@ -2,6 +2,7 @@
 //! remove lines, every output line comes from a known input line and no diff algorithm is needed:
 //! hunks are cut from the blocks directly, carry the ids of the rules that made them after the `@@`,
 //! and are printed as soon as they are complete, so `git apply` and `patch -p1` accept the result.
+//! The same hunks can be collected instead of printed, for the interactive review.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::io::{self, Write};
@@ -13,19 +14,80 @@ use crate::pipeline::{Processed, Sink};
 /// Lines of context around each change, as `diff -u` and git use by default.
 pub const CONTEXT: usize = 3;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Tag {
+/// What a line of a hunk is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tag {
+    /// Context: the same on both sides.
     Keep,
+    /// Only on the old side.
     Remove,
+    /// Only on the new side.
     Add,
 }
 
-struct Hunk {
-    old_start: usize,
-    new_start: usize,
-    lines: Vec<(Tag, Line)>,
+/// One hunk: a run of changed lines with their context, and the rules that changed them.
+#[derive(Clone, Debug)]
+pub struct Hunk {
+    /// 1-based number of the first old line (context included).
+    pub old_start: usize,
+    /// 1-based number of the first new line (context included).
+    pub new_start: usize,
+    /// The lines in order, each change group's removals before its additions.
+    pub lines: Vec<(Tag, Line)>,
     trailing_keeps: usize,
-    rules: BTreeSet<RuleId>,
+    /// The ids of the rules whose edits touched the hunk's lines.
+    pub rules: BTreeSet<RuleId>,
+}
+
+impl Hunk {
+    /// The old side: context and removed lines.
+    pub fn old_lines(&self) -> impl Iterator<Item = &Line> {
+        self.lines.iter().filter(|(t, _)| *t != Tag::Add).map(|(_, l)| l)
+    }
+
+    /// The new side: context and added lines.
+    pub fn new_lines(&self) -> impl Iterator<Item = &Line> {
+        self.lines.iter().filter(|(t, _)| *t != Tag::Remove).map(|(_, l)| l)
+    }
+}
+
+/// Writes the `--- a/PATH` and `+++ b/PATH` lines of a file's diff.
+pub fn write_header(out: &mut dyn Write, path: &str, color: bool) -> io::Result<()> {
+    let (bold, reset) = if color { ("\x1b[1m", "\x1b[0m") } else { ("", "") };
+    // As git does: a tab ends a name with spaces, so `patch` does not cut it at the space.
+    let tab = if path.contains(' ') { "\t" } else { "" };
+    writeln!(out, "{bold}--- a/{path}{tab}{reset}")?;
+    writeln!(out, "{bold}+++ b/{path}{tab}{reset}")
+}
+
+/// Writes one hunk: its `@@ -a,b +c,d @@ RULES` header and its lines.
+pub fn write_hunk(out: &mut dyn Write, hunk: &Hunk, color: bool) -> io::Result<()> {
+    let (old_count, new_count) = (hunk.old_lines().count(), hunk.new_lines().count());
+    // An empty side is numbered by the line before it, as diff -u does.
+    let start = |s: usize, n: usize| if n == 0 { s - 1 } else { s };
+    let rules: Vec<&str> = hunk.rules.iter().map(RuleId::as_str).collect();
+    let (cyan, reset) = if color { ("\x1b[36m", "\x1b[0m") } else { ("", "") };
+    writeln!(
+        out,
+        "{cyan}@@ -{},{old_count} +{},{new_count} @@{reset} {}",
+        start(hunk.old_start, old_count),
+        start(hunk.new_start, new_count),
+        rules.join(" ")
+    )?;
+    for (tag, line) in &hunk.lines {
+        let (sign, code) = match tag {
+            Tag::Keep => (' ', ""),
+            Tag::Remove => ('-', "\x1b[31m"),
+            Tag::Add => ('+', "\x1b[32m"),
+        };
+        let (code, reset) = if color && !code.is_empty() { (code, "\x1b[0m") } else { ("", "") };
+        write!(out, "{code}{sign}{}{reset}", line.text)?;
+        match line.ending {
+            Ending::None => out.write_all(b"\n\\ No newline at end of file\n")?,
+            ending => out.write_all(ending.as_str().as_bytes())?,
+        }
+    }
+    Ok(())
 }
 
 /// Writes a unified diff of one input to `out` as blocks arrive.
@@ -47,6 +109,8 @@ pub struct DiffSink<W> {
     new_started: bool,
     /// Printed before the header of a file that has hunks.
     preamble: Option<String>,
+    /// Hunks kept rather than written (`collecting`).
+    collected: Option<Vec<Hunk>>,
 }
 
 impl<W: Write> DiffSink<W> {
@@ -68,6 +132,7 @@ impl<W: Write> DiffSink<W> {
             rules: BTreeSet::new(),
             new_started: false,
             preamble: None,
+            collected: None,
         }
     }
 
@@ -129,44 +194,32 @@ impl<W: Write> DiffSink<W> {
     }
 
     fn write_hunk(&mut self, hunk: Hunk) -> io::Result<()> {
+        if let Some(hunks) = self.collected.as_mut() {
+            hunks.push(hunk);
+            return Ok(());
+        }
         if !self.header_written {
             self.header_written = true;
             if let Some(preamble) = self.preamble.take() {
                 self.out.write_all(preamble.as_bytes())?;
             }
-            let (bold, reset) = if self.color { ("\x1b[1m", "\x1b[0m") } else { ("", "") };
-            // As git does: a tab ends a name with spaces, so `patch` does not cut it at the space.
-            let tab = if self.path.contains(' ') { "\t" } else { "" };
-            writeln!(self.out, "{bold}--- a/{}{tab}{reset}", self.path)?;
-            writeln!(self.out, "{bold}+++ b/{}{tab}{reset}", self.path)?;
+            write_header(&mut self.out, &self.path, self.color)?;
         }
-        let count = |keep_or: Tag| hunk.lines.iter().filter(|(t, _)| *t == Tag::Keep || *t == keep_or).count();
-        let (old_count, new_count) = (count(Tag::Remove), count(Tag::Add));
-        // An empty side is numbered by the line before it, as diff -u does.
-        let start = |s: usize, n: usize| if n == 0 { s - 1 } else { s };
-        let rules: Vec<&str> = hunk.rules.iter().map(RuleId::as_str).collect();
-        let (cyan, reset) = if self.color { ("\x1b[36m", "\x1b[0m") } else { ("", "") };
-        writeln!(
-            self.out,
-            "{cyan}@@ -{},{old_count} +{},{new_count} @@{reset} {}",
-            start(hunk.old_start, old_count),
-            start(hunk.new_start, new_count),
-            rules.join(" ")
-        )?;
-        for (tag, line) in &hunk.lines {
-            let (sign, color) = match tag {
-                Tag::Keep => (' ', ""),
-                Tag::Remove => ('-', "\x1b[31m"),
-                Tag::Add => ('+', "\x1b[32m"),
-            };
-            let (color, reset) = if self.color && !color.is_empty() { (color, "\x1b[0m") } else { ("", "") };
-            write!(self.out, "{color}{sign}{}{reset}", line.text)?;
-            match line.ending {
-                Ending::None => self.out.write_all(b"\n\\ No newline at end of file\n")?,
-                ending => self.out.write_all(ending.as_str().as_bytes())?,
-            }
-        }
-        Ok(())
+        write_hunk(&mut self.out, &hunk, self.color)
+    }
+}
+
+impl DiffSink<io::Sink> {
+    /// A sink that keeps the hunks instead of printing them (the interactive review's view of a file).
+    pub fn collecting() -> Self {
+        let mut sink = DiffSink::new(io::sink(), "", false, false);
+        sink.collected = Some(Vec::new());
+        sink
+    }
+
+    /// The hunks collected, in order.
+    pub fn into_hunks(self) -> Vec<Hunk> {
+        self.collected.unwrap_or_default()
     }
 }
 

@@ -51,6 +51,12 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// `--write` would change a file that has no write permission bit; it is left as it was.
+    #[error("{}: read-only file, left alone", path.display())]
+    ReadOnly {
+        /// The file.
+        path: PathBuf,
+    },
     /// An HTML page could not be turned into text.
     #[error("{}: {reason}", path.display())]
     Html {

@@ -2,8 +2,10 @@
 //! directories, symlinks), and writing a cleaned file back atomically. Reading and cleaning belong to
 //! the pipeline; this module only decides which files and how bytes reach the disk.
 
+use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -46,6 +48,12 @@ impl Selection {
     /// `include` replaces the default extensions; `exclude` applies to walked and explicit paths alike.
     pub fn new(include: &[String], exclude: &[String], follow_symlinks: bool) -> Result<Self, BadGlob> {
         Ok(Selection { include: glob_set(include)?, exclude: glob_set(exclude)?, follow_symlinks })
+    }
+
+    /// True if a walk would take the file at `path`: it has a default extension or matches
+    /// `--include`, and does not match `--exclude`.
+    pub fn takes(&self, path: &Path) -> bool {
+        self.included(path) && !self.excluded(path)
     }
 
     fn excluded(&self, path: &Path) -> bool {
@@ -168,28 +176,102 @@ impl Spool {
         Ok(BufWriter::with_capacity(1 << 16, file))
     }
 
-    /// Flushes the output to disk and renames it over `target`, keeping `target`'s permissions
-    /// (a new file gets the default permissions of a new file).
-    pub fn commit(mut self, target: &Path) -> io::Result<()> {
-        let permissions = match fs::metadata(target) {
-            Ok(meta) => Some(meta.permissions()),
+    /// Flushes the output to disk and renames it over `target`, keeping `target`'s permissions and,
+    /// where allowed, its owner (a new file gets the default permissions of a new file). A target
+    /// with no write bit is refused with [`ReadOnly`] and left alone, whoever runs this (root
+    /// included). With `backup`, the original is first kept beside the target as `target` +
+    /// `backup`, so that at every moment it exists under one of the two names.
+    pub fn commit(mut self, target: &Path, backup: Option<&OsStr>) -> io::Result<()> {
+        let original = match fs::metadata(target) {
+            Ok(meta) => Some(meta),
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => return Err(e),
         };
+        if original.is_some() && is_read_only(target)? {
+            return Err(io::Error::new(io::ErrorKind::PermissionDenied, ReadOnly));
+        }
         let mut file = match self.file.take() {
             Some(file) => file,
             None => self.temp_file()?,
         };
         file.write_all(&self.memory)?;
         let file = file.into_inner().map_err(|e| e.into_error())?;
-        file.as_file().sync_all()?;
-        match permissions {
-            Some(permissions) => fs::set_permissions(file.path(), permissions)?,
+        match &original {
+            Some(meta) => {
+                keep_owner(file.as_file(), meta)?;
+                fs::set_permissions(file.path(), meta.permissions())?;
+            }
             // tempfile creates 0600 files; a new output file gets the usual 0644.
-            None => fs::set_permissions(file.path(), std::os::unix::fs::PermissionsExt::from_mode(0o644))?,
+            None => fs::set_permissions(file.path(), fs::Permissions::from_mode(0o644))?,
+        }
+        // The data must be on disk before the rename makes it the file: after a crash the name
+        // then points at the old bytes or the new ones, never at an empty or partial file.
+        file.as_file().sync_all()?;
+        if let (Some(suffix), Some(_)) = (backup, &original) {
+            back_up(target, suffix, &self.dir)?;
         }
         file.persist(target).map_err(|e| e.error)?;
+        // Best effort: makes the rename itself durable; some file systems refuse to sync a directory.
+        let _ = fs::File::open(&self.dir).and_then(|dir| dir.sync_all());
         Ok(())
+    }
+}
+
+/// True if the file at `path` has no write permission bit (for anyone), so `--write` leaves it alone.
+pub fn is_read_only(path: &Path) -> io::Result<bool> {
+    Ok(fs::metadata(path)?.permissions().mode() & 0o222 == 0)
+}
+
+/// A target with no write permission bit: `--write` leaves it alone even when it could replace it
+/// (renaming over a read-only file is allowed in a writable directory, and root may write anything).
+#[derive(Debug, thiserror::Error)]
+#[error("read-only file, left alone")]
+pub struct ReadOnly;
+
+/// Gives `file` the owner and group of the original, when they differ and this process may
+/// (as root, or a member of the group). Not being allowed is not an error: the file then belongs
+/// to whoever runs newsclean, as with any editor that saves through a temporary file.
+fn keep_owner(file: &fs::File, original: &fs::Metadata) -> io::Result<()> {
+    let mine = file.metadata()?;
+    if (mine.uid(), mine.gid()) == (original.uid(), original.gid()) {
+        return Ok(());
+    }
+    match std::os::unix::fs::fchown(file, Some(original.uid()), Some(original.gid())) {
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            // Not the owner's uid to give: keep at least the group if we belong to it.
+            let _ = std::os::unix::fs::fchown(file, None, Some(original.gid()));
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+/// The path a `--backup SUFFIX` copy of `target` goes to: the name with the suffix appended.
+pub fn backup_path(target: &Path, suffix: &OsStr) -> PathBuf {
+    let mut name = target.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Keeps the current `target` as `target` + `suffix`: a hard link (or, where links are refused, a
+/// flushed copy) made under a temporary name, then renamed over any older backup, so a crash
+/// leaves either the older backup or the new one, never a partial one.
+fn back_up(target: &Path, suffix: &OsStr, dir: &Path) -> io::Result<()> {
+    let backup = backup_path(target, suffix);
+    let builder = {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".newsclean-").suffix(".bak");
+        builder
+    };
+    match builder.make_in(dir, |path| fs::hard_link(target, path)) {
+        Ok(link) => link.persist(&backup).map(drop).map_err(|e| e.error),
+        Err(_) => {
+            let mut copy = builder.tempfile_in(dir)?;
+            io::copy(&mut fs::File::open(target)?, copy.as_file_mut())?;
+            fs::set_permissions(copy.path(), fs::metadata(target)?.permissions())?;
+            copy.as_file().sync_all()?;
+            copy.persist(&backup).map(drop).map_err(|e| e.error)
+        }
     }
 }
 
@@ -219,14 +301,13 @@ mod tests {
 
     #[test]
     fn spool_commit_replaces_the_target_and_keeps_permissions() {
-        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("a.txt");
         fs::write(&target, "old").unwrap();
         fs::set_permissions(&target, fs::Permissions::from_mode(0o640)).unwrap();
         let mut spool = Spool::for_target(&target);
         spool.write_all(b"new").unwrap();
-        spool.commit(&target).unwrap();
+        spool.commit(&target, None).unwrap();
         assert_eq!(fs::read_to_string(&target).unwrap(), "new");
         assert_eq!(fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o640);
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left behind");

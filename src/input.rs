@@ -37,7 +37,7 @@ pub enum FileMode {
 }
 
 /// Settings that apply to every input of a run.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Settings {
     /// Color diffs.
     pub color: bool,
@@ -51,6 +51,8 @@ pub struct Settings {
     pub json: bool,
     /// `--statistics`: print no diffs (the run ends with a table of edits per rule).
     pub statistics: bool,
+    /// `--backup SUFFIX`: `--write` keeps each original it replaces as PATH + SUFFIX.
+    pub backup: Option<std::ffi::OsString>,
 }
 
 /// True if the path names an HTML page.
@@ -105,6 +107,9 @@ fn read_error(path: &Path, source: io::Error) -> Error {
 }
 
 fn write_error(path: &Path, source: io::Error) -> Error {
+    if source.get_ref().is_some_and(|e| e.is::<crate::files::ReadOnly>()) {
+        return Error::ReadOnly { path: path.to_owned() };
+    }
     if let Some(u) = source.get_ref().and_then(|e| e.downcast_ref::<Unmappable>()) {
         return Error::Encode { path: path.to_owned(), reason: u.to_string() };
     }
@@ -143,8 +148,19 @@ type Opened = Result<(Choice, Box<dyn BufRead>), &'static str>;
 
 /// Reads the start of a file, decides its encoding, and returns a reader of its text as UTF-8.
 fn open_file(path: &Path, settings: &Settings, validate_first: bool, html: bool) -> Result<Opened, Error> {
+    let file = File::open(path).map_err(|e| read_error(path, e))?;
+    open_source(path, file, settings, validate_first, html)
+}
+
+/// `open_file` for any seekable source of the bytes of `path` (a file, or a staged version in memory).
+fn open_source<F: Read + Seek + 'static>(
+    path: &Path,
+    mut file: F,
+    settings: &Settings,
+    validate_first: bool,
+    html: bool,
+) -> Result<Opened, Error> {
     let read_err = |e| read_error(path, e);
-    let mut file = File::open(path).map_err(read_err)?;
     let mut head = Vec::new();
     (&mut file).take(HEAD_LEN as u64).read_to_end(&mut head).map_err(read_err)?;
     let whole = head.len() < HEAD_LEN;
@@ -215,6 +231,7 @@ fn write_cleaned(
     target: &Path,
     always: bool,
     report: &mut dyn Sink,
+    backup: Option<&std::ffi::OsStr>,
 ) -> Result<(Outcome, bool), Error> {
     let mut spool = Spool::for_target(target);
     spool.write_all(bom).map_err(|e| write_error(path, e))?;
@@ -227,7 +244,7 @@ fn write_cleaned(
     let rewrite = always || outcome.changed;
     if rewrite {
         let spool = sink.into_inner().into_inner().map_err(|e| write_error(path, e))?;
-        spool.commit(target).map_err(|e| write_error(path, e))?;
+        spool.commit(target, backup).map_err(|e| write_error(path, e))?;
     }
     Ok((outcome, rewrite))
 }
@@ -280,7 +297,8 @@ pub fn clean_file(
             let target = fs::canonicalize(path).map_err(|e| read_error(path, e))?;
             let mut report = report_sink(settings, out, &shown, &choice);
             let encoding = output_encoding(&choice, settings);
-            write_cleaned(cleaner, text, offset, encoding, path, &target, converts, &mut *report)?
+            let backup = settings.backup.as_deref();
+            write_cleaned(cleaner, text, offset, encoding, path, &target, converts, &mut *report, backup)?
         }
         FileMode::Out(target) => {
             let target = if html { target.with_extension("txt") } else { target.clone() };
@@ -289,10 +307,83 @@ pub fn clean_file(
             }
             let encoding = if html { (UTF_8, &b""[..]) } else { output_encoding(&choice, settings) };
             let mut report = report_sink(settings, out, &shown, &choice);
-            write_cleaned(cleaner, text, offset, encoding, &target, &target, true, &mut *report)?
+            write_cleaned(cleaner, text, offset, encoding, &target, &target, true, &mut *report, None)?
         }
     };
     Ok(FileResult::Cleaned(Report { outcome, choice, rewritten }))
+}
+
+/// Checks `bytes` as the content of `path` (the staged version of a file in the index, say), as
+/// `clean_file` checks a file in `FileMode::Check { diff }`: diffs and errors name `path`, binary
+/// content is skipped, and nothing is written but the diff.
+pub fn check_bytes(
+    cleaner: &Cleaner,
+    path: &Path,
+    bytes: Vec<u8>,
+    diff: bool,
+    settings: &Settings,
+    out: &mut dyn Write,
+) -> Result<FileResult, Error> {
+    let html = settings.html || is_html_path(path);
+    let (choice, text) = match open_source(path, Cursor::new(bytes), settings, diff, html)? {
+        Ok(opened) => opened,
+        Err(note) => return Ok(FileResult::Skipped(note)),
+    };
+    let (offset, converts) =
+        if html { (0, false) } else { (choice.bom_len as u64, settings.to_utf8 && !choice.is_utf8()) };
+    let outcome = if diff {
+        let shown = diff_path(path);
+        let bom = !html && choice.is_utf8() && choice.bom_len > 0;
+        let note = if html { Some(html_note(&shown)) } else { legacy_note(&shown, &choice) };
+        let mut sink = DiffSink::new(out, &shown, bom, settings.color).with_preamble(note);
+        cleaner.clean_stream(text, offset, &mut sink).map_err(|e| stream_error(path, e))?
+    } else {
+        cleaner.clean_stream(text, offset, &mut NullSink).map_err(|e| stream_error(path, e))?
+    };
+    let rewritten = outcome.changed || converts;
+    Ok(FileResult::Cleaned(Report { outcome, choice, rewritten }))
+}
+
+/// A file read for the interactive review: the encoding it was read in, and its cleaning's outcome.
+pub type Reviewable = Result<(Choice, Outcome), &'static str>;
+
+/// Cleans the file at `path` into `sink` for the interactive review, which needs the whole file at
+/// once (it is human-paced, so memory is not the concern it is for batches). The file is checked
+/// whole before any block reaches `sink`. HTML and binary files come back as the note saying why
+/// they are skipped; a file `--write` would refuse is refused before anyone is asked about it.
+pub fn clean_for_review<S: Sink>(
+    cleaner: &Cleaner,
+    path: &Path,
+    settings: &Settings,
+    sink: &mut S,
+) -> Result<Reviewable, Error> {
+    if settings.html || is_html_path(path) {
+        return Ok(Err("HTML is not rewritten in place (its text would replace the page): use --out DIR"));
+    }
+    let target = fs::canonicalize(path).map_err(|e| read_error(path, e))?;
+    if crate::files::is_read_only(&target).map_err(|e| read_error(path, e))? {
+        return Err(Error::ReadOnly { path: path.to_owned() });
+    }
+    let (choice, text) = match open_file(path, settings, true, false)? {
+        Ok(opened) => opened,
+        Err(note) => return Ok(Err(note)),
+    };
+    let outcome = cleaner.clean_stream(text, choice.bom_len as u64, sink).map_err(|e| stream_error(path, e))?;
+    Ok(Ok((choice, outcome)))
+}
+
+/// Writes `text` (what the review accepted) over the file at `path` as `--write` would: in the
+/// encoding, BOM and line endings it was read with (or UTF-8 with `--to-utf8`), atomically, with
+/// `--backup` honoured, through a symlink to its target.
+pub fn write_reviewed(path: &Path, text: &str, choice: &Choice, settings: &Settings) -> Result<(), Error> {
+    let target = fs::canonicalize(path).map_err(|e| read_error(path, e))?;
+    let (encoding, bom) = output_encoding(choice, settings);
+    let mut spool = Spool::for_target(&target);
+    spool.write_all(bom).map_err(|e| write_error(path, e))?;
+    let mut writer = EncodeWriter::new(spool, encoding);
+    writer.write_all(text.as_bytes()).map_err(|e| write_error(path, e))?;
+    let spool = writer.into_inner().map_err(|e| write_error(path, e))?;
+    spool.commit(&target, settings.backup.as_deref()).map_err(|e| write_error(path, e))
 }
 
 /// What to do with a document read from stdin.

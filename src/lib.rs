@@ -23,6 +23,7 @@ pub mod diff;
 pub mod edit;
 pub mod error;
 pub mod files;
+pub mod git;
 pub mod html;
 pub mod input;
 pub mod markup;
@@ -31,6 +32,7 @@ pub mod normalize;
 pub mod pipeline;
 pub mod project;
 pub mod report;
+pub mod review;
 pub mod rules;
 
 pub use edit::{Edit, RuleId};

@@ -451,3 +451,64 @@ fn patch_of_the_dry_run_keeps_a_byte_order_mark_as_write_does() {
     }
     round_trip(&as_files(WITH_BOM), "bom", Tool::Patch);
 }
+
+/// How many articles of the benchmark corpus the round trip takes.
+const CORPUS_ARTICLES: usize = 200;
+
+/// The first `CORPUS_ARTICLES` UTF-8 text articles that `../shared/bench/make_corpus.py` generates
+/// (legacy-encoded ones are left out: their diffs are UTF-8 and say they cannot be applied), as
+/// `corpus/NNNNNN.txt`. `None` when `../shared` is missing outside CI: the project's own tests pass
+/// on a fresh clone without it, while CI checkouts have it beside them and must run this.
+fn corpus_articles() -> Option<Vec<(String, Vec<u8>)>> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/make_corpus.py");
+    if !script.is_file() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{} is missing: CI needs the shared folder beside the checkout", script.display());
+        }
+        eprintln!("note: {} is missing; skipping this test (it runs in CI)", script.display());
+        return None;
+    }
+    if !require("python3") {
+        return None;
+    }
+    let out = tempfile::tempdir().expect("create a temp dir");
+    let corpus = out.path().join("corpus");
+    run(Command::new("python3").arg(&script).arg(&corpus).args(["--mb", "1", "--seed", "7"]), "make_corpus.py");
+    let manifest = fs::read_to_string(corpus.join("MANIFEST.tsv")).expect("read MANIFEST.tsv");
+    let articles: Vec<(String, Vec<u8>)> = manifest
+        .lines()
+        .skip(1)
+        .filter_map(|row| {
+            let mut fields = row.split('\t');
+            let (name, encoding) = (fields.next()?, fields.next()?);
+            (name.ends_with(".txt") && (encoding == "utf-8" || encoding == "utf-8-sig")).then(|| name.to_owned())
+        })
+        .take(CORPUS_ARTICLES)
+        .map(|name| {
+            let bytes = fs::read(corpus.join("files").join(&name)).expect("read a corpus article");
+            (format!("corpus/{name}"), bytes)
+        })
+        .collect();
+    assert_eq!(articles.len(), CORPUS_ARTICLES, "make_corpus.py made fewer UTF-8 articles than expected");
+    Some(articles)
+}
+
+#[test]
+fn git_apply_of_the_dry_run_gives_the_write_result_on_200_corpus_articles() {
+    let Some(files) = corpus_articles() else { return };
+    if !require("git") {
+        return;
+    }
+    let changed = round_trip(&files, "corpus", Tool::GitApply);
+    assert!(changed > 0 && changed < files.len(), "{changed} of {} articles changed", files.len());
+}
+
+#[test]
+fn patch_of_the_dry_run_gives_the_write_result_on_200_corpus_articles() {
+    let Some(files) = corpus_articles() else { return };
+    if !require("patch") {
+        return;
+    }
+    let changed = round_trip(&files, "corpus", Tool::Patch);
+    assert!(changed > 0 && changed < files.len(), "{changed} of {} articles changed", files.len());
+}

@@ -1,0 +1,372 @@
+//! Interactive review, like `git add -p`: each hunk of a file (cut by `diff` from the recorded edits,
+//! exactly as the printed diff has it) is shown with its rules and their descriptions, and the
+//! answers decide which hunks are applied, optionally after editing one in `$EDITOR`. Applying a
+//! subset is the original lines with the accepted hunks' new lines put in their place; reading and
+//! writing the file belong to `input`, and the terminal to whoever passes the reader and writer.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, BufRead, Write};
+use std::process::Command;
+
+use crate::block::{Ending, Line};
+use crate::diff::{self, Hunk};
+use crate::pipeline::{Processed, Sink};
+use crate::rules;
+
+/// Keeps every input line of a file, for applying hunks to. The whole file is held in memory:
+/// the review goes at a person's pace, one file at a time, so this is never the bottleneck.
+#[derive(Debug, Default)]
+pub struct Original {
+    /// The lines as read, in order.
+    pub lines: Vec<Line>,
+}
+
+impl Sink for Original {
+    fn block(&mut self, block: &Processed) -> io::Result<()> {
+        self.lines.extend(block.old.lines.iter().cloned());
+        Ok(())
+    }
+}
+
+/// A hunk the user accepted: the old lines it replaces and the lines that take their place (its
+/// new side, or what the user edited it into).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Accepted {
+    /// 1-based number of the first old line replaced.
+    pub old_start: usize,
+    /// How many old lines are replaced.
+    pub old_count: usize,
+    /// The replacement lines.
+    pub new: Vec<Line>,
+}
+
+impl Accepted {
+    fn whole(hunk: &Hunk) -> Self {
+        Accepted {
+            old_start: hunk.old_start,
+            old_count: hunk.old_lines().count(),
+            new: hunk.new_lines().cloned().collect(),
+        }
+    }
+}
+
+/// The text of the file with only the `accepted` hunks applied (in order, not overlapping).
+pub fn apply(original: &[Line], accepted: &[Accepted]) -> String {
+    let mut text = String::new();
+    let mut push = |line: &Line| {
+        text.push_str(&line.text);
+        text.push_str(line.ending.as_str());
+    };
+    let mut next = 0; // index of the next original line not yet copied
+    for hunk in accepted {
+        let first = hunk.old_start - 1;
+        original[next..first].iter().for_each(&mut push);
+        hunk.new.iter().for_each(&mut push);
+        next = first + hunk.old_count;
+    }
+    original[next..].iter().for_each(&mut push);
+    text
+}
+
+/// What the review of one file came to.
+#[derive(Debug, Default)]
+pub struct Review {
+    /// The hunks accepted, in file order.
+    pub accepted: Vec<Accepted>,
+    /// How many hunks the file had.
+    pub total: usize,
+    /// True if the user quit: no later file is to be reviewed.
+    pub quit: bool,
+}
+
+/// The terminal side of a review: where answers come from and where hunks and prompts go.
+pub struct Terminal<'a> {
+    /// Answers, one per line.
+    pub input: &'a mut dyn BufRead,
+    /// Hunks, descriptions and prompts.
+    pub out: &'a mut dyn Write,
+    /// Color the hunks and prompts.
+    pub color: bool,
+}
+
+const HELP: &str = "\
+y - apply this hunk
+n - do not apply this hunk
+q - quit; do not apply this hunk or any of the remaining ones (hunks accepted so far in this file are written)
+a - apply this hunk and all later hunks in the file
+d - do not apply this hunk or any of the later hunks in the file
+e - manually edit the current hunk
+? - print help
+";
+
+/// The one-line description of every built-in rule, by id.
+pub fn descriptions() -> BTreeMap<String, &'static str> {
+    rules::builtin().iter().map(|r| (r.id.clone(), r.description.as_str())).collect()
+}
+
+/// Asks about each of `hunks` of the file shown as `path`, whose lines are `original`.
+pub fn review(
+    path: &str,
+    hunks: &[Hunk],
+    original: &[Line],
+    descriptions: &BTreeMap<String, &'static str>,
+    term: &mut Terminal<'_>,
+) -> io::Result<Review> {
+    let mut review = Review { total: hunks.len(), ..Review::default() };
+    if hunks.is_empty() {
+        return Ok(review);
+    }
+    diff::write_header(term.out, path, term.color)?;
+    let mut remaining = None; // Some(accept) once `a` or `d` decided the rest of the file
+    for (i, hunk) in hunks.iter().enumerate() {
+        if let Some(accept) = remaining {
+            if accept {
+                review.accepted.push(Accepted::whole(hunk));
+            }
+            continue;
+        }
+        diff::write_hunk(term.out, hunk, term.color)?;
+        for rule in &hunk.rules {
+            let description = descriptions.get(rule.as_str()).copied().unwrap_or("(a rule without a description)");
+            writeln!(term.out, "# {rule}: {description}")?;
+        }
+        loop {
+            let (blue, reset) = if term.color { ("\x1b[1;34m", "\x1b[0m") } else { ("", "") };
+            write!(term.out, "{blue}({}/{}) Apply this hunk [y,n,a,d,q,e,?]? {reset}", i + 1, hunks.len())?;
+            term.out.flush()?;
+            let mut answer = String::new();
+            if term.input.read_line(&mut answer)? == 0 {
+                // End of input is a quit: nothing more is applied.
+                writeln!(term.out)?;
+                review.quit = true;
+                return Ok(review);
+            }
+            match answer.trim().chars().next().map(|c| c.to_ascii_lowercase()) {
+                Some('y') => review.accepted.push(Accepted::whole(hunk)),
+                Some('n') => {}
+                Some('a') => {
+                    review.accepted.push(Accepted::whole(hunk));
+                    remaining = Some(true);
+                }
+                Some('d') => remaining = Some(false),
+                Some('q') => {
+                    review.quit = true;
+                    return Ok(review);
+                }
+                Some('e') => match edit(hunk, original, term)? {
+                    Some(edited) => review.accepted.push(edited),
+                    None => continue,
+                },
+                _ => {
+                    term.out.write_all(HELP.as_bytes())?;
+                    continue;
+                }
+            }
+            break;
+        }
+    }
+    Ok(review)
+}
+
+const EDIT_GUIDE: &str = "\
+# ---
+# To remove '-' lines, make them ' ' lines (context).
+# To remove '+' lines, delete them.
+# Lines starting with # will be removed.
+# If the edited hunk does not fit the file (a ' ' or '-' line changed, added or deleted), you are
+# asked about the hunk again. If all lines of the hunk are removed, the edit is aborted and the
+# hunk is left unchanged.
+";
+
+/// Lets the user edit `hunk` in their editor; `None` (after saying why) if the edit was aborted
+/// or does not fit, so the hunk is asked about again.
+fn edit(hunk: &Hunk, original: &[Line], term: &mut Terminal<'_>) -> io::Result<Option<Accepted>> {
+    let mut text = String::from("# Manual hunk edit mode -- see bottom for a quick guide.\n");
+    let mut rendered = Vec::new();
+    diff::write_hunk(&mut rendered, hunk, false)?;
+    for line in String::from_utf8_lossy(&rendered).lines() {
+        // The guide speaks of lines; a final-newline marker is not one the user should touch.
+        if !line.starts_with('\\') {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    text.push_str(EDIT_GUIDE);
+    term.out.flush()?;
+    let edited = match run_editor(&text)? {
+        Ok(edited) => edited,
+        Err(why) => {
+            writeln!(term.out, "{why}; the hunk is left as it was")?;
+            return Ok(None);
+        }
+    };
+    match parse_edit(hunk, original, &edited) {
+        Ok(Some(accepted)) => Ok(Some(accepted)),
+        Ok(None) => {
+            writeln!(term.out, "Edit aborted: every line of the hunk was removed; the hunk is left as it was")?;
+            Ok(None)
+        }
+        Err(why) => {
+            writeln!(term.out, "Your edited hunk does not apply: {why}")?;
+            Ok(None)
+        }
+    }
+}
+
+/// Opens `text` in `$VISUAL`, else `$EDITOR`, else `vi`, as git runs its editor (through the shell,
+/// so an editor given with arguments works), and returns what was saved. The editor inherits the
+/// terminal, as git's does: the one place the library lets a program other than the CLI use it.
+fn run_editor(text: &str) -> io::Result<Result<String, String>> {
+    let editor = ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|var| std::env::var(var).ok())
+        .find(|value| !value.trim().is_empty())
+        .unwrap_or_else(|| "vi".to_owned());
+    let file = tempfile::Builder::new().prefix("newsclean-hunk-").suffix(".diff").tempfile()?;
+    fs::write(file.path(), text)?;
+    let status = Command::new("sh").arg("-c").arg(format!("{editor} \"$@\"")).arg(&editor).arg(file.path()).status();
+    match status {
+        Ok(status) if status.success() => Ok(Ok(fs::read_to_string(file.path())?)),
+        Ok(status) => Ok(Err(format!("the editor `{editor}` failed ({status})"))),
+        Err(e) => Ok(Err(format!("cannot run the editor `{editor}`: {e}"))),
+    }
+}
+
+/// Reads an edited hunk back. Its ` ` and `-` lines must be exactly the hunk's old side (the file
+/// as it is), its ` ` and `+` lines become the new side. `Ok(None)` if no hunk line is left.
+fn parse_edit(hunk: &Hunk, original: &[Line], edited: &str) -> Result<Option<Accepted>, String> {
+    let mut old = Vec::new();
+    let mut new = Vec::new();
+    let mut any = false;
+    for (n, line) in edited.lines().enumerate() {
+        if line.starts_with('#') || line.starts_with("@@") {
+            continue;
+        }
+        any = true;
+        let (sign, rest) = line.split_at(line.chars().next().map_or(0, char::len_utf8));
+        match sign {
+            " " => {
+                old.push(rest);
+                new.push(rest);
+            }
+            // An empty line is an empty context line, as git reads it (editors strip the space).
+            "" => {
+                old.push("");
+                new.push("");
+            }
+            "-" => old.push(rest),
+            "+" => new.push(rest),
+            _ => return Err(format!("line {} starts with `{sign}`, not with ' ', '-' or '+'", n + 1)),
+        }
+    }
+    if !any {
+        return Ok(None);
+    }
+    let expected: Vec<&str> = hunk.old_lines().map(|l| l.text.as_str()).collect();
+    if old != expected {
+        return Err("its ' ' and '-' lines are not the lines of the file any more".to_owned());
+    }
+    let old_lines: Vec<&Line> = hunk.old_lines().collect();
+    // New lines end as the file's lines do; at the end of the file, the last keeps the file's ending.
+    let ending = old_lines.iter().map(|l| l.ending).find(|e| *e != Ending::None).unwrap_or(Ending::Lf);
+    let at_end = old_lines.last().is_some_and(|l| l.number == original.len());
+    let count = new.len();
+    let new = new
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let last_of_file = at_end && i + 1 == count;
+            let ending = if last_of_file { original.last().map_or(ending, |l| l.ending) } else { ending };
+            Line { number: 0, text: text.to_owned(), ending }
+        })
+        .collect();
+    Ok(Some(Accepted { old_start: hunk.old_start, old_count: old_lines.len(), new }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::Cleaner;
+
+    fn hunks_of(text: &str) -> (Vec<Hunk>, Vec<Line>) {
+        let mut sinks = (diff::DiffSink::collecting(), Original::default());
+        Cleaner::new().clean_stream(text.as_bytes(), 0, &mut sinks).unwrap();
+        (sinks.0.into_hunks(), sinks.1.lines)
+    }
+
+    const TWO_HUNKS: &str =
+        "Title\n\nLatest News\n\none\n\ntwo\n\nthree\n\nfour\n\nHuawei said its smart phone sales fell.\n";
+
+    fn answer(text: &str, answers: &str) -> (String, Review, String) {
+        let (hunks, original) = hunks_of(text);
+        let mut input = answers.as_bytes();
+        let mut out = Vec::new();
+        let review = review(
+            "a.txt",
+            &hunks,
+            &original,
+            &descriptions(),
+            &mut Terminal { input: &mut input, out: &mut out, color: false },
+        )
+        .unwrap();
+        (apply(&original, &review.accepted), review, String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn applying_every_hunk_gives_the_cleaned_text_whatever_the_case_of_the_answer() {
+        let (applied, review, _) = answer(TWO_HUNKS, "y\nYes\n");
+        assert_eq!((review.accepted.len(), review.total), (2, 2));
+        assert_eq!(applied, Cleaner::new().clean_str(TWO_HUNKS).0);
+    }
+
+    #[test]
+    fn applying_no_hunk_gives_the_original_back() {
+        let (applied, review, _) = answer(TWO_HUNKS, "n\nn\n");
+        assert_eq!(review.accepted.len(), 0);
+        assert_eq!(applied, TWO_HUNKS);
+    }
+
+    #[test]
+    fn only_the_accepted_hunk_is_applied() {
+        let (applied, _, shown) = answer(TWO_HUNKS, "n\ny\n");
+        assert_eq!(applied, TWO_HUNKS.replace("smart phone", "smartphone"));
+        assert!(shown.contains("# mt.smart-phone: "), "{shown}");
+        assert!(shown.contains("(2/2) Apply this hunk [y,n,a,d,q,e,?]? "), "{shown}");
+    }
+
+    #[test]
+    fn end_of_input_quits_without_applying_the_rest() {
+        let (applied, review, _) = answer(TWO_HUNKS, "y\n");
+        assert!(review.quit);
+        assert_eq!(applied, TWO_HUNKS.replace("Latest News\n\n", ""));
+    }
+
+    #[test]
+    fn an_unknown_answer_prints_the_help_and_asks_again() {
+        let (_, review, shown) = answer(TWO_HUNKS, "x\nd\n");
+        assert!(shown.contains("e - manually edit the current hunk"));
+        assert_eq!(review.accepted.len(), 0);
+        assert!(!review.quit);
+    }
+
+    #[test]
+    fn removing_the_last_lines_keeps_the_missing_final_newline() {
+        let text = "Title\n\nThe mayor said.\n\nCredit :";
+        let (applied, _, _) = answer(text, "y\n");
+        assert_eq!(applied, "Title\n\nThe mayor said.");
+    }
+
+    #[test]
+    fn an_edit_must_keep_the_old_side() {
+        let (hunks, original) = hunks_of(TWO_HUNKS);
+        let hunk = &hunks[1];
+        let good = " \n four\n\n-Huawei said its smart phone sales fell.\n+Huawei said its smart-phone sales fell.\n";
+        let accepted = parse_edit(hunk, &original, good).unwrap().unwrap();
+        assert_eq!(apply(&original, &[accepted]), TWO_HUNKS.replace("smart phone", "smart-phone"));
+        let bad = " FOUR\n\n-Huawei said its smart phone sales fell.\n+x\n";
+        assert!(parse_edit(hunk, &original, bad).is_err());
+        assert!(parse_edit(hunk, &original, "*nonsense\n").is_err());
+        assert_eq!(parse_edit(hunk, &original, "# only comments\n").unwrap(), None);
+    }
+}

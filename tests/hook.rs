@@ -1,0 +1,223 @@
+//! The native pre-commit hook (`newsclean hook install`) and `--staged`, with the real git in a
+//! temporary repository: what is checked is the staged version of each staged file, not the
+//! working tree.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const DIRTY: &str = "Title\n\nLatest News\n\nHuawei said its smart phone sales fell.\n";
+const CLEAN: &str = "Title\n\nHuawei said its smartphone sales fell.\n";
+
+/// True if git runs. If it does not: under `CI=true` the test fails; elsewhere it is skipped with a note.
+fn require_git() -> bool {
+    if Command::new("git").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success()) {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("git is required when CI=true");
+    }
+    eprintln!("note: git is not installed; skipping this test");
+    false
+}
+
+/// A fresh repository with its own HOME, so the caller's git configuration plays no part.
+struct Repo {
+    root: tempfile::TempDir,
+}
+
+impl Repo {
+    fn new() -> Self {
+        let root = tempfile::tempdir().unwrap();
+        fs::create_dir_all(root.path().join("home")).unwrap();
+        fs::create_dir_all(root.path().join("repo")).unwrap();
+        let repo = Repo { root };
+        repo.ok(repo.git(&["init", "-q"]));
+        repo
+    }
+
+    fn dir(&self) -> PathBuf {
+        self.root.path().join("repo")
+    }
+
+    fn env(&self, cmd: &mut Command) {
+        let home = self.root.path().join("home");
+        cmd.env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "newsclean tests")
+            .env("GIT_AUTHOR_EMAIL", "tests@newsclean.invalid")
+            .env("GIT_COMMITTER_NAME", "newsclean tests")
+            .env("GIT_COMMITTER_EMAIL", "tests@newsclean.invalid")
+            .env_remove("GIT_CONFIG_GLOBAL")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("GIT_INDEX_FILE");
+    }
+
+    fn git(&self, args: &[&str]) -> Output {
+        self.git_in(&self.dir(), args)
+    }
+
+    fn git_in(&self, dir: &Path, args: &[&str]) -> Output {
+        let mut cmd = Command::new("git");
+        cmd.args(args).current_dir(dir);
+        self.env(&mut cmd);
+        cmd.output().expect("run git")
+    }
+
+    fn newsclean_in(&self, dir: &Path, args: &[&str]) -> Output {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("newsclean"));
+        cmd.args(args).current_dir(dir).stdin(Stdio::null());
+        self.env(&mut cmd);
+        cmd.output().expect("run newsclean")
+    }
+
+    fn newsclean(&self, args: &[&str]) -> Output {
+        self.newsclean_in(&self.dir(), args)
+    }
+
+    fn write(&self, path: &str, text: &str) {
+        let path = self.dir().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    fn ok(&self, output: Output) -> Output {
+        assert!(output.status.success(), "failed:\n{}", text(&output));
+        output
+    }
+}
+
+fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+#[test]
+fn hook_blocks_a_commit_whose_staged_version_is_dirty_though_the_working_tree_is_clean() {
+    if !require_git() {
+        return;
+    }
+    let repo = Repo::new();
+    repo.ok(repo.newsclean(&["hook", "install"]));
+    let hook = repo.dir().join(".git/hooks/pre-commit");
+    assert!(fs::metadata(&hook).unwrap().permissions().mode() & 0o111 != 0, "the hook is executable");
+
+    repo.write("news/article.txt", DIRTY);
+    repo.ok(repo.git(&["add", "news/article.txt"]));
+    repo.write("news/article.txt", CLEAN); // the working tree is clean; the index is not
+    let commit = repo.git(&["commit", "-q", "-m", "add article"]);
+    assert!(!commit.status.success(), "the hook must block the commit:\n{}", text(&commit));
+    let said = text(&commit);
+    assert!(said.contains("--- a/news/article.txt") && said.contains("-Latest News"), "{said}");
+    assert!(said.contains("\nnews/article.txt\n"), "the hook lists the file after its diff, as --check does: {said}");
+    assert!(repo.git(&["rev-parse", "--verify", "-q", "HEAD"]).stdout.is_empty(), "nothing was committed");
+    assert_eq!(fs::read_to_string(repo.dir().join("news/article.txt")).unwrap(), CLEAN, "the hook writes nothing");
+}
+
+#[test]
+fn hook_passes_a_commit_whose_staged_version_is_clean_though_the_working_tree_is_dirty() {
+    if !require_git() {
+        return;
+    }
+    let repo = Repo::new();
+    repo.ok(repo.newsclean(&["hook", "install"]));
+    repo.write("article.txt", CLEAN);
+    repo.ok(repo.git(&["add", "article.txt"]));
+    repo.write("article.txt", DIRTY);
+    repo.ok(repo.git(&["commit", "-q", "-m", "add article"]));
+    let committed = repo.ok(repo.git(&["show", "HEAD:article.txt"])).stdout;
+    assert_eq!(String::from_utf8(committed).unwrap(), CLEAN);
+}
+
+#[test]
+fn hook_install_refuses_to_replace_an_existing_hook_unless_forced() {
+    if !require_git() {
+        return;
+    }
+    let repo = Repo::new();
+    let hook = repo.dir().join(".git/hooks/pre-commit");
+    fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    fs::write(&hook, "#!/bin/sh\necho my own hook\n").unwrap();
+    let refused = repo.newsclean(&["hook", "install"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(text(&refused).contains("a pre-commit hook already exists"), "{}", text(&refused));
+    assert!(text(&refused).contains("--force"), "{}", text(&refused));
+    assert_eq!(fs::read_to_string(&hook).unwrap(), "#!/bin/sh\necho my own hook\n");
+
+    repo.ok(repo.newsclean(&["hook", "install", "--force"]));
+    assert!(fs::read_to_string(&hook).unwrap().contains("--check --diff --staged"));
+}
+
+#[test]
+fn staged_checks_the_index_and_names_files_from_the_top_of_the_work_tree() {
+    if !require_git() {
+        return;
+    }
+    let repo = Repo::new();
+    repo.write("sub/a.txt", DIRTY);
+    repo.write("sub/clean.txt", CLEAN);
+    repo.ok(repo.git(&["add", "."]));
+    repo.write("sub/a.txt", CLEAN);
+    // From a subdirectory, as a user may run it; the diff still applies from the top.
+    let check = repo.newsclean_in(&repo.dir().join("sub"), &["--check", "--staged"]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check));
+    assert_eq!(String::from_utf8_lossy(&check.stdout), "sub/a.txt\n");
+    let diff = repo.newsclean(&["--staged"]);
+    assert_eq!(diff.status.code(), Some(0), "{}", text(&diff));
+    let patch = String::from_utf8(diff.stdout).unwrap();
+    assert!(patch.starts_with("--- a/sub/a.txt\n+++ b/sub/a.txt\n@@ -1,5 +1,3 @@"), "{patch}");
+    // The printed diff is of the staged text: it applies to the index.
+    let patch_file = repo.root.path().join("staged.patch");
+    fs::write(&patch_file, &patch).unwrap();
+    repo.ok(repo.git(&["apply", "--cached", "--check", patch_file.to_str().unwrap()]));
+}
+
+#[test]
+fn staged_honours_exclude_include_and_the_default_extensions() {
+    if !require_git() {
+        return;
+    }
+    let repo = Repo::new();
+    repo.write("drafts/a.txt", DIRTY);
+    repo.write("data.csv", DIRTY);
+    repo.write("keep.txt", CLEAN);
+    repo.ok(repo.git(&["add", "."]));
+    // drafts/ excluded; data.csv has no default extension; keep.txt is clean.
+    let check = repo.newsclean(&["--check", "--staged", "--exclude", "drafts/*"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    let check = repo.newsclean(&["--check", "--staged", "--include", "*.csv"]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check));
+    assert_eq!(String::from_utf8_lossy(&check.stdout), "data.csv\n");
+    // PATHs limit which staged files are checked.
+    let check = repo.newsclean(&["--check", "--staged", "keep.txt"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+}
+
+#[test]
+fn staged_outside_a_repository_is_an_error_that_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(assert_cmd::cargo::cargo_bin!("newsclean"))
+        .args(["--check", "--staged"])
+        .current_dir(dir.path())
+        .env("GIT_CEILING_DIRECTORIES", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output).contains("newsclean: --staged:"), "{}", text(&output));
+}
+
+#[test]
+fn a_path_named_hook_is_the_command_and_dot_slash_hook_is_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("hook"), DIRTY).unwrap();
+    let newsclean = |args: &[&str]| {
+        Command::new(assert_cmd::cargo::cargo_bin!("newsclean")).args(args).current_dir(dir.path()).output().unwrap()
+    };
+    let file = newsclean(&["./hook"]);
+    assert!(String::from_utf8_lossy(&file.stdout).contains("--- a/hook"), "{}", text(&file));
+    let command = newsclean(&["hook"]);
+    assert_eq!(command.status.code(), Some(2), "`hook` alone asks for its subcommand");
+    assert!(text(&command).contains("install"), "{}", text(&command));
+}

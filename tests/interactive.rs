@@ -1,0 +1,202 @@
+//! `--interactive` driven as a person drives it: the real binary in a pseudo-terminal (rexpect),
+//! answering each `Apply this hunk [y,n,a,d,q,e,?]?` prompt, with `$EDITOR` a small script for `e`,
+//! and the files checked byte for byte afterwards.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+use rexpect::process::WaitStatus;
+use rexpect::session::PtySession;
+
+/// Three hunks: a header line, a translation slip in the middle, a dangling credit at the end.
+const DOC: &str = "Title\n\nLatest News\n\none\n\ntwo\n\nthree\n\nHuawei said its smart phone sales fell.\n\n\
+                   four\n\nfive\n\nsix\n\nThe end.\n\nCredit :\n";
+const FIRST: (&str, &str) = ("Latest News\n\n", "");
+const SECOND: (&str, &str) = ("smart phone", "smartphone");
+const THIRD: (&str, &str) = ("The end.\n\nCredit :\n", "The end.\n");
+
+/// `DOC` with the given hunks applied.
+fn with(hunks: &[(&str, &str)]) -> String {
+    hunks.iter().fold(DOC.to_owned(), |text, (from, to)| text.replacen(from, to, 1))
+}
+
+fn start(dir: &Path, args: &[&str], editor: Option<&Path>) -> PtySession {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("newsclean"));
+    cmd.args(args).current_dir(dir).env_remove("VISUAL").env_remove("NO_COLOR");
+    match editor {
+        Some(editor) => cmd.env("EDITOR", editor),
+        None => cmd.env("EDITOR", "false"),
+    };
+    rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn newsclean in a pseudo-terminal")
+}
+
+/// Waits for prompt `n` of `total` and answers it.
+fn answer(session: &mut PtySession, n: usize, total: usize, reply: &str) -> String {
+    let seen = session
+        .exp_string(&format!("({n}/{total}) Apply this hunk [y,n,a,d,q,e,?]? "))
+        .unwrap_or_else(|e| panic!("no prompt {n}/{total}: {e}"));
+    session.send_line(reply).expect("answer");
+    seen
+}
+
+/// Reads the rest of the session and checks the process exited 0.
+fn finish(mut session: PtySession) -> String {
+    let rest = session.exp_eof().expect("newsclean ends");
+    match session.process().wait() {
+        Ok(WaitStatus::Exited(_, 0)) => rest,
+        other => panic!("newsclean did not exit 0: {other:?}\n{rest}"),
+    }
+}
+
+fn script(dir: &Path, name: &str, body: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+#[test]
+fn yes_and_no_apply_exactly_the_accepted_hunks_and_the_summary_counts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), DOC).unwrap();
+    let mut session = start(dir.path(), &["--interactive", "a.txt"], None);
+    let first = answer(&mut session, 1, 3, "y");
+    // On a terminal the hunk is colored, and each of its rules is named and described.
+    assert!(first.contains("\x1b[31m-Latest News\x1b[0m"), "{first:?}");
+    assert!(first.contains("@@ -1,6 +1,4 @@\x1b[0m residue.latest-news"), "{first:?}");
+    assert!(first.contains("# residue.latest-news: Remove a `Latest News` header line"), "{first:?}");
+    let second = answer(&mut session, 2, 3, "n");
+    assert!(second.contains("# mt.smart-phone: "), "{second:?}");
+    answer(&mut session, 3, 3, "y");
+    let rest = finish(session);
+    assert!(rest.contains("a.txt: 2 of 3 hunks applied"), "{rest:?}");
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), with(&[FIRST, THIRD]));
+}
+
+#[test]
+fn all_and_done_decide_the_rest_of_the_file_only() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), DOC).unwrap();
+    fs::write(dir.path().join("b.txt"), DOC).unwrap();
+    let mut session = start(dir.path(), &["-i", "."], None);
+    answer(&mut session, 1, 3, "n");
+    answer(&mut session, 2, 3, "a"); // a.txt: this one and the third
+    session.exp_string("+++ b/b.txt").expect("b.txt is reviewed next");
+    answer(&mut session, 1, 3, "y");
+    answer(&mut session, 2, 3, "d"); // b.txt: not this one, nor the third
+    let rest = finish(session);
+    assert!(rest.contains("a.txt: 2 of 3 hunks applied"), "{rest:?}");
+    assert!(rest.contains("b.txt: 1 of 3 hunks applied"), "{rest:?}");
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), with(&[SECOND, THIRD]));
+    assert_eq!(fs::read_to_string(dir.path().join("b.txt")).unwrap(), with(&[FIRST]));
+}
+
+#[test]
+fn quit_writes_what_was_accepted_in_this_file_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), DOC).unwrap();
+    fs::write(dir.path().join("b.txt"), DOC).unwrap();
+    let mut session = start(dir.path(), &["-i", "a.txt", "b.txt"], None);
+    answer(&mut session, 1, 3, "y");
+    answer(&mut session, 2, 3, "q");
+    let rest = finish(session);
+    assert!(rest.contains("a.txt: 1 of 3 hunks applied"), "{rest:?}");
+    assert!(!rest.contains("b.txt"), "b.txt is never shown: {rest:?}");
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), with(&[FIRST]));
+    assert_eq!(fs::read_to_string(dir.path().join("b.txt")).unwrap(), DOC);
+    let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 2, "no temporary file left behind: {names:?}");
+}
+
+#[test]
+fn help_is_printed_and_the_same_hunk_asked_again() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), DOC).unwrap();
+    let mut session = start(dir.path(), &["-i", "a.txt"], None);
+    answer(&mut session, 1, 3, "?");
+    let again = answer(&mut session, 1, 3, "d");
+    assert!(again.contains("e - manually edit the current hunk"), "{again:?}");
+    let rest = finish(session);
+    assert!(rest.contains("a.txt: 0 of 3 hunks applied"), "{rest:?}");
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), DOC);
+}
+
+#[test]
+fn edit_applies_the_hunk_as_the_editor_left_it() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), DOC).unwrap();
+    // The editor turns the proposed `smartphone` into `smart-phone` on the hunk's + line.
+    let editor =
+        script(dir.path(), "editor.sh", "sed -i 's/^+Huawei said its smartphone/+Huawei said its smart-phone/' \"$1\"");
+    let mut session = start(dir.path(), &["-i", "a.txt"], Some(&editor));
+    answer(&mut session, 1, 3, "n");
+    answer(&mut session, 2, 3, "e");
+    answer(&mut session, 3, 3, "n");
+    let rest = finish(session);
+    assert!(rest.contains("a.txt: 1 of 3 hunks applied"), "{rest:?}");
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), DOC.replace("smart phone", "smart-phone"));
+}
+
+#[test]
+fn a_bad_edit_is_refused_and_the_hunk_asked_again() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), DOC).unwrap();
+    // This editor changes a context line, so the hunk no longer fits the file.
+    let editor = script(dir.path(), "editor.sh", "sed -i 's/^ three$/ THREE/' \"$1\"");
+    let mut session = start(dir.path(), &["-i", "a.txt"], Some(&editor));
+    answer(&mut session, 1, 3, "n");
+    answer(&mut session, 2, 3, "e");
+    let again = answer(&mut session, 2, 3, "y");
+    assert!(again.contains("Your edited hunk does not apply"), "{again:?}");
+    answer(&mut session, 3, 3, "n");
+    finish(session);
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), with(&[SECOND]));
+}
+
+#[test]
+fn accepting_every_hunk_writes_what_write_writes_keeping_bom_and_crlf() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = format!("\u{FEFF}{}", DOC.replace('\n', "\r\n"));
+    fs::write(dir.path().join("a.txt"), &doc).unwrap();
+    fs::write(dir.path().join("b.txt"), &doc).unwrap();
+    let status = Command::new(assert_cmd::cargo::cargo_bin!("newsclean"))
+        .args(["--write", "-q", "b.txt"])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut session = start(dir.path(), &["-i", "a.txt"], None);
+    answer(&mut session, 1, 3, "a");
+    finish(session);
+    let (a, b) = (fs::read(dir.path().join("a.txt")).unwrap(), fs::read(dir.path().join("b.txt")).unwrap());
+    assert!(a.starts_with("\u{FEFF}Title\r\n".as_bytes()), "{:?}", String::from_utf8_lossy(&a));
+    assert_eq!(String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
+}
+
+#[test]
+fn a_read_only_file_is_refused_before_any_question() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.txt");
+    fs::write(&path, DOC).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    let mut session = start(dir.path(), &["-i", "a.txt"], None);
+    let rest = session.exp_eof().expect("newsclean ends without asking");
+    assert!(rest.contains("newsclean: a.txt: read-only file, left alone"), "{rest:?}");
+    assert!(!rest.contains("Apply this hunk"), "{rest:?}");
+    assert!(matches!(session.process().wait(), Ok(WaitStatus::Exited(_, 2))));
+    assert_eq!(fs::read_to_string(&path).unwrap(), DOC);
+}
+
+#[test]
+fn backup_keeps_the_original_of_a_reviewed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), DOC).unwrap();
+    let mut session = start(dir.path(), &["-i", "--backup", ".orig", "a.txt"], None);
+    answer(&mut session, 1, 3, "y");
+    answer(&mut session, 2, 3, "d");
+    finish(session);
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), with(&[FIRST]));
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt.orig")).unwrap(), DOC);
+}

@@ -1,0 +1,277 @@
+//! `--write` as a careful editor: read-only files left alone, `--backup`, owners and permissions
+//! kept, symlinks written through only when asked, and a run killed with SIGKILL at any moment
+//! leaving every file either exactly as it was or exactly cleaned, which a second run finishes.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use assert_cmd::cargo::cargo_bin;
+use predicates::str::contains;
+
+const DIRTY: &str = "Title\n\nLatest News\n\nHuawei said its smart phone sales fell.\n";
+const CLEAN: &str = "Title\n\nHuawei said its smartphone sales fell.\n";
+
+fn newsclean() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("newsclean").expect("the binary is built for integration tests")
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn write_refuses_a_read_only_file_names_it_and_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let locked = dir.path().join("locked.txt");
+    let open = dir.path().join("open.txt");
+    fs::write(&locked, DIRTY).unwrap();
+    fs::write(&open, DIRTY).unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o444)).unwrap();
+    newsclean()
+        .current_dir(dir.path())
+        .args(["--write", "locked.txt", "open.txt"])
+        .assert()
+        .code(2)
+        .stderr(contains("newsclean: locked.txt: read-only file, left alone"));
+    assert_eq!(fs::read_to_string(&locked).unwrap(), DIRTY);
+    assert_eq!(fs::metadata(&locked).unwrap().permissions().mode() & 0o777, 0o444);
+    assert_eq!(fs::read_to_string(&open).unwrap(), CLEAN);
+    assert_eq!(names_in(dir.path()), ["locked.txt", "open.txt"], "no temporary file left behind");
+}
+
+#[test]
+fn a_clean_read_only_file_is_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let locked = dir.path().join("locked.txt");
+    fs::write(&locked, CLEAN).unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o444)).unwrap();
+    newsclean().current_dir(dir.path()).args(["--write", "locked.txt"]).assert().success();
+}
+
+#[test]
+fn backup_keeps_the_original_beside_the_cleaned_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.txt");
+    fs::write(&path, DIRTY).unwrap();
+    fs::write(dir.path().join("clean.txt"), CLEAN).unwrap();
+    newsclean().current_dir(dir.path()).args(["--write", "--backup", ".orig", "."]).assert().success();
+    assert_eq!(fs::read_to_string(&path).unwrap(), CLEAN);
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt.orig")).unwrap(), DIRTY);
+    // Files that do not change get no backup; nothing else is left in the directory.
+    assert_eq!(names_in(dir.path()), ["a.txt", "a.txt.orig", "clean.txt"]);
+}
+
+#[test]
+fn backup_replaces_an_older_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), DIRTY).unwrap();
+    fs::write(dir.path().join("a.txt.orig"), "an older backup\n").unwrap();
+    newsclean().current_dir(dir.path()).args(["--write", "--backup", ".orig", "a.txt"]).assert().success();
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt.orig")).unwrap(), DIRTY);
+    assert_eq!(names_in(dir.path()), ["a.txt", "a.txt.orig"]);
+}
+
+#[test]
+fn backup_needs_write_and_a_plain_suffix() {
+    newsclean().args(["--backup", ".orig", "a.txt"]).assert().code(2).stderr(contains("--backup needs --write"));
+    newsclean().args(["--write", "--backup", "x/y", "a.txt"]).assert().code(2).stderr(contains("bad --backup suffix"));
+}
+
+#[test]
+fn write_keeps_permissions_and_the_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.txt");
+    fs::write(&path, DIRTY).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+    // Only root may give a file away (as in CI containers, so the owner test really runs there);
+    // elsewhere the owner is already the one running newsclean.
+    if is_root() {
+        std::os::unix::fs::chown(&path, Some(4321), Some(4322)).unwrap();
+    }
+    let owner = (fs::metadata(&path).unwrap().uid(), fs::metadata(&path).unwrap().gid());
+    newsclean().current_dir(dir.path()).args(["--write", "a.txt"]).assert().success();
+    let meta = fs::metadata(&path).unwrap();
+    assert_eq!(fs::read_to_string(&path).unwrap(), CLEAN);
+    assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+    assert_eq!((meta.uid(), meta.gid()), owner);
+}
+
+/// True when the tests run as root: `/proc/self` belongs to the process's effective user.
+fn is_root() -> bool {
+    fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+}
+
+#[test]
+fn a_symlink_is_skipped_with_a_note_unless_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("real")).unwrap();
+    fs::create_dir(dir.path().join("walked")).unwrap();
+    let target = dir.path().join("real/a.txt");
+    fs::write(&target, DIRTY).unwrap();
+    std::os::unix::fs::symlink(&target, dir.path().join("walked/link.txt")).unwrap();
+    std::os::unix::fs::symlink(&target, dir.path().join("named.txt")).unwrap();
+    for args in [&["--write", "walked"][..], &["--write", "named.txt"][..]] {
+        newsclean()
+            .current_dir(dir.path())
+            .args(args)
+            .assert()
+            .success()
+            .stderr(contains("symlink not followed (use --follow-symlinks)"));
+        assert_eq!(fs::read_to_string(&target).unwrap(), DIRTY);
+    }
+    newsclean().current_dir(dir.path()).args(["--write", "--follow-symlinks", "walked"]).assert().success();
+    assert_eq!(fs::read_to_string(&target).unwrap(), CLEAN);
+    let link = fs::symlink_metadata(dir.path().join("walked/link.txt")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link stays a link; its target was written");
+}
+
+/// How many documents the kill test writes.
+const KILL_FILES: u64 = 2000;
+
+/// The kill test's documents, from `common::news_document` (every fifth one is clean or changes
+/// only a little; all shapes: CRLF, no final newline, non-ASCII), in 20 subdirectories.
+fn kill_corpus() -> BTreeMap<PathBuf, Vec<u8>> {
+    (0..KILL_FILES)
+        .map(|seed| {
+            (PathBuf::from(format!("d{:02}/{seed:04}.txt", seed % 20)), common::news_document(seed).into_bytes())
+        })
+        .collect()
+}
+
+fn plant(dir: &Path, files: &BTreeMap<PathBuf, Vec<u8>>) {
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, bytes).unwrap();
+    }
+}
+
+/// Every file under `dir`, relative, with its bytes.
+fn read_tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            out.insert(entry.path().strip_prefix(dir).unwrap().to_path_buf(), fs::read(entry.path()).unwrap());
+        }
+    }
+    out
+}
+
+/// `.orig`: the backup suffix of the kill test with `--backup`.
+const BACKUP: &str = ".orig";
+
+/// Runs `newsclean --write` (with `--backup .orig` if `backup`) over `files` and SIGKILLs it at
+/// several moments, each time in a fresh copy, then checks that every file is exactly the original
+/// or exactly the cleaned text (with `backup`, a cleaned file has its original beside it), that
+/// only hidden temporary files are left over, and that a second run finishes the job.
+fn kill_rounds(files: u64, backup: bool) {
+    let scratch = tempfile::tempdir().unwrap();
+    let originals: BTreeMap<PathBuf, Vec<u8>> = kill_corpus().into_iter().take(files as usize).collect();
+    let mut args = vec!["--write", "--quiet"];
+    if backup {
+        args.extend(["--backup", BACKUP]);
+    }
+    let reference = scratch.path().join("reference");
+    plant(&reference, &originals);
+    let started = std::time::Instant::now();
+    newsclean().args(["--write", "--quiet"]).arg(&reference).assert().success();
+    let whole_run = started.elapsed();
+    let expected = read_tree(&reference);
+    let changing = originals.iter().filter(|(name, bytes)| expected[*name] != **bytes).count();
+    assert!(changing > files as usize / 2, "only {changing} files change: the test would prove little");
+
+    let mut caught_midway = 0;
+    // Kill at fixed early moments (while it walks and starts writing) and at fractions of a whole
+    // run, so some kills land mid-batch however fast this machine is.
+    let fractions = [0.1, 0.3, 0.5, 0.7, 0.9];
+    let delays = std::iter::once(5)
+        .chain(fractions.iter().map(|f| (whole_run.as_millis() as f64 * f) as u64))
+        .chain(std::iter::once(20));
+    for (round, delay_ms) in delays.enumerate() {
+        let dir = scratch.path().join(format!("round{round}"));
+        plant(&dir, &originals);
+        let mut child = Command::new(cargo_bin("newsclean"))
+            .args(&args)
+            .arg(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().unwrap(); // SIGKILL on Unix: no destructor, no cleanup runs
+        child.wait().unwrap();
+
+        let after = read_tree(&dir);
+        let (mut done, mut leftovers) = (0, 0);
+        for (name, bytes) in &after {
+            let file_name = name.file_name().unwrap().to_string_lossy();
+            if file_name.starts_with(".newsclean-") {
+                // A temporary file of the killed write (or a backup's link not yet renamed):
+                // hidden, so no walk takes it for an article.
+                assert!(file_name.ends_with(".tmp") || file_name.ends_with(".bak"), "leftover {}", name.display());
+                leftovers += 1;
+                continue;
+            }
+            if backup && file_name.ends_with(BACKUP) {
+                let article = name.with_file_name(file_name.trim_end_matches(BACKUP));
+                assert_eq!(Some(bytes), originals.get(&article), "{} is not the original", name.display());
+                continue;
+            }
+            let (Some(old), Some(new)) = (originals.get(name), expected.get(name)) else {
+                panic!("round {round} ({delay_ms} ms): unexpected file {}", name.display());
+            };
+            if bytes == new && old != new {
+                done += 1;
+                if backup {
+                    let kept = format!("{file_name}{BACKUP}");
+                    assert!(after.contains_key(&name.with_file_name(kept)), "{} has no backup", name.display());
+                }
+            } else if bytes != old {
+                panic!(
+                    "round {round} ({delay_ms} ms): {} is neither the original nor the cleaned text",
+                    name.display()
+                );
+            }
+        }
+        assert!(originals.keys().all(|name| after.contains_key(name)), "round {round}: a file vanished");
+        if done > 0 && done < changing {
+            caught_midway += 1;
+        }
+        eprintln!(
+            "round {round}: killed after {delay_ms} ms, {done} of {changing} files written, {leftovers} temporary files left"
+        );
+
+        newsclean().args(&args).arg(&dir).assert().success();
+        let finished: BTreeMap<_, _> = read_tree(&dir)
+            .into_iter()
+            .filter(|(name, _)| {
+                let file_name = name.file_name().unwrap().to_string_lossy();
+                let leftover = file_name.starts_with(".newsclean-");
+                let kept = backup && file_name.ends_with(BACKUP);
+                !leftover && !kept
+            })
+            .collect();
+        assert!(finished == expected, "round {round}: the second run did not finish the job");
+    }
+    assert!(caught_midway > 0, "no kill landed in the middle of a write; the delays need adjusting");
+}
+
+#[test]
+fn sigkill_mid_write_leaves_each_file_old_or_new_and_a_second_run_finishes() {
+    kill_rounds(KILL_FILES, false);
+}
+
+#[test]
+fn sigkill_mid_write_with_backup_never_loses_an_original() {
+    kill_rounds(KILL_FILES / 4, true);
+}
