@@ -181,13 +181,20 @@ fn html_pages_are_decoded_by_their_declaration_turned_into_text_and_written_with
         .filter(|p| p.extension().is_some_and(|e| e == "html"))
         .collect();
     pages.sort();
-    assert!(pages.len() >= 4);
+    assert!(pages.len() >= 7);
     let out = tempfile::tempdir().unwrap();
     let run = newsclean().arg("--verbose").arg("--out").arg(out.path()).args(&pages).output().unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
     assert!(stderr.contains("cp1251-meta-charset.html: windows-1251 (declared)"), "{stderr}");
     assert!(stderr.contains("gbk-http-equiv.html: GBK (declared)"), "{stderr}");
+    assert!(stderr.contains("iso-8859-2-meta-charset.html: ISO-8859-2 (declared)"), "{stderr}");
+    assert!(stderr.contains("iso-8859-5-meta-charset.html: ISO-8859-5 (declared)"), "{stderr}");
+    assert!(
+        stderr.contains("koi8-r-undeclared.html: KOI8-U (detected)")
+            || stderr.contains("koi8-r-undeclared.html: KOI8-R (detected)"),
+        "{stderr}"
+    );
     assert!(
         stderr.contains("wrong-meta-charset.html: UTF-8 (utf-8)"),
         "a wrong declaration loses to valid UTF-8: {stderr}"
