@@ -224,3 +224,32 @@ fn a_dry_run_over_html_shows_the_changes_to_its_text() {
         .success()
         .stdout(contains("is HTML; this diff is of its extracted text").and(contains("-Credit :")));
 }
+
+#[test]
+fn no_file_in_testdata_makes_newsclean_panic_and_a_second_write_changes_nothing() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let copy = tempfile::tempdir().unwrap();
+    let mut count = 0;
+    for entry in walkdir::WalkDir::new(&root).into_iter().map(|e| e.unwrap()) {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = entry.path().strip_prefix(&root).unwrap();
+        let target = copy.path().join(relative);
+        fs::create_dir_all(target.parent().unwrap()).unwrap();
+        fs::copy(entry.path(), &target).unwrap();
+        count += 1;
+    }
+    assert!(count > 40, "{count} files");
+    // Every file, every mode: no panic (exit 101), only the documented exit codes.
+    for args in [&["--include", "*"][..], &["--check", "--include", "*"], &["--format", "json", "--include", "*"]] {
+        let out = newsclean().args(args).arg(copy.path()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(matches!(out.status.code(), Some(0..=2)) && !stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    let first = newsclean().args(["--write", "--include", "*"]).arg(copy.path()).output().unwrap();
+    assert!(!String::from_utf8_lossy(&first.stderr).contains("panicked"));
+    let second = newsclean().args(["--write", "--include", "*"]).arg(copy.path()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(stderr.contains(" 0 changed, 0 edits"), "a second --write changes nothing: {stderr}");
+}
