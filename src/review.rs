@@ -42,7 +42,8 @@ pub struct Accepted {
 }
 
 impl Accepted {
-    fn whole(hunk: &Hunk) -> Self {
+    /// The hunk accepted as it is.
+    pub fn whole(hunk: &Hunk) -> Self {
         Accepted {
             old_start: hunk.old_start,
             old_count: hunk.old_lines().count(),
