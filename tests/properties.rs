@@ -1,6 +1,6 @@
 //! Properties that hold for any input: a second clean changes nothing, arbitrary bytes never panic,
 //! clean text comes out byte for byte, and no input line disappears or changes without an edit that
-//! names the rule responsible; the interactive review's hunks, all applied, give the cleaned text.
+//! names the rule responsible; the interactive review's hunks, all applied (split or not), give the cleaned text.
 
 mod common;
 
@@ -102,13 +102,17 @@ proptest! {
     }
 
     #[test]
-    fn interactive_hunks_all_applied_give_the_cleaned_text_and_none_the_original(text in news_text()) {
+    fn interactive_hunks_all_applied_split_or_not_give_the_cleaned_text_and_none_the_original(text in news_text()) {
         let mut sinks = (DiffSink::collecting(), review::Original::default());
         Cleaner::new().clean_stream(text.as_bytes(), 0, &mut sinks).expect("text is UTF-8");
         let (hunks, original) = (sinks.0.into_hunks(), sinks.1.lines);
         let all: Vec<review::Accepted> = hunks.iter().map(review::Accepted::whole).collect();
-        prop_assert_eq!(review::apply(&original, &all), Cleaner::new().clean_str(&text).0);
-        prop_assert_eq!(review::apply(&original, &[]), text);
+        let cleaned = Cleaner::new().clean_str(&text).0;
+        prop_assert_eq!(&review::apply(&original, &all), &cleaned);
+        prop_assert_eq!(&review::apply(&original, &[]), &text);
+        // Split into one hunk per change group (`s`), all accepted: the same text.
+        let parts: Vec<review::Accepted> = hunks.iter().flat_map(|h| h.split()).map(|h| review::Accepted::whole(&h)).collect();
+        prop_assert_eq!(review::apply(&original, &parts), cleaned);
     }
 
     #[test]
