@@ -46,7 +46,7 @@ pub struct Settings {
     pub to_utf8: bool,
     /// `--html`: treat every input as an HTML page (files ending in `.html`/`.htm` always are).
     pub html: bool,
-    /// `--backup SUFFIX`: `--write` keeps each original it replaces as PATH + SUFFIX.
+    /// `--backup SUFFIX`: `--write` and `--interactive` keep each original they replace as PATH + SUFFIX.
     pub backup: Option<std::ffi::OsString>,
 }
 
