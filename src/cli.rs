@@ -446,13 +446,13 @@ fn run_interactive(projects: &mut Projects, config: &Config) -> Exit {
             }
         };
         let mut sinks = (DiffSink::collecting(), review::Original::default());
-        let choice = match input::clean_for_review(&cleaner, &path, &config.settings, &mut sinks) {
-            Ok(Ok((choice, outcome))) => {
+        let (choice, stamp) = match input::clean_for_review(&cleaner, &path, &config.settings, &mut sinks) {
+            Ok(Ok((choice, outcome, stamp))) => {
                 if config.verbose {
                     let report = Report { outcome, choice, rewritten: false };
                     eprintln!("newsclean: {}: {}", path.display(), describe(&report));
                 }
-                choice
+                (choice, stamp)
             }
             Ok(Err(why)) => {
                 note(config, &format!("{}: {why}", path.display()));
@@ -474,15 +474,17 @@ fn run_interactive(projects: &mut Projects, config: &Config) -> Exit {
             Ok(done) => done,
             Err(e) => return output_failed(&e),
         };
-        if !done.accepted.is_empty() {
+        let mut applied = done.accepted.len();
+        if applied > 0 {
             let text = review::apply(&original, &done.accepted);
-            if let Err(e) = input::write_reviewed(&path, &text, &choice, &config.settings) {
+            if let Err(e) = input::write_reviewed(&path, &text, &choice, stamp, &config.settings) {
                 failed = true;
+                applied = 0;
                 eprintln!("newsclean: {e}");
             }
         }
         let hunks = if done.total == 1 { "hunk" } else { "hunks" };
-        summaries.push(format!("{shown}: {} of {} {hunks} applied", done.accepted.len(), done.total));
+        summaries.push(format!("{shown}: {applied} of {} {hunks} applied", done.total));
         if done.quit {
             break;
         }

@@ -37,6 +37,8 @@ pub struct Hunk {
     trailing_keeps: usize,
     /// The ids of the rules whose edits touched the hunk's lines.
     pub rules: BTreeSet<RuleId>,
+    /// The rules of each change group (a run of changed lines between context lines), in order.
+    group_rules: Vec<BTreeSet<RuleId>>,
 }
 
 impl Hunk {
@@ -48,6 +50,48 @@ impl Hunk {
     /// The new side: context and added lines.
     pub fn new_lines(&self) -> impl Iterator<Item = &Line> {
         self.lines.iter().filter(|(t, _)| *t != Tag::Remove).map(|(_, l)| l)
+    }
+
+    /// The hunk cut into one hunk per change group, each with up to `CONTEXT` lines of context
+    /// (neighbours share the context lines between them, as `git add -p` splits). A hunk of one
+    /// change group comes back alone.
+    pub fn split(&self) -> Vec<Hunk> {
+        let mut starts = Vec::with_capacity(self.lines.len()); // (old, new) number of each line
+        let (mut old, mut new) = (self.old_start, self.new_start);
+        for (tag, _) in &self.lines {
+            starts.push((old, new));
+            old += usize::from(*tag != Tag::Add);
+            new += usize::from(*tag != Tag::Remove);
+        }
+        let mut groups: Vec<(usize, usize)> = Vec::new(); // [start, end) of each run of changes
+        for (i, (tag, _)) in self.lines.iter().enumerate() {
+            match groups.last_mut() {
+                _ if *tag == Tag::Keep => {}
+                Some((_, end)) if *end == i => *end = i + 1,
+                _ => groups.push((i, i + 1)),
+            }
+        }
+        if groups.len() < 2 || groups.len() != self.group_rules.len() {
+            return vec![self.clone()];
+        }
+        groups
+            .iter()
+            .enumerate()
+            .map(|(g, &(start, end))| {
+                let floor = if g == 0 { 0 } else { groups[g - 1].1 };
+                let ceiling = groups.get(g + 1).map_or(self.lines.len(), |next| next.0);
+                let from = start.saturating_sub(CONTEXT).max(floor);
+                let to = (end + CONTEXT).min(ceiling);
+                Hunk {
+                    old_start: starts[from].0,
+                    new_start: starts[from].1,
+                    lines: self.lines[from..to].to_vec(),
+                    trailing_keeps: 0,
+                    rules: self.group_rules[g].clone(),
+                    group_rules: vec![self.group_rules[g].clone()],
+                }
+            })
+            .collect()
     }
 }
 
@@ -184,8 +228,10 @@ impl<W: Write> DiffSink<W> {
             lines: before.drain(..).map(|l| (Tag::Keep, l)).collect(),
             trailing_keeps: 0,
             rules: BTreeSet::new(),
+            group_rules: Vec::new(),
         });
         hunk.trailing_keeps = 0;
+        hunk.group_rules.push(self.rules.clone());
         hunk.rules.append(&mut self.rules);
         self.old_next += self.removed.len();
         self.new_next += self.added.len();

@@ -57,6 +57,12 @@ pub enum Error {
         /// The file.
         path: PathBuf,
     },
+    /// The file changed on disk while it was being reviewed; it is left as it now is.
+    #[error("{}: changed on disk during the review, left alone (run newsclean on it again)", path.display())]
+    ChangedMeanwhile {
+        /// The file.
+        path: PathBuf,
+    },
     /// An HTML page could not be turned into text.
     #[error("{}: {reason}", path.display())]
     Html {

@@ -222,6 +222,23 @@ pub fn is_read_only(path: &Path) -> io::Result<bool> {
     Ok(fs::metadata(path)?.permissions().mode() & 0o222 == 0)
 }
 
+/// What a file looked like when it was read (size, modification time, inode), to tell before
+/// replacing it whether someone changed it meanwhile (an interactive review can take minutes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    inode: u64,
+}
+
+impl Stamp {
+    /// The stamp of the file at `path` now.
+    pub fn of(path: &Path) -> io::Result<Stamp> {
+        let meta = fs::metadata(path)?;
+        Ok(Stamp { len: meta.len(), modified: meta.modified().ok(), inode: meta.ino() })
+    }
+}
+
 /// A target with no write permission bit: `--write` leaves it alone even when it could replace it
 /// (renaming over a read-only file is allowed in a writable directory, and root may write anything).
 #[derive(Debug, thiserror::Error)]

@@ -52,19 +52,27 @@ fn git(args: &[&OsStr]) -> Result<Vec<u8>, GitError> {
     Ok(output.stdout)
 }
 
-/// The files added, copied or modified in the index (what the next commit adds or changes), as
-/// paths relative to the top of the work tree, limited to `pathspecs` if any are given. Deleted
-/// files are left out: there is nothing to check in them.
+/// The regular files added, copied or modified in the index (what the next commit adds or
+/// changes), as paths relative to the top of the work tree, limited to `pathspecs` if any are
+/// given. Deleted files are left out (nothing to check), and so are symlinks and submodules (what
+/// is staged for them is a link target or a commit id, not text). `--no-renames` lists a moved and
+/// edited file as an addition, where a rename would be dropped by `--diff-filter=ACM`.
 pub fn staged_files(pathspecs: &[PathBuf]) -> Result<Vec<PathBuf>, GitError> {
     let mut args: Vec<&OsStr> =
-        ["diff", "--cached", "--name-only", "--diff-filter=ACM", "-z", "--"].iter().map(OsStr::new).collect();
+        ["diff", "--cached", "--raw", "--no-renames", "--diff-filter=ACM", "-z", "--"].iter().map(OsStr::new).collect();
     args.extend(pathspecs.iter().map(|p| p.as_os_str()));
     let listing = git(&args)?;
-    Ok(listing
-        .split(|&b| b == 0)
-        .filter(|name| !name.is_empty())
-        .map(|name| PathBuf::from(OsStr::from_bytes(name)))
-        .collect())
+    // `-z --raw` gives `:OLDMODE NEWMODE OLDSHA NEWSHA STATUS` NUL `PATH` NUL for each file.
+    let mut fields = listing.split(|&b| b == 0);
+    let mut files = Vec::new();
+    while let (Some(meta), Some(path)) = (fields.next(), fields.next()) {
+        let new_mode = meta.split(|&b| b == b' ').nth(1).unwrap_or_default();
+        // 100644 and 100755 are regular files; 120000 is a symlink, 160000 a submodule.
+        if new_mode.starts_with(b"100") {
+            files.push(PathBuf::from(OsStr::from_bytes(path)));
+        }
+    }
+    Ok(files)
 }
 
 /// The staged bytes of `path` (relative to the top of the work tree, as `staged_files` gives it).

@@ -51,7 +51,7 @@ pub struct Settings {
     pub json: bool,
     /// `--statistics`: print no diffs (the run ends with a table of edits per rule).
     pub statistics: bool,
-    /// `--backup SUFFIX`: `--write` keeps each original it replaces as PATH + SUFFIX.
+    /// `--backup SUFFIX`: `--write` and `--interactive` keep each original they replace as PATH + SUFFIX.
     pub backup: Option<std::ffi::OsString>,
 }
 
@@ -344,8 +344,9 @@ pub fn check_bytes(
     Ok(FileResult::Cleaned(Report { outcome, choice, rewritten }))
 }
 
-/// A file read for the interactive review: the encoding it was read in, and its cleaning's outcome.
-pub type Reviewable = Result<(Choice, Outcome), &'static str>;
+/// A file read for the interactive review: the encoding it was read in, its cleaning's outcome,
+/// and its stamp from before it was read; or the note saying why it is skipped.
+pub type Reviewable = Result<(Choice, Outcome, crate::files::Stamp), &'static str>;
 
 /// Cleans the file at `path` into `sink` for the interactive review, which needs the whole file at
 /// once (it is human-paced, so memory is not the concern it is for batches). The file is checked
@@ -364,19 +365,30 @@ pub fn clean_for_review<S: Sink>(
     if crate::files::is_read_only(&target).map_err(|e| read_error(path, e))? {
         return Err(Error::ReadOnly { path: path.to_owned() });
     }
+    let stamp = crate::files::Stamp::of(&target).map_err(|e| read_error(path, e))?;
     let (choice, text) = match open_file(path, settings, true, false)? {
         Ok(opened) => opened,
         Err(note) => return Ok(Err(note)),
     };
     let outcome = cleaner.clean_stream(text, choice.bom_len as u64, sink).map_err(|e| stream_error(path, e))?;
-    Ok(Ok((choice, outcome)))
+    Ok(Ok((choice, outcome, stamp)))
 }
 
 /// Writes `text` (what the review accepted) over the file at `path` as `--write` would: in the
 /// encoding, BOM and line endings it was read with (or UTF-8 with `--to-utf8`), atomically, with
-/// `--backup` honoured, through a symlink to its target.
-pub fn write_reviewed(path: &Path, text: &str, choice: &Choice, settings: &Settings) -> Result<(), Error> {
+/// `--backup` honoured, through a symlink to its target. If the file is no longer as `stamp`
+/// says it was when it was read, someone changed it during the review: it is left alone.
+pub fn write_reviewed(
+    path: &Path,
+    text: &str,
+    choice: &Choice,
+    stamp: crate::files::Stamp,
+    settings: &Settings,
+) -> Result<(), Error> {
     let target = fs::canonicalize(path).map_err(|e| read_error(path, e))?;
+    if crate::files::Stamp::of(&target).map_err(|e| read_error(path, e))? != stamp {
+        return Err(Error::ChangedMeanwhile { path: path.to_owned() });
+    }
     let (encoding, bom) = output_encoding(choice, settings);
     let mut spool = Spool::for_target(&target);
     spool.write_all(bom).map_err(|e| write_error(path, e))?;

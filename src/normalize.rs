@@ -38,11 +38,14 @@ impl Stage for Normalize {
             }
             if !text.is_ascii() {
                 let found = scan(text);
+                // NFC goes last: removing an invisible character between two combining marks can
+                // leave them out of canonical order (`\u{1e008}\u{200b}\u{1193d}`), which a
+                // second run would then fix.
                 let steps: [(bool, RuleId, Fix); 4] = [
-                    (found.maybe_not_nfc, NFC, to_nfc),
                     (found.zero_width, ZERO_WIDTH, |t| without(t, is_zero_width)),
                     (found.soft_hyphen, SOFT_HYPHEN, |t| without(t, |c| c == '\u{AD}')),
                     (found.odd_space, ODD_SPACE, plain_spaces),
+                    (found.maybe_not_nfc, NFC, to_nfc),
                 ];
                 for (_, rule, step) in steps.into_iter().filter(|s| s.0) {
                     let current = block.text(i).expect("normalize removes no line");

@@ -42,12 +42,30 @@ pub struct Accepted {
 }
 
 impl Accepted {
-    fn whole(hunk: &Hunk) -> Self {
-        Accepted {
-            old_start: hunk.old_start,
-            old_count: hunk.old_lines().count(),
-            new: hunk.new_lines().cloned().collect(),
-        }
+    /// The hunk accepted as it is.
+    pub fn whole(hunk: &Hunk) -> Self {
+        let old: Vec<Line> = hunk.old_lines().cloned().collect();
+        Accepted { old_start: hunk.old_start, old_count: old.len(), new: hunk.new_lines().cloned().collect() }
+            .trimmed(&old)
+    }
+
+    /// Leaves out the leading and trailing lines it would put back unchanged (`old` are the lines
+    /// it replaces), so that hunks split from one hunk, which share context lines, never overlap.
+    fn trimmed(mut self, old: &[Line]) -> Self {
+        let same = |a: &Line, b: &Line| a.text == b.text && a.ending == b.ending;
+        let lead = old.iter().zip(&self.new).take_while(|(o, n)| same(o, n)).count();
+        let old = &old[lead..];
+        self.new.drain(..lead);
+        let trail = old.iter().rev().zip(self.new.iter().rev()).take_while(|(o, n)| same(o, n)).count();
+        self.new.truncate(self.new.len() - trail);
+        self.old_start += lead;
+        self.old_count = old.len() - trail;
+        self
+    }
+
+    /// The 1-based number of the first old line after the lines it replaces.
+    fn old_end(&self) -> usize {
+        self.old_start + self.old_count
     }
 }
 
@@ -96,6 +114,7 @@ n - do not apply this hunk
 q - quit; do not apply this hunk or any of the remaining ones (hunks accepted so far in this file are written)
 a - apply this hunk and all later hunks in the file
 d - do not apply this hunk or any of the later hunks in the file
+s - split the current hunk into smaller hunks (offered when its changes are apart)
 e - manually edit the current hunk
 ? - print help
 ";
@@ -118,12 +137,16 @@ pub fn review(
         return Ok(review);
     }
     diff::write_header(term.out, path, term.color)?;
+    let mut queue = hunks.to_vec(); // grows when a hunk is split
     let mut remaining = None; // Some(accept) once `a` or `d` decided the rest of the file
-    for (i, hunk) in hunks.iter().enumerate() {
+    let mut i = 0;
+    while i < queue.len() {
+        let hunk = &queue[i];
         if let Some(accept) = remaining {
             if accept {
-                review.accepted.push(Accepted::whole(hunk));
+                accept_hunk(&mut review, Accepted::whole(hunk), term)?;
             }
+            i += 1;
             continue;
         }
         diff::write_hunk(term.out, hunk, term.color)?;
@@ -131,9 +154,12 @@ pub fn review(
             let description = descriptions.get(rule.as_str()).copied().unwrap_or("(a rule without a description)");
             writeln!(term.out, "# {rule}: {description}")?;
         }
+        let parts = hunk.split();
+        // As git does, `s` is offered only when the hunk can be split.
+        let choices = if parts.len() > 1 { "y,n,a,d,q,s,e,?" } else { "y,n,a,d,q,e,?" };
         loop {
             let (blue, reset) = if term.color { ("\x1b[1;34m", "\x1b[0m") } else { ("", "") };
-            write!(term.out, "{blue}({}/{}) Apply this hunk [y,n,a,d,q,e,?]? {reset}", i + 1, hunks.len())?;
+            write!(term.out, "{blue}({}/{}) Apply this hunk [{choices}]? {reset}", i + 1, queue.len())?;
             term.out.flush()?;
             let mut answer = String::new();
             if term.input.read_line(&mut answer)? == 0 {
@@ -143,10 +169,10 @@ pub fn review(
                 return Ok(review);
             }
             match answer.trim().chars().next().map(|c| c.to_ascii_lowercase()) {
-                Some('y') => review.accepted.push(Accepted::whole(hunk)),
+                Some('y') => accept_hunk(&mut review, Accepted::whole(hunk), term)?,
                 Some('n') => {}
                 Some('a') => {
-                    review.accepted.push(Accepted::whole(hunk));
+                    accept_hunk(&mut review, Accepted::whole(hunk), term)?;
                     remaining = Some(true);
                 }
                 Some('d') => remaining = Some(false),
@@ -154,7 +180,20 @@ pub fn review(
                     review.quit = true;
                     return Ok(review);
                 }
+                Some('s') if parts.len() > 1 => {
+                    writeln!(term.out, "Split into {} hunks.", parts.len())?;
+                    review.total += parts.len() - 1;
+                    queue.splice(i..=i, parts);
+                    break; // show the first part
+                }
                 Some('e') => match edit(hunk, original, term)? {
+                    Some(edited) if review.accepted.last().is_some_and(|last| last.old_end() > edited.old_start) => {
+                        writeln!(
+                            term.out,
+                            "Your edited hunk does not apply: it changes a line of the hunk accepted before it"
+                        )?;
+                        continue;
+                    }
                     Some(edited) => review.accepted.push(edited),
                     None => continue,
                 },
@@ -163,10 +202,21 @@ pub fn review(
                     continue;
                 }
             }
+            i += 1;
             break;
         }
     }
     Ok(review)
+}
+
+/// Accepts `accepted` unless it overlaps the hunk accepted before it, which only an edit of that
+/// hunk (changing a context line the two share after a split) can cause; it is then left out.
+fn accept_hunk(review: &mut Review, accepted: Accepted, term: &mut Terminal<'_>) -> io::Result<()> {
+    if review.accepted.last().is_some_and(|last| last.old_end() > accepted.old_start) {
+        return writeln!(term.out, "This hunk overlaps the edited hunk before it and is not applied");
+    }
+    review.accepted.push(accepted);
+    Ok(())
 }
 
 const EDIT_GUIDE: &str = "\
@@ -267,7 +317,7 @@ fn parse_edit(hunk: &Hunk, original: &[Line], edited: &str) -> Result<Option<Acc
     if old != expected {
         return Err("its ' ' and '-' lines are not the lines of the file any more".to_owned());
     }
-    let old_lines: Vec<&Line> = hunk.old_lines().collect();
+    let old_lines: Vec<Line> = hunk.old_lines().cloned().collect();
     // New lines end as the file's lines do; at the end of the file, the last keeps the file's ending.
     let ending = old_lines.iter().map(|l| l.ending).find(|e| *e != Ending::None).unwrap_or(Ending::Lf);
     let at_end = old_lines.last().is_some_and(|l| l.number == original.len());
@@ -281,7 +331,7 @@ fn parse_edit(hunk: &Hunk, original: &[Line], edited: &str) -> Result<Option<Acc
             Line { number: 0, text: text.to_owned(), ending }
         })
         .collect();
-    Ok(Some(Accepted { old_start: hunk.old_start, old_count: old_lines.len(), new }))
+    Ok(Some(Accepted { old_start: hunk.old_start, old_count: old_lines.len(), new }.trimmed(&old_lines)))
 }
 
 #[cfg(test)]
@@ -368,5 +418,46 @@ mod tests {
         assert!(parse_edit(hunk, &original, bad).is_err());
         assert!(parse_edit(hunk, &original, "*nonsense\n").is_err());
         assert_eq!(parse_edit(hunk, &original, "# only comments\n").unwrap(), None);
+    }
+
+    /// Two changes three lines apart: one hunk of two change groups.
+    const CLOSE: &str = "Title\n\nLatest News\n\nOne.\n\nHuawei said its smart phone sales fell.\n";
+
+    #[test]
+    fn a_hunk_of_two_change_groups_splits_into_two_with_their_own_rules() {
+        let (hunks, _) = hunks_of(CLOSE);
+        assert_eq!(hunks.len(), 1);
+        let parts = hunks[0].split();
+        let rules: Vec<Vec<&str>> = parts.iter().map(|h| h.rules.iter().map(|r| r.as_str()).collect()).collect();
+        assert_eq!(rules, [["residue.latest-news"], ["mt.smart-phone"]]);
+        assert_eq!(parts[1].old_start, 4, "the second part starts three context lines before its change");
+        assert_eq!(parts[0].split().len(), 1, "a part of one change group does not split further");
+    }
+
+    #[test]
+    fn split_parts_are_applied_one_by_one() {
+        let (only_second, review, shown) = answer(CLOSE, "s\nn\ny\n");
+        assert!(shown.contains("(1/1) Apply this hunk [y,n,a,d,q,s,e,?]? Split into 2 hunks."), "{shown}");
+        assert!(shown.contains("(2/2) Apply this hunk [y,n,a,d,q,e,?]? "), "{shown}");
+        assert_eq!(review.total, 2);
+        assert_eq!(only_second, CLOSE.replace("smart phone", "smartphone"));
+        let (only_first, _, _) = answer(CLOSE, "s\ny\nn\n");
+        assert_eq!(only_first, CLOSE.replace("Latest News\n\n", ""));
+        let (both, _, _) = answer(CLOSE, "s\ny\ny\n");
+        assert_eq!(both, Cleaner::new().clean_str(CLOSE).0);
+    }
+
+    #[test]
+    fn a_hunk_overlapping_the_one_accepted_before_it_is_left_out() {
+        // Split parts share context lines; only an edit can make one reach into its neighbour.
+        let (hunks, _) = hunks_of(CLOSE);
+        let first = Accepted::whole(&hunks[0].split()[0]);
+        let mut review = Review { accepted: vec![first.clone()], total: 2, quit: false };
+        let (mut input, mut out) = (&b""[..], Vec::new());
+        let mut term = Terminal { input: &mut input, out: &mut out, color: false };
+        let overlapping = Accepted { old_start: first.old_start, old_count: 1, new: Vec::new() };
+        accept_hunk(&mut review, overlapping, &mut term).unwrap();
+        assert_eq!(review.accepted, [first]);
+        assert!(String::from_utf8(out).unwrap().contains("overlaps the edited hunk before it"));
     }
 }

@@ -178,6 +178,8 @@ fn walk_skips_hidden_directories_and_other_extensions_and_honours_globs() {
     assert_eq!(listed(&["--include", "*.csv", "."]), ["./c.csv"]);
     // Explicit paths are honoured by --exclude too: pre-commit passes file names one by one.
     assert_eq!(listed(&["--exclude", "*.md", "notes/b.md", "notes/a.txt"]), ["notes/a.txt"]);
+    // A directory pattern, as a pre-commit `args: [--exclude, 'notes/*']` gives it.
+    assert_eq!(listed(&["--exclude", "notes/*", "notes/b.md", "notes/a.txt", "c.csv"]), ["c.csv"]);
 }
 
 #[test]

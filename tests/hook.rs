@@ -196,6 +196,30 @@ fn staged_honours_exclude_include_and_the_default_extensions() {
 }
 
 #[test]
+fn staged_checks_a_moved_and_edited_file_and_passes_over_symlinks() {
+    if !require_git() {
+        return;
+    }
+    let repo = Repo::new();
+    // Long enough, and edited little enough, for git to see a rename (R096), which a plain
+    // `--diff-filter=ACM` listing leaves out.
+    let body: String =
+        (0..20).map(|i| format!("Paragraph {i} of a long clean article about the council budget.\n\n")).collect();
+    repo.write("old.txt", &format!("{body}Huawei said its smartphone sales fell.\n"));
+    repo.ok(repo.git(&["add", "old.txt"]));
+    repo.ok(repo.git(&["commit", "-q", "--no-verify", "-m", "clean"]));
+    repo.ok(repo.git(&["mv", "old.txt", "new.txt"]));
+    repo.write("new.txt", &format!("{body}Huawei said its smart phone sales fell.\n"));
+    repo.ok(repo.git(&["add", "new.txt"]));
+    std::os::unix::fs::symlink("new.txt", repo.dir().join("link.txt")).unwrap();
+    repo.ok(repo.git(&["add", "link.txt"]));
+    let check = repo.newsclean(&["--check", "--staged"]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check));
+    assert_eq!(String::from_utf8_lossy(&check.stdout), "new.txt\n");
+    assert!(text(&check).contains("staged: 1 file, 1 would change"), "the symlink is not checked: {}", text(&check));
+}
+
+#[test]
 fn staged_outside_a_repository_is_an_error_that_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let output = Command::new(assert_cmd::cargo::cargo_bin!("newsclean"))

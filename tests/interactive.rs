@@ -200,3 +200,40 @@ fn backup_keeps_the_original_of_a_reviewed_file() {
     assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), with(&[FIRST]));
     assert_eq!(fs::read_to_string(dir.path().join("a.txt.orig")).unwrap(), DOC);
 }
+
+#[test]
+fn a_file_changed_on_disk_during_the_review_is_left_as_it_now_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.txt");
+    fs::write(&path, DOC).unwrap();
+    let mut session = start(dir.path(), &["-i", "a.txt"], None);
+    answer(&mut session, 1, 3, "y");
+    // Someone saves the file in their editor while the review waits at the second prompt.
+    session.exp_string("(2/3) Apply this hunk").expect("second prompt");
+    let theirs = format!("{DOC}A paragraph they added.\n");
+    fs::write(&path, &theirs).unwrap();
+    session.send_line("a").unwrap();
+    let rest = session.exp_eof().expect("newsclean ends");
+    assert!(rest.contains("newsclean: a.txt: changed on disk during the review, left alone"), "{rest:?}");
+    assert!(rest.contains("a.txt: 0 of 3 hunks applied"), "{rest:?}");
+    assert!(matches!(session.process().wait(), Ok(WaitStatus::Exited(_, 2))));
+    assert_eq!(fs::read_to_string(&path).unwrap(), theirs);
+}
+
+#[test]
+fn split_offers_each_change_of_a_hunk_on_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two changes three lines apart share one hunk until it is split.
+    let close = "Title\n\nLatest News\n\nOne.\n\nHuawei said its smart phone sales fell.\n";
+    fs::write(dir.path().join("a.txt"), close).unwrap();
+    let mut session = start(dir.path(), &["-i", "a.txt"], None);
+    session.exp_string("(1/1) Apply this hunk [y,n,a,d,q,s,e,?]? ").expect("s is offered");
+    session.send_line("s").unwrap();
+    let first = answer(&mut session, 1, 2, "n");
+    assert!(first.contains("Split into 2 hunks."), "{first:?}");
+    let second = answer(&mut session, 2, 2, "y");
+    assert!(second.contains("# mt.smart-phone: ") && !second.contains("# residue.latest-news"), "{second:?}");
+    let rest = finish(session);
+    assert!(rest.contains("a.txt: 1 of 2 hunks applied"), "{rest:?}");
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), close.replace("smart phone", "smartphone"));
+}

@@ -1,6 +1,6 @@
 //! Properties that hold for any input: a second clean changes nothing, arbitrary bytes never panic,
 //! clean text comes out byte for byte, and no input line disappears or changes without an edit that
-//! names the rule responsible.
+//! names the rule responsible; the interactive review's hunks, all applied (split or not), give the cleaned text.
 
 mod common;
 
@@ -8,7 +8,9 @@ use std::io;
 
 use assert_cmd::Command;
 use newsclean::Cleaner;
+use newsclean::diff::DiffSink;
 use newsclean::pipeline::{Processed, Sink};
+use newsclean::review;
 use proptest::prelude::*;
 
 /// News-like text: generated documents, sometimes with arbitrary Unicode spliced in.
@@ -97,6 +99,20 @@ proptest! {
         let mut accounting = Accounting { failures: Vec::new(), terminator_moved: None, last_removed: 0 };
         Cleaner::new().clean_stream(text.as_bytes(), 0, &mut accounting).expect("text is UTF-8");
         prop_assert!(accounting.failures.is_empty(), "{:?}", accounting.failures);
+    }
+
+    #[test]
+    fn interactive_hunks_all_applied_split_or_not_give_the_cleaned_text_and_none_the_original(text in news_text()) {
+        let mut sinks = (DiffSink::collecting(), review::Original::default());
+        Cleaner::new().clean_stream(text.as_bytes(), 0, &mut sinks).expect("text is UTF-8");
+        let (hunks, original) = (sinks.0.into_hunks(), sinks.1.lines);
+        let all: Vec<review::Accepted> = hunks.iter().map(review::Accepted::whole).collect();
+        let cleaned = Cleaner::new().clean_str(&text).0;
+        prop_assert_eq!(&review::apply(&original, &all), &cleaned);
+        prop_assert_eq!(&review::apply(&original, &[]), &text);
+        // Split into one hunk per change group (`s`), all accepted: the same text.
+        let parts: Vec<review::Accepted> = hunks.iter().flat_map(|h| h.split()).map(|h| review::Accepted::whole(&h)).collect();
+        prop_assert_eq!(review::apply(&original, &parts), cleaned);
     }
 
     #[test]
