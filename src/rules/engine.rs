@@ -48,8 +48,6 @@ struct Compiled {
     /// compiled on first use: most rules never meet a line holding their trigger, and Unicode
     /// classes make compiling cost more than a megabyte of cleaning.
     regex: Option<LazyRegex>,
-    /// For rules that remove tail lines: triggers checked before the regex runs (`is_tail_residue`).
-    triggers: Vec<String>,
     /// Replacements per string index (or one for all); `None` means removal.
     replace: Vec<Option<String>>,
     near: Option<AhoCorasick>,
@@ -120,11 +118,6 @@ pub struct Engine {
     roles: Vec<Vec<Role>>,
     /// Regex rules without triggers, tried on every line.
     untriggered: Vec<usize>,
-    /// Line-start literals, searched anchored (for `is_tail_residue`, which must stay cheap).
-    prefixes: Option<AhoCorasick>,
-    prefix_rules: Vec<usize>,
-    /// The rules with `where = "tail"`.
-    tail_rules: Vec<usize>,
 }
 
 fn words_matcher(words: &[String]) -> Option<AhoCorasick> {
@@ -223,11 +216,7 @@ impl Engine {
             quick: None,
             roles: Vec::new(),
             untriggered: Vec::new(),
-            prefixes: None,
-            prefix_rules: Vec::new(),
-            tail_rules: Vec::new(),
         };
-        let mut prefixes: Vec<String> = Vec::new();
         let mut patterns: Vec<String> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut add = |pattern: String, role: Role, roles: &mut Vec<Vec<Role>>| {
@@ -262,8 +251,6 @@ impl Engine {
                 MatchKind::Literal | MatchKind::Words if spec.place == Place::LineStart => {
                     for s in &strings {
                         for v in variants(s.trim_start()) {
-                            prefixes.push(v.clone());
-                            engine.prefix_rules.push(rule);
                             add(v, Role::Prefix { rule }, &mut engine.roles);
                         }
                     }
@@ -299,9 +286,6 @@ impl Engine {
                 };
                 LazyRegex { pattern: anchored, compiled: OnceLock::new() }
             });
-            if spec.place == Place::Tail {
-                engine.tail_rules.push(rule);
-            }
             let replace = match kind {
                 MatchKind::Regex => vec![spec.replacement_for("").map(str::to_owned)],
                 _ => strings.iter().map(|s| spec.replacement_for(&lookup_key(spec, s)).map(str::to_owned)).collect(),
@@ -319,21 +303,11 @@ impl Engine {
                     .map(|p| Regex::new(&format!("^(?:{p})$")).expect("rules are checked before they are compiled")),
                 strings,
                 regex,
-                triggers: spec.matcher.trigger.clone().unwrap_or_default(),
                 replace,
                 near: words_matcher(&spec.context.near),
                 not_in_paragraph: words_matcher(&spec.context.not_in_paragraph),
                 not_followed_by: lower(&spec.context.not_followed_by),
             });
-        }
-        if !prefixes.is_empty() {
-            engine.prefixes = Some(
-                AhoCorasickBuilder::new()
-                    .match_kind(AcMatchKind::LeftmostLongest)
-                    .start_kind(aho_corasick::StartKind::Anchored)
-                    .build(&prefixes)
-                    .expect("rule literals are plain strings"),
-            );
         }
         if !patterns.is_empty() {
             // Runs only on the lines the quick filter lets through.
@@ -601,39 +575,17 @@ impl Stage for Engine {
         "rules"
     }
 
-    /// Cheaper than a full match, since it runs on the first line of every paragraph: whole-line
-    /// literals, line-start literals and `tail` regex rules count; other own-line regex rules do
-    /// not (a paragraph after one of them is then not taken as the document's last).
+    /// Any line rule that removes whole lines counts (not `head` ones, and not those that need
+    /// the next line too): a paragraph followed only by such lines is the document's last. The
+    /// quick filter rules out most lines before any rule is tried.
     fn is_tail_residue(&self, line: &str) -> bool {
         let line = line.trim();
-        if line.is_empty() || line.len() > MAX_RESIDUE_LINE {
-            return false;
-        }
-        let counts = |r: &usize| NOT_HEAD.contains(&self.rules[*r].place) && self.rules[*r].next_line.is_none();
-        if line.len() <= self.max_exact_line {
-            let exact = self.exact_lines.get(line).is_some_and(|rules| rules.iter().any(counts));
-            let folded = !self.exact_lines_folded.is_empty()
-                && self.exact_lines_folded.get(&line.to_lowercase()).is_some_and(|rules| rules.iter().any(counts));
-            if exact || folded {
-                return true;
-            }
-        }
-        if let Some(prefixes) = &self.prefixes {
-            let input = aho_corasick::Input::new(line).anchored(aho_corasick::Anchored::Yes);
-            if let Some(m) = prefixes.find(input) {
-                let rule = self.prefix_rules[m.pattern().as_usize()];
-                if counts(&rule) && follows(self.rules[rule].followed_by, &line[m.end()..]) {
-                    return true;
-                }
-            }
-        }
-        self.tail_rules.iter().any(|&r| {
-            let rule = &self.rules[r];
-            (rule.triggers.is_empty()
-                || rule.case == Case::Ignore
-                || rule.triggers.iter().any(|t| line.contains(t.as_str())))
-                && rule.regex.as_ref().is_some_and(|re| re.get().is_match(line))
-        })
+        !line.is_empty()
+            && line.len() <= MAX_RESIDUE_LINE
+            && self
+                .line_candidates(line, 0, &self.hits(line), NOT_HEAD)
+                .into_iter()
+                .any(|r| self.rules[r].next_line.is_none())
     }
 
     fn apply(&self, block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>) {
