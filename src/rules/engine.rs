@@ -120,15 +120,20 @@ pub struct Engine {
     untriggered: Vec<usize>,
 }
 
+/// Finds any of `words` in any case (ASCII case-insensitively, plus the case variants of
+/// `case_variants` for other scripts: `Россия`, `РОССИЯ`).
 fn words_matcher(words: &[String]) -> Option<AhoCorasick> {
     if words.is_empty() {
         return None;
     }
+    let mut all: Vec<String> = words.iter().flat_map(|w| case_variants(w)).collect();
+    all.sort();
+    all.dedup();
     Some(
         AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(AcMatchKind::LeftmostLongest)
-            .build(words)
+            .build(all)
             .expect("word lists are plain strings"),
     )
 }
@@ -458,10 +463,6 @@ impl Engine {
                     if compiled.kind == MatchKind::Words && !whole_word(text, start, end) {
                         continue;
                     }
-                    if compiled.case == Case::Ignore && !text[start..end].eq_ignore_ascii_case(&compiled.strings[word])
-                    {
-                        continue;
-                    }
                     let replacement = compiled.replace.get(word).cloned().flatten().unwrap_or_default();
                     let replacement = if compiled.case == Case::Ignore {
                         keep_case(&text[start..end], &replacement)
@@ -563,7 +564,8 @@ fn followed_by_any(rest: &str, words: &[String]) -> bool {
         return false;
     }
     let next = rest.trim_start_matches([' ', '-']).split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
-    !next.is_empty() && words.iter().any(|w| w.eq_ignore_ascii_case(next))
+    let next = next.to_lowercase();
+    !next.is_empty() && words.iter().any(|w| *w == next)
 }
 
 const LINE_PLACES: &[Place] = &[Place::OwnLine, Place::LineStart, Place::Head];
@@ -649,6 +651,16 @@ mod tests {
         let (out, outcome) = cleaner.clean_str("A qqword7, a QQWORD99 and qqword100x.\n");
         assert_eq!(out, "A word7, a WORD99 and qqword100x.\n");
         assert_eq!(outcome.edits(), 2);
+    }
+
+    #[test]
+    fn case_is_ignored_beyond_ascii_and_kept_in_the_replacement() {
+        let text = "[[rule]]\nid = \"t.ru\"\ndescription = \"x\"\nmatch = { words = [\"смартфон\"] }\n\
+                    case = \"ignore\"\nreplace = \"телефон\"\n";
+        let set = crate::rules::RuleSet::with_user(parse_rule_file(text, "t").unwrap()).unwrap();
+        let cleaner = crate::pipeline::Cleaner::with_rules(&set, &[]);
+        let (out, _) = cleaner.clean_str("Смартфон и СМАРТФОН, но не смартфоны.\n");
+        assert_eq!(out, "Телефон и ТЕЛЕФОН, но не смартфоны.\n");
     }
 
     #[test]
