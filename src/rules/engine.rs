@@ -42,8 +42,6 @@ struct Compiled {
     followed_by: Option<Follow>,
     /// A regex the next line must match (both are removed).
     next_line: Option<Regex>,
-    /// The strings of `literal` or `words`.
-    strings: Vec<String>,
     /// For regex rules: the pattern anchored as the place needs (whole line, line start, anywhere),
     /// compiled on first use: most rules never meet a line holding their trigger, and Unicode
     /// classes make compiling cost more than a megabyte of cleaning.
@@ -306,7 +304,6 @@ impl Engine {
                     .next_line
                     .as_ref()
                     .map(|p| Regex::new(&format!("^(?:{p})$")).expect("rules are checked before they are compiled")),
-                strings,
                 regex,
                 replace,
                 near: words_matcher(&spec.context.near),
@@ -565,7 +562,7 @@ fn followed_by_any(rest: &str, words: &[String]) -> bool {
     }
     let next = rest.trim_start_matches([' ', '-']).split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
     let next = next.to_lowercase();
-    !next.is_empty() && words.iter().any(|w| *w == next)
+    !next.is_empty() && words.contains(&next)
 }
 
 const LINE_PLACES: &[Place] = &[Place::OwnLine, Place::LineStart, Place::Head];
