@@ -48,8 +48,8 @@ pub enum ColorChoice {
 /// Cleans scraped news text and shows every change as a unified diff naming the rule that made it.
 ///
 /// With paths, prints a diff of what would change (a dry run). With no path and text on stdin (or
-/// the path `-`), writes the cleaned text to stdout. A first path named `hook` is the `hook`
-/// command: write `./hook` for a file of that name.
+/// the path `-`), writes the cleaned text to stdout. A first path named `rules`, `explain` or
+/// `hook` is that command (its options go after it): write `./rules` for a file of that name.
 #[derive(Debug, Parser)]
 #[command(name = "newsclean", version, after_help = EXIT_CODES, args_conflicts_with_subcommands = true)]
 #[command(group(ArgGroup::new("mode").args(["check", "write", "interactive"])))]
