@@ -212,6 +212,8 @@ pub struct Projects {
     cli: CliRules,
     /// Directory → the config that governs it (None: no config up to the root).
     by_dir: HashMap<PathBuf, Option<Arc<Project>>>,
+    /// The same, by the directory as the walk named it.
+    by_given_dir: HashMap<PathBuf, Option<Arc<Project>>>,
     cleaners: HashMap<(Option<PathBuf>, Vec<usize>), Arc<Cleaner>>,
 }
 
@@ -220,7 +222,7 @@ impl Projects {
     pub fn new(forced: Option<&Path>, cli: CliRules) -> Result<Projects, Error> {
         let forced = forced.map(Project::load).transpose()?.map(Arc::new);
         check_cli(&cli, forced.as_deref())?;
-        Ok(Projects { forced, cli, by_dir: HashMap::new(), cleaners: HashMap::new() })
+        Ok(Projects { forced, cli, by_dir: HashMap::new(), by_given_dir: HashMap::new(), cleaners: HashMap::new() })
     }
 
     /// The config governing `dir`: the nearest `newsclean.toml` in it or above it.
@@ -229,9 +231,15 @@ impl Projects {
             return Ok(Some(forced.clone()));
         }
         let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        // Files of a batch share directories: the path as given is looked up before resolving it.
+        if let Some(found) = self.by_given_dir.get(dir) {
+            return Ok(found.clone());
+        }
         let absolute = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         if let Some(found) = self.by_dir.get(&absolute) {
-            return Ok(found.clone());
+            let found = found.clone();
+            self.by_given_dir.insert(dir.to_path_buf(), found.clone());
+            return Ok(found);
         }
         let candidate = absolute.join(FILE_NAME);
         let found = if candidate.is_file() {
@@ -251,6 +259,7 @@ impl Projects {
             }
         };
         self.by_dir.insert(absolute, found.clone());
+        self.by_given_dir.insert(dir.to_path_buf(), found.clone());
         Ok(found)
     }
 
