@@ -417,7 +417,6 @@ fn run_hook_command(command: HookCommand) -> Exit {
 /// stdin, hunks and prompts on stdout), writes each file's accepted hunks before going on to the
 /// next, and ends with one summary line per file that had hunks.
 fn run_interactive(projects: &mut Projects, config: &Config) -> Exit {
-    let descriptions = review::descriptions();
     let stdin = io::stdin();
     let mut answers = stdin.lock();
     let stdout = io::stdout();
@@ -470,7 +469,7 @@ fn run_interactive(projects: &mut Projects, config: &Config) -> Exit {
         }
         let shown = input::diff_path(&path);
         let mut term = review::Terminal { input: &mut answers, out: &mut screen, color: config.settings.color };
-        let done = match review::review(&shown, &hunks, &original, &descriptions, &mut term) {
+        let done = match review::review(&shown, &hunks, &original, cleaner.descriptions(), &mut term) {
             Ok(done) => done,
             Err(e) => return output_failed(&e),
         };

@@ -315,6 +315,7 @@ pub enum StreamError {
 pub struct Cleaner {
     stages: Vec<Box<dyn Stage>>,
     policy: Policy,
+    descriptions: BTreeMap<String, String>,
 }
 
 impl Default for Cleaner {
@@ -344,7 +345,13 @@ impl Cleaner {
                 Box::new(rules::punct::Punctuation::default()),
             ],
             policy: Policy::new(disabled, protect),
+            descriptions: rules.all().map(|r| (r.id.clone(), r.description.clone())).collect(),
         }
+    }
+
+    /// The one-line description of each of its rules (built-in and the user's), by id.
+    pub fn descriptions(&self) -> &BTreeMap<String, String> {
+        &self.descriptions
     }
 
     /// The stage names in order.

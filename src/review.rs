@@ -119,9 +119,9 @@ e - manually edit the current hunk
 ? - print help
 ";
 
-/// The one-line description of every built-in rule, by id.
-pub fn descriptions() -> BTreeMap<String, &'static str> {
-    rules::builtin().iter().map(|r| (r.id.clone(), r.description.as_str())).collect()
+/// The one-line description of every built-in rule, by id (a `Cleaner` knows its user rules' too).
+pub fn descriptions() -> BTreeMap<String, String> {
+    rules::builtin().iter().map(|r| (r.id.clone(), r.description.clone())).collect()
 }
 
 /// Asks about each of `hunks` of the file shown as `path`, whose lines are `original`.
@@ -129,7 +129,7 @@ pub fn review(
     path: &str,
     hunks: &[Hunk],
     original: &[Line],
-    descriptions: &BTreeMap<String, &'static str>,
+    descriptions: &BTreeMap<String, String>,
     term: &mut Terminal<'_>,
 ) -> io::Result<Review> {
     let mut review = Review { total: hunks.len(), ..Review::default() };
@@ -151,7 +151,7 @@ pub fn review(
         }
         diff::write_hunk(term.out, hunk, term.color)?;
         for rule in &hunk.rules {
-            let description = descriptions.get(rule.as_str()).copied().unwrap_or("(a rule without a description)");
+            let description = descriptions.get(rule.as_str()).map_or("(a rule without a description)", String::as_str);
             writeln!(term.out, "# {rule}: {description}")?;
         }
         let parts = hunk.split();

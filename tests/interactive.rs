@@ -237,3 +237,17 @@ fn split_offers_each_change_of_a_hunk_on_its_own() {
     assert!(rest.contains("a.txt: 1 of 2 hunks applied"), "{rest:?}");
     assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), close.replace("smart phone", "smartphone"));
 }
+
+#[test]
+fn hunks_of_a_user_rule_show_its_description_from_newsclean_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = "[[rule]]\nid = \"site.newsletter\"\ndescription = \"Remove the site's newsletter prompt.\"\n\
+                  where = \"own-line\"\nmatch = { literal = [\"Subscribe to our newsletter\"] }\n";
+    fs::write(dir.path().join("newsclean.toml"), config).unwrap();
+    fs::write(dir.path().join("a.txt"), "Text.\n\nSubscribe to our newsletter\n").unwrap();
+    let mut session = start(dir.path(), &["--interactive", "a.txt"], None);
+    let prompt = answer(&mut session, 1, 1, "y");
+    assert!(prompt.contains("# site.newsletter: Remove the site's newsletter prompt."), "{prompt:?}");
+    finish(session);
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), "Text.\n");
+}
