@@ -386,9 +386,14 @@ pub fn run(mut args: Args) -> Exit {
         _ => "would change",
     };
     note(&config, &summary.line(verb));
+    exit_for(&summary, &config.mode)
+}
+
+/// A run's exit code: 2 if any file failed, 1 if `--check` found files that would change, else 0.
+fn exit_for(summary: &Summary, mode: &Mode) -> Exit {
     if summary.failed > 0 {
         Exit::Error
-    } else if matches!(config.mode, Mode::Check { .. }) && summary.changed > 0 {
+    } else if matches!(mode, Mode::Check { .. }) && summary.changed > 0 {
         Exit::WouldChange
     } else {
         Exit::Success
@@ -555,13 +560,7 @@ fn run_staged(projects: &mut Projects, config: &Config) -> Exit {
         return output_failed(&e);
     }
     note(config, &format!("staged: {}", summary.line("would change")));
-    if summary.failed > 0 {
-        Exit::Error
-    } else if matches!(config.mode, Mode::Check { .. }) && summary.changed > 0 {
-        Exit::WouldChange
-    } else {
-        Exit::Success
-    }
+    exit_for(&summary, &config.mode)
 }
 
 /// A file cleaned on a worker thread: its result and the output it wrote.

@@ -147,18 +147,15 @@ impl Project {
         absolute.strip_prefix(&self.dir).map(Path::to_path_buf).unwrap_or(absolute)
     }
 
-    /// True if `path` is excluded by this file.
-    pub fn excludes(&self, path: &Path) -> bool {
-        self.exclude.as_ref().is_some_and(|g| g.is_match(self.relative(path)))
-    }
-
-    /// The indexes of the overrides that apply to `path`.
-    fn overrides_for(&self, path: &Path) -> Vec<usize> {
-        if self.overrides.is_empty() {
-            return Vec::new();
+    /// Whether this file excludes `path`, and the indexes of the overrides that apply to it (the
+    /// path is resolved once, and only if there are globs to match).
+    fn applies_to(&self, path: &Path) -> (bool, Vec<usize>) {
+        if self.exclude.is_none() && self.overrides.is_empty() {
+            return (false, Vec::new());
         }
         let relative = self.relative(path);
-        (0..self.overrides.len()).filter(|&i| self.overrides[i].is_match(&relative)).collect()
+        let excluded = self.exclude.as_ref().is_some_and(|g| g.is_match(&relative));
+        (excluded, (0..self.overrides.len()).filter(|&i| self.overrides[i].is_match(&relative)).collect())
     }
 
     /// The rules and protected phrases for a file under the given overrides.
@@ -267,10 +264,10 @@ impl Projects {
     pub fn plan(&mut self, path: &Path) -> Result<Plan, Error> {
         let dir = path.parent().unwrap_or(Path::new(""));
         let project = self.project_for_dir(dir)?;
-        if project.as_ref().is_some_and(|p| p.excludes(path)) {
+        let (excluded, overrides) = project.as_ref().map(|p| p.applies_to(path)).unwrap_or_default();
+        if excluded {
             return Ok(Plan::Excluded);
         }
-        let overrides = project.as_ref().map(|p| p.overrides_for(path)).unwrap_or_default();
         let key = (project.as_ref().map(|p| p.path.clone()), overrides.clone());
         if let Some(cleaner) = self.cleaners.get(&key) {
             return Ok(Plan::Clean(cleaner.clone()));
@@ -318,8 +315,8 @@ mod tests {
              [[overrides]]\npaths = [\"forum/**\"]\nignore = [\"residue.forum-chrome\"]\n",
         )
         .unwrap();
-        assert!(p.excludes(Path::new("drafts/a.txt")) && !p.excludes(Path::new("a.txt")));
-        assert_eq!(p.overrides_for(Path::new("forum/x/a.txt")), vec![0]);
+        assert!(p.applies_to(Path::new("drafts/a.txt")).0 && !p.applies_to(Path::new("a.txt")).0);
+        assert_eq!(p.applies_to(Path::new("forum/x/a.txt")), (false, vec![0]));
         let (set, protect) = p.rules(&[0], &CliRules::default()).unwrap();
         assert!(set.is_enabled("site.subscribe") && !set.is_enabled("mt.smart-phone"));
         assert!(!set.is_enabled("residue.forum-chrome") && set.is_enabled("residue.also-on"));

@@ -2,6 +2,8 @@
 //! temporary repository: what is checked is the staged version of each staged file, not the
 //! working tree.
 
+mod common;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -42,18 +44,7 @@ impl Repo {
     }
 
     fn env(&self, cmd: &mut Command) {
-        let home = self.root.path().join("home");
-        cmd.env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join(".config"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "newsclean tests")
-            .env("GIT_AUTHOR_EMAIL", "tests@newsclean.invalid")
-            .env("GIT_COMMITTER_NAME", "newsclean tests")
-            .env("GIT_COMMITTER_EMAIL", "tests@newsclean.invalid")
-            .env_remove("GIT_CONFIG_GLOBAL")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .env_remove("GIT_INDEX_FILE");
+        common::isolate_git(cmd, &self.root.path().join("home"));
     }
 
     fn git(&self, args: &[&str]) -> Output {

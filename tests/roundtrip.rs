@@ -70,20 +70,9 @@ impl Scratch {
 
     /// A git command in `dir` that works on a fresh machine and ignores the caller's configuration.
     fn git(&self, dir: &Path) -> Command {
-        let home = self.dir("home");
         let mut cmd = Command::new("git");
-        cmd.current_dir(dir)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join(".config"))
-            .env("GIT_AUTHOR_NAME", "newsclean tests")
-            .env("GIT_AUTHOR_EMAIL", "tests@newsclean.invalid")
-            .env("GIT_COMMITTER_NAME", "newsclean tests")
-            .env("GIT_COMMITTER_EMAIL", "tests@newsclean.invalid")
-            .env_remove("GIT_CONFIG_GLOBAL")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .env_remove("GIT_INDEX_FILE");
+        cmd.current_dir(dir);
+        common::isolate_git(&mut cmd, &self.dir("home"));
         cmd
     }
 

@@ -173,7 +173,8 @@ fn mentions(matcher: &AhoCorasick, text: &str) -> bool {
     matcher.find_iter(text).any(|m| whole_word(text, m.start(), m.end()))
 }
 
-fn is_open_quote(c: char) -> bool {
+/// An opening quotation mark (`“`, `"`, `‘`, `«`, `„`).
+pub(crate) fn is_open_quote(c: char) -> bool {
     matches!(c, '“' | '"' | '‘' | '«' | '„')
 }
 
@@ -192,10 +193,12 @@ fn quoted(text: &str, start: usize, end: usize) -> bool {
 pub fn is_headline(text: &str) -> bool {
     let text = text.trim();
     let words = text.split_whitespace().count();
+    starts_like_a_headline(text) && words <= MAX_HEADLINE_WORDS && !text.ends_with('.') && !text.contains(". ")
+}
+
+/// True if `text` starts as a headline does: a capital, a digit or an opening quote.
+pub(crate) fn starts_like_a_headline(text: &str) -> bool {
     text.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || is_open_quote(c))
-        && words <= MAX_HEADLINE_WORDS
-        && !text.ends_with('.')
-        && !text.contains(". ")
 }
 
 fn follows(follow: Option<Follow>, rest: &str) -> bool {

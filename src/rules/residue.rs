@@ -5,7 +5,7 @@
 
 use regex::Regex;
 
-use super::engine::{MAX_RESIDUE_LINE, is_headline};
+use super::engine::{MAX_RESIDUE_LINE, is_headline, is_open_quote, starts_like_a_headline};
 use crate::edit::{Edit, RuleId};
 use crate::pipeline::{Context, Stage, WorkBlock};
 
@@ -156,20 +156,12 @@ impl Stage for Residue {
     }
 }
 
-fn starts_like_a_headline(text: &str) -> bool {
-    text.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || is_open_quote(c))
-}
-
 /// The image slug must be made of words of the title (`huawei - Huawei offers ...`), which is how
 /// CMSs build file names and what separates a caption from prose like `q2 - Revenue rose`.
 fn slug_is_from_title(slug: &str, title: &str) -> bool {
     let title = title.to_lowercase();
     let words: Vec<&str> = title.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
     slug.split('-').all(|part| words.contains(&part))
-}
-
-fn is_open_quote(c: char) -> bool {
-    matches!(c, '“' | '"' | '‘' | '«')
 }
 
 fn is_closing_punct(c: char) -> bool {

@@ -3,6 +3,25 @@
 //! newline, single-newline paragraphs, non-ASCII text, no-break spaces).
 #![allow(dead_code)] // each test binary uses a different part
 
+use std::path::Path;
+use std::process::Command;
+
+/// Makes `cmd` (git, or a program that runs git) work on a fresh machine and ignore the caller's
+/// configuration, with `home` as its home directory.
+pub fn isolate_git(cmd: &mut Command, home: &Path) {
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "newsclean tests")
+        .env("GIT_AUTHOR_EMAIL", "tests@newsclean.invalid")
+        .env("GIT_COMMITTER_NAME", "newsclean tests")
+        .env("GIT_COMMITTER_EMAIL", "tests@newsclean.invalid")
+        .env_remove("GIT_CONFIG_GLOBAL")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE");
+}
+
 /// A small deterministic PRNG (xorshift64*), so generated documents are reproducible from a seed.
 pub struct Rng(u64);
 
