@@ -741,6 +741,7 @@ fn explain(rule: &RuleSpec, on: bool) -> String {
         out.push_str(match follow {
             Follow::Headline => ", followed by a headline",
             Follow::Text => ", followed by some text",
+            Follow::HeadlineList => ", with the list of headlines after it",
         });
     }
     out.push('\n');

@@ -11,6 +11,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
 use regex::Regex;
 
 use super::spec::{Case, Follow, MatchKind, Place, RuleSpec};
+use super::text::{find_glue, is_close_quote, is_headline, is_open_quote, is_title_case, starts_like_a_headline};
 use crate::edit::{Edit, RuleId};
 use crate::pipeline::{Context, Stage, WorkBlock};
 
@@ -19,8 +20,6 @@ use crate::pipeline::{Context, Stage, WorkBlock};
 pub const MAX_RESIDUE_LINE: usize = 300;
 /// The SIMD (Teddy) prefilter of aho-corasick serves at most this many patterns.
 const TEDDY_PATTERNS: usize = 64;
-/// A headline has at most this many words.
-const MAX_HEADLINE_WORDS: usize = 30;
 
 /// What a pattern of the automaton means for a rule.
 #[derive(Clone, Debug)]
@@ -173,32 +172,10 @@ fn mentions(matcher: &AhoCorasick, text: &str) -> bool {
     matcher.find_iter(text).any(|m| whole_word(text, m.start(), m.end()))
 }
 
-/// An opening quotation mark (`“`, `"`, `‘`, `«`, `„`).
-pub(crate) fn is_open_quote(c: char) -> bool {
-    matches!(c, '“' | '"' | '‘' | '«' | '„')
-}
-
-fn is_close_quote(c: char) -> bool {
-    matches!(c, '”' | '"' | '’' | '»' | '“')
-}
-
 /// True if `text[start..end]` is quoted on both sides: a mention, not residue (`“Also on rt.com”`).
 fn quoted(text: &str, start: usize, end: usize) -> bool {
     text[..start].chars().next_back().is_some_and(is_open_quote)
         && text[end..].chars().next().is_some_and(is_close_quote)
-}
-
-/// A headline: starts with a capital, a digit or a quote, is short, and is a single unit rather than
-/// sentences of running text (no `. ` followed by more words, no final full stop).
-pub fn is_headline(text: &str) -> bool {
-    let text = text.trim();
-    let words = text.split_whitespace().count();
-    starts_like_a_headline(text) && words <= MAX_HEADLINE_WORDS && !text.ends_with('.') && !text.contains(". ")
-}
-
-/// True if `text` starts as a headline does: a capital, a digit or an opening quote.
-pub(crate) fn starts_like_a_headline(text: &str) -> bool {
-    text.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || is_open_quote(c))
 }
 
 fn follows(follow: Option<Follow>, rest: &str) -> bool {
@@ -206,6 +183,7 @@ fn follows(follow: Option<Follow>, rest: &str) -> bool {
         None => true,
         Some(Follow::Text) => !rest.trim().is_empty(),
         Some(Follow::Headline) => is_headline(rest),
+        Some(Follow::HeadlineList) => rest.trim().is_empty(),
     }
 }
 
@@ -442,6 +420,80 @@ impl Engine {
         })
     }
 
+    /// The list-label rule (`followed_by = "headline-list"`) that `line` is the label of, if any.
+    fn list_label(&self, line: &str) -> Option<usize> {
+        let line = line.trim();
+        if line.is_empty() || line.len() > MAX_RESIDUE_LINE {
+            return None;
+        }
+        self.line_candidates(line, 0, &self.hits(line), &[Place::OwnLine])
+            .into_iter()
+            .find(|&r| self.rules[r].followed_by == Some(Follow::HeadlineList))
+    }
+
+    /// True if line `i` is an item of a headline list: a headline, in Title Case unless the list
+    /// runs to the end of the paragraph (a sentence-case subheading after the list stays).
+    fn is_list_item(&self, block: &WorkBlock, i: usize) -> bool {
+        let is_item = |t: &str| t.trim().len() <= MAX_RESIDUE_LINE && is_headline(t);
+        let Some(text) = block.text(i) else { return false };
+        is_item(text) && (is_title_case(text) || block.texts().filter(|&(j, _)| j > i).all(|(_, t)| is_item(t)))
+    }
+
+    /// A related-link widget shows its headline twice, as a title and after its label (`Trump buys
+    /// Canada` / `LATEST: Trump buys Canada`): the title line above the removed `line` goes too.
+    fn remove_widget_title(&self, block: &mut WorkBlock, i: usize, line: &str, id: RuleId, edits: &mut Vec<Edit>) {
+        let Some(above) = (0..i).rev().find(|&j| block.text(j).is_some()) else { return };
+        let title = block.text(above).expect("found present").trim();
+        if title.chars().count() >= 12 && line.ends_with(title) && line.len() > title.len() && is_headline(title) {
+            block.remove(above, id, edits);
+        }
+    }
+
+    /// A `line-start` label whose headline is glued to the sentence after it (`READ MORE: Talks
+    /// failThe minister said...`): the rule and the line's text without label and headline.
+    fn glued_label<'b>(
+        &self,
+        block: &'b WorkBlock,
+        ctx: &Context<'_>,
+        i: usize,
+        hits: &[(usize, usize, &Role)],
+    ) -> Option<(usize, &'b str)> {
+        let text = block.text(i)?;
+        let lead = text.len() - text.trim_start().len();
+        let line = text.trim();
+        let label_end = |rule: usize, start: usize, end: usize| -> Option<usize> {
+            let compiled = &self.rules[rule];
+            if compiled.place != Place::LineStart || compiled.followed_by != Some(Follow::Headline) || start != lead {
+                return None;
+            }
+            Some(end - lead)
+        };
+        let mut labels: Vec<(usize, usize)> = Vec::new();
+        for &(start, end, role) in hits {
+            match *role {
+                Role::Prefix { rule } => labels.extend(label_end(rule, start, end).map(|at| (rule, at))),
+                Role::Trigger { rule } if self.rules[rule].place == Place::LineStart => {
+                    let Some(regex) = &self.rules[rule].regex else { continue };
+                    if let Some(m) = regex.get().find(line) {
+                        labels.extend(label_end(rule, lead, lead + m.end()).map(|at| (rule, at)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        labels.sort_unstable();
+        labels.into_iter().find_map(|(rule, at)| {
+            let rest = line.get(at..)?.trim_start();
+            let headline_at = line.len() - rest.len();
+            if !starts_like_a_headline(rest) {
+                return None;
+            }
+            let glue = find_glue(rest)?;
+            (is_headline(&rest[..glue]) && self.context_allows(rule, block, ctx))
+                .then(|| (rule, &text[lead + headline_at + glue..]))
+        })
+    }
+
     /// Inline substitutions and removals on line `i`, all in one pass.
     fn apply_inline(
         &self,
@@ -591,21 +643,47 @@ impl Stage for Engine {
     }
 
     fn apply(&self, block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>) {
+        // A list label ending the paragraph before (`TRENDING STORIES`, then a blank line) takes
+        // the headlines that open this one.
+        let mut list = ctx.prev.and_then(|prev| prev.text_lines().last()).and_then(|last| self.list_label(last));
         for i in 0..block.len() {
+            if block.text(i).is_none_or(|t| t.trim().is_empty()) {
+                continue;
+            }
+            if let Some(rule) = list {
+                if self.is_list_item(block, i) && block.remove(i, self.rules[rule].id.clone(), edits) {
+                    continue;
+                }
+                list = None;
+            }
             let Some(text) = block.text(i) else { continue };
             // One automaton scan per line serves the line rules and the inline ones.
-            let hits = self.hits(text);
+            let mut hits = self.hits(text);
             if hits.is_empty() && self.untriggered.is_empty() && text.trim().len() > self.max_exact_line {
                 continue;
             }
             if let Some(rule) = self.line_rule_for(block, ctx, i, LINE_PLACES, Some(&hits)) {
                 let id = self.rules[rule].id.clone();
+                let line = text.trim().to_owned();
                 if block.remove(i, id.clone(), edits) {
-                    if self.rules[rule].next_line.is_some() {
-                        block.remove(i + 1, id, edits);
+                    match self.rules[rule].followed_by {
+                        _ if self.rules[rule].next_line.is_some() => {
+                            block.remove(i + 1, id, edits);
+                        }
+                        Some(Follow::HeadlineList) => list = Some(rule),
+                        Some(Follow::Headline) => self.remove_widget_title(block, i, &line, id, edits),
+                        _ => {}
                     }
                     continue;
                 }
+            }
+            if let Some((rule, rest)) = self.glued_label(block, ctx, i, &hits) {
+                let text = block.text(i).expect("present above");
+                let rest = format!("{}{rest}", &text[..text.len() - text.trim_start().len()]);
+                if !block.replace(i, rest, self.rules[rule].id.clone(), edits) {
+                    continue;
+                }
+                hits = self.hits(block.text(i).expect("just replaced"));
             }
             self.apply_inline(block, ctx, i, &hits, edits);
         }

@@ -7,6 +7,7 @@ pub mod engine;
 pub mod punct;
 pub mod residue;
 pub mod spec;
+pub mod text;
 
 use std::collections::HashSet;
 use std::sync::OnceLock;

@@ -57,14 +57,18 @@ pub enum Case {
     Ignore,
 }
 
-/// What must follow the prefix of a `line-start` rule.
+/// What must follow the prefix of a `line-start` rule, or the label of an `own-line` one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Follow {
-    /// A headline: capitalised, short, not sentences of running text.
+    /// `line-start`: a headline (capitalised, short, not sentences of running text), on its own or
+    /// glued to the sentence after it (`READ MORE: Talks failThe minister said...`: the sentence stays).
     Headline,
-    /// Any text.
+    /// `line-start`: any text.
     Text,
+    /// `own-line`: the label of a list of headlines (`READ MORE:`, `TRENDING STORIES`); the
+    /// headline lines right after it, in its paragraph or the next, go with it.
+    HeadlineList,
 }
 
 /// What a rule matches. Exactly one of `literal`, `words`, `regex` and `builtin` is given.
@@ -276,8 +280,16 @@ impl RuleSpec {
                 regex_syntax::parse(next).map_err(|e| format!("bad `next_line` regex: {e}"))?;
             }
         }
-        if self.followed_by.is_some() && self.place != Place::LineStart {
-            return Err("`followed_by` goes with `where = \"line-start\"` only".into());
+        match self.followed_by {
+            Some(Follow::HeadlineList) if self.place != Place::OwnLine => {
+                return Err("`followed_by = \"headline-list\"` goes with `where = \"own-line\"` only".into());
+            }
+            Some(Follow::Headline | Follow::Text) if self.place != Place::LineStart => {
+                return Err(
+                    "`followed_by` goes with `where = \"line-start\"` (or `headline-list` with `own-line`)".into()
+                );
+            }
+            _ => {}
         }
         if let Some(Replace::PerWord(map)) = &self.replace {
             if m.regex.is_some() {

@@ -1,0 +1,207 @@
+//! Shared text tests for residue rules: what a headline looks like, quotation marks, and where a
+//! headline injected before a sentence ends (the glue point in `ministryThe`). Used by the data-rule
+//! engine and by the residue matchers written in Rust; it decides nothing on its own.
+
+use super::engine::MAX_RESIDUE_LINE;
+
+/// A headline has at most this many words.
+const MAX_HEADLINE_WORDS: usize = 30;
+
+/// Words that start a sentence often enough to trust a glue point after a number or an acronym.
+const SENTENCE_STARTERS: &[&str] = &[
+    "The",
+    "A",
+    "An",
+    "In",
+    "On",
+    "At",
+    "It",
+    "Its",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "He",
+    "She",
+    "They",
+    "We",
+    "According",
+    "After",
+    "Before",
+    "But",
+    "However",
+    "Meanwhile",
+    "Last",
+    "Earlier",
+    "Since",
+    "As",
+    "While",
+    "When",
+    "If",
+    "There",
+    "Officials",
+    "Moreover",
+];
+
+/// An opening quotation mark (`“`, `"`, `‘`, `«`, `„`).
+pub(crate) fn is_open_quote(c: char) -> bool {
+    matches!(c, '“' | '"' | '‘' | '«' | '„')
+}
+
+pub(crate) fn is_close_quote(c: char) -> bool {
+    matches!(c, '”' | '"' | '’' | '»' | '“')
+}
+
+/// A headline: starts with a capital, a digit or a quote, is short, and is a single unit rather than
+/// sentences of running text (no `. ` followed by more words, no final full stop).
+pub fn is_headline(text: &str) -> bool {
+    let text = text.trim();
+    let words = text.split_whitespace().count();
+    starts_like_a_headline(text) && words <= MAX_HEADLINE_WORDS && !text.ends_with('.') && !text.contains(". ")
+}
+
+/// True if `text` starts as a headline does: a capital, a digit or an opening quote (a straight
+/// `'` too: RT's headlines open with one, `'Dumped old politics': 7 MPs resign`).
+pub(crate) fn starts_like_a_headline(text: &str) -> bool {
+    text.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || is_open_quote(c) || c == '\'')
+}
+
+/// Words a Title Case headline leaves in lower case.
+const MINOR_WORDS: &[&str] = &[
+    "a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "nor", "of", "off", "on", "or", "per",
+    "the", "to", "up", "via", "vs", "with", "is", "are", "was", "be",
+];
+
+/// True if `text` is written in Title Case (`The Left’s New Plan to Gut Religious-Liberty
+/// Protections`) or in capitals: every word but the minor ones starts with a capital or a digit.
+/// Headline lists of English sites are; a subheading in sentence case is not taken for one.
+pub fn is_title_case(text: &str) -> bool {
+    let mut words = 0;
+    for word in text.split_whitespace() {
+        let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+        let Some(first) = word.chars().next() else { continue };
+        words += 1;
+        if !(first.is_uppercase() || first.is_ascii_digit() || MINOR_WORDS.contains(&word)) {
+            return false;
+        }
+    }
+    words >= 2
+}
+
+fn is_closing_punct(c: char) -> bool {
+    matches!(c, '?' | '!' | '”' | '"' | '’' | '»' | ')')
+}
+
+/// Where the sentence an injected headline was glued to begins: `ministryThe Chinese...`,
+/// `meetingAurora is...`, `sanctions?The firm...`, `“no”The ministry...`. Returns the byte offset
+/// of the sentence in `text`, or `None` if there is no point we are sure of. Camel-case names
+/// inside headlines (`iPhone`, `YouTube`, `McDonald's`, `HarmonyOS`) are not glue points.
+pub fn find_glue(text: &str) -> Option<usize> {
+    // A glue point lies within the first MAX_RESIDUE_LINE bytes; look a little past it for the word.
+    let chars: Vec<(usize, char)> = text.char_indices().take_while(|&(i, _)| i <= MAX_RESIDUE_LINE + 64).collect();
+    for k in 1..chars.len() {
+        let (at, c) = chars[k];
+        let prev = chars[k - 1].1;
+        if prev.is_whitespace() || is_open_quote(prev) {
+            continue;
+        }
+        let word_k = if is_open_quote(c) { k + 1 } else { k };
+        let Some(&(word_at, first)) = chars.get(word_k) else { break };
+        if !first.is_uppercase() {
+            continue;
+        }
+        let word: &str = {
+            let rest = &text[word_at..];
+            &rest[..rest.find(|ch: char| !ch.is_alphabetic()).unwrap_or(rest.len())]
+        };
+        let capitalized = word.chars().count() >= 2 && word.chars().skip(1).all(char::is_lowercase);
+        let single = (word == "A" || word == "I") && text[word_at + 1..].starts_with(' ');
+        if !(capitalized || single) {
+            continue;
+        }
+        let starter = SENTENCE_STARTERS.contains(&word);
+        let left_word: String = {
+            let mut w: Vec<char> =
+                chars[..k].iter().rev().map(|&(_, ch)| ch).take_while(|ch| ch.is_alphabetic()).collect();
+            w.reverse();
+            w.into_iter().collect()
+        };
+        let lower_left = left_word.chars().count() >= 2 && left_word.chars().all(char::is_lowercase);
+        let glued = match prev {
+            p if is_closing_punct(p) => true,
+            '.' => starter || text[..chars[k - 1].0].ends_with(|ch: char| ch.is_lowercase()),
+            p if p.is_lowercase() => lower_left,
+            p if p.is_ascii_digit() => starter,
+            p if p.is_uppercase() => {
+                starter && left_word.chars().count() >= 2 && left_word.chars().all(char::is_uppercase)
+            }
+            _ => false,
+        };
+        if glued && text[at..].split_whitespace().count() >= 4 && at <= MAX_RESIDUE_LINE {
+            return Some(at);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(text: &str) -> Option<(&str, &str)> {
+        find_glue(text).map(|at| text.split_at(at))
+    }
+
+    #[test]
+    fn glue_after_a_lowercase_word() {
+        let t = "Adidas, Nike & Uniqlo want to produce shoes and apparel here – Russian trade ministryThe Chinese corporation is negotiating";
+        assert_eq!(split(t).unwrap().1, "The Chinese corporation is negotiating");
+    }
+
+    #[test]
+    fn glue_before_a_proper_noun() {
+        let t = "Dollar dump? Russia & China agree to trade in national currencies during Putin-Xi meetingAurora is a mobile operating system";
+        assert_eq!(split(t).unwrap().1, "Aurora is a mobile operating system");
+    }
+
+    #[test]
+    fn glue_after_question_mark_and_quote() {
+        assert_eq!(
+            split("Is this the end?The company said on Tuesday it would").unwrap().1,
+            "The company said on Tuesday it would"
+        );
+        assert_eq!(
+            split("Minister says “no deal”The talks will resume next week").unwrap().1,
+            "The talks will resume next week"
+        );
+    }
+
+    #[test]
+    fn glue_after_an_acronym_needs_a_sentence_starter() {
+        assert_eq!(
+            split("Russia warns NATOThe statement was issued on Monday").unwrap().1,
+            "The statement was issued on Monday"
+        );
+        assert_eq!(split("Bank buys stake in JPMorgan unit"), None);
+    }
+
+    #[test]
+    fn camel_case_names_are_not_glue() {
+        assert_eq!(split("Apple's iPhone sales fall as YouTube and McDonald's rise"), None);
+        assert_eq!(split("HarmonyOS comes to PlayStation and macOS users"), None);
+        assert_eq!(split("Why eBay and LinkedIn are betting on GooglePlay"), None);
+    }
+
+    #[test]
+    fn title_case_allows_minor_words_only_in_lower_case() {
+        assert!(is_title_case("The Left’s New Plan to Gut Religious-Liberty Protections"));
+        assert!(is_title_case("SHOCK: Insider Reveals the Plan… Media Dumbfounded"));
+        assert!(!is_title_case("Theresa May and her government"));
+        assert!(!is_title_case("Brexit"));
+    }
+
+    #[test]
+    fn needs_a_sentence_after_the_glue() {
+        assert_eq!(split("Russia & China agree trade dealToday"), None);
+    }
+}
