@@ -311,7 +311,7 @@ mod tests {
         let p = parse(
             "select = [\"all\"]\nignore = [\"mt\"]\nprotect = [\"Credit Suisse\"]\nexclude = [\"drafts/**\"]\n\n\
              [[rule]]\nid = \"site.subscribe\"\ndescription = \"Subscribe lines\"\nwhere = \"own-line\"\n\
-             match = { literal = [\"Subscribe to our newsletter\"] }\nexamples = []\n\n\
+             match = { literal = [\"Get the Daily Bugle app\"] }\nexamples = []\n\n\
              [[overrides]]\npaths = [\"forum/**\"]\nignore = [\"residue.forum-chrome\"]\n",
         )
         .unwrap();

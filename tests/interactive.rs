@@ -241,13 +241,13 @@ fn split_offers_each_change_of_a_hunk_on_its_own() {
 #[test]
 fn hunks_of_a_user_rule_show_its_description_from_newsclean_toml() {
     let dir = tempfile::tempdir().unwrap();
-    let config = "[[rule]]\nid = \"site.newsletter\"\ndescription = \"Remove the site's newsletter prompt.\"\n\
-                  where = \"own-line\"\nmatch = { literal = [\"Subscribe to our newsletter\"] }\n";
+    let config = "[[rule]]\nid = \"site.app-prompt\"\ndescription = \"Remove the site's app prompt.\"\n\
+                  where = \"own-line\"\nmatch = { literal = [\"Get the Daily Bugle app\"] }\n";
     fs::write(dir.path().join("newsclean.toml"), config).unwrap();
-    fs::write(dir.path().join("a.txt"), "Text.\n\nSubscribe to our newsletter\n").unwrap();
+    fs::write(dir.path().join("a.txt"), "Text.\n\nGet the Daily Bugle app\n").unwrap();
     let mut session = start(dir.path(), &["--interactive", "a.txt"], None);
     let prompt = answer(&mut session, 1, 1, "y");
-    assert!(prompt.contains("# site.newsletter: Remove the site's newsletter prompt."), "{prompt:?}");
+    assert!(prompt.contains("# site.app-prompt: Remove the site's app prompt."), "{prompt:?}");
     finish(session);
     assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), "Text.\n");
 }

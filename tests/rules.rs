@@ -18,12 +18,12 @@ const CONFIG: &str = r#"
 protect = ["Credit Suisse"]
 
 [[rule]]
-id = "site.newsletter"
-description = "Remove the site's newsletter prompt."
+id = "site.app-prompt"
+description = "Remove the site's app prompt."
 where = "own-line"
-match = { literal = ["Subscribe to our newsletter"] }
-examples = [{ input = "Text.\nSubscribe to our newsletter\n", output = "Text.\n" }]
-keep = ["Subscribe to our newsletter, the editor said, and you will not regret it.\n"]
+match = { literal = ["Get the Daily Bugle app"] }
+examples = [{ input = "Text.\nGet the Daily Bugle app\n", output = "Text.\n" }]
+keep = ["Get the Daily Bugle app, the editor said, and you will not regret it.\n"]
 
 [[rule]]
 id = "site.handy"
@@ -34,7 +34,7 @@ replace = { handy = "mobile phone", handies = "mobile phones" }
 context.near = ["Huawei", "smartphone", "network"]
 "#;
 
-const ARTICLE: &str = "Huawei sells a new handy.\n\nSubscribe to our newsletter\n\nA handy tool for gardeners.\n";
+const ARTICLE: &str = "Huawei sells a new handy.\n\nGet the Daily Bugle app\n\nA handy tool for gardeners.\n";
 
 #[test]
 fn user_rules_from_a_config_found_by_walking_up_remove_and_substitute_in_context() {
@@ -177,8 +177,8 @@ fn rules_lists_every_rule_with_its_state_under_the_config() {
     };
     assert_eq!(state("mt.smart-phone"), "off");
     assert_eq!(state("residue.also-on"), "on");
-    assert_eq!(state("site.newsletter"), "on");
-    assert!(text.contains("Remove the site's newsletter prompt."));
+    assert_eq!(state("site.app-prompt"), "on");
+    assert!(text.contains("Remove the site's app prompt."));
 }
 
 #[test]

@@ -11,7 +11,10 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
 use regex::Regex;
 
 use super::spec::{Case, Follow, MatchKind, Place, RuleSpec};
-use super::text::{find_glue, is_close_quote, is_headline, is_open_quote, is_title_case, starts_like_a_headline};
+use super::text::{
+    ends_a_sentence, find_glue, headline_end, is_close_quote, is_headline, is_open_quote, is_title_case,
+    starts_like_a_headline,
+};
 use crate::edit::{Edit, RuleId};
 use crate::pipeline::{Context, Stage, WorkBlock};
 
@@ -494,6 +497,32 @@ impl Engine {
         })
     }
 
+    /// A related-link label inside a line, after a sentence (many datasets store an article as one
+    /// line, so `... he said. READ MORE: <headline> The talks...` is a link box): the byte range to
+    /// remove, label and headline, when `headline_end` is sure where the headline ends.
+    fn inline_label(&self, text: &str, start: usize, end: usize, rule: usize) -> Option<(usize, usize)> {
+        let compiled = &self.rules[rule];
+        if compiled.place != Place::LineStart
+            || compiled.followed_by != Some(Follow::Headline)
+            || !ends_a_sentence(&text[..start])
+        {
+            return None;
+        }
+        let label_end = match &compiled.regex {
+            Some(regex) => start + regex.get().find(&text[start..])?.end(),
+            None => end,
+        };
+        let rest = text[label_end..].trim_start();
+        let rest_at = text.len() - rest.len();
+        let headline = headline_end(rest)?;
+        if rest_at + headline == text.len() {
+            // The box ends the line: the space before it goes too.
+            Some((text[..start].trim_end().len(), text.len()))
+        } else {
+            Some((start, rest_at + headline))
+        }
+    }
+
     /// Inline substitutions and removals on line `i`, all in one pass.
     fn apply_inline(
         &self,
@@ -524,7 +553,11 @@ impl Engine {
                     candidates.push((start, end, rule, replacement));
                 }
                 Role::Trigger { rule } if !self.rules[rule].place.is_line() => regex_rules.push(rule),
-                _ => {}
+                Role::Prefix { rule } | Role::Trigger { rule } => {
+                    candidates.extend(
+                        self.inline_label(text, start, end, rule).map(|(from, to)| (from, to, rule, String::new())),
+                    );
+                }
             }
         }
         regex_rules.sort_unstable();

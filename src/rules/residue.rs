@@ -6,7 +6,7 @@
 use regex::Regex;
 
 use super::engine::MAX_RESIDUE_LINE;
-use super::text::{find_glue, is_headline, starts_like_a_headline};
+use super::text::{ends_a_sentence, find_glue, headline_end, is_headline, starts_like_a_headline};
 use crate::edit::{Edit, RuleId};
 use crate::pipeline::{Context, Stage, WorkBlock};
 
@@ -67,6 +67,29 @@ impl Residue {
     }
 }
 
+impl Residue {
+    /// `text` without the `Also on <site> <headline>` boxes inside it, after a sentence (a
+    /// paragraph whose line breaks were lost), where `headline_end` is sure where each ends.
+    fn without_inline_boxes(&self, text: &str) -> Option<String> {
+        let mut kept = String::new();
+        let mut copied = 0;
+        for (at, _) in text.match_indices("Also on ") {
+            if at < copied || !ends_a_sentence(&text[..at]) {
+                continue;
+            }
+            let Some(m) = self.also_on.find(&text[at..]) else { continue };
+            let rest = text[at + m.end()..].trim_start();
+            let rest_at = text.len() - rest.len();
+            let Some(end) = headline_end(rest).map(|h| rest_at + h) else { continue };
+            // A box that ends the line takes the space before it along.
+            let from = if end == text.len() { text[..at].trim_end().len() } else { at };
+            kept.push_str(&text[copied..from]);
+            copied = end;
+        }
+        (copied > 0).then(|| kept + &text[copied..])
+    }
+}
+
 /// The shapes of an `Also on <site>` link box.
 enum AlsoOn {
     /// `Also on rt.com` alone; the headline may follow on the next line.
@@ -114,6 +137,8 @@ impl Stage for Residue {
                 None => {
                     if self.is_caption(line, block) {
                         block.remove(i, IMAGE_CAPTION, edits);
+                    } else if let Some(kept) = self.without_inline_boxes(text) {
+                        block.replace(i, kept, ALSO_ON, edits);
                     }
                 }
             }

@@ -53,17 +53,25 @@ pub(crate) fn is_close_quote(c: char) -> bool {
 }
 
 /// A headline: starts with a capital, a digit or a quote, is short, and is a single unit rather than
-/// sentences of running text (no `. ` followed by more words, no final full stop).
+/// sentences of running text (no `. ` or `。` followed by more words, no final full stop).
 pub fn is_headline(text: &str) -> bool {
     let text = text.trim();
     let words = text.split_whitespace().count();
-    starts_like_a_headline(text) && words <= MAX_HEADLINE_WORDS && !text.ends_with('.') && !text.contains(". ")
+    starts_like_a_headline(text)
+        && words <= MAX_HEADLINE_WORDS
+        && text.chars().count() <= 200
+        && !text.ends_with(['.', '。'])
+        && !text.contains(". ")
+        && !text.contains('。')
 }
 
 /// True if `text` starts as a headline does: a capital, a digit or an opening quote (a straight
 /// `'` too: RT's headlines open with one, `'Dumped old politics': 7 MPs resign`).
 pub(crate) fn starts_like_a_headline(text: &str) -> bool {
-    text.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || is_open_quote(c) || c == '\'')
+    // Letters of scripts without case (Chinese, Japanese) start headlines as capitals do.
+    text.chars().next().is_some_and(|c| {
+        (c.is_alphabetic() && !c.is_lowercase()) || c.is_ascii_digit() || is_open_quote(c) || c == '\''
+    })
 }
 
 /// Words a Title Case headline leaves in lower case.
@@ -144,6 +152,59 @@ pub fn find_glue(text: &str) -> Option<usize> {
     None
 }
 
+/// True if `before` (the text ahead of a label inside a line) ends a sentence: the label starts
+/// a new unit, as in a paragraph whose line breaks were lost (`... he said. READ MORE: ...`).
+pub fn ends_a_sentence(before: &str) -> bool {
+    let trimmed = before.trim_end();
+    trimmed.len() < before.len()
+        && trimmed.ends_with(['.', '!', '?', '…', '”', '"', '’', '»', ')', ']', '。', '！', '？'])
+}
+
+/// Where a headline that opens `rest` ends, on a line that goes on after it: the byte offset of
+/// the sentence it was glued into (`Talks failThe minister...`, or a Title Case headline followed
+/// by a sentence, `Minister Says Talks Will Go On The talks...`), or `rest.len()` when the
+/// headline runs to the end of the line. `None` when the end is not certain (a sentence-case
+/// headline followed by a sentence with a space between them): such text is left for a human.
+pub fn headline_end(rest: &str) -> Option<usize> {
+    if !starts_like_a_headline(rest) {
+        return None;
+    }
+    if let Some(glue) = find_glue(rest)
+        && is_headline(&rest[..glue])
+    {
+        return Some(glue);
+    }
+    title_run_end(rest).or_else(|| is_headline(rest).then_some(rest.len()))
+}
+
+/// The end of a Title Case headline followed by a sentence: the headline's words are all title
+/// words, the sentence starts with a capitalised sentence starter and goes on in lower case.
+fn title_run_end(rest: &str) -> Option<usize> {
+    let words: Vec<(usize, &str)> = rest
+        .split_whitespace()
+        .take(MAX_HEADLINE_WORDS + 2)
+        .map(|w| (w.as_ptr() as usize - rest.as_ptr() as usize, w))
+        .collect();
+    let core = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_owned();
+    let is_title_word = |w: &str| {
+        let core = core(w);
+        core.is_empty()
+            || core.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+            || MINOR_WORDS.contains(&core.as_str())
+    };
+    let first_lower = words.iter().position(|&(_, w)| !is_title_word(w))?;
+    if first_lower < 4 {
+        return None;
+    }
+    let (start, starter) = words[first_lower - 1];
+    let (_, last_of_headline) = words[first_lower - 2];
+    let starter_ok = SENTENCE_STARTERS.contains(&starter)
+        || (last_of_headline.ends_with(['?', '!', '”', '"', ')']) && starter.starts_with(char::is_uppercase));
+    let sentence_words = rest[start..].split_whitespace().count();
+    (starter_ok && !last_of_headline.ends_with(':') && sentence_words >= 4 && is_headline(&rest[..start]))
+        .then_some(start)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +259,34 @@ mod tests {
         assert!(is_title_case("SHOCK: Insider Reveals the Plan… Media Dumbfounded"));
         assert!(!is_title_case("Theresa May and her government"));
         assert!(!is_title_case("Brexit"));
+    }
+
+    #[test]
+    fn a_headline_ends_at_the_glue_the_title_case_run_or_the_line_end() {
+        fn end(t: &str) -> Option<&str> {
+            headline_end(t).map(|at| &t[at..])
+        }
+        assert_eq!(end("Talks fail againThe minister said on Monday"), Some("The minister said on Monday"));
+        assert_eq!(
+            end("Minister Says Talks Will Go On The minister said so on Monday"),
+            Some("The minister said so on Monday")
+        );
+        assert_eq!(
+            end("Will the Talks Fail? Officials said they would go on"),
+            Some("Officials said they would go on")
+        );
+        assert_eq!(end("Talks fail in Brussels"), Some(""));
+        assert_eq!(end("Talks fail in Brussels as the minister said on Monday. He left."), None);
+        assert_eq!(end("The two firms share a founder, who said so."), None);
+        assert_eq!(end("the minister said"), None);
+    }
+
+    #[test]
+    fn a_label_inside_a_line_must_follow_a_sentence_end() {
+        assert!(ends_a_sentence("He said so. "));
+        assert!(ends_a_sentence("“No,” she said.” "));
+        assert!(!ends_a_sentence("He said so."));
+        assert!(!ends_a_sentence("the number "));
     }
 
     #[test]
