@@ -755,6 +755,13 @@ fn explain(rule: &RuleSpec, on: bool) -> String {
         }
     };
     out.push_str(&format!("  action:   {action}\n"));
+    if let Some(singular) = &rule.after_singular {
+        let pairs: Vec<String> = singular.iter().map(|(k, v)| format!("`{k}` → `{v}`")).collect();
+        let pairs = if pairs.is_empty() { String::new() } else { format!("replaces {}; ", pairs.join(", ")) };
+        out.push_str(&format!(
+            "            after a, an, one, this, that, each, every or another: {pairs}leaves any other match alone\n"
+        ));
+    }
     let c = &rule.context;
     if c.is_empty() {
         out.push_str("  context:  none (fires wherever it matches, but never inside a quoted mention)\n");
