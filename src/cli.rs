@@ -27,8 +27,9 @@ Exit codes:
   2  an error: bad arguments, a file that could not be read or written (reported as
      `newsclean: PATH: reason`, e.g. `PATH: read-only file, left alone`), --staged outside a git
      repository, or `hook install` over an existing hook without --force. The other files are
-     still processed; binary files and symlinks (without --follow-symlinks) are skipped with a
-     note, which is not an error.
+     still processed; binary files, symlinks (without --follow-symlinks) and XML, RSS and Atom
+     feeds (left byte for byte as they are, on stdin too) are skipped with a note, which is not
+     an error.
 
 Writes go through a hidden temporary file (.newsclean-*.tmp) in the file's directory, synced and
 renamed over it: a file is never half-written. A run that is killed may leave such a temporary
@@ -616,11 +617,15 @@ fn run_stdin(cleaner: &Cleaner, config: &Config) -> Exit {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     match input::clean_stream(cleaner, stdin.lock(), mode, &config.settings, &mut out) {
-        Ok(report) if config.verbose => {
+        Ok(FileResult::Skipped(why)) => {
+            note(config, &format!("stdin: {why}"));
+            Exit::Success
+        }
+        Ok(FileResult::Cleaned(report)) if config.verbose => {
             eprintln!("newsclean: stdin: {}", describe(&report));
             stdin_exit(config, &report, mode, &mut out)
         }
-        Ok(report) => stdin_exit(config, &report, mode, &mut out),
+        Ok(FileResult::Cleaned(report)) => stdin_exit(config, &report, mode, &mut out),
         Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Success,
         Err(e) => {
             eprintln!("newsclean: {e}");
@@ -756,6 +761,13 @@ fn explain(rule: &RuleSpec, on: bool) -> String {
         }
     };
     out.push_str(&format!("  action:   {action}\n"));
+    if let Some(singular) = &rule.after_singular {
+        let pairs: Vec<String> = singular.iter().map(|(k, v)| format!("`{k}` → `{v}`")).collect();
+        let pairs = if pairs.is_empty() { String::new() } else { format!("replaces {}; ", pairs.join(", ")) };
+        out.push_str(&format!(
+            "            after a, an, one, this, that, each, every or another: {pairs}leaves any other match alone\n"
+        ));
+    }
     let c = &rule.context;
     if c.is_empty() {
         out.push_str("  context:  none (fires wherever it matches, but never inside a quoted mention)\n");

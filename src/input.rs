@@ -180,6 +180,9 @@ fn open_source<F: Read + Seek + 'static>(
         Sniffed::Binary => return Ok(Err("binary file skipped")),
         Sniffed::Text(choice) => choice,
     };
+    if let Some(kind) = markup_document(path, &head, &choice) {
+        return Ok(Err(kind.note()));
+    }
     let offset = choice.bom_len as u64;
     // Modes that print as they go must not print half a file before finding it unreadable.
     if validate_first && !(choice.is_utf8() && utf8_valid) {
@@ -207,6 +210,12 @@ fn open_source<F: Read + Seek + 'static>(
     };
     let text = if html { html_text(path, text)? } else { text };
     Ok(Ok((choice, text)))
+}
+
+/// The kind of feed or XML document `path` is, by its extension or its first bytes `head`; no
+/// mode cleans one as text.
+fn markup_document(path: &Path, head: &[u8], choice: &Choice) -> Option<crate::feed::Kind> {
+    crate::feed::from_path(path).or_else(|| crate::feed::sniff(head, choice.encoding))
 }
 
 /// The encoding and byte-order mark a cleaned file is written in.
@@ -361,6 +370,14 @@ pub fn clean_for_review<S: Sink>(
     if settings.html || is_html_path(path) {
         return Ok(Err("HTML is not rewritten in place (its text would replace the page): use --out DIR"));
     }
+    // A feed is passed over before the checks a file to be written must pass (a read-only feed is
+    // no error); `open_file` below would pass it over too, but only after them.
+    let mut head = Vec::new();
+    File::open(path).and_then(|f| f.take(HEAD_LEN as u64).read_to_end(&mut head)).map_err(|e| read_error(path, e))?;
+    let encoding = settings.forced.unwrap_or(UTF_8);
+    if let Some(kind) = crate::feed::from_path(path).or_else(|| crate::feed::sniff(&head, encoding)) {
+        return Ok(Err(kind.note()));
+    }
     let target = fs::canonicalize(path).map_err(|e| read_error(path, e))?;
     if crate::files::is_read_only(&target).map_err(|e| read_error(path, e))? {
         return Err(Error::ReadOnly { path: path.to_owned() });
@@ -411,13 +428,15 @@ pub enum StreamMode {
 
 /// Cleans one document from `input` (stdin) into `out`. The encoding is chosen from the first
 /// 64 KiB; the output is UTF-8 (a UTF-8 BOM is kept, so clean UTF-8 comes out byte for byte).
+/// A feed or XML document is not cleaned: it comes back as `Skipped`, copied byte for byte to
+/// `out` in `StreamMode::Text` (a filter passes on what it leaves alone), else not written.
 pub fn clean_stream<'a>(
     cleaner: &Cleaner,
     mut input: impl Read + 'a,
     mode: StreamMode,
     settings: &Settings,
     out: &mut dyn Write,
-) -> Result<Report, Error> {
+) -> Result<FileResult, Error> {
     let path = Path::new("stdin");
     let mut head = Vec::new();
     (&mut input).take(HEAD_LEN as u64).read_to_end(&mut head).map_err(|e| read_error(path, e))?;
@@ -431,6 +450,17 @@ pub fn clean_stream<'a>(
         // NUL bytes are valid UTF-8: a stream is cleaned whatever it holds, never skipped.
         Sniffed::Binary => Choice { encoding: UTF_8, bom_len: 0, reason: decode::Reason::Utf8 },
     };
+    if let Some(kind) = crate::feed::sniff(&head, choice.encoding) {
+        if mode == StreamMode::Text && !settings.json {
+            out.write_all(&head).map_err(Error::Output)?;
+            io::copy(&mut input, out).map_err(|e| match e.kind() {
+                io::ErrorKind::BrokenPipe => Error::Output(e),
+                _ => read_error(path, e),
+            })?;
+            out.flush().map_err(Error::Output)?;
+        }
+        return Ok(FileResult::Skipped(kind.note()));
+    }
     let offset = choice.bom_len as u64;
     head.drain(..choice.bom_len);
     let raw = BufReader::with_capacity(READ_BUFFER, Cursor::new(head).chain(input));
@@ -454,5 +484,5 @@ pub fn clean_stream<'a>(
     };
     let outcome = result.map_err(|e| stream_error(path, e))?;
     let rewritten = outcome.changed;
-    Ok(Report { outcome, choice, rewritten })
+    Ok(FileResult::Cleaned(Report { outcome, choice, rewritten }))
 }

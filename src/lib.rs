@@ -22,6 +22,7 @@ pub mod decode;
 pub mod diff;
 pub mod edit;
 pub mod error;
+pub mod feed;
 pub mod files;
 pub mod git;
 pub mod html;

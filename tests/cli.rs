@@ -224,3 +224,78 @@ fn bad_arguments_exit_2() {
 fn help_documents_the_exit_codes() {
     newsclean().arg("--help").assert().success().stdout(contains("Exit codes:").and(contains("--check found files")));
 }
+
+/// An RSS 2.0 feed whose link holds `&amp;` (which the text path would decode, leaving invalid
+/// XML) and whose items hold residue the text rules would remove.
+const RSS: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\">\n<channel>\n\
+                   <title>Newsroom</title>\n<item>\n<title>Latest News</title>\n\
+                   <link>https://news.example/story?id=7&amp;lang=en</link>\n\
+                   <description>Huawei said its smart phone sales fell.</description>\n</item>\n</channel>\n</rss>\n";
+
+#[test]
+fn issue_8_feeds_survive_write_byte_for_byte_and_check_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("feed.txt"), RSS).unwrap(); // found by its content
+    fs::write(dir.path().join("a.txt"), DIRTY).unwrap();
+    let rss = dir.path().join("news.rss"); // named explicitly, found by its extension
+    fs::write(&rss, RSS.replace("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", "")).unwrap();
+    newsclean()
+        .current_dir(dir.path())
+        .args(["--check", ".", "news.rss"])
+        .assert()
+        .code(1)
+        .stdout("./a.txt\n")
+        .stderr(contains("feed.txt: RSS feed left untouched").and(contains("news.rss: RSS feed left untouched")));
+    newsclean()
+        .current_dir(dir.path())
+        .args(["--write", ".", "news.rss"])
+        .assert()
+        .success()
+        .stderr(contains("3 files, 1 changed, 2 edits (mt 1, residue 1), 2 skipped"));
+    assert_eq!(fs::read(dir.path().join("feed.txt")).unwrap(), RSS.as_bytes());
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), CLEAN);
+    newsclean().current_dir(dir.path()).args(["--check", "feed.txt", "news.rss"]).assert().code(0).stdout("");
+    newsclean().current_dir(dir.path()).arg("feed.txt").assert().success().stdout("");
+    let out = dir.path().join("out");
+    newsclean().arg("--out").arg(&out).arg(dir.path().join("feed.txt")).assert().success();
+    assert!(!out.join("feed.txt").exists(), "a feed is not copied as if it were cleaned text");
+}
+
+#[test]
+fn issue_8_an_atom_feed_on_stdin_comes_out_unchanged_with_a_note() {
+    let atom = "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\r\n\
+                <title>Latest News</title>\r\n<link href=\"https://news.example/?a=1&amp;b=2\"/>\r\n\
+                <entry><summary>Huawei said its smart phone sales fell.&nbsp;</summary></entry>\r\n</feed>";
+    newsclean()
+        .write_stdin(atom)
+        .assert()
+        .success()
+        .stdout(atom)
+        .stderr(contains("newsclean: stdin: Atom feed left untouched"));
+    newsclean().arg("--check").write_stdin(atom).assert().code(0).stdout("");
+    newsclean().args(["--html", "-"]).write_stdin(atom).assert().success().stdout(atom);
+}
+
+#[test]
+fn issue_8_an_xhtml_page_is_still_read_as_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+                <!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" \"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd\">\n\
+                <html xmlns=\"http://www.w3.org/1999/xhtml\"><head><title>t</title><script>var x = 1;</script></head>\n\
+                <body><nav><a href=\"/\">Home</a></nav><p>Huawei said its smart phone sales fell.</p></body></html>\n";
+    fs::write(dir.path().join("page.html"), page).unwrap();
+    let out = dir.path().join("out");
+    newsclean().arg("--out").arg(&out).arg(dir.path().join("page.html")).assert().success();
+    assert_eq!(fs::read_to_string(out.join("page.txt")).unwrap(), "Huawei said its smartphone sales fell.\n");
+    newsclean().args(["--html", "-"]).write_stdin(page).assert().success().stdout(contains("smartphone sales"));
+}
+
+#[test]
+fn issue_8_a_text_that_mentions_feeds_is_still_cleaned() {
+    let text = "<rss> is the root element of a feed.\n\nLatest News\n\nHuawei said its smart phone sales fell.\n";
+    newsclean()
+        .write_stdin(text)
+        .assert()
+        .success()
+        .stdout("<rss> is the root element of a feed.\n\nHuawei said its smartphone sales fell.\n");
+}

@@ -236,3 +236,23 @@ fn a_path_named_hook_is_the_command_and_dot_slash_hook_is_the_file() {
     assert_eq!(command.status.code(), Some(2), "`hook` alone asks for its subcommand");
     assert!(text(&command).contains("install"), "{}", text(&command));
 }
+
+#[test]
+fn issue_8_a_staged_feed_is_passed_over_with_a_note_and_the_hook_lets_it_through() {
+    if !require_git() {
+        return;
+    }
+    let repo = Repo::new();
+    repo.ok(repo.newsclean(&["hook", "install"]));
+    let feed = "<rss version=\"2.0\">\n<channel>\n<link>https://news.example/?id=7&amp;lang=en</link>\n\
+                <description>Huawei said its smart phone sales fell.</description>\n</channel>\n</rss>\n";
+    repo.write("feeds/world.txt", feed);
+    repo.ok(repo.git(&["add", "feeds/world.txt"]));
+    let check = repo.newsclean(&["--check", "--staged"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    assert!(text(&check).contains("feeds/world.txt: RSS feed left untouched"), "{}", text(&check));
+    assert!(text(&check).contains("staged: 1 file, 0 would change, 0 edits, 1 skipped"), "{}", text(&check));
+    repo.ok(repo.git(&["commit", "-q", "-m", "add feed"]));
+    let committed = repo.ok(repo.git(&["show", "HEAD:feeds/world.txt"])).stdout;
+    assert_eq!(String::from_utf8(committed).unwrap(), feed);
+}

@@ -251,3 +251,19 @@ fn hunks_of_a_user_rule_show_its_description_from_newsclean_toml() {
     finish(session);
     assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), "Text.\n");
 }
+
+#[test]
+fn issue_8_a_feed_is_passed_over_without_a_question_even_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = "<?xml version=\"1.0\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n\
+                <title>Huawei said its smart phone sales fell.</title>\n<link href=\"/?a=1&amp;b=2\"/>\n</feed>\n";
+    let path = dir.path().join("feed.txt");
+    fs::write(&path, feed).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    let mut session = start(dir.path(), &["-i", "feed.txt"], None);
+    let rest = session.exp_eof().expect("newsclean ends without asking");
+    assert!(rest.contains("newsclean: feed.txt: Atom feed left untouched"), "{rest:?}");
+    assert!(!rest.contains("Apply this hunk"), "{rest:?}");
+    assert!(matches!(session.process().wait(), Ok(WaitStatus::Exited(_, 0))));
+    assert_eq!(fs::read_to_string(&path).unwrap(), feed);
+}

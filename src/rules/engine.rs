@@ -50,6 +50,9 @@ struct Compiled {
     regex: Option<LazyRegex>,
     /// Replacements per string index (or one for all); `None` means removal.
     replace: Vec<Option<String>>,
+    /// For rules whose replacement changes number: per string index, what it becomes after a
+    /// singular determiner (`None`: left alone there).
+    after_singular: Option<Vec<Option<String>>>,
     near: Option<AhoCorasick>,
     not_in_paragraph: Option<AhoCorasick>,
     not_followed_by: Vec<String>,
@@ -277,6 +280,10 @@ impl Engine {
                 MatchKind::Regex => vec![spec.replacement_for("").map(str::to_owned)],
                 _ => strings.iter().map(|s| spec.replacement_for(&lookup_key(spec, s)).map(str::to_owned)).collect(),
             };
+            let after_singular = spec.after_singular.as_ref().map(|map| {
+                let key = |s: &str| if spec.case == Case::Ignore { s.to_lowercase() } else { s.to_owned() };
+                strings.iter().map(|s| map.iter().find(|(k, _)| key(k) == key(s)).map(|(_, v)| v.clone())).collect()
+            });
             let lower = |v: &[String]| v.iter().map(|w| w.to_lowercase()).collect::<Vec<_>>();
             engine.rules.push(Compiled {
                 id: RuleId::owned(spec.id.clone()),
@@ -290,6 +297,7 @@ impl Engine {
                     .map(|p| Regex::new(&format!("^(?:{p})$")).expect("rules are checked before they are compiled")),
                 regex,
                 replace,
+                after_singular,
                 near: words_matcher(&spec.context.near),
                 not_in_paragraph: words_matcher(&spec.context.not_in_paragraph),
                 not_followed_by: lower(&spec.context.not_followed_by),
@@ -544,7 +552,16 @@ impl Engine {
                     if compiled.kind == MatchKind::Words && !whole_word(text, start, end) {
                         continue;
                     }
-                    let replacement = compiled.replace.get(word).cloned().flatten().unwrap_or_default();
+                    let replacement = match &compiled.after_singular {
+                        Some(singular) if after_singular_determiner(&text[..start]) => {
+                            match singular.get(word).cloned().flatten() {
+                                Some(singular) => singular,
+                                // `a flats` takes no plural, and which singular was meant is a guess.
+                                None => continue,
+                            }
+                        }
+                        _ => compiled.replace.get(word).cloned().flatten().unwrap_or_default(),
+                    };
                     let replacement = if compiled.case == Case::Ignore {
                         keep_case(&text[start..end], &replacement)
                     } else {
@@ -642,6 +659,20 @@ fn lookup_key(spec: &RuleSpec, s: &str) -> String {
         }
         _ => s.to_owned(),
     }
+}
+
+/// Determiners that take a singular noun: a replacement that is plural cannot follow them.
+const SINGULAR_DETERMINERS: &[&str] = &["a", "an", "one", "this", "that", "each", "every", "another"];
+
+/// True if `before` (the text up to a match) ends with a singular determiner and a space
+/// (`a flat-panel`, `Each flat panel`).
+fn after_singular_determiner(before: &str) -> bool {
+    let trimmed = before.trim_end();
+    if trimmed.len() == before.len() {
+        return false; // glued to the word before: not a separate determiner
+    }
+    let word = trimmed.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    !word.is_empty() && SINGULAR_DETERMINERS.iter().any(|d| word.eq_ignore_ascii_case(d))
 }
 
 fn followed_by_any(rest: &str, words: &[String]) -> bool {
@@ -790,5 +821,16 @@ mod tests {
     fn quoted_mentions_are_left_alone() {
         assert!(quoted("say “flats” now", "say “".len(), "say “flats".len()));
         assert!(!quoted("say flats now", 4, 9));
+    }
+
+    #[test]
+    fn singular_determiners_are_whole_words_before_a_space() {
+        assert!(after_singular_determiner("Huawei sold a "));
+        assert!(after_singular_determiner("An "));
+        assert!(after_singular_determiner("(every "));
+        assert!(!after_singular_determiner("Huawei sold a"));
+        assert!(!after_singular_determiner("Kenya "));
+        assert!(!after_singular_determiner("the "));
+        assert!(!after_singular_determiner(""));
     }
 }

@@ -153,6 +153,10 @@ pub struct RuleSpec {
     pub next_line: Option<String>,
     /// The replacement; absent means the match (or its line) is removed.
     pub replace: Option<Replace>,
+    /// For a `replace` per word that changes number (`flat-panel` → `tablets`): what each word
+    /// becomes after a singular determiner (`a`, `an`, `one`, `this`, `that`, `each`, `every`,
+    /// `another`). A word not listed is left alone there, so `a flats` never becomes `a tablets`.
+    pub after_singular: Option<BTreeMap<String, String>>,
     /// Where it may fire.
     #[serde(default)]
     pub context: ContextSpec,
@@ -302,6 +306,15 @@ impl RuleSpec {
                 }
             }
         }
+        if let Some(singular) = &self.after_singular {
+            if !matches!(self.replace, Some(Replace::PerWord(_))) {
+                return Err("`after_singular` goes with a `replace` per word".into());
+            }
+            let key = |s: &str| if self.case == Case::Ignore { s.to_lowercase() } else { s.to_owned() };
+            if let Some(extra) = singular.keys().find(|k| !self.strings().iter().any(|w| key(w) == key(k))) {
+                return Err(format!("`after_singular` names `{extra}`, which the rule does not match"));
+            }
+        }
         Ok(())
     }
 }
@@ -435,5 +448,21 @@ mod tests {
             "[[rule]]\nid = \"a.b\"\ndescription = \"x\"\nmatch = { words = [\"aa\", \"bb\"] }\nreplace = { aa = \"c\" }\n",
         );
         assert!(rule.check(&[], false).unwrap_err().contains("`bb`"));
+    }
+
+    #[test]
+    fn after_singular_needs_per_word_replacements_of_matched_words() {
+        let rule = one(
+            "[[rule]]\nid = \"a.b\"\ndescription = \"x\"\nmatch = { words = [\"aa\"] }\nreplace = \"c\"\nafter_singular = { aa = \"d\" }\n",
+        );
+        assert!(rule.check(&[], false).unwrap_err().contains("per word"));
+        let rule = one(
+            "[[rule]]\nid = \"a.b\"\ndescription = \"x\"\nmatch = { words = [\"aa\"] }\nreplace = { aa = \"cs\" }\nafter_singular = { bb = \"c\" }\n",
+        );
+        assert!(rule.check(&[], false).unwrap_err().contains("`bb`"));
+        let rule = one(
+            "[[rule]]\nid = \"a.b\"\ndescription = \"x\"\nmatch = { words = [\"aa\"] }\ncase = \"ignore\"\nreplace = { aa = \"cs\" }\nafter_singular = { AA = \"c\" }\n",
+        );
+        assert!(rule.check(&[], false).is_ok());
     }
 }
