@@ -30,6 +30,11 @@ pub trait Stage: Send + Sync {
     fn is_tail_residue(&self, _line: &str) -> bool {
         false
     }
+    /// True if this stage needs `Context::is_last` for `block` (finding it reads ahead, so the
+    /// engine asks only for blocks some stage could treat differently at the document's end).
+    fn wants_is_last(&self, _block: &Block) -> bool {
+        false
+    }
 }
 
 /// What a stage may know about the block's surroundings.
@@ -391,7 +396,15 @@ impl Cleaner {
                 read_ahead(&mut reader, &mut ahead, &mut at_eof)?;
             }
             let Some(block) = ahead.pop_front() else { break };
-            let is_last = self.only_tail_follows(&mut reader, &mut ahead, &mut at_eof)?;
+            let is_last = if self.stages.iter().any(|s| s.wants_is_last(&block)) {
+                self.only_tail_follows(&mut reader, &mut ahead, &mut at_eof)?
+            } else {
+                // The next block is still read: stages look at it for context.
+                if ahead.is_empty() && !at_eof {
+                    read_ahead(&mut reader, &mut ahead, &mut at_eof)?;
+                }
+                false
+            };
             let ctx = Context { prev: held.last().map(|p| &p.old), next: ahead.front(), text_lines_before, is_last };
             let text_lines = block.text_lines().count();
             let strip = removed_text && !emitted_text;

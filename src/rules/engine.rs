@@ -5,9 +5,9 @@
 //! on lines holding one of its triggers. Rules written in Rust (`builtin`) live in their stages.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind as AcMatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind as AcMatchKind};
 use regex::Regex;
 
 use super::spec::{Case, Follow, MatchKind, Place, RuleSpec};
@@ -15,14 +15,23 @@ use super::text::{
     ends_a_sentence, find_glue, headline_end, is_close_quote, is_headline, is_open_quote, is_title_case,
     starts_like_a_headline,
 };
+use crate::block::Block;
 use crate::edit::{Edit, RuleId};
 use crate::pipeline::{Context, Stage, WorkBlock};
 
 /// Line rules only look at lines this short: residue lines are headlines and labels, and skipping
 /// long paragraphs keeps them cheap.
 pub const MAX_RESIDUE_LINE: usize = 300;
+/// Inline regexes anchored to a line's end are looked for in this many last bytes of a line.
+const TAIL_BYTES: usize = 320;
+/// Literals anchored at a line's start or end are cut to this many bytes.
+const MAX_ANCHOR: usize = 16;
+/// A label found inside a line starts at most this many bytes before its colon.
+const MAX_LABEL: usize = 64;
 /// The SIMD (Teddy) prefilter of aho-corasick serves at most this many patterns.
 const TEDDY_PATTERNS: usize = 64;
+/// At most this many Teddy automata filter one set of patterns (see `QuickFilter`).
+const TEDDY_CHUNKS: usize = 3;
 
 /// What a pattern of the automaton means for a rule.
 #[derive(Clone, Debug)]
@@ -50,6 +59,10 @@ struct Compiled {
     regex: Option<LazyRegex>,
     /// Replacements per string index (or one for all); `None` means removal.
     replace: Vec<Option<String>>,
+    /// For inline regexes: the pattern ends with `$`, so a match ends the line.
+    line_end: bool,
+    /// For `line-start` literals: the prefixes (with their case variants).
+    prefixes: Vec<String>,
     /// For rules whose replacement changes number: per string index, what it becomes after a
     /// singular determiner (`None`: left alone there).
     after_singular: Option<Vec<Option<String>>>,
@@ -59,20 +72,24 @@ struct Compiled {
 }
 
 /// What rules a line out cheaply (most lines hold no pattern at all). Up to `TEDDY_PATTERNS`
-/// patterns, a leftmost-longest aho-corasick automaton gets its SIMD prefilter (Teddy). Past
-/// that, Teddy is off and aho-corasick's DFA loop costs ~15 instructions a byte; the regex crate's
-/// lazy DFA over the same literals costs half as much (measured with callgrind on 500 user rules),
-/// so it takes over there.
+/// patterns, a leftmost-longest aho-corasick automaton gets its SIMD prefilter (Teddy); up to
+/// `TEDDY_CHUNKS` such automata side by side still cost less than one without it. Past that,
+/// Teddy is off and aho-corasick's DFA loop costs ~15 instructions a byte; the regex crate's lazy
+/// DFA over the same literals costs half as much (measured with callgrind on 500 user rules), so
+/// it takes over there.
 enum QuickFilter {
-    Teddy(AhoCorasick),
+    Teddy(Vec<AhoCorasick>),
     LazyDfa(Regex),
 }
 
 impl QuickFilter {
     fn new(patterns: &[String]) -> Self {
-        if patterns.len() <= TEDDY_PATTERNS {
-            let ac = AhoCorasickBuilder::new().match_kind(AcMatchKind::LeftmostLongest).build(patterns);
-            return QuickFilter::Teddy(ac.expect("rule literals are plain strings"));
+        if patterns.len() <= TEDDY_PATTERNS * TEDDY_CHUNKS {
+            let teddy = |chunk: &[String]| {
+                let ac = AhoCorasickBuilder::new().match_kind(AcMatchKind::LeftmostLongest).build(chunk);
+                ac.expect("rule literals are plain strings")
+            };
+            return QuickFilter::Teddy(patterns.chunks(TEDDY_PATTERNS).map(teddy).collect());
         }
         let alternation: Vec<String> = patterns.iter().map(|p| regex::escape(p)).collect();
         let regex = regex::RegexBuilder::new(&alternation.join("|"))
@@ -86,9 +103,61 @@ impl QuickFilter {
 
     fn is_match(&self, text: &str) -> bool {
         match self {
-            QuickFilter::Teddy(ac) => ac.is_match(text),
+            QuickFilter::Teddy(chunks) => chunks.iter().any(|ac| ac.is_match(text)),
             QuickFilter::LazyDfa(regex) => regex.is_match(text),
         }
+    }
+}
+
+/// An automaton over some of the rules' patterns, with what each pattern means.
+struct Scan {
+    automaton: AhoCorasick,
+    /// The same patterns, leftmost-longest: only such automata get the SIMD (Teddy) prefilter,
+    /// which makes the "nothing here" answer for most lines cheap.
+    quick: QuickFilter,
+    roles: Vec<Vec<Role>>,
+}
+
+impl Scan {
+    /// The patterns whose roles `keep` keeps (none: no scan).
+    fn new(patterns: &[String], roles: &[Vec<Role>], keep: impl Fn(&Role) -> bool) -> Option<Self> {
+        let mut kept_patterns = Vec::new();
+        let mut kept_roles = Vec::new();
+        for (pattern, roles) in patterns.iter().zip(roles) {
+            let roles: Vec<Role> = roles.iter().filter(|r| keep(r)).cloned().collect();
+            if !roles.is_empty() {
+                kept_patterns.push(pattern.clone());
+                kept_roles.push(roles);
+            }
+        }
+        if kept_patterns.is_empty() {
+            return None;
+        }
+        // Runs only on the lines the quick filter lets through.
+        let automaton = AhoCorasickBuilder::new()
+            .kind(Some(AhoCorasickKind::DFA))
+            .match_kind(AcMatchKind::Standard)
+            .build(&kept_patterns);
+        Some(Scan {
+            automaton: automaton.expect("rule literals are plain strings"),
+            quick: QuickFilter::new(&kept_patterns),
+            roles: kept_roles,
+        })
+    }
+
+    /// Hits on `text`, as (start, end, role).
+    fn hits(&self, text: &str) -> Vec<(usize, usize, &Role)> {
+        // The overlapping scan has no prefilter; a plain search has one and rules out most lines.
+        if !self.quick.is_match(text) {
+            return Vec::new();
+        }
+        let mut hits = Vec::new();
+        for m in self.automaton.find_overlapping_iter(text) {
+            for role in &self.roles[m.pattern().as_usize()] {
+                hits.push((m.start(), m.end(), role));
+            }
+        }
+        hits
     }
 }
 
@@ -114,11 +183,28 @@ pub struct Engine {
     max_exact_line: usize,
     /// True if some regex rule without triggers removes lines.
     untriggered_lines: bool,
-    automaton: Option<AhoCorasick>,
-    /// The same patterns, leftmost-longest: only such automata get the SIMD (Teddy) prefilter,
-    /// which makes the "nothing here" answer for most lines cheap.
-    quick: Option<QuickFilter>,
-    roles: Vec<Vec<Role>>,
+    /// Patterns are looked for only where they can matter (anchoring, DESIGN.md). A line short
+    /// enough for line rules is scanned once for every pattern (`short`). A longer one, where most
+    /// bytes of a news text are, only for words and inline triggers (`inline`) and, in its last
+    /// `TAIL_BYTES`, for the triggers of inline regexes anchored to a line's end (`tail`: `... the
+    /// city. Read Full Article at RT.com`): two small sets that keep the SIMD prefilter.
+    short: Option<Scan>,
+    /// What a line rule's match must start with (line-start literals, and the prefixes every
+    /// match of a whole-line or line-start regex has), looked for in the first `start_window`
+    /// bytes of a short line only: a trigger of such a rule is never searched through a line.
+    start: Option<(AhoCorasick, Vec<Vec<Role>>)>,
+    start_window: usize,
+    /// The same for the suffixes whole-line regexes end with, in the last `end_window` bytes.
+    end: Option<(AhoCorasick, Vec<Vec<Role>>)>,
+    end_window: usize,
+    inline: Option<Scan>,
+    tail: Option<Scan>,
+    /// Whether there are `tail` rules, and whether some of them need the `short` scan (not
+    /// anchored to the line's start or end, nor whole-line literals).
+    tail_rules: Option<bool>,
+    /// Line-start rules followed by a headline whose label is also found inside a line, after a
+    /// sentence or an opening bracket; every such label ends with a colon, which is what is searched.
+    label_rules: Vec<usize>,
     /// Regex rules without triggers, tried on every line.
     untriggered: Vec<usize>,
 }
@@ -202,13 +288,42 @@ impl Engine {
             exact_lines_folded: HashMap::new(),
             max_exact_line: 0,
             untriggered_lines: false,
-            automaton: None,
-            quick: None,
-            roles: Vec::new(),
+            short: None,
+            tail_rules: None,
+            start: None,
+            start_window: 0,
+            end: None,
+            end_window: 0,
+            inline: None,
+            tail: None,
+            label_rules: Vec::new(),
             untriggered: Vec::new(),
         };
         let mut patterns: Vec<String> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
+        let mut roles: Vec<Vec<Role>> = Vec::new();
+        let mut start_patterns: Vec<Vec<u8>> = Vec::new();
+        let mut start_roles: Vec<Vec<Role>> = Vec::new();
+        let mut start_index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut add_start = |pattern: Vec<u8>, role: Role, roles: &mut Vec<Vec<Role>>| {
+            let at = *start_index.entry(pattern.clone()).or_insert_with(|| {
+                start_patterns.push(pattern);
+                roles.push(Vec::new());
+                roles.len() - 1
+            });
+            roles[at].push(role);
+        };
+        let mut end_patterns: Vec<Vec<u8>> = Vec::new();
+        let mut end_roles: Vec<Vec<Role>> = Vec::new();
+        let mut end_index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut add_end = |pattern: Vec<u8>, role: Role, roles: &mut Vec<Vec<Role>>| {
+            let at = *end_index.entry(pattern.clone()).or_insert_with(|| {
+                end_patterns.push(pattern);
+                roles.push(Vec::new());
+                roles.len() - 1
+            });
+            roles[at].push(role);
+        };
         let mut add = |pattern: String, role: Role, roles: &mut Vec<Vec<Role>>| {
             let at = *index.entry(pattern.clone()).or_insert_with(|| {
                 patterns.push(pattern);
@@ -226,6 +341,11 @@ impl Engine {
             let strings = spec.strings().to_vec();
             let variants = |s: &str| if spec.case == Case::Ignore { case_variants(s) } else { vec![s.to_owned()] };
             let whole_line = matches!(spec.place, Place::OwnLine | Place::Head | Place::Tail);
+            let anchors = (kind == MatchKind::Regex && spec.place.is_line()).then(|| line_anchors(spec)).flatten();
+            if spec.place == Place::Tail {
+                let needs_scan = kind == MatchKind::Regex && anchors.is_none();
+                *engine.tail_rules.get_or_insert(false) |= needs_scan;
+            }
             match kind {
                 MatchKind::Literal | MatchKind::Words if whole_line => {
                     for s in &strings {
@@ -241,14 +361,23 @@ impl Engine {
                 MatchKind::Literal | MatchKind::Words if spec.place == Place::LineStart => {
                     for s in &strings {
                         for v in variants(s.trim_start()) {
-                            add(v, Role::Prefix { rule }, &mut engine.roles);
+                            add_start(v.into_bytes(), Role::Prefix { rule }, &mut start_roles);
                         }
                     }
                 }
                 MatchKind::Literal | MatchKind::Words => {
                     for (word, s) in strings.iter().enumerate() {
                         for v in variants(s) {
-                            add(v, Role::Inline { rule, word }, &mut engine.roles);
+                            add(v, Role::Inline { rule, word }, &mut roles);
+                        }
+                    }
+                }
+                MatchKind::Regex if let Some((anchor, literals)) = anchors => {
+                    // Every match starts (or ends) with one of these: looked for there only.
+                    for literal in literals {
+                        match anchor {
+                            Anchor::Start => add_start(literal, Role::Trigger { rule }, &mut start_roles),
+                            Anchor::End => add_end(literal, Role::Trigger { rule }, &mut end_roles),
                         }
                     }
                 }
@@ -256,7 +385,7 @@ impl Engine {
                     Some(triggers) => {
                         for t in triggers {
                             for v in variants(t) {
-                                add(v, Role::Trigger { rule }, &mut engine.roles);
+                                add(v, Role::Trigger { rule }, &mut roles);
                             }
                         }
                     }
@@ -297,18 +426,41 @@ impl Engine {
                     .map(|p| Regex::new(&format!("^(?:{p})$")).expect("rules are checked before they are compiled")),
                 regex,
                 replace,
+                line_end: !spec.place.is_line()
+                    && spec.matcher.regex.as_ref().is_some_and(|p| p.ends_with('$') && !p.ends_with("\\$")),
+                prefixes: if kind != MatchKind::Regex && spec.place == Place::LineStart {
+                    strings.iter().flat_map(|s| variants(s.trim_start())).collect()
+                } else {
+                    Vec::new()
+                },
                 after_singular,
                 near: words_matcher(&spec.context.near),
                 not_in_paragraph: words_matcher(&spec.context.not_in_paragraph),
                 not_followed_by: lower(&spec.context.not_followed_by),
             });
         }
-        if !patterns.is_empty() {
-            // Runs only on the lines the quick filter lets through.
-            let full = AhoCorasickBuilder::new().match_kind(AcMatchKind::Standard).build(&patterns);
-            engine.automaton = Some(full.expect("rule literals are plain strings"));
-            engine.quick = Some(QuickFilter::new(&patterns));
+        let rules = &engine.rules;
+        engine.short = Scan::new(&patterns, &roles, |_| true);
+        if !start_patterns.is_empty() {
+            engine.start_window = start_patterns.iter().map(Vec::len).max().unwrap_or(0);
+            let automaton = AhoCorasickBuilder::new().match_kind(AcMatchKind::Standard).build(&start_patterns);
+            engine.start = Some((automaton.expect("line prefixes are plain bytes"), start_roles));
         }
+        if !end_patterns.is_empty() {
+            engine.end_window = end_patterns.iter().map(Vec::len).max().unwrap_or(0);
+            let automaton = AhoCorasickBuilder::new().match_kind(AcMatchKind::Standard).build(&end_patterns);
+            engine.end = Some((automaton.expect("line suffixes are plain bytes"), end_roles));
+        }
+        engine.inline = Scan::new(&patterns, &roles, |role| match *role {
+            Role::Inline { .. } => true,
+            Role::Trigger { rule } => !rules[rule].place.is_line() && !rules[rule].line_end,
+            Role::Prefix { .. } => false,
+        });
+        engine.tail =
+            Scan::new(&patterns, &roles, |role| matches!(*role, Role::Trigger { rule } if rules[rule].line_end));
+        engine.label_rules = (0..rules.len())
+            .filter(|&r| rules[r].place == Place::LineStart && rules[r].followed_by == Some(Follow::Headline))
+            .collect();
         engine
     }
 
@@ -366,16 +518,46 @@ impl Engine {
     }
 
     /// Automaton hits on `text`, as (start, end, role).
+    /// Hits of the scans that apply to `text` (see `Engine::short`).
     fn hits<'s>(&'s self, text: &str) -> Vec<(usize, usize, &'s Role)> {
-        let Some(ac) = &self.automaton else { return Vec::new() };
-        // The overlapping scan has no prefilter; a plain search has one and rules out most lines.
-        if self.quick.as_ref().is_some_and(|quick| !quick.is_match(text)) {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
             return Vec::new();
         }
+        if trimmed.len() <= MAX_RESIDUE_LINE {
+            let mut hits = self.short.as_ref().map_or_else(Vec::new, |scan| scan.hits(text));
+            hits.extend(self.anchored_hits(text));
+            return hits;
+        }
+        let mut hits = self.inline.as_ref().map_or_else(Vec::new, |scan| scan.hits(text));
+        if let Some(tail) = &self.tail {
+            let from = char_floor(text, text.len().saturating_sub(TAIL_BYTES));
+            hits.extend(tail.hits(&text[from..]).into_iter().map(|(s, e, role)| (s + from, e + from, role)));
+        }
+        hits
+    }
+
+    /// Hits in the windows at a short line's start and end only: all that line rules anchored
+    /// there need (see `Engine::start`).
+    fn anchored_hits<'s>(&'s self, text: &str) -> Vec<(usize, usize, &'s Role)> {
         let mut hits = Vec::new();
-        for m in ac.find_overlapping_iter(text) {
-            for role in &self.roles[m.pattern().as_usize()] {
-                hits.push((m.start(), m.end(), role));
+        let trimmed = text.trim();
+        if trimmed.is_empty() || trimmed.len() > MAX_RESIDUE_LINE {
+            return hits;
+        }
+        let lead = text.len() - text.trim_start().len();
+        if let Some((automaton, roles)) = &self.start {
+            let window = &trimmed.as_bytes()[..self.start_window.min(trimmed.len())];
+            for m in automaton.find_overlapping_iter(window).filter(|m| m.start() == 0) {
+                hits.extend(roles[m.pattern().as_usize()].iter().map(|role| (lead, lead + m.end(), role)));
+            }
+        }
+        if let Some((automaton, roles)) = &self.end {
+            let from = trimmed.len() - self.end_window.min(trimmed.len());
+            let window = &trimmed.as_bytes()[from..];
+            for m in automaton.find_overlapping_iter(window).filter(|m| m.end() == window.len()) {
+                let at = lead + from;
+                hits.extend(roles[m.pattern().as_usize()].iter().map(|role| (at + m.start(), at + m.end(), role)));
             }
         }
         hits
@@ -505,23 +687,74 @@ impl Engine {
         })
     }
 
-    /// A related-link label inside a line, after a sentence (many datasets store an article as one
-    /// line, so `... he said. READ MORE: <headline> The talks...` is a link box): the byte range to
-    /// remove, label and headline, when `headline_end` is sure where the headline ends.
-    fn inline_label(&self, text: &str, start: usize, end: usize, rule: usize) -> Option<(usize, usize)> {
+    /// Related-link labels inside a line, after a sentence (many datasets store an article as one
+    /// line, so `... he said. READ MORE: <headline> The talks...` is a link box) or opening a
+    /// bracket (`[Lesen Sie auch: <headline>]`): (from, to, rule) byte ranges to remove, label and
+    /// headline, where `headline_end` (or the closing bracket) is sure where the headline ends.
+    /// Every label ends with a colon, so a line is searched for colons, not for every label.
+    fn inline_labels(&self, text: &str) -> Vec<(usize, usize, usize)> {
+        let mut found = Vec::new();
+        if self.label_rules.is_empty() {
+            return found;
+        }
+        let bytes = text.as_bytes();
+        let mut colons: Vec<usize> = memchr::memchr_iter(b':', bytes).collect();
+        colons.extend(FULL_WIDTH_COLON.find_iter(bytes));
+        colons.sort_unstable();
+        let mut taken_to = 0;
+        for colon in colons {
+            if colon < taken_to {
+                continue;
+            }
+            let mut from = colon.saturating_sub(MAX_LABEL).max(taken_to);
+            while !text.is_char_boundary(from) {
+                from += 1;
+            }
+            let hit = text[from..colon]
+                .char_indices()
+                .map(|(k, _)| from + k)
+                .filter(|&s| {
+                    s > 0 && !text[s..].starts_with(char::is_whitespace) && {
+                        let before = &text[..s];
+                        before.ends_with(['[', '(']) || ends_a_sentence(before)
+                    }
+                })
+                .find_map(|s| {
+                    self.label_rules
+                        .iter()
+                        .find_map(|&rule| self.inline_label_at(text, s, colon, rule).map(|(a, b)| (a, b, rule)))
+                });
+            if let Some((a, b, rule)) = hit {
+                taken_to = b;
+                found.push((a, b, rule));
+            }
+        }
+        found
+    }
+
+    /// The range a label of `rule` starting at `start` and ending at or after `colon` removes.
+    fn inline_label_at(&self, text: &str, start: usize, colon: usize, rule: usize) -> Option<(usize, usize)> {
         let compiled = &self.rules[rule];
-        if compiled.place != Place::LineStart
-            || compiled.followed_by != Some(Follow::Headline)
-            || !ends_a_sentence(&text[..start])
-        {
+        let label_len = match &compiled.regex {
+            Some(regex) => regex.get().find(&text[start..])?.end(),
+            None => {
+                compiled.prefixes.iter().filter(|p| text[start..].starts_with(p.as_str())).map(String::len).max()?
+            }
+        };
+        if start + label_len <= colon {
             return None;
         }
-        let label_end = match &compiled.regex {
-            Some(regex) => start + regex.get().find(&text[start..])?.end(),
-            None => end,
-        };
-        let rest = text[label_end..].trim_start();
+        let rest = text[start + label_len..].trim_start();
         let rest_at = text.len() - rest.len();
+        if let Some(open) = text[..start].chars().next_back().filter(|c| matches!(c, '[' | '(')) {
+            let close = if open == '[' { ']' } else { ')' };
+            let headline_len = rest.find(close).filter(|&k| k <= MAX_RESIDUE_LINE)?;
+            if !is_headline(&rest[..headline_len]) {
+                return None;
+            }
+            let bracket = start - open.len_utf8();
+            return Some((text[..bracket].trim_end().len(), rest_at + headline_len + close.len_utf8()));
+        }
         let headline = headline_end(rest)?;
         if rest_at + headline == text.len() {
             // The box ends the line: the space before it goes too.
@@ -570,13 +803,10 @@ impl Engine {
                     candidates.push((start, end, rule, replacement));
                 }
                 Role::Trigger { rule } if !self.rules[rule].place.is_line() => regex_rules.push(rule),
-                Role::Prefix { rule } | Role::Trigger { rule } => {
-                    candidates.extend(
-                        self.inline_label(text, start, end, rule).map(|(from, to)| (from, to, rule, String::new())),
-                    );
-                }
+                Role::Prefix { .. } | Role::Trigger { .. } => {}
             }
         }
+        candidates.extend(self.inline_labels(text).into_iter().map(|(from, to, rule)| (from, to, rule, String::new())));
         regex_rules.sort_unstable();
         regex_rules.dedup();
         for r in regex_rules {
@@ -661,6 +891,68 @@ fn lookup_key(spec: &RuleSpec, s: &str) -> String {
     }
 }
 
+/// Where the literals a line rule's matches must hold are anchored.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Anchor {
+    /// Every match starts with one of them.
+    Start,
+    /// Every match ends the line with one of them.
+    End,
+}
+
+/// The prefixes every match of a line rule's regex starts with, or else (for whole-line rules)
+/// the suffixes every match ends with, extracted from the regex as ripgrep does for its literal
+/// optimizations. `None` when neither is a small finite set (`[\p{Lu}]...` on both ends, an
+/// optional sentence first): then the rule's triggers serve.
+fn line_anchors(spec: &RuleSpec) -> Option<(Anchor, Vec<Vec<u8>>)> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let pattern = spec.matcher.regex.as_ref()?;
+    let flags = if spec.case == Case::Ignore { "(?i)" } else { "" };
+    let hir = regex_syntax::ParserBuilder::new().build().parse(&format!("{flags}(?:{pattern})")).ok()?;
+    let literals = |kind: ExtractKind, shortest: usize| {
+        let mut extractor = Extractor::new();
+        let prefix = matches!(kind, ExtractKind::Prefix);
+        extractor.kind(kind).limit_class(16).limit_total(2000);
+        let seq = extractor.extract(&hir);
+        // A literal cut short is still what every match starts (or ends) with, and a short
+        // window at the line's start (or end) is all that needs a look.
+        let mut literals: Vec<Vec<u8>> = seq
+            .literals()?
+            .iter()
+            .map(|l| match prefix {
+                true => l.as_bytes()[..l.len().min(MAX_ANCHOR)].to_vec(),
+                false => l.as_bytes()[l.len().saturating_sub(MAX_ANCHOR)..].to_vec(),
+            })
+            .collect();
+        literals.sort();
+        literals.dedup();
+        // A suffix of a byte or two (`.` ending every sentence) would let the regex run on most
+        // lines: the triggers are more selective then.
+        (!literals.is_empty() && literals.iter().all(|l| l.len() >= shortest)).then_some(literals)
+    };
+    let whole_line = matches!(spec.place, Place::OwnLine | Place::Head | Place::Tail);
+    literals(ExtractKind::Prefix, 1)
+        .map(|l| (Anchor::Start, l))
+        .or_else(|| whole_line.then(|| literals(ExtractKind::Suffix, 3)).flatten().map(|l| (Anchor::End, l)))
+}
+
+/// The largest char boundary of `text` at or before `at`.
+fn char_floor(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The full-width colon of Chinese and Japanese text, searched with a searcher built once.
+static FULL_WIDTH_COLON: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new("："));
+
+/// True if `text` holds a colon (ASCII or full-width), the end of every related-link label.
+fn has_colon(text: &str) -> bool {
+    memchr::memchr(b':', text.as_bytes()).is_some() || FULL_WIDTH_COLON.find(text.as_bytes()).is_some()
+}
+
 /// Determiners that take a singular noun: a replacement that is plural cannot follow them.
 const SINGULAR_DETERMINERS: &[&str] = &["a", "an", "one", "this", "that", "each", "every", "another"];
 
@@ -693,6 +985,18 @@ impl Stage for Engine {
         "rules"
     }
 
+    /// Only `tail` rules look at the document's end: a block with no line they could remove
+    /// does not need to know whether it is the last.
+    fn wants_is_last(&self, block: &Block) -> bool {
+        let Some(needs_scan) = self.tail_rules else { return false };
+        block.text_lines().map(str::trim).any(|line| {
+            line.len() <= MAX_RESIDUE_LINE && {
+                let hits = if needs_scan { self.hits(line) } else { self.anchored_hits(line) };
+                !self.line_candidates(line, 0, &hits, TAIL_PLACES).is_empty()
+            }
+        })
+    }
+
     /// Any line rule that removes whole lines counts (not `head` ones, and not those that need
     /// the next line too): a paragraph followed only by such lines is the document's last. The
     /// quick filter rules out most lines before any rule is tried.
@@ -723,7 +1027,11 @@ impl Stage for Engine {
             let Some(text) = block.text(i) else { continue };
             // One automaton scan per line serves the line rules and the inline ones.
             let mut hits = self.hits(text);
-            if hits.is_empty() && self.untriggered.is_empty() && text.trim().len() > self.max_exact_line {
+            if hits.is_empty()
+                && self.untriggered.is_empty()
+                && text.trim().len() > self.max_exact_line
+                && (self.label_rules.is_empty() || !has_colon(text))
+            {
                 continue;
             }
             if let Some(rule) = self.line_rule_for(block, ctx, i, LINE_PLACES, Some(&hits)) {
@@ -788,7 +1096,7 @@ mod tests {
     fn many_rules_take_the_lazy_dfa_filter_and_still_match_every_one() {
         let specs = rules(100);
         let engine = Engine::new(&specs);
-        assert!(matches!(engine.quick, Some(QuickFilter::LazyDfa(_))));
+        assert!(matches!(engine.inline.as_ref().map(|s| &s.quick), Some(QuickFilter::LazyDfa(_))));
         let cleaner = crate::pipeline::Cleaner::with_rules(&crate::rules::RuleSet::with_user(specs).unwrap(), &[]);
         let (out, outcome) = cleaner.clean_str("A qqword7, a QQWORD99 and qqword100x.\n");
         assert_eq!(out, "A word7, a WORD99 and qqword100x.\n");
@@ -807,7 +1115,7 @@ mod tests {
 
     #[test]
     fn few_rules_take_the_teddy_filter() {
-        assert!(matches!(Engine::new(&rules(3)).quick, Some(QuickFilter::Teddy(_))));
+        assert!(matches!(Engine::new(&rules(3)).inline.map(|s| s.quick), Some(QuickFilter::Teddy(_))));
     }
 
     #[test]

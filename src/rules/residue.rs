@@ -18,6 +18,7 @@ pub const IMAGE_CAPTION: RuleId = RuleId::builtin("residue.image-caption");
 /// The residue stage (the rules written in Rust).
 pub struct Residue {
     also_on: Regex,
+    also_on_inside: memchr::memmem::Finder<'static>,
     caption: Regex,
 }
 
@@ -33,6 +34,7 @@ impl Residue {
         let re = |p: &str| Regex::new(p).expect("built-in residue patterns are valid");
         Residue {
             also_on: re(r"^Also on (?:[a-z0-9-]+\.)+[a-z]{2,}(?: |$)"),
+            also_on_inside: memchr::memmem::Finder::new("Also on "),
             caption: re(r"^([a-z0-9]+(?:-[a-z0-9]+)*) - (\p{Lu}.*)$"),
         }
     }
@@ -73,7 +75,7 @@ impl Residue {
     fn without_inline_boxes(&self, text: &str) -> Option<String> {
         let mut kept = String::new();
         let mut copied = 0;
-        for (at, _) in text.match_indices("Also on ") {
+        for at in self.also_on_inside.find_iter(text.as_bytes()) {
             if at < copied || !ends_a_sentence(&text[..at]) {
                 continue;
             }
