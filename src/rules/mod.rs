@@ -29,6 +29,7 @@ pub const BUILTIN_MATCHERS: &[&str] = &[
     "utf8-as-cp1251",
     "utf8-as-other-codepage",
     "c1-controls",
+    "macroman-as-latin1",
     "also-on",
     "image-caption",
     "spaced-double-period",
