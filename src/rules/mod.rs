@@ -25,6 +25,8 @@ pub const BUILTIN_MATCHERS: &[&str] = &[
     "trailing-whitespace",
     "html-entity",
     "html-tag",
+    "literal-line-break",
+    "glued-link-words",
     "utf8-as-cp1252",
     "utf8-as-cp1251",
     "utf8-as-other-codepage",
