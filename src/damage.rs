@@ -62,23 +62,34 @@ impl Stage for Damage {
     fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
         for i in 0..block.len() {
             let Some(text) = block.text(i) else { continue };
-            if text.is_ascii() && !text.contains('\\') && !has_ascii_camel(text) {
-                continue;
-            }
-            if let Some(fixed) = join_literal_line_breaks(text) {
+            // A lone `n` for a lost `\n` is looked for in Cyrillic text only (lead bytes 0xD0, 0xD1).
+            let cyrillic = || memchr::memchr2(0xD0, 0xD1, text.as_bytes()).is_some();
+            if (memchr::memchr(b'\\', text.as_bytes()).is_some() || cyrillic() && text.contains(" n "))
+                && let Some(fixed) = join_literal_line_breaks(text)
+            {
                 block.replace(i, fixed, LITERAL_LINE_BREAK, edits);
             }
             let Some(text) = block.text(i) else { continue };
-            if let Some(fixed) = split_glued_words(text) {
+            if may_be_glued(text)
+                && let Some(fixed) = split_glued_words(text)
+            {
                 block.replace(i, fixed, GLUED_LINK_WORDS, edits);
             }
         }
     }
 }
 
-/// True if a lowercase ASCII letter is followed by a capital somewhere (the cheap test for glue).
-fn has_ascii_camel(text: &str) -> bool {
-    text.as_bytes().windows(2).any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+/// The cheap test for glue, one pass over the bytes: a lowercase ASCII letter followed by a capital
+/// (`theStraits`), or an ASCII letter followed by `“` (`a“landslide”`).
+fn may_be_glued(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    // No early exit, so that the compiler vectorizes the scan: most lines have neither.
+    let camel = bytes
+        .windows(2)
+        .fold(false, |found, w| found | ((w[0].wrapping_sub(b'a') < 26) & (w[1].wrapping_sub(b'A') < 26)));
+    camel
+        || memchr::memchr_iter(0xE2, bytes)
+            .any(|k| k > 0 && bytes[k - 1].is_ascii_alphabetic() && bytes[k..].starts_with("“".as_bytes()))
 }
 
 fn looks_like_code(line: &str) -> bool {
