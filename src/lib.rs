@@ -18,6 +18,7 @@
 pub mod block;
 pub mod cli;
 pub mod config;
+pub mod damage;
 pub mod decode;
 pub mod diff;
 pub mod edit;

@@ -148,6 +148,13 @@ fn decode_entities(line: &str) -> Option<String> {
         let Some(replacement) = plain_text(value) else { continue };
         let out = out.get_or_insert_with(|| String::with_capacity(line.len()));
         out.push_str(&line[copied..start]);
+        if bytes[start] == b'#' && is_contraction_apostrophe(line, value, end) {
+            // `Apple #8217;s`: the space stood where the `&` was lost; `Apple ’s` would be new damage.
+            let kept = out.trim_end_matches(' ').len();
+            if kept < out.len() && out[..kept].ends_with(|c: char| c.is_alphabetic()) {
+                out.truncate(kept);
+            }
+        }
         replacement.push_to(out);
         copied = end;
         i = end;
@@ -187,16 +194,39 @@ fn glued_numeric(line: &str, hash: usize) -> Option<(usize, usize, Decoded)> {
     if !(2..=7).contains(&digits) || bytes.get(end) != Some(&b';') {
         return None;
     }
+    // `S&amp;#252;ddeutsche`, `&amp;amp;#252;`: escaped more than once, decoded whole in later rounds.
+    let mut before = &line[..hash];
+    while let Some(rest) = before.strip_suffix("amp;") {
+        if rest.ends_with('&') {
+            return None;
+        }
+        before = rest;
+    }
     let glued_left = line[..hash].chars().next_back().is_some_and(char::is_alphanumeric);
     let glued_right = line[end + 1..].chars().next().is_some_and(char::is_alphanumeric);
-    if !glued_left && !glued_right {
-        return None;
-    }
     let mut reference = [0u8; 10];
     reference[0] = b'&';
     reference[1..2 + digits + 1].copy_from_slice(&bytes[hash..=end]);
     let (value, _) = entities::decode_at(&reference[..digits + 3], Mode::Strict)?;
+    // Spaced on both sides it may be a rank (`ranked #36; in 2019`), unless it is written as the
+    // code point of a dash or quote (`war #8212; and`): nothing is ranked in the eight thousands.
+    let typographic = digits >= 4 && value.as_char().is_some_and(|c| ('\u{2010}'..='\u{2027}').contains(&c));
+    if !glued_left && !glued_right && !typographic {
+        return None;
+    }
     Some((hash, end + 1, value))
+}
+
+/// True if `value`, decoded from a reference ending at `end`, is an apostrophe that starts an
+/// English contraction or possessive (`’s`, `’t`, `’re`, `’ll`, `’ve`, `’d`, `’m`).
+fn is_contraction_apostrophe(line: &str, value: Decoded, end: usize) -> bool {
+    if !matches!(value.as_char(), Some('’' | '\'')) {
+        return false;
+    }
+    let rest = &line[end..];
+    let suffix = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_lowercase()).len();
+    ["s", "t", "re", "ll", "ve", "d", "m"].contains(&&rest[..suffix])
+        && !rest[suffix..].starts_with(|c: char| c.is_alphanumeric())
 }
 
 /// A named reference that lost its `&`: `quot;` and the like anywhere (no word ends so), and `amp;`
@@ -250,11 +280,30 @@ fn strip_tags(line: &str) -> Option<String> {
         copied = rest;
         i = rest.max(i);
     }
-    let mut out = out?;
-    out.push_str(&line[copied..]);
+    let stray = stray_lt_at_end(line);
+    if out.is_none() && stray.is_none() {
+        return None;
+    }
+    let mut out = out.unwrap_or_default();
+    out.push_str(&line[copied..stray.unwrap_or(line.len()).max(copied)]);
     let trimmed = out.trim_end_matches([' ', '\t']).len();
     out.truncate(trimmed);
     Some(out)
+}
+
+/// Where a `<` left at the end of a line by a closing tag that lost the rest of itself starts
+/// (`they need it most.<`, `“Never.”<`): only right after the end of a sentence, so `x <`, `a<b`,
+/// `<3` and an arrow `<-` stay.
+fn stray_lt_at_end(line: &str) -> Option<usize> {
+    let body = line.trim_end_matches([' ', '\t']);
+    let at = body.strip_suffix('<')?.len();
+    let before = body[..at].chars().next_back()?;
+    let ends_sentence = matches!(before, '.' | '!' | '?' | '"' | '”' | '’' | '»' | ')');
+    // After a quote or bracket the sentence must have ended inside it: `he said “x”<`, not `the “<`.
+    let closed = !matches!(before, '"' | '”' | '’' | '»' | ')')
+        || body[..at - before.len_utf8()].ends_with(['.', '!', '?', ',', '…'])
+        || body[..at].chars().rev().nth(1).is_some_and(char::is_alphanumeric);
+    (ends_sentence && closed).then_some(at)
 }
 
 /// A tag or comment starting at `lt`: where it ends, and whether it separates words (a block tag).
@@ -367,6 +416,37 @@ mod tests {
     }
 
     #[test]
+    fn a_lost_ampersand_leaves_no_stray_space_before_an_apostrophe() {
+        assert_eq!(clean("Apple #8217;s chips and they #8217;re late\n"), "Apple’s chips and they’re late\n");
+        assert_eq!(clean("A deal#151;at last#133; for #36;46\n"), "A deal—at last… for $46\n");
+        assert_eq!(clean("the war #8212; and the peace #8230; then\n"), "the war — and the peace … then\n");
+        // Not a contraction: the space stays.
+        assert_eq!(clean("He said #8216;no#8217; twice\n"), "He said ‘no’ twice\n");
+    }
+
+    #[test]
+    fn a_reference_escaped_twice_is_decoded_whole() {
+        assert_eq!(
+            clean("the S&amp;#252;ddeutsche and T&amp;amp;#233;l&amp;#233;rama\n"),
+            "the Süddeutsche and Télérama\n"
+        );
+    }
+
+    #[test]
+    fn removes_a_stray_angle_bracket_after_a_sentence() {
+        assert_eq!(clean("Help arrives when needed most.<\n"), "Help arrives when needed most.\n");
+        assert_eq!(clean("“We will not stop.”<\r\nNext line!<\n"), "“We will not stop.”\r\nNext line!\n");
+        assert_eq!(rules("Done?<\n"), ["normalize.html-tag"]);
+    }
+
+    #[test]
+    fn keeps_angle_brackets_that_are_not_a_broken_tag() {
+        for keep in ["x <\n", "if a<b\n", "I <3 you\n", "go back <-\n", "She wrote <\n", "the \"<\n", "<\n"] {
+            assert_eq!(clean(keep), keep);
+        }
+    }
+
+    #[test]
     fn decodes_markup_escaped_twice_in_one_run() {
         assert_eq!(clean("AT&amp;amp;T &amp;quot;yes&amp;quot;\n"), "AT&T \"yes\"\n");
         assert_eq!(clean("one&lt;br&gt;two\n"), "one two\n");
@@ -414,7 +494,16 @@ mod tests {
     #[test]
     fn a_second_run_finds_nothing() {
         let cleaner = Cleaner::new();
-        for text in ["&amp;lt;p&amp;gt;x\n", "a&nbsp;\n", "<b>&lt;i&gt;</b>\n", "#38;amp;x\n", "quot;quot;\n"] {
+        for text in [
+            "&amp;lt;p&amp;gt;x\n",
+            "S&amp;#252;d\n",
+            "a #8217;s.<\n",
+            "end.<<\n",
+            "a&nbsp;\n",
+            "<b>&lt;i&gt;</b>\n",
+            "#38;amp;x\n",
+            "quot;quot;\n",
+        ] {
             let (once, _) = cleaner.clean_str(text);
             let (twice, outcome) = cleaner.clean_str(&once);
             assert_eq!(twice, once, "{text:?}");

@@ -5,9 +5,11 @@
 //! UTF-8), so clean text in any language is left alone. Curly quotes and all other typography are kept.
 
 mod badness;
+mod macroman;
 mod tables;
 
 pub use badness::looks_bad;
+pub use macroman::MACROMAN_AS_LATIN1;
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -64,6 +66,23 @@ impl Stage for Mojibake {
                 block.replace(i, fixed, rule, edits);
             }
         }
+        repair_macroman(block, edits);
+    }
+}
+
+/// Mac OS Roman punctuation read as Latin-1, on the block's candidate lines, where one of them
+/// shows the damage beyond doubt (an apostrophe inside a word, a pair of quotes): a lone `É` between
+/// spaces is an ellipsis only in such company.
+fn repair_macroman(block: &mut WorkBlock, edits: &mut Vec<Edit>) {
+    let candidates: Vec<usize> =
+        block.texts().filter(|(_, text)| macroman::is_candidate(text)).map(|(i, _)| i).collect();
+    let evidence = candidates.iter().any(|&i| block.text(i).is_some_and(macroman::has_evidence));
+    if !evidence {
+        return;
+    }
+    for i in candidates {
+        let Some(fixed) = block.text(i).and_then(macroman::repair) else { continue };
+        block.replace(i, fixed, MACROMAN_AS_LATIN1, edits);
     }
 }
 

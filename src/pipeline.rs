@@ -12,7 +12,7 @@ use aho_corasick::AhoCorasick;
 use crate::block::{Block, BlockReader, Ending, Line, ReadError};
 use crate::edit::{Edit, RuleId};
 use crate::rules::{self, RuleSet};
-use crate::{markup, mojibake, normalize};
+use crate::{damage, markup, mojibake, normalize};
 
 /// Lines counted as the document's head (titles, site headers): the first this many text lines.
 pub const HEAD_LINES: usize = 5;
@@ -337,7 +337,7 @@ impl Cleaner {
 
     /// The pipeline with the enabled rules of `rules`, never touching the `protect` phrases:
     /// normalize, markup, mojibake, residue (rules written in Rust), the data rules (built-in
-    /// residue and translation rules, then the user's), punctuation.
+    /// residue and translation rules, then the user's), text damage, punctuation.
     pub fn with_rules(rules: &RuleSet, protect: &[String]) -> Self {
         let disabled = rules.all().filter(|r| !rules.is_enabled(&r.id)).map(|r| RuleId::owned(r.id.clone())).collect();
         Cleaner {
@@ -347,6 +347,9 @@ impl Cleaner {
                 Box::new(mojibake::Mojibake),
                 Box::new(rules::residue::Residue::new()),
                 Box::new(rules::engine::Engine::new(rules.enabled())),
+                // After residue: a headline glued to the next sentence (`deal withThe ministry`) is
+                // the residue rules' evidence of where the headline ends.
+                Box::new(damage::Damage),
                 Box::new(rules::punct::Punctuation::default()),
             ],
             policy: Policy::new(disabled, protect),
