@@ -5,7 +5,7 @@
 //! on lines holding one of its triggers. Rules written in Rust (`builtin`) live in their stages.
 
 use std::collections::HashMap;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind as AcMatchKind};
 use regex::Regex;
@@ -25,7 +25,7 @@ pub const MAX_RESIDUE_LINE: usize = 300;
 /// Inline regexes anchored to a line's end are looked for in this many last bytes of a line.
 const TAIL_BYTES: usize = 320;
 /// Literals anchored at a line's start or end are cut to this many bytes.
-const MAX_ANCHOR: usize = 16;
+const MAX_ANCHOR: usize = 8;
 /// A label found inside a line starts at most this many bytes before its colon.
 const MAX_LABEL: usize = 64;
 /// The SIMD (Teddy) prefilter of aho-corasick serves at most this many patterns.
@@ -84,6 +84,17 @@ enum QuickFilter {
 
 impl QuickFilter {
     fn new(patterns: &[String]) -> Self {
+        // A line holding a pattern holds every pattern inside it (`flat-panel` in `flat-panels`):
+        // asking for the inner ones is enough, and fewer patterns keep the SIMD prefilter.
+        let mut sorted: Vec<&String> = patterns.iter().collect();
+        sorted.sort_by_key(|p| p.len());
+        let mut needed: Vec<String> = Vec::new();
+        for p in sorted {
+            if !needed.iter().any(|inner| p.contains(inner.as_str())) {
+                needed.push(p.clone());
+            }
+        }
+        let patterns = &needed;
         if patterns.len() <= TEDDY_PATTERNS * TEDDY_CHUNKS {
             let teddy = |chunk: &[String]| {
                 let ac = AhoCorasickBuilder::new().match_kind(AcMatchKind::LeftmostLongest).build(chunk);
@@ -181,6 +192,9 @@ pub struct Engine {
     exact_lines_folded: HashMap<String, Vec<usize>>,
     /// The longest whole-line literal: longer lines skip the table.
     max_exact_line: usize,
+    /// By byte length: true if some whole-line literal (as written, or lowercased) has it.
+    exact_lengths: Vec<bool>,
+    folded_lengths: Vec<bool>,
     /// True if some regex rule without triggers removes lines.
     untriggered_lines: bool,
     /// Patterns are looked for only where they can matter (anchoring, DESIGN.md). A line short
@@ -194,6 +208,10 @@ pub struct Engine {
     /// bytes of a short line only: a trigger of such a rule is never searched through a line.
     start: Option<(AhoCorasick, Vec<Vec<Role>>)>,
     start_window: usize,
+    /// The first bytes of the start literals and the last bytes of the end literals: a line
+    /// starting (ending) with any other byte skips that window.
+    start_bytes: [bool; 256],
+    end_bytes: [bool; 256],
     /// The same for the suffixes whole-line regexes end with, in the last `end_window` bytes.
     end: Option<(AhoCorasick, Vec<Vec<Role>>)>,
     end_window: usize,
@@ -287,11 +305,15 @@ impl Engine {
             exact_lines: HashMap::new(),
             exact_lines_folded: HashMap::new(),
             max_exact_line: 0,
+            exact_lengths: Vec::new(),
+            folded_lengths: Vec::new(),
             untriggered_lines: false,
             short: None,
             tail_rules: None,
             start: None,
             start_window: 0,
+            start_bytes: [false; 256],
+            end_bytes: [false; 256],
             end: None,
             end_window: 0,
             inline: None,
@@ -439,15 +461,29 @@ impl Engine {
                 not_followed_by: lower(&spec.context.not_followed_by),
             });
         }
+        engine.exact_lengths = vec![false; engine.max_exact_line + 1];
+        engine.folded_lengths = vec![false; engine.max_exact_line + 1];
+        for key in engine.exact_lines.keys() {
+            engine.exact_lengths[key.len()] = true;
+        }
+        for key in engine.exact_lines_folded.keys().filter(|k| k.len() <= engine.max_exact_line) {
+            engine.folded_lengths[key.len()] = true;
+        }
         let rules = &engine.rules;
         engine.short = Scan::new(&patterns, &roles, |_| true);
         if !start_patterns.is_empty() {
             engine.start_window = start_patterns.iter().map(Vec::len).max().unwrap_or(0);
+            for p in &start_patterns {
+                engine.start_bytes[usize::from(p[0])] = true;
+            }
             let automaton = AhoCorasickBuilder::new().match_kind(AcMatchKind::Standard).build(&start_patterns);
             engine.start = Some((automaton.expect("line prefixes are plain bytes"), start_roles));
         }
         if !end_patterns.is_empty() {
             engine.end_window = end_patterns.iter().map(Vec::len).max().unwrap_or(0);
+            for p in &end_patterns {
+                engine.end_bytes[usize::from(p[p.len() - 1])] = true;
+            }
             let automaton = AhoCorasickBuilder::new().match_kind(AcMatchKind::Standard).build(&end_patterns);
             engine.end = Some((automaton.expect("line suffixes are plain bytes"), end_roles));
         }
@@ -476,11 +512,15 @@ impl Engine {
     fn line_candidates(&self, line: &str, lead: usize, hits: &[(usize, usize, &Role)], places: &[Place]) -> Vec<usize> {
         let mut found: Vec<usize> = Vec::new();
         let wanted = |r: usize| places.contains(&self.rules[r].place);
+        // Most lines have no whole-line literal's length: no hashing (or lowercasing) for them.
         if line.len() <= self.max_exact_line {
-            if let Some(rules) = self.exact_lines.get(line) {
+            if self.exact_lengths[line.len()]
+                && let Some(rules) = self.exact_lines.get(line)
+            {
                 found.extend(rules.iter().copied().filter(|&r| wanted(r)));
             }
-            if !self.exact_lines_folded.is_empty()
+            if (!line.is_ascii() || self.folded_lengths[line.len()])
+                && !self.exact_lines_folded.is_empty()
                 && let Some(rules) = self.exact_lines_folded.get(&line.to_lowercase())
             {
                 found.extend(rules.iter().copied().filter(|&r| wanted(r)));
@@ -546,13 +586,16 @@ impl Engine {
             return hits;
         }
         let lead = text.len() - text.trim_start().len();
-        if let Some((automaton, roles)) = &self.start {
+        let bytes = trimmed.as_bytes();
+        if let Some((automaton, roles)) = self.start.as_ref().filter(|_| self.start_bytes[usize::from(bytes[0])]) {
             let window = &trimmed.as_bytes()[..self.start_window.min(trimmed.len())];
             for m in automaton.find_overlapping_iter(window).filter(|m| m.start() == 0) {
                 hits.extend(roles[m.pattern().as_usize()].iter().map(|role| (lead, lead + m.end(), role)));
             }
         }
-        if let Some((automaton, roles)) = &self.end {
+        if let Some((automaton, roles)) =
+            self.end.as_ref().filter(|_| self.end_bytes[usize::from(bytes[bytes.len() - 1])])
+        {
             let from = trimmed.len() - self.end_window.min(trimmed.len());
             let window = &trimmed.as_bytes()[from..];
             for m in automaton.find_overlapping_iter(window).filter(|m| m.end() == window.len()) {
@@ -698,9 +741,10 @@ impl Engine {
             return found;
         }
         let bytes = text.as_bytes();
-        let mut colons: Vec<usize> = memchr::memchr_iter(b':', bytes).collect();
-        colons.extend(FULL_WIDTH_COLON.find_iter(bytes));
-        colons.sort_unstable();
+        // `:`, or `：` (EF BC 9A in UTF-8), in one pass.
+        let colons: Vec<usize> = memchr::memchr2_iter(b':', 0xEF, bytes)
+            .filter(|&at| bytes[at] == b':' || bytes[at..].starts_with("：".as_bytes()))
+            .collect();
         let mut taken_to = 0;
         for colon in colons {
             if colon < taken_to {
@@ -926,14 +970,14 @@ fn line_anchors(spec: &RuleSpec) -> Option<(Anchor, Vec<Vec<u8>>)> {
             .collect();
         literals.sort();
         literals.dedup();
-        // A suffix of a byte or two (`.` ending every sentence) would let the regex run on most
+        // A one-byte suffix (`.` ending every sentence) would let the regex run on most
         // lines: the triggers are more selective then.
         (!literals.is_empty() && literals.iter().all(|l| l.len() >= shortest)).then_some(literals)
     };
     let whole_line = matches!(spec.place, Place::OwnLine | Place::Head | Place::Tail);
     literals(ExtractKind::Prefix, 1)
         .map(|l| (Anchor::Start, l))
-        .or_else(|| whole_line.then(|| literals(ExtractKind::Suffix, 3)).flatten().map(|l| (Anchor::End, l)))
+        .or_else(|| whole_line.then(|| literals(ExtractKind::Suffix, 2)).flatten().map(|l| (Anchor::End, l)))
 }
 
 /// The largest char boundary of `text` at or before `at`.
@@ -944,13 +988,10 @@ fn char_floor(text: &str, mut at: usize) -> usize {
     at
 }
 
-/// The full-width colon of Chinese and Japanese text, searched with a searcher built once.
-static FULL_WIDTH_COLON: LazyLock<memchr::memmem::Finder<'static>> =
-    LazyLock::new(|| memchr::memmem::Finder::new("："));
-
 /// True if `text` holds a colon (ASCII or full-width), the end of every related-link label.
 fn has_colon(text: &str) -> bool {
-    memchr::memchr(b':', text.as_bytes()).is_some() || FULL_WIDTH_COLON.find(text.as_bytes()).is_some()
+    let bytes = text.as_bytes();
+    memchr::memchr2_iter(b':', 0xEF, bytes).any(|at| bytes[at] == b':' || bytes[at..].starts_with("：".as_bytes()))
 }
 
 /// Determiners that take a singular noun: a replacement that is plural cannot follow them.
@@ -1085,7 +1126,7 @@ mod tests {
         let mut text = String::new();
         for i in 0..n {
             text.push_str(&format!(
-                "[[rule]]\nid = \"t.w{i}\"\ndescription = \"x\"\nmatch = {{ words = [\"qqword{i}\"] }}\n\
+                "[[rule]]\nid = \"t.w{i}\"\ndescription = \"x\"\nmatch = {{ words = [\"qq{i}word\"] }}\n\
                  case = \"ignore\"\nreplace = \"word{i}\"\n\n"
             ));
         }
@@ -1094,12 +1135,13 @@ mod tests {
 
     #[test]
     fn many_rules_take_the_lazy_dfa_filter_and_still_match_every_one() {
+        // 100 words in 3 spellings each, none inside another: past `TEDDY_CHUNKS` Teddy filters.
         let specs = rules(100);
         let engine = Engine::new(&specs);
         assert!(matches!(engine.inline.as_ref().map(|s| &s.quick), Some(QuickFilter::LazyDfa(_))));
         let cleaner = crate::pipeline::Cleaner::with_rules(&crate::rules::RuleSet::with_user(specs).unwrap(), &[]);
-        let (out, outcome) = cleaner.clean_str("A qqword7, a QQWORD99 and qqword100x.\n");
-        assert_eq!(out, "A word7, a WORD99 and qqword100x.\n");
+        let (out, outcome) = cleaner.clean_str("A qq7word, a QQ99WORD and qq100wordx.\n");
+        assert_eq!(out, "A word7, a WORD99 and qq100wordx.\n");
         assert_eq!(outcome.edits(), 2);
     }
 
@@ -1111,6 +1153,14 @@ mod tests {
         let cleaner = crate::pipeline::Cleaner::with_rules(&set, &[]);
         let (out, _) = cleaner.clean_str("Смартфон и СМАРТФОН, но не смартфоны.\n");
         assert_eq!(out, "Телефон и ТЕЛЕФОН, но не смартфоны.\n");
+    }
+
+    #[test]
+    fn the_quick_filter_asks_only_for_patterns_not_holding_another() {
+        let quick = QuickFilter::new(&["flat-panels".into(), "flat-panel".into(), "flats".into()]);
+        let QuickFilter::Teddy(chunks) = &quick else { panic!("3 patterns take Teddy") };
+        assert_eq!(chunks[0].patterns_len(), 2);
+        assert!(quick.is_match("two flat-panels") && quick.is_match("flats") && !quick.is_match("flat"));
     }
 
     #[test]
