@@ -24,7 +24,7 @@ import sys
 
 # Reached when these floors were recorded (see CHANGELOG.md); CI fails below them.
 FLOOR_RECALL = 82
-FLOOR_FIXES = 20
+FLOOR_FIXES = 28
 # The families the residue rules serve (the page family is page chrome, another stage).
 RESIDUE_FAMILIES = ("rt", "blog", "legacy", "lang")
 FLOOR_RESIDUE_FAMILIES_RECALL = 71
