@@ -87,9 +87,22 @@ fn may_be_glued(text: &str) -> bool {
     let camel = bytes
         .windows(2)
         .fold(false, |found, w| found | ((w[0].wrapping_sub(b'a') < 26) & (w[1].wrapping_sub(b'A') < 26)));
-    camel
+    (camel && has_function_word_before_a_capital(bytes))
         || memchr::memchr_iter(0xE2, bytes)
             .any(|k| k > 0 && bytes[k - 1].is_ascii_alphabetic() && bytes[k..].starts_with("“".as_bytes()))
+}
+
+/// True if some capital follows, with no space, a whole function word (`theStraits`): the
+/// second, exact test before the costlier split, which `iPhone` or `YouTube` never reach.
+fn has_function_word_before_a_capital(bytes: &[u8]) -> bool {
+    (1..bytes.len()).any(|k| {
+        if !bytes[k].is_ascii_uppercase() || !bytes[k - 1].is_ascii_lowercase() {
+            return false;
+        }
+        let start = bytes[..k].iter().rposition(|b| !b.is_ascii_lowercase()).map_or(0, |p| p + 1);
+        let word = &bytes[start..k];
+        FUNCTION_WORDS.iter().any(|w| w.as_bytes() == word)
+    })
 }
 
 fn looks_like_code(line: &str) -> bool {
