@@ -62,9 +62,12 @@ impl Stage for Damage {
     fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
         for i in 0..block.len() {
             let Some(text) = block.text(i) else { continue };
-            // A lone `n` for a lost `\n` is looked for in Cyrillic text only (lead bytes 0xD0, 0xD1).
-            let cyrillic = || memchr::memchr2(0xD0, 0xD1, text.as_bytes()).is_some();
-            if (memchr::memchr(b'\\', text.as_bytes()).is_some() || cyrillic() && text.contains(" n "))
+            // A lone `n` for a lost `\n` is looked for in Cyrillic text only (lead bytes 0xD0, 0xD1);
+            // one pass finds a backslash or a Cyrillic letter.
+            let bytes = text.as_bytes();
+            let escape_or_cyrillic = memchr::memchr3(b'\\', 0xD0, 0xD1, bytes).is_some();
+            if escape_or_cyrillic
+                && (memchr::memchr(b'\\', bytes).is_some() || text.contains(" n "))
                 && let Some(fixed) = join_literal_line_breaks(text)
             {
                 block.replace(i, fixed, LITERAL_LINE_BREAK, edits);

@@ -213,9 +213,9 @@ pub struct Engine {
     /// bytes of a short line only: a trigger of such a rule is never searched through a line.
     start: Option<(AhoCorasick, Vec<Vec<Role>>)>,
     start_window: usize,
-    /// The first bytes of the start literals and the last bytes of the end literals: a line
-    /// starting (ending) with any other byte skips that window.
-    start_bytes: [bool; 256],
+    /// The first two bytes of the start literals and the last byte of the end literals: a line
+    /// starting (ending) with any others skips that window.
+    start_pairs: Vec<bool>,
     end_bytes: [bool; 256],
     /// The same for the suffixes whole-line regexes end with, in the last `end_window` bytes.
     end: Option<(AhoCorasick, Vec<Vec<Role>>)>,
@@ -317,7 +317,7 @@ impl Engine {
             tail_rules: None,
             start: None,
             start_window: 0,
-            start_bytes: [false; 256],
+            start_pairs: Vec::new(),
             end_bytes: [false; 256],
             end: None,
             end_window: 0,
@@ -478,8 +478,13 @@ impl Engine {
         engine.short = Scan::new(&patterns, &roles, |_| true);
         if !start_patterns.is_empty() {
             engine.start_window = start_patterns.iter().map(Vec::len).max().unwrap_or(0);
+            engine.start_pairs = vec![false; 1 << 16];
             for p in &start_patterns {
-                engine.start_bytes[usize::from(p[0])] = true;
+                let first = usize::from(p[0]) << 8;
+                match p.get(1) {
+                    Some(&second) => engine.start_pairs[first | usize::from(second)] = true,
+                    None => engine.start_pairs[first..first + 256].fill(true),
+                }
             }
             let automaton = AhoCorasickBuilder::new().match_kind(AcMatchKind::Standard).build(&start_patterns);
             engine.start = Some((automaton.expect("line prefixes are plain bytes"), start_roles));
@@ -592,7 +597,8 @@ impl Engine {
         }
         let lead = text.len() - text.trim_start().len();
         let bytes = trimmed.as_bytes();
-        if let Some((automaton, roles)) = self.start.as_ref().filter(|_| self.start_bytes[usize::from(bytes[0])]) {
+        let pair = usize::from(bytes[0]) << 8 | usize::from(bytes.get(1).copied().unwrap_or(0));
+        if let Some((automaton, roles)) = self.start.as_ref().filter(|_| self.start_pairs[pair]) {
             let window = &trimmed.as_bytes()[..self.start_window.min(trimmed.len())];
             for m in automaton.find_overlapping_iter(window).filter(|m| m.start() == 0) {
                 hits.extend(roles[m.pattern().as_usize()].iter().map(|role| (lead, lead + m.end(), role)));
