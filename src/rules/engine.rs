@@ -827,8 +827,8 @@ impl Engine {
         i: usize,
         hits: &[(usize, usize, &Role)],
         edits: &mut Vec<Edit>,
-    ) {
-        let Some(text) = block.text(i) else { return };
+    ) -> bool {
+        let Some(text) = block.text(i) else { return false };
         let mut candidates: Vec<(usize, usize, usize, String)> = Vec::new(); // start, end, rule, replacement
         let mut allowed: HashMap<usize, bool> = HashMap::new();
         let mut regex_rules: Vec<usize> =
@@ -880,7 +880,7 @@ impl Engine {
             }
         }
         if candidates.is_empty() {
-            return;
+            return false;
         }
         // Leftmost first, longest first at the same start, earlier rules first.
         candidates.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
@@ -904,7 +904,7 @@ impl Engine {
             accepted.push((start, end, rule, replacement));
         }
         if accepted.is_empty() {
-            return;
+            return false;
         }
         let number = block.number(i);
         let mut out = String::with_capacity(text.len() + 8 * accepted.len());
@@ -933,6 +933,7 @@ impl Engine {
         }
         out.push_str(&text[copied..]);
         block.replace_all(i, out, made, edits);
+        true
     }
 }
 
@@ -1109,7 +1110,15 @@ impl Stage for Engine {
                 }
                 hits = self.hits(block.text(i).expect("just replaced"));
             }
-            self.apply_inline(block, ctx, i, &hits, edits);
+            // A removal can expose another (a bracketed link before a glued trailer: `said. [Lesen
+            // Sie auch: …] Read Full Article at RT.com`): the line is looked at again, so that a
+            // second run finds nothing.
+            for _ in 0..3 {
+                if !self.apply_inline(block, ctx, i, &hits, edits) {
+                    break;
+                }
+                hits = self.hits(block.text(i).expect("replaced, not removed"));
+            }
         }
         if ctx.is_last {
             // Walk back from the last kept line, so that tail residue exposed by removing other

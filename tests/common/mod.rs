@@ -69,6 +69,15 @@ pub const RESIDUE: &[&str] = &[
     "Reaction score",
     "On the same topic: HarmonyOS – Huawei’s alternative is a simple copy of Android",
     "For more stories on economy & finance visit RT's business section",
+    "READ MORE:\nShipping Lines Reroute Cargo as Strike Bites\nPort Strike: What Travellers Need to Know",
+    "TRENDING STORIES",
+    "Think your friends would be interested?\nShare this story!",
+    "Advertisement",
+    "© AP Photo / Jane Roe Talks Resume in Geneva – Reports",
+    "Jane Doe/AFP/Getty Images",
+    "Follow us on Twitter, Facebook and Telegram",
+    "Read more",
+    "Do you agree? Scroll down to comment below!",
 ];
 
 /// One paragraph of 1 to 4 sentences, sometimes with a glued injection, a translation slip or odd spaces.
@@ -83,7 +92,17 @@ fn paragraph(rng: &mut Rng) -> String {
             "Huawei will ship 360,000 flats with the Russian operation system to the smart phone unit. .".to_owned(),
         );
     }
+    if rng.chance(8) {
+        let at = rng.below(p.len());
+        p.insert(at, "READ MORE: Shipping Lines Reroute Cargo as Strike Bites".to_owned());
+    }
+    if rng.chance(5) {
+        p.push("[Lesen Sie auch: Hafenarbeiter streiken weiter]".to_owned());
+    }
     let mut text = p.join(" ");
+    if rng.chance(5) {
+        text.push_str(" Read Full Article at Example.com");
+    }
     if rng.chance(5) {
         text = text.replacen(' ', "\u{A0}", 2) + "\u{200B}  ";
     }
