@@ -23,7 +23,7 @@ import subprocess
 import sys
 
 # Reached when these floors were recorded (see CHANGELOG.md); CI fails below them.
-FLOOR_RECALL = 82
+FLOOR_RECALL = 84
 FLOOR_FIXES = 28
 # The families the residue rules serve (the page family is page chrome, another stage).
 RESIDUE_FAMILIES = ("rt", "blog", "legacy", "lang")
