@@ -119,12 +119,27 @@ pub fn choose(head: &[u8], utf8_valid: bool, html: bool, forced: Option<&'static
             (true, false) => {}
         }
     }
-    if utf8_valid {
+    if utf8_valid || is_damaged_utf8(head) {
         return text(UTF_8, Reason::Utf8);
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(head, head.len() < HEAD_LEN);
     text(detector.guess(None, chardetng::Utf8Detection::Deny), Reason::Detected)
+}
+
+/// True if `bytes` are UTF-8 with some damage rather than a legacy encoding: they hold valid
+/// multi-byte UTF-8 characters, at least as many as runs of invalid bytes. A legacy text has almost
+/// none (an accidental pair such as `Р»` in windows-1251 beside hundreds of invalid letters), so it is
+/// still detected; a UTF-8 article with a stray `\xff` is read as UTF-8, so its bad bytes are
+/// reported with their offset and the file is never re-encoded in a guessed code page.
+pub fn is_damaged_utf8(bytes: &[u8]) -> bool {
+    let (mut multibyte, mut invalid) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        multibyte += chunk.valid().chars().filter(|c| c.len_utf8() > 1).count();
+        invalid += usize::from(!chunk.invalid().is_empty());
+    }
+    // The last chunk may be a character cut at the end of the head, not damage.
+    multibyte > 0 && multibyte >= invalid
 }
 
 /// The charset an HTML page declares in its first bytes (`<meta charset="...">` or
@@ -431,6 +446,25 @@ mod tests {
         let russian = "Компания заявила во вторник, что снизит прогноз. ".repeat(4);
         let long = encoding_rs::WINDOWS_1251.encode(&russian).0;
         assert_eq!(chosen(&page("utf-8", &long), true), ("windows-1251", Reason::Detected));
+    }
+
+    #[test]
+    fn utf8_with_a_few_bad_bytes_is_damaged_utf8_not_a_legacy_encoding() {
+        let damaged = "Huawei’s “flats” \u{2014} a test.\n"
+            .as_bytes()
+            .iter()
+            .copied()
+            .chain(*b"\xff\xfe\x80 more.\n")
+            .collect::<Vec<u8>>();
+        assert!(is_damaged_utf8(&damaged));
+        assert_eq!(chosen(&damaged, false), ("UTF-8", Reason::Utf8));
+        // windows-1251 Russian with one accidental valid pair (`Р»`) is still detected.
+        let (cp1251, _, _) = encoding_rs::WINDOWS_1251
+            .encode("Компания «СССР» заявила, что снизит прогноз на год и сократит расходы.\n");
+        assert!(!is_damaged_utf8(&cp1251));
+        assert_ne!(chosen(&cp1251, false).0, "UTF-8");
+        // windows-1252 with curly quotes has no valid multi-byte UTF-8 at all.
+        assert!(!is_damaged_utf8(b"Huawei\x92s \x93flats\x94 sold.\n"));
     }
 
     #[test]

@@ -253,3 +253,35 @@ fn no_file_in_testdata_makes_newsclean_panic_and_a_second_write_changes_nothing(
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert!(stderr.contains(" 0 changed, 0 edits"), "a second --write changes nothing: {stderr}");
 }
+
+/// A seed article (UTF-8, curly quotes) with three stray bytes inserted, as issue 13 found it.
+fn damaged_seed() -> Vec<u8> {
+    let seed = fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/seeds/002_8921d883c0386319.txt")).unwrap();
+    let at = seed.len() / 2;
+    let at = (at..seed.len()).find(|&i| seed[i] == b' ').unwrap();
+    [&seed[..at], b"\xff\xfe\x80", &seed[at..]].concat()
+}
+
+#[test]
+fn issue_13_utf8_with_stray_bytes_is_reported_and_never_rewritten_in_a_guessed_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.txt");
+    let damaged = damaged_seed();
+    fs::write(&path, &damaged).unwrap();
+    newsclean()
+        .arg("--write")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(contains("a.txt").and(contains("not valid UTF-8")).and(contains("byte offset")));
+    assert_eq!(fs::read(&path).unwrap(), damaged, "the file is left exactly as it was");
+    newsclean().arg("--verbose").arg("--check").arg(&path).assert().code(2).stderr(contains("not valid UTF-8"));
+}
+
+#[test]
+fn issue_13_utf8_with_stray_bytes_on_stdin_is_an_error_not_a_reencoding() {
+    let out = newsclean().arg("-").write_stdin(damaged_seed()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not valid UTF-8"));
+    assert!(!out.stdout.windows(1).any(|b| b[0] == 0x92), "no windows-1252 apostrophe is written");
+}
