@@ -181,7 +181,13 @@ impl Spool {
     /// with no write bit is refused with [`ReadOnly`] and left alone, whoever runs this (root
     /// included). With `backup`, the original is first kept beside the target as `target` +
     /// `backup`, so that at every moment it exists under one of the two names.
-    pub fn commit(mut self, target: &Path, backup: Option<&OsStr>) -> io::Result<()> {
+    ///
+    /// With `read`, the stamp of the file as it was read, the target must still be that file when
+    /// it is replaced: it is locked (against another newsclean run replacing it at the same time,
+    /// whose backup would then hold cleaned text) and checked, and a file that changed, vanished or
+    /// became a symlink meanwhile is left alone with [`ChangedOnDisk`].
+    pub fn commit(mut self, target: &Path, backup: Option<&OsStr>, read: Option<Stamp>) -> io::Result<()> {
+        let _lock = read.map(|stamp| lock_unchanged(target, stamp)).transpose()?;
         let original = match fs::metadata(target) {
             Ok(meta) => Some(meta),
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
@@ -217,6 +223,30 @@ impl Spool {
     }
 }
 
+/// The target changed between reading it and replacing it (appended to, replaced, deleted, or
+/// swapped for a symlink): the cleaned text would lose that change, so the file is left alone.
+#[derive(Debug, thiserror::Error)]
+#[error("changed on disk during the run, left alone (run newsclean on it again)")]
+pub struct ChangedOnDisk;
+
+/// Opens and locks `target` if it is still the regular file stamped `read`; the lock is held
+/// while the file is replaced and released when the returned handle drops. Other newsclean runs
+/// take the same lock, so the second of two runs sees the first one's result and leaves it alone.
+fn lock_unchanged(target: &Path, read: Stamp) -> io::Result<fs::File> {
+    let changed = || io::Error::other(ChangedOnDisk);
+    let still_it = |meta: &fs::Metadata| meta.file_type().is_file() && Stamp::from_metadata(meta) == read;
+    if !fs::symlink_metadata(target).is_ok_and(|m| still_it(&m)) {
+        return Err(changed());
+    }
+    let file = fs::File::open(target)?;
+    file.lock()?;
+    // Looked at again under the lock: another run may have replaced the file while we waited.
+    if !still_it(&file.metadata()?) || !fs::symlink_metadata(target).is_ok_and(|m| still_it(&m)) {
+        return Err(changed());
+    }
+    Ok(file)
+}
+
 /// True if the file at `path` has no write permission bit (for anyone), so `--write` leaves it alone.
 pub fn is_read_only(path: &Path) -> io::Result<bool> {
     Ok(fs::metadata(path)?.permissions().mode() & 0o222 == 0)
@@ -234,8 +264,11 @@ pub struct Stamp {
 impl Stamp {
     /// The stamp of the file at `path` now.
     pub fn of(path: &Path) -> io::Result<Stamp> {
-        let meta = fs::metadata(path)?;
-        Ok(Stamp { len: meta.len(), modified: meta.modified().ok(), inode: meta.ino() })
+        Ok(Stamp::from_metadata(&fs::metadata(path)?))
+    }
+
+    fn from_metadata(meta: &fs::Metadata) -> Stamp {
+        Stamp { len: meta.len(), modified: meta.modified().ok(), inode: meta.ino() }
     }
 }
 
@@ -324,10 +357,40 @@ mod tests {
         fs::set_permissions(&target, fs::Permissions::from_mode(0o640)).unwrap();
         let mut spool = Spool::for_target(&target);
         spool.write_all(b"new").unwrap();
-        spool.commit(&target, None).unwrap();
+        spool.commit(&target, None, None).unwrap();
         assert_eq!(fs::read_to_string(&target).unwrap(), "new");
         assert_eq!(fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o640);
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left behind");
+    }
+
+    #[test]
+    fn issue_13_a_file_changed_after_it_was_read_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("a.txt");
+        fs::write(&target, "old\n").unwrap();
+        let read = Stamp::of(&target).unwrap();
+        fs::write(&target, "old\nappended by someone else\n").unwrap();
+        let mut spool = Spool::for_target(&target);
+        spool.write_all(b"cleaned\n").unwrap();
+        let e = spool.commit(&target, None, Some(read)).unwrap_err();
+        assert!(e.to_string().contains("changed on disk"), "{e}");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "old\nappended by someone else\n");
+    }
+
+    #[test]
+    fn issue_13_a_file_swapped_for_a_symlink_is_not_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let (target, outside) = (dir.path().join("a.txt"), dir.path().join("outside.txt"));
+        fs::write(&target, "old\n").unwrap();
+        fs::write(&outside, "not ours\n").unwrap();
+        let read = Stamp::of(&target).unwrap();
+        fs::remove_file(&target).unwrap();
+        std::os::unix::fs::symlink(&outside, &target).unwrap();
+        let mut spool = Spool::for_target(&target);
+        spool.write_all(b"cleaned\n").unwrap();
+        assert!(spool.commit(&target, None, Some(read)).is_err());
+        assert_eq!(fs::read_to_string(&outside).unwrap(), "not ours\n");
+        assert!(fs::symlink_metadata(&target).unwrap().file_type().is_symlink());
     }
 
     #[test]

@@ -240,7 +240,7 @@ fn write_cleaned(
     target: &Path,
     always: bool,
     report: &mut dyn Sink,
-    backup: Option<&std::ffi::OsStr>,
+    (backup, read): (Option<&std::ffi::OsStr>, Option<crate::files::Stamp>),
 ) -> Result<(Outcome, bool), Error> {
     let mut spool = Spool::for_target(target);
     spool.write_all(bom).map_err(|e| write_error(path, e))?;
@@ -253,7 +253,7 @@ fn write_cleaned(
     let rewrite = always || outcome.changed;
     if rewrite {
         let spool = sink.into_inner().into_inner().map_err(|e| write_error(path, e))?;
-        spool.commit(target, backup).map_err(|e| write_error(path, e))?;
+        spool.commit(target, backup, read).map_err(|e| write_error(path, e))?;
     }
     Ok((outcome, rewrite))
 }
@@ -273,6 +273,11 @@ pub fn clean_file(
             "HTML is not rewritten in place (its text would replace the page): use --out DIR",
         ));
     }
+    // What the file was before it is read: `--write` replaces it only if it still is.
+    let read = match mode {
+        FileMode::Write => Some(crate::files::Stamp::of(path).map_err(|e| read_error(path, e))?),
+        _ => None,
+    };
     let (choice, text) = match open_file(path, settings, prints, html)? {
         Ok(opened) => opened,
         Err(note) => return Ok(FileResult::Skipped(note)),
@@ -307,7 +312,7 @@ pub fn clean_file(
             let mut report = report_sink(settings, out, &shown, &choice);
             let encoding = output_encoding(&choice, settings);
             let backup = settings.backup.as_deref();
-            write_cleaned(cleaner, text, offset, encoding, path, &target, converts, &mut *report, backup)?
+            write_cleaned(cleaner, text, offset, encoding, path, &target, converts, &mut *report, (backup, read))?
         }
         FileMode::Out(target) => {
             let target = if html { target.with_extension("txt") } else { target.clone() };
@@ -316,7 +321,7 @@ pub fn clean_file(
             }
             let encoding = if html { (UTF_8, &b""[..]) } else { output_encoding(&choice, settings) };
             let mut report = report_sink(settings, out, &shown, &choice);
-            write_cleaned(cleaner, text, offset, encoding, &target, &target, true, &mut *report, None)?
+            write_cleaned(cleaner, text, offset, encoding, &target, &target, true, &mut *report, (None, None))?
         }
     };
     Ok(FileResult::Cleaned(Report { outcome, choice, rewritten }))
@@ -412,7 +417,7 @@ pub fn write_reviewed(
     let mut writer = EncodeWriter::new(spool, encoding);
     writer.write_all(text.as_bytes()).map_err(|e| write_error(path, e))?;
     let spool = writer.into_inner().map_err(|e| write_error(path, e))?;
-    spool.commit(&target, settings.backup.as_deref()).map_err(|e| write_error(path, e))
+    spool.commit(&target, settings.backup.as_deref(), Some(stamp)).map_err(|e| write_error(path, e))
 }
 
 /// What to do with a document read from stdin.

@@ -275,3 +275,44 @@ fn sigkill_mid_write_leaves_each_file_old_or_new_and_a_second_run_finishes() {
 fn sigkill_mid_write_with_backup_never_loses_an_original() {
     kill_rounds(KILL_FILES / 4, true);
 }
+
+/// Issue 13, item 2: two `--write --backup .orig` runs at once lost originals (the second run's
+/// backup was taken of the first run's cleaned file). Each file is now replaced by one run only;
+/// the other finds it changed and leaves it alone, so every backup holds the original.
+#[test]
+fn issue_13_two_backup_runs_at_once_never_lose_an_original() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus: BTreeMap<PathBuf, Vec<u8>> = (0..300u64)
+        .map(|seed| (PathBuf::from(format!("{seed:04}.txt")), common::news_document(seed).into_bytes()))
+        .collect();
+    for (name, bytes) in &corpus {
+        fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let run = || {
+        Command::new(cargo_bin("newsclean"))
+            .args(["--write", "--backup", ".orig", "-q", "."])
+            .current_dir(dir.path())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (run(), run());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    for out in [&a, &b] {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.lines().all(|l| l.contains("changed on disk during the run")), "{stderr}");
+    }
+    let mut backups = 0;
+    for (name, original) in &corpus {
+        match fs::read(dir.path().join(format!("{}.orig", name.display()))) {
+            Ok(backup) => {
+                backups += 1;
+                assert_eq!(&backup, original, "{}: the backup holds the original", name.display());
+            }
+            // Not rewritten (nothing to clean): still the original.
+            Err(_) => assert_eq!(&fs::read(dir.path().join(name)).unwrap(), original, "{}", name.display()),
+        }
+    }
+    assert!(backups > 20, "most files were cleaned once: {backups}");
+    assert!(names_in(dir.path()).iter().all(|n| !n.starts_with(".newsclean-")), "no temporary files left");
+}
