@@ -325,3 +325,22 @@ fn json_reports_the_encoding_and_why_it_was_chosen() {
     assert_eq!(value["encoding_reason"], "detected");
     assert_eq!(value["edits"][0]["rule"], "residue.latest-news");
 }
+
+/// Issue 13, item 7: a user regex that compiles too large passed the config check and panicked
+/// mid-run (exit 101, no rule or file named). It is compiled when the config loads.
+#[test]
+fn issue_13_a_user_regex_too_large_to_compile_is_reported_with_its_rule_and_place() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("newsclean.toml"),
+        "[[rule]]\nid = \"site.big\"\ndescription = \"x\"\nwhere = \"own-line\"\nmatch = { regex = '\\w{5000}', trigger = [\"zz\"] }\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("a.txt"), "Text zz here.\n").unwrap();
+    newsclean()
+        .arg("a.txt")
+        .current_dir(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains("newsclean.toml:2:").and(contains("site.big")).and(contains("size limit")));
+}

@@ -264,10 +264,11 @@ impl RuleSpec {
             return Err("`words` needs at least one word".into());
         }
         if let Some(pattern) = &m.regex {
-            // Parsing finds a bad pattern without the cost of compiling it (the engine compiles a
-            // rule's regex only when a line holds its trigger); the tests compile the shipped ones.
+            // A user's regex is compiled here, once, so that one too large to compile (`\w{5000}`)
+            // is reported with its rule and place before any file is touched, not found mid-run
+            // (the engine compiles a rule's regex lazily); the tests compile the shipped ones.
             if !allow_builtin {
-                regex_syntax::parse(pattern).map_err(|e| format!("bad regex: {e}"))?;
+                regex::Regex::new(pattern).map_err(|e| format!("bad regex: {e}"))?;
             }
             if m.trigger.as_ref().is_some_and(|t| t.is_empty() || t.iter().any(String::is_empty)) {
                 return Err("`trigger` needs non-empty literals".into());
@@ -281,7 +282,7 @@ impl RuleSpec {
                 return Err("`next_line` goes with `own-line`, `line-start` and `head` rules".into());
             }
             if !allow_builtin {
-                regex_syntax::parse(next).map_err(|e| format!("bad `next_line` regex: {e}"))?;
+                regex::Regex::new(next).map_err(|e| format!("bad `next_line` regex: {e}"))?;
             }
         }
         match self.followed_by {
