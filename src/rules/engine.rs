@@ -1,8 +1,10 @@
 //! The engine that runs rules written as data (`literal`, `words` and `regex` matches, built-in or
-//! from `newsclean.toml`). Every literal of every enabled rule (line prefixes, regex triggers,
-//! words to replace) goes into one Aho-Corasick automaton, built once; whole-line literals go into a
-//! hash table. A line costs one automaton scan however many rules there are, and a regex runs only
-//! on lines holding one of its triggers. Rules written in Rust (`builtin`) live in their stages.
+//! from `newsclean.toml`). Whole-line literals go into a hash table; the literals a line rule's
+//! matches must start or end with (extracted from its regex) are looked for in a few bytes at a
+//! line's start or end; the other literals (words to replace, regex triggers) go into a few small
+//! Aho-Corasick automata, by where they can matter (see `Engine::short`). A regex runs only on lines
+//! holding one of its literals. Related-link labels are also found inside lines, from their colon.
+//! Rules written in Rust (`builtin`) live in their stages.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
