@@ -994,6 +994,23 @@ fn line_anchors(spec: &RuleSpec) -> Option<(Anchor, Vec<Vec<u8>>)> {
         .or_else(|| whole_line.then(|| literals(ExtractKind::Suffix, 2)).flatten().map(|l| (Anchor::End, l)))
 }
 
+/// A line read ahead as the normalize stage will leave it (invisible characters gone, odd spaces
+/// plain), so that `Credit :` followed by a zero-width space counts as tail residue in the same
+/// run that removes the space, not only in the next one.
+fn as_normalized(line: &str) -> std::borrow::Cow<'_, str> {
+    if line.is_ascii() {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let invisible = |c: char| matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}');
+    let odd_space = |c: char| matches!(c, '\u{A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}');
+    if !line.chars().any(|c| invisible(c) || odd_space(c)) {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    std::borrow::Cow::Owned(
+        line.chars().filter(|&c| !invisible(c)).map(|c| if odd_space(c) { ' ' } else { c }).collect(),
+    )
+}
+
 /// The largest char boundary of `text` at or before `at`.
 fn char_floor(text: &str, mut at: usize) -> usize {
     while !text.is_char_boundary(at) {
@@ -1044,7 +1061,8 @@ impl Stage for Engine {
     /// does not need to know whether it is the last.
     fn wants_is_last(&self, block: &Block) -> bool {
         let Some(needs_scan) = self.tail_rules else { return false };
-        block.text_lines().map(str::trim).any(|line| {
+        block.text_lines().map(as_normalized).any(|line| {
+            let line = line.trim();
             line.len() <= MAX_RESIDUE_LINE && {
                 let hits = if needs_scan { self.hits(line) } else { self.anchored_hits(line) };
                 !self.line_candidates(line, 0, &hits, TAIL_PLACES).is_empty()
@@ -1056,6 +1074,7 @@ impl Stage for Engine {
     /// the next line too): a paragraph followed only by such lines is the document's last. The
     /// quick filter rules out most lines before any rule is tried.
     fn is_tail_residue(&self, line: &str) -> bool {
+        let line = as_normalized(line);
         let line = line.trim();
         !line.is_empty()
             && line.len() <= MAX_RESIDUE_LINE

@@ -78,6 +78,10 @@ pub const RESIDUE: &[&str] = &[
     "Follow us on Twitter, Facebook and Telegram",
     "Read more",
     "Do you agree? Scroll down to comment below!",
+    // Issue 13, item 4: residue holding invisible characters or mojibake.
+    "For more stories on economy & finance visit RT\u{2019}s business\u{A0}section\u{200B}",
+    "Also on rt.com Huaweiâ€™s tablets reach Russian census takers",
+    "Think your friends would be interested?\u{200B}\nShare this\u{A0}story!",
 ];
 
 /// One paragraph of 1 to 4 sentences, sometimes with a glued injection, a translation slip or odd spaces.
@@ -120,7 +124,10 @@ pub fn news_document(seed: u64) -> String {
         parts.push(paragraph(&mut rng));
     }
     if rng.chance(15) {
-        parts.push(rng.pick(&["Credit :", "Credit:", "Credits:", "Credit: Reuters"]).to_owned());
+        parts.push(
+            rng.pick(&["Credit :", "Credit:", "Credits:", "Credit: Reuters", "Credit\u{A0}:", "Credit :\u{200B}"])
+                .to_owned(),
+        );
     }
     let sep = if rng.chance(70) { "\n\n" } else { "\n" };
     let mut doc = parts.join(sep);
