@@ -239,7 +239,11 @@ fn lock_unchanged(target: &Path, read: Stamp) -> io::Result<fs::File> {
         return Err(changed());
     }
     let file = fs::File::open(target)?;
-    file.lock()?;
+    match file.lock() {
+        // A file system without locks (some network mounts) still gets the checks below.
+        Err(e) if e.kind() == io::ErrorKind::Unsupported => {}
+        other => other?,
+    }
     // Looked at again under the lock: another run may have replaced the file while we waited.
     if !still_it(&file.metadata()?) || !fs::symlink_metadata(target).is_ok_and(|m| still_it(&m)) {
         return Err(changed());
