@@ -179,6 +179,38 @@ impl Scan {
     }
 }
 
+/// Patterns collected from the rules, each kept once, with every role it plays.
+struct Interned<P> {
+    patterns: Vec<P>,
+    roles: Vec<Vec<Role>>,
+    index: HashMap<P, usize>,
+}
+
+impl<P> Default for Interned<P> {
+    fn default() -> Self {
+        Interned { patterns: Vec::new(), roles: Vec::new(), index: HashMap::new() }
+    }
+}
+
+impl<P: AsRef<[u8]> + Clone + Eq + std::hash::Hash> Interned<P> {
+    fn add(&mut self, pattern: P, role: Role) {
+        let at = *self.index.entry(pattern.clone()).or_insert_with(|| {
+            self.patterns.push(pattern);
+            self.roles.push(Vec::new());
+            self.roles.len() - 1
+        });
+        self.roles[at].push(role);
+    }
+
+    /// An automaton over the patterns (for a window at a line's start or end) and the longest
+    /// pattern's length, the window it needs; `None` without patterns.
+    fn automaton(&self) -> Option<(AhoCorasick, usize)> {
+        let window = self.patterns.iter().map(|p| p.as_ref().len()).max()?;
+        let automaton = AhoCorasickBuilder::new().match_kind(AcMatchKind::Standard).build(&self.patterns);
+        Some((automaton.expect("rule literals are plain bytes"), window))
+    }
+}
+
 /// A regex compiled the first time it is needed.
 struct LazyRegex {
     pattern: String,
@@ -328,39 +360,9 @@ impl Engine {
             label_rules: Vec::new(),
             untriggered: Vec::new(),
         };
-        let mut patterns: Vec<String> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
-        let mut roles: Vec<Vec<Role>> = Vec::new();
-        let mut start_patterns: Vec<Vec<u8>> = Vec::new();
-        let mut start_roles: Vec<Vec<Role>> = Vec::new();
-        let mut start_index: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut add_start = |pattern: Vec<u8>, role: Role, roles: &mut Vec<Vec<Role>>| {
-            let at = *start_index.entry(pattern.clone()).or_insert_with(|| {
-                start_patterns.push(pattern);
-                roles.push(Vec::new());
-                roles.len() - 1
-            });
-            roles[at].push(role);
-        };
-        let mut end_patterns: Vec<Vec<u8>> = Vec::new();
-        let mut end_roles: Vec<Vec<Role>> = Vec::new();
-        let mut end_index: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut add_end = |pattern: Vec<u8>, role: Role, roles: &mut Vec<Vec<Role>>| {
-            let at = *end_index.entry(pattern.clone()).or_insert_with(|| {
-                end_patterns.push(pattern);
-                roles.push(Vec::new());
-                roles.len() - 1
-            });
-            roles[at].push(role);
-        };
-        let mut add = |pattern: String, role: Role, roles: &mut Vec<Vec<Role>>| {
-            let at = *index.entry(pattern.clone()).or_insert_with(|| {
-                patterns.push(pattern);
-                roles.push(Vec::new());
-                roles.len() - 1
-            });
-            roles[at].push(role);
-        };
+        let mut anywhere: Interned<String> = Interned::default();
+        let mut starts: Interned<Vec<u8>> = Interned::default();
+        let mut ends: Interned<Vec<u8>> = Interned::default();
         for spec in specs {
             let kind = spec.kind();
             if kind == MatchKind::Builtin {
@@ -390,14 +392,14 @@ impl Engine {
                 MatchKind::Literal | MatchKind::Words if spec.place == Place::LineStart => {
                     for s in &strings {
                         for v in variants(s.trim_start()) {
-                            add_start(v.into_bytes(), Role::Prefix { rule }, &mut start_roles);
+                            starts.add(v.into_bytes(), Role::Prefix { rule });
                         }
                     }
                 }
                 MatchKind::Literal | MatchKind::Words => {
                     for (word, s) in strings.iter().enumerate() {
                         for v in variants(s) {
-                            add(v, Role::Inline { rule, word }, &mut roles);
+                            anywhere.add(v, Role::Inline { rule, word });
                         }
                     }
                 }
@@ -405,8 +407,8 @@ impl Engine {
                     // Every match starts (or ends) with one of these: looked for there only.
                     for literal in literals {
                         match anchor {
-                            Anchor::Start => add_start(literal, Role::Trigger { rule }, &mut start_roles),
-                            Anchor::End => add_end(literal, Role::Trigger { rule }, &mut end_roles),
+                            Anchor::Start => starts.add(literal, Role::Trigger { rule }),
+                            Anchor::End => ends.add(literal, Role::Trigger { rule }),
                         }
                     }
                 }
@@ -414,7 +416,7 @@ impl Engine {
                     Some(triggers) => {
                         for t in triggers {
                             for v in variants(t) {
-                                add(v, Role::Trigger { rule }, &mut roles);
+                                anywhere.add(v, Role::Trigger { rule });
                             }
                         }
                     }
@@ -477,35 +479,32 @@ impl Engine {
             engine.folded_lengths[key.len()] = true;
         }
         let rules = &engine.rules;
-        engine.short = Scan::new(&patterns, &roles, |_| true);
-        if !start_patterns.is_empty() {
-            engine.start_window = start_patterns.iter().map(Vec::len).max().unwrap_or(0);
+        let (patterns, roles) = (&anywhere.patterns, &anywhere.roles);
+        engine.short = Scan::new(patterns, roles, |_| true);
+        if let Some((automaton, window)) = starts.automaton() {
             engine.start_pairs = vec![false; 1 << 16];
-            for p in &start_patterns {
+            for p in &starts.patterns {
                 let first = usize::from(p[0]) << 8;
                 match p.get(1) {
                     Some(&second) => engine.start_pairs[first | usize::from(second)] = true,
                     None => engine.start_pairs[first..first + 256].fill(true),
                 }
             }
-            let automaton = AhoCorasickBuilder::new().match_kind(AcMatchKind::Standard).build(&start_patterns);
-            engine.start = Some((automaton.expect("line prefixes are plain bytes"), start_roles));
+            (engine.start, engine.start_window) = (Some((automaton, starts.roles)), window);
         }
-        if !end_patterns.is_empty() {
-            engine.end_window = end_patterns.iter().map(Vec::len).max().unwrap_or(0);
-            for p in &end_patterns {
+        if let Some((automaton, window)) = ends.automaton() {
+            for p in &ends.patterns {
                 engine.end_bytes[usize::from(p[p.len() - 1])] = true;
             }
-            let automaton = AhoCorasickBuilder::new().match_kind(AcMatchKind::Standard).build(&end_patterns);
-            engine.end = Some((automaton.expect("line suffixes are plain bytes"), end_roles));
+            (engine.end, engine.end_window) = (Some((automaton, ends.roles)), window);
         }
-        engine.inline = Scan::new(&patterns, &roles, |role| match *role {
+        engine.inline = Scan::new(patterns, roles, |role| match *role {
             Role::Inline { .. } => true,
             Role::Trigger { rule } => !rules[rule].place.is_line() && !rules[rule].line_end,
             Role::Prefix { .. } => false,
         });
         engine.tail =
-            Scan::new(&patterns, &roles, |role| matches!(*role, Role::Trigger { rule } if rules[rule].line_end));
+            Scan::new(patterns, roles, |role| matches!(*role, Role::Trigger { rule } if rules[rule].line_end));
         engine.label_rules = (0..rules.len())
             .filter(|&r| rules[r].place == Place::LineStart && rules[r].followed_by == Some(Follow::Headline))
             .collect();
@@ -998,17 +997,28 @@ fn line_anchors(spec: &RuleSpec) -> Option<(Anchor, Vec<Vec<u8>>)> {
 /// plain), so that `Credit :` followed by a zero-width space counts as tail residue in the same
 /// run that removes the space, not only in the next one.
 fn as_normalized(line: &str) -> std::borrow::Cow<'_, str> {
-    if line.is_ascii() {
+    // A line this long stays too long for line rules after normalizing unless half of it is
+    // invisible: not worth a look at every paragraph read ahead.
+    if line.len() > 2 * MAX_RESIDUE_LINE || !has_invisible_or_odd_space(line.as_bytes()) {
         return std::borrow::Cow::Borrowed(line);
     }
     let invisible = |c: char| matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}');
     let odd_space = |c: char| matches!(c, '\u{A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}');
-    if !line.chars().any(|c| invisible(c) || odd_space(c)) {
-        return std::borrow::Cow::Borrowed(line);
-    }
     std::borrow::Cow::Owned(
         line.chars().filter(|&c| !invisible(c)).map(|c| if odd_space(c) { ' ' } else { c }).collect(),
     )
+}
+
+/// True if `bytes` hold one of the characters `as_normalized` changes, found by their UTF-8 lead
+/// bytes without decoding the line (`’` and `“` share the lead byte 0xE2 and are passed over).
+fn has_invisible_or_odd_space(bytes: &[u8]) -> bool {
+    let at = |k: usize| bytes.get(k).copied().unwrap_or(0);
+    memchr::memchr3_iter(0xC2, 0xE2, 0xE3, bytes).any(|k| match (bytes[k], at(k + 1), at(k + 2)) {
+        (0xC2, 0xA0 | 0xAD, _) | (0xE3, 0x80, 0x80) => true,
+        (0xE2, 0x80, third) => (0x80..=0x8D).contains(&third) || third == 0xAF,
+        (0xE2, 0x81, third) => third == 0x9F || third == 0xA0,
+        _ => false,
+    }) || memchr::memmem::find(bytes, "\u{FEFF}".as_bytes()).is_some()
 }
 
 /// The largest char boundary of `text` at or before `at`.
@@ -1214,6 +1224,15 @@ mod tests {
         assert_eq!(keep_case("Flats", "tablets"), "Tablets");
         assert_eq!(keep_case("SMART PHONE", "smartphone"), "SMARTPHONE");
         assert_eq!(keep_case("flats", "tablets"), "tablets");
+    }
+
+    #[test]
+    fn lines_read_ahead_are_probed_as_normalize_leaves_them() {
+        assert_eq!(as_normalized("Credit :\u{200B}"), "Credit :");
+        assert_eq!(as_normalized("Credit\u{A0}:\u{FEFF}"), "Credit :");
+        assert!(matches!(as_normalized("Huawei’s “flats” — 10\u{202F}000"), std::borrow::Cow::Owned(_)));
+        assert!(matches!(as_normalized("Huawei’s “flats” — twice"), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(as_normalized("Credit :"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]
