@@ -90,7 +90,6 @@ pub enum ReadError {
 /// Reads UTF-8 lines from a `BufRead` and groups them into blocks.
 pub struct BlockReader<R> {
     input: R,
-    buf: Vec<u8>,
     next_number: usize,
     offset: u64,
     pushed_back: Option<Line>,
@@ -100,7 +99,7 @@ pub struct BlockReader<R> {
 impl<R: BufRead> BlockReader<R> {
     /// Starts reading at line 1; `offset` is the byte position of the first byte (after a BOM).
     pub fn new(input: R, offset: u64) -> Self {
-        BlockReader { input, buf: Vec::new(), next_number: 1, offset, pushed_back: None, last_ending: Ending::None }
+        BlockReader { input, next_number: 1, offset, pushed_back: None, last_ending: Ending::None }
     }
 
     /// The terminator of the last line read so far (of the whole input once `next_block` returned `None`).
@@ -108,31 +107,60 @@ impl<R: BufRead> BlockReader<R> {
         self.last_ending
     }
 
+    /// The next line's bytes with their terminator, found with the SIMD `memchr` in the reader's
+    /// own buffer and copied once into the line's own allocation (empty at the end of the input).
+    fn read_raw_line(&mut self) -> std::io::Result<Vec<u8>> {
+        let mut line = Vec::new();
+        loop {
+            let available = match self.input.fill_buf() {
+                Ok(available) => available,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if available.is_empty() {
+                return Ok(line);
+            }
+            match memchr::memchr(b'\n', available) {
+                Some(at) => {
+                    line.extend_from_slice(&available[..=at]);
+                    self.input.consume(at + 1);
+                    return Ok(line);
+                }
+                None => {
+                    let n = available.len();
+                    line.extend_from_slice(available);
+                    self.input.consume(n);
+                }
+            }
+        }
+    }
+
     fn read_line(&mut self) -> Result<Option<Line>, ReadError> {
         if let Some(line) = self.pushed_back.take() {
             return Ok(Some(line));
         }
-        self.buf.clear();
-        let n = self.input.read_until(b'\n', &mut self.buf).map_err(ReadError::Io)?;
+        let mut bytes = self.read_raw_line().map_err(ReadError::Io)?;
+        let n = bytes.len();
         if n == 0 {
             return Ok(None);
         }
         let start = self.offset;
         self.offset += n as u64;
-        let ending = if self.buf.ends_with(b"\r\n") {
-            self.buf.truncate(n - 2);
+        let ending = if bytes.ends_with(b"\r\n") {
+            bytes.truncate(n - 2);
             Ending::CrLf
-        } else if self.buf.ends_with(b"\n") {
-            self.buf.truncate(n - 1);
+        } else if bytes.ends_with(b"\n") {
+            bytes.truncate(n - 1);
             Ending::Lf
         } else {
             Ending::None
         };
         let number = self.next_number;
-        let text = match std::str::from_utf8(&self.buf) {
-            Ok(text) => text.to_owned(),
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
             Err(e) => {
-                return Err(ReadError::Utf8(InvalidUtf8 { line: number, offset: start + e.valid_up_to() as u64 }));
+                let valid = e.utf8_error().valid_up_to() as u64;
+                return Err(ReadError::Utf8(InvalidUtf8 { line: number, offset: start + valid }));
             }
         };
         self.next_number += 1;

@@ -65,7 +65,11 @@ impl Stage for Damage {
             // A lone `n` for a lost `\n` is looked for in Cyrillic text only (lead bytes 0xD0, 0xD1);
             // one pass finds a backslash or a Cyrillic letter.
             let bytes = text.as_bytes();
-            let escape_or_cyrillic = memchr::memchr3(b'\\', 0xD0, 0xD1, bytes).is_some();
+            let ascii = block.is_ascii(i);
+            let escape_or_cyrillic = match ascii {
+                true => memchr::memchr(b'\\', bytes).is_some(),
+                false => memchr::memchr3(b'\\', 0xD0, 0xD1, bytes).is_some(),
+            };
             if escape_or_cyrillic
                 && (memchr::memchr(b'\\', bytes).is_some() || text.contains(" n "))
                 && let Some(fixed) = join_literal_line_breaks(text)
@@ -73,7 +77,7 @@ impl Stage for Damage {
                 block.replace(i, fixed, LITERAL_LINE_BREAK, edits);
             }
             let Some(text) = block.text(i) else { continue };
-            if may_be_glued(text)
+            if may_be_glued(text, block.is_ascii(i))
                 && let Some(fixed) = split_glued_words(text)
             {
                 block.replace(i, fixed, GLUED_LINK_WORDS, edits);
@@ -83,16 +87,17 @@ impl Stage for Damage {
 }
 
 /// The cheap test for glue, one pass over the bytes: a lowercase ASCII letter followed by a capital
-/// (`theStraits`), or an ASCII letter followed by `“` (`a“landslide”`).
-fn may_be_glued(text: &str) -> bool {
+/// (`theStraits`), or an ASCII letter followed by `“` (`a“landslide”`, never in `ascii` text).
+fn may_be_glued(text: &str, ascii: bool) -> bool {
     let bytes = text.as_bytes();
     // No early exit, so that the compiler vectorizes the scan: most lines have neither.
     let camel = bytes
         .windows(2)
         .fold(false, |found, w| found | ((w[0].wrapping_sub(b'a') < 26) & (w[1].wrapping_sub(b'A') < 26)));
     (camel && has_function_word_before_a_capital(bytes))
-        || memchr::memchr_iter(0xE2, bytes)
-            .any(|k| k > 0 && bytes[k - 1].is_ascii_alphabetic() && bytes[k..].starts_with("“".as_bytes()))
+        || !ascii
+            && memchr::memchr_iter(0xE2, bytes)
+                .any(|k| k > 0 && bytes[k - 1].is_ascii_alphabetic() && bytes[k..].starts_with("“".as_bytes()))
 }
 
 /// True if some capital follows, with no space, a whole function word (`theStraits`): the

@@ -46,6 +46,9 @@ impl Stage for Mojibake {
             let Some(text) = block.text(i) else { continue };
             let original = block.original(i).text.as_str();
             let unchanged = std::ptr::eq(text, original) || text == original;
+            if unchanged && block.is_ascii(i) {
+                continue; // every badness pattern needs a non-ASCII character
+            }
             // The fast path: every badness pattern needs a non-ASCII character (most lines have
             // none), and the scan skips ASCII 64 bytes at a time and whatever else cannot start a
             // bad sequence, so a clean line costs one quick pass.
@@ -74,8 +77,9 @@ impl Stage for Mojibake {
 /// shows the damage beyond doubt (an apostrophe inside a word, a pair of quotes): a lone `É` between
 /// spaces is an ellipsis only in such company.
 fn repair_macroman(block: &mut WorkBlock, edits: &mut Vec<Edit>) {
+    // Every letter of the damage is non-ASCII.
     let candidates: Vec<usize> =
-        block.texts().filter(|(_, text)| macroman::is_candidate(text)).map(|(i, _)| i).collect();
+        block.texts().filter(|&(i, text)| !block.is_ascii(i) && macroman::is_candidate(text)).map(|(i, _)| i).collect();
     let evidence = candidates.iter().any(|&i| block.text(i).is_some_and(macroman::has_evidence));
     if !evidence {
         return;

@@ -33,10 +33,11 @@ impl Stage for Normalize {
         for i in 0..block.len() {
             let Some(text) = block.text(i) else { continue };
             let trailing = text.ends_with([' ', '\t']);
-            if text.is_ascii() && !trailing {
+            let ascii = block.is_ascii(i);
+            if ascii && !trailing {
                 continue; // the common case: nothing below can apply to plain ASCII without trailing blanks
             }
-            if !text.is_ascii() {
+            if !ascii {
                 let found = scan(text);
                 // NFC goes last: removing an invisible character between two combining marks can
                 // leave them out of canonical order (`\u{1e008}\u{200b}\u{1193d}`), which a
@@ -73,30 +74,47 @@ struct Found {
 }
 
 /// One pass over the bytes: what matters here are a few byte patterns, and characters outside the
-/// ranges news text is made of (which send the line through the full NFC check).
+/// ranges news text is made of (which send the line through the full NFC check). ASCII, Latin-1
+/// and Cyrillic letters are told apart by their lead byte alone (most non-ASCII news text is made
+/// of them); other characters are decoded.
 fn scan(text: &str) -> Found {
     let mut found = Found::default();
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x80 {
-            i += 1;
-            continue;
+        match bytes[i] {
+            0x00..=0x7F => {
+                i += 1;
+                continue;
+            }
+            // U+0080..U+00BF: always NFC; U+00A0 is an odd space and U+00AD a soft hyphen.
+            0xC2 => {
+                found.odd_space |= bytes[i + 1] == 0xA0;
+                found.soft_hyphen |= bytes[i + 1] == 0xAD;
+                i += 2;
+                continue;
+            }
+            // U+00C0..U+02FF and U+0400..U+047F: letters, always NFC, never invisible.
+            0xC3..=0xCB | 0xD0 | 0xD1 => {
+                i += 2;
+                continue;
+            }
+            _ => {}
         }
-        let width = match b {
-            0xC0..=0xDF => 2,
-            0xE0..=0xEF => 3,
-            _ => 4,
-        };
         let c = text[i..].chars().next().expect("i is on a character boundary");
-        found.zero_width |= is_zero_width(c);
-        found.soft_hyphen |= c == '\u{AD}';
-        found.odd_space |= is_odd_space(c);
-        found.maybe_not_nfc |= !always_nfc(c);
-        i += width;
+        found.add(c);
+        i += c.len_utf8();
     }
     found
+}
+
+impl Found {
+    fn add(&mut self, c: char) {
+        self.zero_width |= is_zero_width(c);
+        self.soft_hyphen |= c == '\u{AD}';
+        self.odd_space |= is_odd_space(c);
+        self.maybe_not_nfc |= !always_nfc(c);
+    }
 }
 
 /// Characters that are NFC whatever surrounds them (quick-check Yes, combining class 0): what news
@@ -188,6 +206,18 @@ mod tests {
             checked += 1;
         }
         assert!(checked > 20_000);
+    }
+
+    #[test]
+    fn the_byte_scan_finds_what_decoding_every_character_finds() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let mut decoded = super::Found::default();
+            decoded.add(c);
+            let text = format!("a{c}b");
+            let scanned = super::scan(&text);
+            let flags = |f: &super::Found| (f.zero_width, f.soft_hyphen, f.odd_space, f.maybe_not_nfc);
+            assert_eq!(flags(&scanned), flags(&decoded), "U+{:04X}", c as u32);
+        }
     }
 
     #[test]

@@ -104,12 +104,22 @@ impl Policy {
 pub struct WorkBlock<'p> {
     old: Block,
     current: Option<Vec<Option<String>>>,
+    /// Per line, whether its current text is all ASCII: found once here and kept up to date by
+    /// `replace`, so that the stages with nothing to do on ASCII text (most lines of most news)
+    /// skip it without each passing over its bytes again.
+    ascii: Vec<bool>,
     policy: &'p Policy,
 }
 
 impl<'p> WorkBlock<'p> {
     fn new(old: Block, policy: &'p Policy) -> Self {
-        WorkBlock { old, current: None, policy }
+        let ascii = old.lines.iter().map(|l| l.text.is_ascii()).collect();
+        WorkBlock { old, current: None, ascii, policy }
+    }
+
+    /// True if the current text of line `index` is all ASCII (a removed line counts as ASCII).
+    pub fn is_ascii(&self, index: usize) -> bool {
+        self.ascii[index]
     }
 
     /// True if changing `range` (bytes) of the current text of line `index` would touch a
@@ -165,6 +175,7 @@ impl<'p> WorkBlock<'p> {
             return false;
         }
         edits.push(edit);
+        self.ascii[index] = text.is_ascii();
         self.current_mut()[index] = Some(text);
         true
     }
@@ -176,6 +187,7 @@ impl<'p> WorkBlock<'p> {
         if made.is_empty() {
             return;
         }
+        self.ascii[index] = text.is_ascii();
         self.current_mut()[index] = Some(text);
         edits.extend(made);
     }

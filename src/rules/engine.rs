@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind as AcMatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind as AcMatchKind, packed};
 use regex::Regex;
 
 use super::spec::{Case, Follow, MatchKind, Place, RuleSpec};
@@ -74,41 +74,31 @@ struct Compiled {
 }
 
 /// What rules a line out cheaply (most lines hold no pattern at all). Up to `TEDDY_PATTERNS`
-/// patterns, a leftmost-longest aho-corasick automaton gets its SIMD prefilter (Teddy); up to
-/// `TEDDY_CHUNKS` such automata side by side still cost less than one without it. Past that,
-/// Teddy is off and aho-corasick's DFA loop costs ~15 instructions a byte; the regex crate's lazy
-/// DFA over the same literals costs half as much (measured with callgrind on 500 user rules), so
-/// it takes over there.
+/// needles, aho-corasick's packed SIMD searcher (Teddy) finds them, used directly: through an
+/// `AhoCorasick` it costs half as much again on short lines (measured on the benchmark corpus's
+/// lines). Up to `TEDDY_CHUNKS` such searchers side by side still cost less than any other
+/// search. Past that, the regex crate's lazy DFA over the same literals takes over (half the cost
+/// of aho-corasick's DFA loop, measured with callgrind on 500 user rules).
 enum QuickFilter {
-    Teddy(Vec<AhoCorasick>),
+    Teddy(Vec<packed::Searcher>),
     LazyDfa(Regex),
 }
 
 impl QuickFilter {
     fn new(patterns: &[String]) -> Self {
-        // A line holding a pattern holds every pattern inside it (`flat-panel` in `flat-panels`):
-        // asking for the inner ones is enough, and fewer patterns keep the SIMD prefilter.
-        let mut sorted: Vec<&String> = patterns.iter().collect();
-        sorted.sort_by_key(|p| p.len());
-        let mut needed: Vec<String> = Vec::new();
-        for p in sorted {
-            if !needed.iter().any(|inner| p.contains(inner.as_str())) {
-                needed.push(p.clone());
+        let needles = quick_needles(patterns);
+        if needles.len() <= TEDDY_PATTERNS * TEDDY_CHUNKS {
+            let teddy = |chunk: &[&str]| {
+                let mut config = packed::Config::new();
+                config.match_kind(packed::MatchKind::LeftmostFirst);
+                config.builder().extend(chunk).build()
+            };
+            // `None` where the CPU has no SIMD Teddy can use: the lazy DFA below serves then.
+            if let Some(searchers) = needles.chunks(TEDDY_PATTERNS).map(teddy).collect() {
+                return QuickFilter::Teddy(searchers);
             }
         }
-        let patterns = &needed;
-        if patterns.len() <= TEDDY_PATTERNS * TEDDY_CHUNKS {
-            let teddy = |chunk: &[String]| {
-                // A contiguous NFA builds fast; the SIMD prefilter does the work on most lines.
-                let ac = AhoCorasickBuilder::new()
-                    .kind(Some(AhoCorasickKind::ContiguousNFA))
-                    .match_kind(AcMatchKind::LeftmostLongest)
-                    .build(chunk);
-                ac.expect("rule literals are plain strings")
-            };
-            return QuickFilter::Teddy(patterns.chunks(TEDDY_PATTERNS).map(teddy).collect());
-        }
-        let alternation: Vec<String> = patterns.iter().map(|p| regex::escape(p)).collect();
+        let alternation: Vec<String> = needles.iter().map(|p| regex::escape(p)).collect();
         let regex = regex::RegexBuilder::new(&alternation.join("|"))
             .unicode(false)
             .size_limit(1 << 26)
@@ -120,10 +110,24 @@ impl QuickFilter {
 
     fn is_match(&self, text: &str) -> bool {
         match self {
-            QuickFilter::Teddy(chunks) => chunks.iter().any(|ac| ac.is_match(text)),
+            QuickFilter::Teddy(searchers) => searchers.iter().any(|s| s.find(text).is_some()),
             QuickFilter::LazyDfa(regex) => regex.is_match(text),
         }
     }
+}
+
+/// A line holding a pattern holds every pattern inside it (`flat-panel` in `flat-panels`): asking
+/// for the inner ones is enough, and fewer needles keep the SIMD searcher.
+fn quick_needles(patterns: &[String]) -> Vec<&str> {
+    let mut sorted: Vec<&String> = patterns.iter().collect();
+    sorted.sort_by_key(|p| p.len());
+    let mut needles: Vec<&str> = Vec::new();
+    for p in sorted {
+        if !needles.iter().any(|inner| p.contains(inner)) {
+            needles.push(p);
+        }
+    }
+    needles
 }
 
 /// An automaton over some of the rules' patterns, with what each pattern means.
@@ -256,9 +260,17 @@ pub struct Engine {
     end_window: usize,
     inline: Option<Scan>,
     tail: Option<Scan>,
-    /// Whether there are `tail` rules, and whether some of them need the `short` scan (not
+    /// Whether there are `tail` rules, and whether some of them need a scan through the line (not
     /// anchored to the line's start or end, nor whole-line literals).
     tail_rules: Option<bool>,
+    /// The triggers of those `tail` rules only: deciding whether a block could hold tail residue
+    /// (and the rest of the input must be read ahead) looks for a handful of words, not for every
+    /// pattern of the `short` scan.
+    tail_triggers: Option<Scan>,
+    /// The bytes a line of tail residue can start with (its first byte after leading spaces; any
+    /// non-ASCII byte, which may be an invisible character the normalize stage removes): a block
+    /// whose lines all start otherwise holds none, which most blocks show by their first bytes.
+    tail_first_bytes: [bool; 256],
     /// Line-start rules followed by a headline whose label is also found inside a line, after a
     /// sentence or an opening bracket; every such label ends with a colon, which is what is searched.
     label_rules: Vec<usize>,
@@ -349,6 +361,8 @@ impl Engine {
             untriggered_lines: false,
             short: None,
             tail_rules: None,
+            tail_triggers: None,
+            tail_first_bytes: [false; 256],
             start: None,
             start_window: 0,
             start_pairs: Vec::new(),
@@ -376,6 +390,20 @@ impl Engine {
             if spec.place == Place::Tail {
                 let needs_scan = kind == MatchKind::Regex && anchors.is_none();
                 *engine.tail_rules.get_or_insert(false) |= needs_scan;
+                let first = &mut engine.tail_first_bytes;
+                first[0x80..].fill(true);
+                match (&anchors, kind) {
+                    (Some((Anchor::Start, literals)), _) => {
+                        literals.iter().for_each(|l| first[usize::from(l[0])] = true)
+                    }
+                    (_, MatchKind::Literal | MatchKind::Words) => {
+                        for b in strings.iter().filter_map(|s| s.trim().bytes().next()) {
+                            first[usize::from(b.to_ascii_lowercase())] = true;
+                            first[usize::from(b.to_ascii_uppercase())] = true;
+                        }
+                    }
+                    _ => first.fill(true),
+                }
             }
             match kind {
                 MatchKind::Literal | MatchKind::Words if whole_line => {
@@ -505,6 +533,11 @@ impl Engine {
         });
         engine.tail =
             Scan::new(patterns, roles, |role| matches!(*role, Role::Trigger { rule } if rules[rule].line_end));
+        engine.tail_triggers = Scan::new(
+            patterns,
+            roles,
+            |role| matches!(*role, Role::Trigger { rule } if rules[rule].place == Place::Tail),
+        );
         engine.label_rules = (0..rules.len())
             .filter(|&r| rules[r].place == Place::LineStart && rules[r].followed_by == Some(Follow::Headline))
             .collect();
@@ -949,7 +982,7 @@ fn lookup_key(spec: &RuleSpec, s: &str) -> String {
 }
 
 /// Where the literals a line rule's matches must hold are anchored.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Anchor {
     /// Every match starts with one of them.
     Start,
@@ -1018,7 +1051,7 @@ fn has_invisible_or_odd_space(bytes: &[u8]) -> bool {
         (0xE2, 0x80, third) => (0x80..=0x8D).contains(&third) || third == 0xAF,
         (0xE2, 0x81, third) => third == 0x9F || third == 0xA0,
         _ => false,
-    }) || memchr::memmem::find(bytes, "\u{FEFF}".as_bytes()).is_some()
+    }) || memchr::memchr_iter(0xEF, bytes).any(|k| bytes[k..].starts_with("\u{FEFF}".as_bytes()))
 }
 
 /// The largest char boundary of `text` at or before `at`.
@@ -1071,10 +1104,15 @@ impl Stage for Engine {
     /// does not need to know whether it is the last.
     fn wants_is_last(&self, block: &Block) -> bool {
         let Some(needs_scan) = self.tail_rules else { return false };
-        block.text_lines().map(as_normalized).any(|line| {
+        let may_start_tail =
+            |line: &&str| line.trim_start().bytes().next().is_some_and(|b| self.tail_first_bytes[usize::from(b)]);
+        block.text_lines().filter(may_start_tail).map(as_normalized).any(|line| {
             let line = line.trim();
             line.len() <= MAX_RESIDUE_LINE && {
-                let hits = if needs_scan { self.hits(line) } else { self.anchored_hits(line) };
+                let mut hits = self.anchored_hits(line);
+                if let Some(scan) = self.tail_triggers.as_ref().filter(|_| needs_scan) {
+                    hits.extend(scan.hits(line));
+                }
                 !self.line_candidates(line, 0, &hits, TAIL_PLACES).is_empty()
             }
         })
@@ -1208,9 +1246,10 @@ mod tests {
 
     #[test]
     fn the_quick_filter_asks_only_for_patterns_not_holding_another() {
-        let quick = QuickFilter::new(&["flat-panels".into(), "flat-panel".into(), "flats".into()]);
-        let QuickFilter::Teddy(chunks) = &quick else { panic!("3 patterns take Teddy") };
-        assert_eq!(chunks[0].patterns_len(), 2);
+        let patterns = ["flat-panels".into(), "flat-panel".into(), "flats".into()];
+        assert_eq!(quick_needles(&patterns), ["flats", "flat-panel"]);
+        let quick = QuickFilter::new(&patterns);
+        assert!(matches!(&quick, QuickFilter::Teddy(chunks) if chunks.len() == 1), "3 patterns take Teddy");
         assert!(quick.is_match("two flat-panels") && quick.is_match("flats") && !quick.is_match("flat"));
     }
 
