@@ -205,13 +205,79 @@ impl<P: AsRef<[u8]> + Clone + Eq + std::hash::Hash> Interned<P> {
         });
         self.roles[at].push(role);
     }
+}
 
-    /// An automaton over the patterns (for a window at a line's start or end) and the longest
-    /// pattern's length, the window it needs; `None` without patterns.
-    fn automaton(&self) -> Option<(AhoCorasick, usize)> {
-        let window = self.patterns.iter().map(|p| p.as_ref().len()).max()?;
-        let automaton = AhoCorasickBuilder::new().match_kind(AcMatchKind::Standard).build(&self.patterns);
-        Some((automaton.expect("rule literals are plain bytes"), window))
+/// Which end of a line an `AnchorTable` looks at.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum End {
+    Start,
+    Finish,
+}
+
+/// Literals a line must start (or end) with, looked up by the line's first (last) two bytes: a
+/// table lookup and a comparison or two per line, where an automaton run over a window costs a
+/// search's setup on every line.
+struct AnchorTable {
+    end: End,
+    patterns: Vec<Vec<u8>>,
+    roles: Vec<Vec<Role>>,
+    /// For each two-byte key, the range of `entries` holding the patterns with that key.
+    offsets: Vec<u32>,
+    entries: Vec<u32>,
+}
+
+impl AnchorTable {
+    /// `None` without patterns.
+    fn new(interned: Interned<Vec<u8>>, end: End) -> Option<Self> {
+        if interned.patterns.is_empty() {
+            return None;
+        }
+        // A one-byte literal goes under every key holding its byte at that end.
+        let mut keyed: Vec<(usize, u32)> = Vec::new();
+        for (at, p) in interned.patterns.iter().enumerate() {
+            let at = at as u32;
+            match (end, p.as_slice()) {
+                (End::Start, [only]) => keyed.extend((0..256).map(|x| (usize::from(*only) << 8 | x, at))),
+                (End::Finish, [only]) => keyed.extend((0..256).map(|x| (x << 8 | usize::from(*only), at))),
+                (End::Start, [first, second, ..]) => keyed.push((usize::from(*first) << 8 | usize::from(*second), at)),
+                (End::Finish, [.., last_but_one, last]) => {
+                    keyed.push((usize::from(*last_but_one) << 8 | usize::from(*last), at))
+                }
+                (_, []) => unreachable!("rule literals are not empty"),
+            }
+        }
+        keyed.sort_unstable();
+        let mut offsets = vec![0u32; (1 << 16) + 1];
+        for &(key, _) in &keyed {
+            offsets[key + 1] += 1;
+        }
+        for k in 0..1 << 16 {
+            offsets[k + 1] += offsets[k];
+        }
+        let entries = keyed.into_iter().map(|(_, at)| at).collect();
+        Some(AnchorTable { end, patterns: interned.patterns, roles: interned.roles, offsets, entries })
+    }
+
+    /// The (start, end, role) of every pattern that `line` (trimmed, not empty) starts or ends
+    /// with, offset by `lead`.
+    fn hits<'s>(&'s self, line: &[u8], lead: usize, hits: &mut Vec<(usize, usize, &'s Role)>) {
+        let byte = |k: Option<usize>| usize::from(k.and_then(|k| line.get(k)).copied().unwrap_or(0));
+        let key = match self.end {
+            End::Start => byte(Some(0)) << 8 | byte(Some(1)),
+            End::Finish => byte(line.len().checked_sub(2)) << 8 | byte(line.len().checked_sub(1)),
+        };
+        let range = self.offsets[key] as usize..self.offsets[key + 1] as usize;
+        for &at in &self.entries[range] {
+            let pattern = &self.patterns[at as usize];
+            let (found, from) = match self.end {
+                End::Start => (line.starts_with(pattern), 0),
+                End::Finish => (line.ends_with(pattern), line.len().wrapping_sub(pattern.len())),
+            };
+            if found {
+                let span = (lead + from, lead + from + pattern.len());
+                hits.extend(self.roles[at as usize].iter().map(|role| (span.0, span.1, role)));
+            }
+        }
     }
 }
 
@@ -247,17 +313,11 @@ pub struct Engine {
     /// city. Read Full Article at RT.com`): two small sets that keep the SIMD prefilter.
     short: Option<Scan>,
     /// What a line rule's match must start with (line-start literals, and the prefixes every
-    /// match of a whole-line or line-start regex has), looked for in the first `start_window`
-    /// bytes of a short line only: a trigger of such a rule is never searched through a line.
-    start: Option<(AhoCorasick, Vec<Vec<Role>>)>,
-    start_window: usize,
-    /// The first two bytes of the start literals and the last byte of the end literals: a line
-    /// starting (ending) with any others skips that window.
-    start_pairs: Vec<bool>,
-    end_bytes: [bool; 256],
-    /// The same for the suffixes whole-line regexes end with, in the last `end_window` bytes.
-    end: Option<(AhoCorasick, Vec<Vec<Role>>)>,
-    end_window: usize,
+    /// match of a whole-line or line-start regex has), looked up by a short line's first bytes
+    /// only: a trigger of such a rule is never searched through a line.
+    start: Option<AnchorTable>,
+    /// The same for the suffixes whole-line regexes end with, by a short line's last bytes.
+    end: Option<AnchorTable>,
     inline: Option<Scan>,
     tail: Option<Scan>,
     /// Whether there are `tail` rules, and whether some of them need a scan through the line (not
@@ -364,11 +424,7 @@ impl Engine {
             tail_triggers: None,
             tail_first_bytes: [false; 256],
             start: None,
-            start_window: 0,
-            start_pairs: Vec::new(),
-            end_bytes: [false; 256],
             end: None,
-            end_window: 0,
             inline: None,
             tail: None,
             label_rules: Vec::new(),
@@ -509,23 +565,8 @@ impl Engine {
         let rules = &engine.rules;
         let (patterns, roles) = (&anywhere.patterns, &anywhere.roles);
         engine.short = Scan::new(patterns, roles, |_| true);
-        if let Some((automaton, window)) = starts.automaton() {
-            engine.start_pairs = vec![false; 1 << 16];
-            for p in &starts.patterns {
-                let first = usize::from(p[0]) << 8;
-                match p.get(1) {
-                    Some(&second) => engine.start_pairs[first | usize::from(second)] = true,
-                    None => engine.start_pairs[first..first + 256].fill(true),
-                }
-            }
-            (engine.start, engine.start_window) = (Some((automaton, starts.roles)), window);
-        }
-        if let Some((automaton, window)) = ends.automaton() {
-            for p in &ends.patterns {
-                engine.end_bytes[usize::from(p[p.len() - 1])] = true;
-            }
-            (engine.end, engine.end_window) = (Some((automaton, ends.roles)), window);
-        }
+        engine.start = AnchorTable::new(starts, End::Start);
+        engine.end = AnchorTable::new(ends, End::Finish);
         engine.inline = Scan::new(patterns, roles, |role| match *role {
             Role::Inline { .. } => true,
             Role::Trigger { rule } => !rules[rule].place.is_line() && !rules[rule].line_end,
@@ -630,23 +671,8 @@ impl Engine {
             return hits;
         }
         let lead = text.len() - text.trim_start().len();
-        let bytes = trimmed.as_bytes();
-        let pair = usize::from(bytes[0]) << 8 | usize::from(bytes.get(1).copied().unwrap_or(0));
-        if let Some((automaton, roles)) = self.start.as_ref().filter(|_| self.start_pairs[pair]) {
-            let window = &trimmed.as_bytes()[..self.start_window.min(trimmed.len())];
-            for m in automaton.find_overlapping_iter(window).filter(|m| m.start() == 0) {
-                hits.extend(roles[m.pattern().as_usize()].iter().map(|role| (lead, lead + m.end(), role)));
-            }
-        }
-        if let Some((automaton, roles)) =
-            self.end.as_ref().filter(|_| self.end_bytes[usize::from(bytes[bytes.len() - 1])])
-        {
-            let from = trimmed.len() - self.end_window.min(trimmed.len());
-            let window = &trimmed.as_bytes()[from..];
-            for m in automaton.find_overlapping_iter(window).filter(|m| m.end() == window.len()) {
-                let at = lead + from;
-                hits.extend(roles[m.pattern().as_usize()].iter().map(|role| (at + m.start(), at + m.end(), role)));
-            }
+        for table in [&self.start, &self.end].into_iter().flatten() {
+            table.hits(trimmed.as_bytes(), lead, &mut hits);
         }
         hits
     }
@@ -1251,6 +1277,35 @@ mod tests {
         let quick = QuickFilter::new(&patterns);
         assert!(matches!(&quick, QuickFilter::Teddy(chunks) if chunks.len() == 1), "3 patterns take Teddy");
         assert!(quick.is_match("two flat-panels") && quick.is_match("flats") && !quick.is_match("flat"));
+    }
+
+    #[test]
+    fn anchor_tables_find_every_literal_at_their_end_and_nothing_elsewhere() {
+        let table = |end, literals: &[&str]| {
+            let mut interned: Interned<Vec<u8>> = Interned::default();
+            for (rule, l) in literals.iter().enumerate() {
+                interned.add(l.as_bytes().to_vec(), Role::Trigger { rule });
+            }
+            AnchorTable::new(interned, end).expect("literals given")
+        };
+        let found = |table: &AnchorTable, line: &str| {
+            let mut hits = Vec::new();
+            table.hits(line.as_bytes(), 2, &mut hits);
+            let mut spans: Vec<(usize, usize)> = hits.iter().map(|&(s, e, _)| (s, e)).collect();
+            spans.sort_unstable();
+            spans
+        };
+        let starts = table(End::Start, &["Photo", "Pho", "©", "R", "Read more:"]);
+        assert_eq!(found(&starts, "Photo: AP"), [(2, 5), (2, 7)]);
+        assert_eq!(found(&starts, "© Reuters"), [(2, 4)]);
+        assert_eq!(found(&starts, "R"), [(2, 3)]);
+        assert_eq!(found(&starts, "Read more: x"), [(2, 3), (2, 12)]);
+        assert!(found(&starts, "A Photo").is_empty() && found(&starts, "P").is_empty());
+        let ends = table(End::Finish, &["/AP", "P", "Reuters"]);
+        assert_eq!(found(&ends, "Name/AP"), [(6, 9), (8, 9)]);
+        assert_eq!(found(&ends, "P"), [(2, 3)]);
+        assert_eq!(found(&ends, "Photo: Reuters"), [(9, 16)]);
+        assert!(found(&ends, "AP said").is_empty() && found(&ends, "Reuters.").is_empty());
     }
 
     #[test]
