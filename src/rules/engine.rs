@@ -308,9 +308,10 @@ pub struct Engine {
     untriggered_lines: bool,
     /// Patterns are looked for only where they can matter (anchoring, DESIGN.md). A line short
     /// enough for line rules is scanned once for every pattern (`short`). A longer one, where most
-    /// bytes of a news text are, only for words and inline triggers (`inline`) and, in its last
-    /// `TAIL_BYTES`, for the triggers of inline regexes anchored to a line's end (`tail`: `... the
-    /// city. Read Full Article at RT.com`): two small sets that keep the SIMD prefilter.
+    /// bytes of a news text are, once for words and inline triggers, and for the triggers of
+    /// inline regexes anchored to a line's end (`... the city. Read Full Article at RT.com`),
+    /// which count only in the line's last `TAIL_BYTES` (`long`). One scan of the whole line
+    /// costs less than a second one over its end: a search's setup outweighs a few hundred bytes.
     short: Option<Scan>,
     /// What a line rule's match must start with (line-start literals, and the prefixes every
     /// match of a whole-line or line-start regex has), looked up by a short line's first bytes
@@ -318,8 +319,7 @@ pub struct Engine {
     start: Option<AnchorTable>,
     /// The same for the suffixes whole-line regexes end with, by a short line's last bytes.
     end: Option<AnchorTable>,
-    inline: Option<Scan>,
-    tail: Option<Scan>,
+    long: Option<Scan>,
     /// Whether there are `tail` rules, and whether some of them need a scan through the line (not
     /// anchored to the line's start or end, nor whole-line literals).
     tail_rules: Option<bool>,
@@ -425,8 +425,7 @@ impl Engine {
             tail_first_bytes: [false; 256],
             start: None,
             end: None,
-            inline: None,
-            tail: None,
+            long: None,
             label_rules: Vec::new(),
             untriggered: Vec::new(),
         };
@@ -567,13 +566,11 @@ impl Engine {
         engine.short = Scan::new(patterns, roles, |_| true);
         engine.start = AnchorTable::new(starts, End::Start);
         engine.end = AnchorTable::new(ends, End::Finish);
-        engine.inline = Scan::new(patterns, roles, |role| match *role {
+        engine.long = Scan::new(patterns, roles, |role| match *role {
             Role::Inline { .. } => true,
-            Role::Trigger { rule } => !rules[rule].place.is_line() && !rules[rule].line_end,
+            Role::Trigger { rule } => !rules[rule].place.is_line(),
             Role::Prefix { .. } => false,
         });
-        engine.tail =
-            Scan::new(patterns, roles, |role| matches!(*role, Role::Trigger { rule } if rules[rule].line_end));
         engine.tail_triggers = Scan::new(
             patterns,
             roles,
@@ -654,11 +651,11 @@ impl Engine {
             hits.extend(self.anchored_hits(text));
             return hits;
         }
-        let mut hits = self.inline.as_ref().map_or_else(Vec::new, |scan| scan.hits(text));
-        if let Some(tail) = &self.tail {
-            let from = char_floor(text, text.len().saturating_sub(TAIL_BYTES));
-            hits.extend(tail.hits(&text[from..]).into_iter().map(|(s, e, role)| (s + from, e + from, role)));
-        }
+        let mut hits = self.long.as_ref().map_or_else(Vec::new, |scan| scan.hits(text));
+        let tail = char_floor(text, text.len().saturating_sub(TAIL_BYTES));
+        hits.retain(|&(start, _, role)| {
+            start >= tail || !matches!(*role, Role::Trigger { rule } if self.rules[rule].line_end)
+        });
         hits
     }
 
@@ -1028,7 +1025,7 @@ fn line_anchors(spec: &RuleSpec) -> Option<(Anchor, Vec<Vec<u8>>)> {
     let literals = |kind: ExtractKind, shortest: usize| {
         let mut extractor = Extractor::new();
         let prefix = matches!(kind, ExtractKind::Prefix);
-        extractor.kind(kind).limit_class(16).limit_total(2000);
+        extractor.kind(kind).limit_class(16).limit_total(2000).limit_literal_len(MAX_ANCHOR);
         let seq = extractor.extract(&hir);
         // A literal cut short is still what every match starts (or ends) with, and a short
         // window at the line's start (or end) is all that needs a look.
@@ -1253,7 +1250,7 @@ mod tests {
         // 100 words in 3 spellings each, none inside another: past `TEDDY_CHUNKS` Teddy filters.
         let specs = rules(100);
         let engine = Engine::new(&specs);
-        assert!(matches!(engine.inline.as_ref().map(|s| &s.quick), Some(QuickFilter::LazyDfa(_))));
+        assert!(matches!(engine.long.as_ref().map(|s| &s.quick), Some(QuickFilter::LazyDfa(_))));
         let cleaner = crate::pipeline::Cleaner::with_rules(&crate::rules::RuleSet::with_user(specs).unwrap(), &[]);
         let (out, outcome) = cleaner.clean_str("A qq7word, a QQ99WORD and qq100wordx.\n");
         assert_eq!(out, "A word7, a WORD99 and qq100wordx.\n");
@@ -1310,7 +1307,7 @@ mod tests {
 
     #[test]
     fn few_rules_take_the_teddy_filter() {
-        assert!(matches!(Engine::new(&rules(3)).inline.map(|s| s.quick), Some(QuickFilter::Teddy(_))));
+        assert!(matches!(Engine::new(&rules(3)).long.map(|s| s.quick), Some(QuickFilter::Teddy(_))));
     }
 
     #[test]
