@@ -7,15 +7,15 @@ use std::path::{Path, PathBuf};
 use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 
-use crate::config::{Config, Mode};
+use crate::config::{CliRules, Config, Mode, Settings, Walk};
 use crate::decode;
 use crate::diff::DiffSink;
 use crate::error::Error;
 use crate::files::{self, Found, Input, Selection};
 use crate::git;
-use crate::input::{self, FileMode, FileResult, Report, Settings, StreamMode};
+use crate::input::{self, FileMode, FileResult, Report, StreamMode};
 use crate::pipeline::Cleaner;
-use crate::project::{CliRules, Plan, Projects};
+use crate::project::{Plan, Projects};
 use crate::report::{self, Summary};
 use crate::review;
 use crate::rules::{RuleSet, RuleSpec};
@@ -202,7 +202,7 @@ impl Args {
             }
         };
         Ok(Config {
-            selection: Selection::new(&self.include, &self.exclude, self.follow_symlinks).map_err(|e| e.to_string())?,
+            walk: Walk { include: self.include, exclude: self.exclude, follow_symlinks: self.follow_symlinks },
             paths: self.paths,
             mode,
             settings: Settings {
@@ -239,8 +239,11 @@ pub fn run(mut args: Args) -> Exit {
     if let Some(command) = args.command.take() {
         return run_command(command, args);
     }
-    let config = match args.into_config() {
-        Ok(config) => config,
+    let (config, selection) = match args.into_config().and_then(|c| {
+        let selection = Selection::new(&c.walk).map_err(|e| e.to_string())?;
+        Ok((c, selection))
+    }) {
+        Ok(ready) => ready,
         Err(e) => {
             eprintln!("newsclean: {e}");
             return Exit::Error;
@@ -254,12 +257,11 @@ pub fn run(mut args: Args) -> Exit {
         }
     };
     if config.staged {
-        return run_staged(&mut projects, &config);
+        return run_staged(&mut projects, &config, &selection);
     }
     if config.reads_stdin() {
-        return match projects.plan(Path::new("stdin")) {
-            Ok(Plan::Clean(cleaner)) => run_stdin(&cleaner, &config),
-            Ok(Plan::Excluded) => run_stdin(&Cleaner::new(), &config),
+        return match projects.plan_stdin() {
+            Ok(cleaner) => run_stdin(&cleaner, &config),
             Err(e) => {
                 eprintln!("newsclean: {e}");
                 Exit::Error
@@ -267,7 +269,7 @@ pub fn run(mut args: Args) -> Exit {
         };
     }
     if config.mode == Mode::Interactive {
-        return run_interactive(&mut projects, &config);
+        return run_interactive(&mut projects, &config, &selection);
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
@@ -279,7 +281,7 @@ pub fn run(mut args: Args) -> Exit {
         Mode::Out(dir) => FileMode::Out(dir.join(&input.relative)),
         Mode::Interactive => unreachable!("--interactive is run by run_interactive"),
     };
-    let found = files::walk(&config.paths, &config.selection);
+    let found = files::walk(&config.paths, &selection);
     // Files are cleaned in parallel a batch at a time, each into its own buffer, and reported in
     // walk order, so the output is the same whatever the thread count. Large files stream straight
     // to stdout on this thread instead, to keep memory bounded.
@@ -422,14 +424,14 @@ fn run_hook_command(command: HookCommand) -> Exit {
 /// `--interactive`: asks about each hunk of each file in walk order, on the terminal (answers on
 /// stdin, hunks and prompts on stdout), writes each file's accepted hunks before going on to the
 /// next, and ends with one summary line per file that had hunks.
-fn run_interactive(projects: &mut Projects, config: &Config) -> Exit {
+fn run_interactive(projects: &mut Projects, config: &Config, selection: &Selection) -> Exit {
     let stdin = io::stdin();
     let mut answers = stdin.lock();
     let stdout = io::stdout();
     let mut screen = stdout.lock();
     let mut summaries = Vec::new();
     let mut failed = false;
-    for found in files::walk(&config.paths, &config.selection) {
+    for found in files::walk(&config.paths, selection) {
         let path = match found {
             Found::File(input) => input.path,
             Found::Skipped(path, why) => {
@@ -502,7 +504,7 @@ fn run_interactive(projects: &mut Projects, config: &Config) -> Exit {
 
 /// `--staged`: checks the staged bytes of each staged file that a walk would take, naming it by
 /// its path from the top of the work tree. Exit codes as for files on disk.
-fn run_staged(projects: &mut Projects, config: &Config) -> Exit {
+fn run_staged(projects: &mut Projects, config: &Config, selection: &Selection) -> Exit {
     let staged = match git::staged_files(&config.paths) {
         Ok(staged) => staged,
         Err(e) => {
@@ -517,7 +519,7 @@ fn run_staged(projects: &mut Projects, config: &Config) -> Exit {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut summary = Summary::default();
-    for path in staged.iter().filter(|p| config.selection.takes(p)) {
+    for path in staged.iter().filter(|p| selection.takes(p)) {
         let cleaner = match projects.plan(path) {
             Ok(Plan::Clean(cleaner)) => cleaner,
             Ok(Plan::Excluded) => continue,
@@ -729,7 +731,10 @@ fn explain(rule: &RuleSpec, on: bool) -> String {
     out.push_str(&format!("  where:    {} ({})\n", rule.place.as_str(), describe_place(rule.place)));
     let m = &rule.matcher;
     let matches = if let Some(name) = &m.builtin {
-        format!("the built-in matcher `{name}` (written in Rust)")
+        match crate::rules::matcher_named(name) {
+            Some(matcher) => format!("code written in Rust, the matcher `{name}` in {}", matcher.source),
+            None => format!("the built-in matcher `{name}` (written in Rust)"),
+        }
     } else if let Some(regex) = &m.regex {
         let triggers = m.trigger.as_deref().map(|t| format!(", on lines holding {}", list(t))).unwrap_or_default();
         format!("the regex `{regex}`{triggers}")

@@ -3,9 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::files::Selection;
-use crate::input::Settings;
-use crate::project::CliRules;
+use encoding_rs::Encoding;
 
 /// What a run does with its inputs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,7 +33,7 @@ pub struct Config {
     /// Settings for every input: colors, encodings.
     pub settings: Settings,
     /// Which files a directory walk takes.
-    pub selection: Selection,
+    pub walk: Walk,
     /// Print no summary or notes.
     pub quiet: bool,
     /// Print each file's encoding and why it was chosen.
@@ -54,4 +52,43 @@ impl Config {
     pub fn reads_stdin(&self) -> bool {
         !self.staged && self.paths.is_empty() || (self.paths.len() == 1 && self.paths[0].as_os_str() == "-")
     }
+}
+
+/// Settings that apply to every input of a run.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// Color diffs.
+    pub color: bool,
+    /// `--encoding`: read every input in this encoding.
+    pub forced: Option<&'static Encoding>,
+    /// `--to-utf8`: write UTF-8 whatever the input's encoding.
+    pub to_utf8: bool,
+    /// `--html`: treat every input as an HTML page (files ending in `.html`/`.htm` always are).
+    pub html: bool,
+    /// `--format json`: report each input as a JSON object instead of a diff.
+    pub json: bool,
+    /// `--statistics`: print no diffs (the run ends with a table of edits per rule).
+    pub statistics: bool,
+    /// `--backup SUFFIX`: `--write` and `--interactive` keep each original they replace as PATH + SUFFIX.
+    pub backup: Option<std::ffi::OsString>,
+}
+
+/// Selection given on the command line, which overrides the file's.
+#[derive(Clone, Debug, Default)]
+pub struct CliRules {
+    /// `--select`: replaces every selection made in files.
+    pub select: Option<Vec<String>>,
+    /// `--ignore`: turned off last.
+    pub ignore: Vec<String>,
+}
+
+/// Which files a directory walk takes, as given (`files::Selection` compiles it).
+#[derive(Clone, Debug, Default)]
+pub struct Walk {
+    /// `--include`: globs replacing the default extensions.
+    pub include: Vec<String>,
+    /// `--exclude`: globs of files skipped, walked or named.
+    pub exclude: Vec<String>,
+    /// `--follow-symlinks`.
+    pub follow_symlinks: bool,
 }

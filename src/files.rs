@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
 
+use crate::config::Walk;
+
 /// Extensions cleaned when walking a directory (HTML pages are turned into their text first).
 pub const DEFAULT_EXTENSIONS: &[&str] = &["txt", "text", "md", "html", "htm"];
 
@@ -46,8 +48,9 @@ fn glob_set(patterns: &[String]) -> Result<Option<GlobSet>, BadGlob> {
 
 impl Selection {
     /// `include` replaces the default extensions; `exclude` applies to walked and explicit paths alike.
-    pub fn new(include: &[String], exclude: &[String], follow_symlinks: bool) -> Result<Self, BadGlob> {
-        Ok(Selection { include: glob_set(include)?, exclude: glob_set(exclude)?, follow_symlinks })
+    pub fn new(walk: &Walk) -> Result<Self, BadGlob> {
+        let Walk { include, exclude, follow_symlinks } = walk;
+        Ok(Selection { include: glob_set(include)?, exclude: glob_set(exclude)?, follow_symlinks: *follow_symlinks })
     }
 
     /// True if a walk would take the file at `path`: it has a default extension or matches

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use encoding_rs::{Encoding, UTF_8};
 
 use crate::block::ReadError;
+use crate::config::Settings;
 use crate::decode::{
     self, Choice, DecodeReader, EncodeWriter, HEAD_LEN, Malformed, Sniffed, Unmappable, ValidateError,
 };
@@ -34,25 +35,6 @@ pub enum FileMode {
     Write,
     /// Write the cleaned copy to this path (whether or not it changed).
     Out(PathBuf),
-}
-
-/// Settings that apply to every input of a run.
-#[derive(Clone, Debug, Default)]
-pub struct Settings {
-    /// Color diffs.
-    pub color: bool,
-    /// `--encoding`: read every input in this encoding.
-    pub forced: Option<&'static Encoding>,
-    /// `--to-utf8`: write UTF-8 whatever the input's encoding.
-    pub to_utf8: bool,
-    /// `--html`: treat every input as an HTML page (files ending in `.html`/`.htm` always are).
-    pub html: bool,
-    /// `--format json`: report each input as a JSON object instead of a diff.
-    pub json: bool,
-    /// `--statistics`: print no diffs (the run ends with a table of edits per rule).
-    pub statistics: bool,
-    /// `--backup SUFFIX`: `--write` and `--interactive` keep each original they replace as PATH + SUFFIX.
-    pub backup: Option<std::ffi::OsString>,
 }
 
 /// True if the path names an HTML page.

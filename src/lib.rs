@@ -18,7 +18,6 @@
 pub mod block;
 pub mod cli;
 pub mod config;
-pub mod damage;
 pub mod decode;
 pub mod diff;
 pub mod edit;
@@ -28,14 +27,13 @@ pub mod files;
 pub mod git;
 pub mod html;
 pub mod input;
-pub mod markup;
-pub mod mojibake;
-pub mod normalize;
 pub mod pipeline;
 pub mod project;
 pub mod report;
 pub mod review;
 pub mod rules;
+pub mod stage;
+pub mod stages;
 
 pub use edit::{Edit, RuleId};
 pub use error::Error;

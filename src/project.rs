@@ -11,6 +11,7 @@ use std::sync::Arc;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
+use crate::config::CliRules;
 use crate::error::Error;
 use crate::pipeline::Cleaner;
 use crate::rules::spec::{self, RuleSpec};
@@ -57,15 +58,6 @@ struct OverrideFile {
     /// More phrases to protect in these paths.
     #[serde(default)]
     protect: Vec<String>,
-}
-
-/// Selection given on the command line, which overrides the file's.
-#[derive(Clone, Debug, Default)]
-pub struct CliRules {
-    /// `--select`: replaces every selection made in files.
-    pub select: Option<Vec<String>>,
-    /// `--ignore`: turned off last.
-    pub ignore: Vec<String>,
 }
 
 /// A loaded, checked `newsclean.toml`.
@@ -268,9 +260,22 @@ impl Projects {
         if excluded {
             return Ok(Plan::Excluded);
         }
+        self.cleaner(project, overrides).map(Plan::Clean)
+    }
+
+    /// The cleaner for text read from stdin: the rules of the config governing the current
+    /// directory (or `--config`) and of the command line. A config's `exclude` and per-path
+    /// overrides name files, and stdin is none: they do not apply.
+    pub fn plan_stdin(&mut self) -> Result<Arc<Cleaner>, Error> {
+        let project = self.project_for_dir(Path::new(""))?;
+        self.cleaner(project, Vec::new())
+    }
+
+    /// The cleaner for `project`'s rules with `overrides`, built once per distinct pair.
+    fn cleaner(&mut self, project: Option<Arc<Project>>, overrides: Vec<usize>) -> Result<Arc<Cleaner>, Error> {
         let key = (project.as_ref().map(|p| p.path.clone()), overrides.clone());
         if let Some(cleaner) = self.cleaners.get(&key) {
-            return Ok(Plan::Clean(cleaner.clone()));
+            return Ok(cleaner.clone());
         }
         let (set, protect) = match &project {
             Some(p) => p.rules(&overrides, &self.cli)?,
@@ -282,7 +287,7 @@ impl Projects {
         };
         let cleaner = Arc::new(Cleaner::with_rules(&set, &protect));
         self.cleaners.insert(key, cleaner.clone());
-        Ok(Plan::Clean(cleaner))
+        Ok(cleaner)
     }
 
     /// The rules in force for a file in `dir` (for `newsclean rules`).

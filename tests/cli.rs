@@ -299,3 +299,20 @@ fn issue_8_a_text_that_mentions_feeds_is_still_cleaned() {
         .success()
         .stdout("<rss> is the root element of a feed.\n\nHuawei said its smartphone sales fell.\n");
 }
+
+#[test]
+fn stdin_is_cleaned_with_the_config_and_command_line_rules_even_when_the_config_excludes_every_file() {
+    // Issue 9: a config excluding every file used to make stdin fall back to the built-in
+    // defaults, dropping `--ignore` and the config's own selection.
+    let dir = tempfile::tempdir().unwrap();
+    let phone = "His smart phone.\n";
+    fs::write(dir.path().join("newsclean.toml"), "exclude = [\"*\"]\n").unwrap();
+    newsclean().current_dir(dir.path()).arg("--ignore").arg("mt").write_stdin(phone).assert().success().stdout(phone);
+    newsclean().current_dir(dir.path()).write_stdin(phone).assert().success().stdout("His smartphone.\n");
+    fs::write(dir.path().join("newsclean.toml"), "ignore = [\"mt\"]\nexclude = [\"*\"]\n").unwrap();
+    newsclean().current_dir(dir.path()).write_stdin(phone).assert().success().stdout(phone);
+    // A file the config excludes is still left alone.
+    fs::write(dir.path().join("a.txt"), phone).unwrap();
+    newsclean().current_dir(dir.path()).arg("--write").arg("a.txt").assert().success();
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), phone);
+}

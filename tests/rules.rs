@@ -196,6 +196,22 @@ fn explain_shows_where_context_and_examples() {
         .stdout(contains("only where the paragraph or a neighbour mentions").and(contains("`housing`")));
 }
 
+#[test]
+fn explain_names_the_source_file_of_a_rule_written_in_rust() {
+    for (rule, file) in [
+        ("normalize.html-entity", "src/stages/normalize/markup.rs"),
+        ("residue.also-on", "src/stages/residue.rs"),
+        ("mojibake.macroman-as-latin1", "src/stages/mojibake/macroman.rs"),
+    ] {
+        newsclean()
+            .args(["explain", rule])
+            .assert()
+            .success()
+            .stdout(contains("written in Rust, the matcher").and(contains(file)));
+        assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join(file).is_file(), "{file}");
+    }
+}
+
 /// Edit counts per rule in a `--format json` output.
 fn json_rules(out: &[u8]) -> BTreeMap<String, usize> {
     let mut rules = BTreeMap::new();

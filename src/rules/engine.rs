@@ -13,17 +13,14 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind a
 use regex::Regex;
 
 use super::spec::{Case, Follow, MatchKind, Place, RuleSpec};
-use super::text::{
-    ends_a_sentence, find_glue, headline_end, is_close_quote, is_headline, is_open_quote, is_title_case,
-    starts_like_a_headline,
-};
 use crate::block::Block;
 use crate::edit::{Edit, RuleId};
-use crate::pipeline::{Context, Stage, WorkBlock};
+use crate::rules::text::{
+    MAX_RESIDUE_LINE, ends_a_sentence, find_glue, headline_end, is_close_quote, is_headline, is_open_quote,
+    is_title_case, starts_like_a_headline,
+};
+use crate::stage::{Context, Stage, WorkBlock};
 
-/// Line rules only look at lines this short: residue lines are headlines and labels, and skipping
-/// long paragraphs keeps them cheap.
-pub const MAX_RESIDUE_LINE: usize = 300;
 /// Inline regexes anchored to a line's end are looked for in this many last bytes of a line.
 const TAIL_BYTES: usize = 320;
 /// Literals anchored at a line's start or end are cut to this many bytes.

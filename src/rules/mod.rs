@@ -4,8 +4,6 @@
 //! that need Rust code (`match = { builtin = ... }`) live in their stages.
 
 pub mod engine;
-pub mod punct;
-pub mod residue;
 pub mod spec;
 pub mod text;
 
@@ -17,26 +15,51 @@ pub use spec::{Example, Place, RuleSpec};
 /// The shipped rule file.
 const BUILTIN_RULES: &str = include_str!("builtin.toml");
 
-/// The matchers written in Rust that built-in rules may name in `match = { builtin = ... }`.
-pub const BUILTIN_MATCHERS: &[&str] = &[
-    "nfc",
-    "zero-width",
-    "soft-hyphen",
-    "odd-space",
-    "trailing-whitespace",
-    "html-entity",
-    "html-tag",
-    "literal-line-break",
-    "glued-link-words",
-    "utf8-as-cp1252",
-    "utf8-as-cp1251",
-    "utf8-as-other-codepage",
-    "c1-controls",
-    "macroman-as-latin1",
-    "also-on",
-    "image-caption",
-    "spaced-double-period",
+/// A matcher written in Rust, named by `match = { builtin = "…" }` in `rules/builtin.toml`.
+pub struct Matcher {
+    /// The name `builtin = "…"` gives.
+    pub name: &'static str,
+    /// The rule it makes edits under.
+    pub rule: &'static str,
+    /// The source file of the code, from the repository root.
+    pub source: &'static str,
+}
+
+const fn matcher(name: &'static str, rule: &'static str, source: &'static str) -> Matcher {
+    Matcher { name, rule, source }
+}
+
+/// Every matcher written in Rust, by name.
+pub const MATCHERS: &[Matcher] = &[
+    matcher("nfc", "normalize.nfc", "src/stages/normalize/mod.rs"),
+    matcher("zero-width", "normalize.zero-width", "src/stages/normalize/mod.rs"),
+    matcher("soft-hyphen", "normalize.soft-hyphen", "src/stages/normalize/mod.rs"),
+    matcher("odd-space", "normalize.odd-space", "src/stages/normalize/mod.rs"),
+    matcher("trailing-whitespace", "normalize.trailing-whitespace", "src/stages/normalize/mod.rs"),
+    matcher("html-entity", "normalize.html-entity", "src/stages/normalize/markup.rs"),
+    matcher("html-tag", "normalize.html-tag", "src/stages/normalize/markup.rs"),
+    matcher("literal-line-break", "normalize.literal-line-break", "src/stages/normalize/damage.rs"),
+    matcher("glued-link-words", "normalize.glued-link-words", "src/stages/normalize/damage.rs"),
+    matcher("utf8-as-cp1252", "mojibake.utf8-as-cp1252", "src/stages/mojibake/mod.rs"),
+    matcher("utf8-as-cp1251", "mojibake.utf8-as-cp1251", "src/stages/mojibake/mod.rs"),
+    matcher("utf8-as-other-codepage", "mojibake.utf8-as-other-codepage", "src/stages/mojibake/mod.rs"),
+    matcher("c1-controls", "mojibake.c1-controls", "src/stages/mojibake/mod.rs"),
+    matcher("macroman-as-latin1", "mojibake.macroman-as-latin1", "src/stages/mojibake/macroman.rs"),
+    matcher("also-on", "residue.also-on", "src/stages/residue.rs"),
+    matcher("image-caption", "residue.image-caption", "src/stages/residue.rs"),
+    matcher("spaced-double-period", "punct.spaced-double-period", "src/stages/punct.rs"),
 ];
+
+/// The matcher named `name`.
+pub fn matcher_named(name: &str) -> Option<&'static Matcher> {
+    MATCHERS.iter().find(|m| m.name == name)
+}
+
+/// The names of the matchers written in Rust that built-in rules may name in
+/// `match = { builtin = ... }`.
+fn builtin_matchers() -> Vec<&'static str> {
+    MATCHERS.iter().map(|m| m.name).collect()
+}
 
 /// Every built-in rule, in pipeline order, parsed once.
 pub fn builtin() -> &'static [RuleSpec] {
@@ -44,7 +67,7 @@ pub fn builtin() -> &'static [RuleSpec] {
     RULES.get_or_init(|| {
         let rules = spec::parse_rule_file(BUILTIN_RULES, "built-in").expect("the shipped rule file parses");
         for rule in &rules {
-            if let Err(e) = rule.check(BUILTIN_MATCHERS, true) {
+            if let Err(e) = rule.check(&builtin_matchers(), true) {
                 panic!("built-in rule `{}`: {e}", rule.id);
             }
         }
@@ -87,7 +110,7 @@ impl RuleSet {
         let mut set = RuleSet::builtin();
         let mut seen: HashSet<String> = set.rules.iter().map(|r| r.id.clone()).collect();
         for rule in user {
-            rule.check(BUILTIN_MATCHERS, false).map_err(|e| format!("rule `{}`: {e}", rule.id))?;
+            rule.check(&builtin_matchers(), false).map_err(|e| format!("rule `{}`: {e}", rule.id))?;
             if !seen.insert(rule.id.clone()) {
                 return Err(format!("rule `{}` is defined twice (or reuses a built-in id)", rule.id));
             }
@@ -250,13 +273,25 @@ mod tests {
     }
 
     #[test]
+    fn every_rust_matcher_names_its_rule_and_a_source_file_that_defines_that_rule() {
+        for rule in builtin() {
+            let Some(name) = rule.matcher.builtin.as_deref() else { continue };
+            let matcher = matcher_named(name).expect("checked when the rules load");
+            assert_eq!(matcher.rule, rule.id, "matcher `{name}`");
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(matcher.source);
+            let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(source.contains(&format!("RuleId::builtin(\"{}\")", rule.id)), "{} in {}", rule.id, matcher.source);
+        }
+    }
+
+    #[test]
     fn every_builtin_matcher_is_used_once() {
         let used: Vec<&str> = builtin().iter().filter_map(|r| r.matcher.builtin.as_deref()).collect();
         let mut sorted = used.clone();
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), used.len());
-        assert_eq!(sorted.len(), BUILTIN_MATCHERS.len());
+        assert_eq!(sorted.len(), builtin_matchers().len());
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! headline injected before a sentence ends (the glue point in `ministryThe`). Used by the data-rule
 //! engine and by the residue matchers written in Rust; it decides nothing on its own.
 
-use super::engine::MAX_RESIDUE_LINE;
+/// Line rules only look at lines this short: residue lines are headlines and labels, and skipping
+/// long paragraphs keeps them cheap.
+pub const MAX_RESIDUE_LINE: usize = 300;
 
 /// A headline has at most this many words.
 const MAX_HEADLINE_WORDS: usize = 30;

@@ -9,7 +9,7 @@ use unicode_normalization::{IsNormalized, is_nfc_quick};
 
 use crate::edit::{Edit, RuleId};
 use crate::html::entities::{self, Decoded, Mode};
-use crate::pipeline::{Context, Stage, WorkBlock};
+use crate::stage::{Context, Stage, WorkBlock};
 
 /// HTML character references in plain text are decoded (`&amp;` → `&`, `&#8217;` → `’`, `quot;` → `"`).
 pub const HTML_ENTITY: RuleId = RuleId::builtin("normalize.html-entity");

@@ -380,7 +380,8 @@ mod tests {
                     matches_badness_rule(&w)
                 })
         }
-        let mut pool: Vec<char> = crate::mojibake::CODECS.iter().flat_map(|c| c.upper.iter().copied()).collect();
+        let mut pool: Vec<char> =
+            crate::stages::mojibake::CODECS.iter().flat_map(|c| c.upper.iter().copied()).collect();
         pool.extend("abcXYZ .,?!'_09ЂВГРСвўΒΓΞΟβ€ā√≈‚×°ÂÃÎÐØÙОоёЁ华为\u{FFFD}".chars());
         pool.extend(std::iter::repeat_n('e', 40));
         let mut state = 0x9E37_79B9_7F4A_7C15_u64;

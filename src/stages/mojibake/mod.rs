@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::edit::{Edit, RuleId};
-use crate::pipeline::{Context, Stage, WorkBlock};
+use crate::stage::{Context, Stage, WorkBlock};
 
 /// UTF-8 read as Windows-1252 or Latin-1 is decoded back (`Huaweiâ€™s` → `Huawei’s`, `SÃ£o` → `São`).
 pub const UTF8_AS_CP1252: RuleId = RuleId::builtin("mojibake.utf8-as-cp1252");

@@ -5,10 +5,11 @@
 
 use regex::Regex;
 
-use super::engine::MAX_RESIDUE_LINE;
-use super::text::{ends_a_sentence, find_glue, headline_end, is_headline, starts_like_a_headline};
 use crate::edit::{Edit, RuleId};
-use crate::pipeline::{Context, Stage, WorkBlock};
+use crate::rules::text::{
+    MAX_RESIDUE_LINE, ends_a_sentence, find_glue, headline_end, is_headline, starts_like_a_headline,
+};
+use crate::stage::{Context, Stage, WorkBlock};
 
 /// `Also on rt.com <headline>` injected before a paragraph, or on a line of its own.
 pub const ALSO_ON: RuleId = RuleId::builtin("residue.also-on");

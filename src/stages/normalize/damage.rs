@@ -5,7 +5,7 @@
 //! made: code, paths, LaTeX, handles and camel-case names (`iPhone`, `YouTube`, `onClick`) stay.
 
 use crate::edit::{Edit, RuleId};
-use crate::pipeline::{Context, Stage, WorkBlock};
+use crate::stage::{Context, Stage, WorkBlock};
 
 /// Line breaks left as literal escapes become spaces (`said.\nThe` → `said. The`).
 pub const LITERAL_LINE_BREAK: RuleId = RuleId::builtin("normalize.literal-line-break");

@@ -2,10 +2,13 @@
 //! Curly quotes, dashes, ellipses, line endings and a missing final newline are deliberately left as
 //! they are; mojibake and HTML residue belong to their own stages.
 
+pub mod damage;
+pub mod markup;
+
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::edit::{Edit, RuleId};
-use crate::pipeline::{Context, Stage, WorkBlock};
+use crate::stage::{Context, Stage, WorkBlock};
 
 /// Text not in Unicode NFC is composed (`e` + combining acute becomes `é`).
 pub const NFC: RuleId = RuleId::builtin("normalize.nfc");

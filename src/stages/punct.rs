@@ -4,7 +4,7 @@
 use memchr::memmem;
 
 use crate::edit::{Edit, RuleId};
-use crate::pipeline::{Context, Stage, WorkBlock};
+use crate::stage::{Context, Stage, WorkBlock};
 
 /// `word. .` becomes `word.`.
 pub const SPACED_DOUBLE_PERIOD: RuleId = RuleId::builtin("punct.spaced-double-period");

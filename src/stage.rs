@@ -1,0 +1,269 @@
+//! What a stage sees and may do: the `Stage` trait, the `Context` around a block, the `Policy`
+//! every change must respect, the `WorkBlock` through which every change goes (and is recorded as an
+//! `Edit`), and the `Processed` block the sinks receive. A stage never inserts or splits a line: it
+//! replaces a line's text or removes the line, so line numbers stay those of the input.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use aho_corasick::AhoCorasick;
+
+use crate::block::{Block, Ending, Line};
+use crate::edit::{Edit, RuleId};
+
+/// Lines counted as the document's head (titles, site headers): the first this many text lines.
+pub const HEAD_LINES: usize = 5;
+
+/// One cleanup step over a block.
+pub trait Stage: Send + Sync {
+    /// Stable name used in reports, e.g. `"normalize"`.
+    fn name(&self) -> &'static str;
+    /// Cleans `block` in place, pushing one `Edit` per change onto `edits`.
+    fn apply(&self, block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>);
+    /// True if this stage removes `line` when nothing but such lines follows it (a dangling
+    /// `Credit :`). The engine looks past such lines to decide which block is the document's last.
+    fn is_tail_residue(&self, _line: &str) -> bool {
+        false
+    }
+    /// True if this stage needs `Context::is_last` for `block` (finding it reads ahead, so the
+    /// engine asks only for blocks some stage could treat differently at the document's end).
+    fn wants_is_last(&self, _block: &Block) -> bool {
+        false
+    }
+}
+
+/// What a stage may know about the block's surroundings.
+pub struct Context<'a> {
+    /// The block before (as read), if any.
+    pub prev: Option<&'a Block>,
+    /// The block after (as read), if any.
+    pub next: Option<&'a Block>,
+    /// Text lines kept in the output before this block. The head is measured in kept lines, so that
+    /// removing residue never moves another line into the head on a second run.
+    pub text_lines_before: usize,
+    /// True if nothing but blank lines and tail residue follows this block.
+    pub is_last: bool,
+}
+
+impl Context<'_> {
+    /// True if the text line at `index` in `block` is among the first `HEAD_LINES` text lines kept so far.
+    pub fn in_head(&self, block: &WorkBlock, index: usize) -> bool {
+        let before_in_block = (0..index).filter(|&i| !block.original(i).is_blank() && block.text(i).is_some()).count();
+        self.text_lines_before + before_in_block < HEAD_LINES
+    }
+
+    /// The text lines of the neighbouring blocks, for context conditions.
+    pub fn neighbour_lines(&self) -> impl Iterator<Item = &str> {
+        self.prev.into_iter().chain(self.next).flat_map(Block::text_lines)
+    }
+}
+
+/// What every change must respect, whichever stage makes it: rules turned off by the
+/// configuration (for rules written in Rust; data rules that are off are never compiled) and
+/// phrases no rule may touch.
+#[derive(Default)]
+pub struct Policy {
+    disabled: HashSet<RuleId>,
+    protect: Option<AhoCorasick>,
+}
+
+impl Policy {
+    /// A policy refusing changes by the `disabled` rules and changes touching a `protect` phrase.
+    pub fn new(disabled: HashSet<RuleId>, protect: &[String]) -> Self {
+        let phrases: Vec<&String> = protect.iter().filter(|p| !p.is_empty()).collect();
+        let protect =
+            (!phrases.is_empty()).then(|| AhoCorasick::new(phrases).expect("protected phrases are plain strings"));
+        Policy { disabled, protect }
+    }
+
+    /// True if `rule` may make changes.
+    pub fn allows(&self, rule: &RuleId) -> bool {
+        !self.disabled.contains(rule)
+    }
+
+    /// True if changing `text[range]` would touch a protected phrase (an empty range touches a
+    /// phrase it falls strictly inside).
+    pub fn protects(&self, text: &str, range: Range<usize>) -> bool {
+        let Some(ac) = &self.protect else { return false };
+        ac.find_overlapping_iter(text).any(|m| {
+            if range.is_empty() {
+                m.start() < range.start && range.start < m.end()
+            } else {
+                m.start() < range.end && range.start < m.end()
+            }
+        })
+    }
+}
+
+/// A block being cleaned: the lines as read, and a copy made on the first change.
+pub struct WorkBlock<'p> {
+    old: Block,
+    current: Option<Vec<Option<String>>>,
+    /// Per line, whether its current text is all ASCII: found once here and kept up to date by
+    /// `replace`, so that the stages with nothing to do on ASCII text (most lines of most news)
+    /// skip it without each passing over its bytes again.
+    ascii: Vec<bool>,
+    policy: &'p Policy,
+}
+
+impl<'p> WorkBlock<'p> {
+    pub(crate) fn new(old: Block, policy: &'p Policy) -> Self {
+        let ascii = old.lines.iter().map(|l| l.text.is_ascii()).collect();
+        WorkBlock { old, current: None, ascii, policy }
+    }
+
+    /// True if the current text of line `index` is all ASCII (a removed line counts as ASCII).
+    pub fn is_ascii(&self, index: usize) -> bool {
+        self.ascii[index]
+    }
+
+    /// True if changing `range` (bytes) of the current text of line `index` would touch a
+    /// protected phrase.
+    pub fn is_protected(&self, index: usize, range: Range<usize>) -> bool {
+        self.text(index).is_some_and(|t| self.policy.protects(t, range))
+    }
+
+    /// Number of lines, removed ones included (indices stay stable while stages run).
+    pub fn len(&self) -> usize {
+        self.old.lines.len()
+    }
+
+    /// True if the block has no lines.
+    pub fn is_empty(&self) -> bool {
+        self.old.lines.is_empty()
+    }
+
+    /// The line at `index` as it was read.
+    pub fn original(&self, index: usize) -> &Line {
+        &self.old.lines[index]
+    }
+
+    /// The current text of the line at `index`, or `None` if a rule removed it.
+    pub fn text(&self, index: usize) -> Option<&str> {
+        match &self.current {
+            None => Some(&self.old.lines[index].text),
+            Some(lines) => lines[index].as_deref(),
+        }
+    }
+
+    /// The current text of every line still present, with its index.
+    pub fn texts(&self) -> impl Iterator<Item = (usize, &str)> {
+        (0..self.len()).filter_map(|i| self.text(i).map(|t| (i, t)))
+    }
+
+    fn current_mut(&mut self) -> &mut Vec<Option<String>> {
+        let old = &self.old;
+        self.current.get_or_insert_with(|| old.lines.iter().map(|l| Some(l.text.clone())).collect())
+    }
+
+    /// Replaces the text of the line at `index`, recording the minimal edit under `rule`. Returns
+    /// false, changing nothing, if the rule is off or the change would touch a protected phrase.
+    pub fn replace(&mut self, index: usize, text: String, rule: RuleId, edits: &mut Vec<Edit>) -> bool {
+        let number = self.old.lines[index].number;
+        let before = self.text(index).expect("only present lines are replaced");
+        if before == text {
+            return false;
+        }
+        let edit = Edit::between(rule, number, before, &text);
+        let start = before.char_indices().nth(edit.column - 1).map_or(before.len(), |(at, _)| at);
+        if !self.policy.allows(&edit.rule) || self.policy.protects(before, start..start + edit.before.len()) {
+            return false;
+        }
+        edits.push(edit);
+        self.ascii[index] = text.is_ascii();
+        self.current_mut()[index] = Some(text);
+        true
+    }
+
+    /// Replaces the text of the line at `index` with the result of several changes a rule made in
+    /// one pass, recording `made` (the caller built them, columns included). Costs one copy of
+    /// the line however many changes: a long line with thousands of them stays linear.
+    pub fn replace_all(&mut self, index: usize, text: String, made: Vec<Edit>, edits: &mut Vec<Edit>) {
+        if made.is_empty() {
+            return;
+        }
+        self.ascii[index] = text.is_ascii();
+        self.current_mut()[index] = Some(text);
+        edits.extend(made);
+    }
+
+    /// The input line number of the line at `index`.
+    pub fn number(&self, index: usize) -> usize {
+        self.old.lines[index].number
+    }
+
+    /// Removes the line at `index`, recording the removal under `rule`. Returns false, changing
+    /// nothing, if the rule is off or the line holds a protected phrase.
+    pub fn remove(&mut self, index: usize, rule: RuleId, edits: &mut Vec<Edit>) -> bool {
+        let number = self.old.lines[index].number;
+        let Some(text) = self.text(index) else { return false };
+        if !self.policy.allows(&rule) || self.policy.protects(text, 0..text.len()) {
+            return false;
+        }
+        let text = self.current_mut()[index].take().expect("checked present above");
+        edits.push(Edit::line_removed(rule, number, &text));
+        true
+    }
+
+    /// The finished block. When its text lines are all gone, its blank separators go with them;
+    /// `strip_leading_blanks` drops the separators before its first text line (used when everything
+    /// before this block was removed, so the output does not start with blank lines it never had).
+    pub(crate) fn finish(self, edits: Vec<Edit>, strip_leading_blanks: bool) -> Processed {
+        if self.current.is_none() && !(strip_leading_blanks && self.old.lines.first().is_some_and(Line::is_blank)) {
+            return Processed { old: self.old, new: None, edits };
+        }
+        let current = match self.current {
+            Some(current) => current,
+            None => self.old.lines.iter().map(|l| Some(l.text.clone())).collect(),
+        };
+        let had_text = !self.old.is_blank();
+        let keeps_text = current.iter().zip(&self.old.lines).any(|(c, l)| c.is_some() && !l.is_blank());
+        let mut new = Vec::with_capacity(current.len());
+        let mut leading = true;
+        for (text, line) in current.into_iter().zip(&self.old.lines) {
+            let blank = line.is_blank();
+            leading &= blank;
+            let dropped_separator = blank && ((had_text && !keeps_text) || (strip_leading_blanks && leading));
+            if let Some(text) = text.filter(|_| !dropped_separator) {
+                new.push(Line { number: line.number, text, ending: line.ending });
+            }
+        }
+        Processed { old: self.old, new: Some(new), edits }
+    }
+}
+
+/// A block after cleaning, as the sinks receive it.
+pub struct Processed {
+    /// The lines as read.
+    pub old: Block,
+    /// The lines after cleaning; `None` when nothing changed.
+    pub new: Option<Vec<Line>>,
+    /// The edits made in this block.
+    pub edits: Vec<Edit>,
+}
+
+impl Processed {
+    /// The lines after cleaning.
+    pub fn new_lines(&self) -> &[Line] {
+        self.new.as_deref().unwrap_or(&self.old.lines)
+    }
+
+    /// True if the block's output differs from its input.
+    pub fn changed(&self) -> bool {
+        self.new.as_ref().is_some_and(|new| *new != self.old.lines)
+    }
+
+    pub(crate) fn has_text_out(&self) -> bool {
+        !self.new_lines().is_empty()
+    }
+
+    /// Gives the last output line the terminator the input ended with (removing a document's
+    /// last lines must neither add nor drop a final newline).
+    pub(crate) fn end_with(&mut self, ending: Ending) {
+        let last_old = self.new_lines().last().map(|l| l.ending);
+        if last_old.is_some_and(|e| e != ending) {
+            let new = self.new.get_or_insert_with(|| self.old.lines.clone());
+            new.last_mut().expect("checked non-empty above").ending = ending;
+        }
+    }
+}
