@@ -15,8 +15,9 @@
 //! assert_eq!(rules, ["mt.smart-phone", "residue.dangling-credit", "residue.latest-news"]);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod block;
-pub mod cli;
 pub mod config;
 pub mod decode;
 pub mod diff;

@@ -3,7 +3,10 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use newsclean::cli::{self, Args, Exit};
+
+mod cli;
+
+use cli::{Args, Exit};
 
 fn main() -> ExitCode {
     let args = match Args::try_parse() {

@@ -1,0 +1,230 @@
+//! The arguments as clap reads them, and their resolution into a library `Config`.
+
+use std::io::{self, IsTerminal};
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
+
+use newsclean::config::{CliRules, Config, Mode, Settings, Walk};
+use newsclean::decode;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (a dry run, --staged without --check and --interactive exit 0 even with changes)
+  1  --check found files that would change (also with --staged)
+  2  an error: bad arguments, a file that could not be read or written (reported as
+     `newsclean: PATH: reason`, e.g. `PATH: read-only file, left alone`), --staged outside a git
+     repository, or `hook install` over an existing hook without --force. The other files are
+     still processed; binary files, symlinks (without --follow-symlinks) and XML, RSS and Atom
+     feeds (left byte for byte as they are, on stdin too) are skipped with a note, which is not
+     an error.
+
+Writes go through a hidden temporary file (.newsclean-*.tmp) in the file's directory, synced and
+renamed over it: a file is never half-written. A run that is killed may leave such a temporary
+file (or a .newsclean-*.bak) behind; walks skip it and it is safe to delete.";
+
+/// When to color diffs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Cleans scraped news text and shows every change as a unified diff naming the rule that made it.
+///
+/// With paths, prints a diff of what would change (a dry run). With no path and text on stdin (or
+/// the path `-`), writes the cleaned text to stdout. A first path named `rules`, `explain` or
+/// `hook` is that command (its options go after it): write `./rules` for a file of that name.
+#[derive(Debug, Parser)]
+#[command(name = "newsclean", version, after_help = EXIT_CODES, args_conflicts_with_subcommands = true)]
+#[command(group(ArgGroup::new("mode").args(["check", "write", "interactive"])))]
+pub struct Args {
+    /// A command instead of cleaning (a file named like one is cleaned as `./rules`).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Files and directories to clean (directories are walked recursively); `-` for stdin.
+    pub paths: Vec<PathBuf>,
+    /// Print the paths that would change and exit 1 if any would; change nothing.
+    #[arg(long)]
+    pub check: bool,
+    /// Print unified diffs (the default for paths; with --check, print them as well as the paths).
+    #[arg(long, conflicts_with = "write")]
+    pub diff: bool,
+    /// Apply the changes in place, atomically; files that would not change are not touched.
+    #[arg(short, long)]
+    pub write: bool,
+    /// Show each hunk with its rules and ask whether to apply it, like `git add -p`; write what was accepted.
+    #[arg(short, long, conflicts_with_all = ["diff", "out", "staged"])]
+    pub interactive: bool,
+    /// Check the staged version of each staged file (`git show :PATH`), not the working tree; PATHs
+    /// limit which. What the native pre-commit hook runs (`newsclean hook install`).
+    #[arg(long, conflicts_with_all = ["write", "out"])]
+    pub staged: bool,
+    /// Color diffs.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Only walk files matching this glob (replaces the default *.txt *.text *.md *.html *.htm); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Skip files matching this glob, walked or named explicitly; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Follow symlinks when walking and write through them to their targets.
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// With --write or --interactive, keep each original replaced beside it as PATH+SUFFIX (`--backup .orig`).
+    #[arg(long, value_name = "SUFFIX")]
+    pub backup: Option<std::ffi::OsString>,
+    /// Write cleaned copies under DIR, mirroring the paths below each argument, instead of diffs.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["write", "check", "diff"])]
+    pub out: Option<PathBuf>,
+    /// Read every input in this encoding (a WHATWG label: windows-1251, koi8-r, gbk, shift_jis...).
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
+    /// Write UTF-8 whatever the input's encoding (--write and --out); stdout is always UTF-8.
+    #[arg(long)]
+    pub to_utf8: bool,
+    /// Treat every input as an HTML page (.html and .htm files always are): clean its article text.
+    #[arg(long)]
+    pub html: bool,
+    /// Print no summary line and no notes on stderr (errors are still printed).
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print each file's encoding and why it was chosen (bom, declared, utf-8, detected, forced).
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Use this config file for every input instead of the nearest newsclean.toml.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// Turn on only these rules (ids, families such as `residue`, or `all`; comma-separated),
+    /// overriding every selection in config files.
+    #[arg(long, value_name = "RULES", value_delimiter = ',', global = true)]
+    pub select: Option<Vec<String>>,
+    /// Turn these rules off (ids or families; comma-separated), after everything else.
+    #[arg(long, value_name = "RULES", value_delimiter = ',', global = true)]
+    pub ignore: Vec<String>,
+    /// How to report each input: `text` (diffs, paths) or `json` (one object per input and line).
+    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
+    pub format: Format,
+    /// Print a table of how often each rule fired instead of diffs.
+    #[arg(long)]
+    pub statistics: bool,
+}
+
+/// How inputs are reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Unified diffs (and paths for --check).
+    Text,
+    /// One JSON object per input: path, encoding, and every edit with its rule, line and column.
+    Json,
+}
+
+/// Commands other than cleaning.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every rule with its family, whether it is on under the current config, and what it does.
+    Rules,
+    /// Show one rule: what it does, where it applies, its context condition and its examples.
+    Explain {
+        /// The rule id, for example `residue.also-on`.
+        rule: String,
+    },
+    /// Manage the native git pre-commit hook.
+    #[command(subcommand)]
+    Hook(HookCommand),
+}
+
+/// `newsclean hook ...`
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Write .git/hooks/pre-commit, which runs `newsclean --check --diff --staged` before each commit.
+    Install {
+        /// Replace an existing pre-commit hook.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+impl Args {
+    /// Resolves the arguments into a `Config`.
+    pub fn into_config(self) -> Result<Config, String> {
+        let mode = match (self.check, self.write, self.out) {
+            (true, ..) => Mode::Check { diff: self.diff },
+            (_, true, _) => Mode::Write,
+            (_, _, Some(dir)) => Mode::Out(dir),
+            _ if self.interactive => Mode::Interactive,
+            _ => Mode::Diff,
+        };
+        if mode == Mode::Interactive && self.paths.iter().all(|p| p.as_os_str() == "-") {
+            return Err("--interactive needs files or directories (your answers are read on stdin)".to_owned());
+        }
+        let forced = match &self.encoding {
+            Some(label) => Some(decode::encoding_for_label(label).ok_or_else(|| {
+                format!(
+                    "unknown encoding `{label}` (try windows-1251, koi8-r, gbk, big5, shift_jis, euc-kr, iso-8859-2)"
+                )
+            })?),
+            None => None,
+        };
+        if let Some(suffix) = &self.backup {
+            if !matches!(mode, Mode::Write | Mode::Interactive) {
+                return Err("--backup needs --write or --interactive: nothing else replaces files".to_owned());
+            }
+            if suffix.is_empty() || suffix.as_encoded_bytes().contains(&b'/') {
+                return Err(format!(
+                    "bad --backup suffix `{}`: it must be non-empty and hold no `/`",
+                    suffix.display()
+                ));
+            }
+        }
+        let color = match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        };
+        Ok(Config {
+            walk: Walk { include: self.include, exclude: self.exclude, follow_symlinks: self.follow_symlinks },
+            paths: self.paths,
+            mode,
+            settings: Settings {
+                color,
+                forced,
+                to_utf8: self.to_utf8,
+                html: self.html,
+                json: self.format == Format::Json,
+                statistics: self.statistics,
+                backup: self.backup,
+            },
+            quiet: self.quiet,
+            verbose: self.verbose,
+            project: self.config,
+            rules: CliRules { select: self.select, ignore: self.ignore },
+            staged: self.staged,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn args_are_well_formed() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn check_and_write_exclude_each_other() {
+        assert!(Args::try_parse_from(["newsclean", "--check", "--write", "x"]).is_err());
+        assert!(Args::try_parse_from(["newsclean", "--check", "--diff", "x"]).is_ok());
+    }
+}

@@ -1,0 +1,190 @@
+//! The commands other than cleaning: `rules`, `explain` and `hook install`.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use newsclean::config::CliRules;
+use newsclean::git;
+use newsclean::project::Projects;
+use newsclean::rules::{RuleSet, RuleSpec};
+
+use super::Exit;
+use super::args::{Args, Command, HookCommand};
+use super::run::output_failed;
+
+pub(super) fn run_hook_command(command: HookCommand) -> Exit {
+    match command {
+        HookCommand::Install { force } => {
+            let program = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("newsclean"));
+            match git::install_hook(&program, force) {
+                Ok(path) => {
+                    eprintln!("newsclean: installed {}: commits now check the staged text", path.display());
+                    Exit::Success
+                }
+                Err(e) => {
+                    eprintln!("newsclean: {e}");
+                    Exit::Error
+                }
+            }
+        }
+    }
+}
+
+/// Runs `newsclean rules` or `newsclean explain`, under the config of the current directory (or
+/// `--config`) and `--select`/`--ignore`.
+pub(super) fn run_command(command: Command, args: Args) -> Exit {
+    if let Command::Hook(hook) = command {
+        return run_hook_command(hook);
+    }
+    let cli = CliRules { select: args.select, ignore: args.ignore };
+    let set = Projects::new(args.config.as_deref(), cli).and_then(|mut p| p.rules_for_dir(Path::new(".")));
+    let set = match set {
+        Ok(set) => set,
+        Err(e) => {
+            eprintln!("newsclean: {e}");
+            return Exit::Error;
+        }
+    };
+    let text = match command {
+        Command::Hook(_) => unreachable!("handled above"),
+        Command::Rules => list_rules(&set),
+        Command::Explain { rule } => match set.get(&rule) {
+            Some(spec) => explain(spec, set.is_enabled(&rule)),
+            None => {
+                let near = set.nearest(&rule);
+                let hint = if near.is_empty() { String::new() } else { format!("; did you mean {}?", near.join(", ")) };
+                eprintln!("newsclean: unknown rule `{rule}`{hint} (`newsclean rules` lists them)");
+                return Exit::Error;
+            }
+        },
+    };
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Exit::Success,
+        Err(e) => output_failed(&e),
+    }
+}
+
+/// The `newsclean rules` table.
+fn list_rules(set: &RuleSet) -> String {
+    let id_width = set.all().map(|r| r.id.len()).max().unwrap_or(2).max(2);
+    let family_width = set.all().map(|r| r.family().len()).max().unwrap_or(6).max(6);
+    let mut out = format!("{:<id_width$}  {:<family_width$}  {:<3}  DESCRIPTION\n", "ID", "FAMILY", "ON");
+    for rule in set.all() {
+        let on = if set.is_enabled(&rule.id) { "on" } else { "off" };
+        out.push_str(&format!(
+            "{:<id_width$}  {:<family_width$}  {on:<3}  {}\n",
+            rule.id,
+            rule.family(),
+            rule.description
+        ));
+    }
+    let on = set.all().filter(|r| set.is_enabled(&r.id)).count();
+    out.push_str(&format!(
+        "\n{} rules, {on} on. `newsclean explain ID` shows one with its examples.\n",
+        set.all().count()
+    ));
+    out
+}
+
+/// What `where = ...` means, for people.
+fn describe_place(place: newsclean::rules::Place) -> &'static str {
+    use newsclean::rules::Place;
+    match place {
+        Place::Anywhere => "anywhere in a line",
+        Place::InsideLine => "inside a line that has other text too",
+        Place::OwnLine => "a line of its own (the whole line is removed)",
+        Place::LineStart => "the start of a line (the whole line is removed)",
+        Place::Head => "a line of its own among the document's first 5 lines",
+        Place::Tail => "a line of its own at the document's end",
+    }
+}
+
+/// The `newsclean explain RULE` page.
+fn explain(rule: &RuleSpec, on: bool) -> String {
+    use newsclean::rules::spec::{Case, Follow, Replace};
+    let list = |items: &[String]| items.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ");
+    let origin = if rule.origin.file == "built-in" {
+        "built-in".to_owned()
+    } else {
+        format!("{}:{}", rule.origin.file, rule.origin.line)
+    };
+    let mut out = format!("{}  ({origin}, {})\n\n  {}\n\n", rule.id, if on { "on" } else { "off" }, rule.description);
+    out.push_str(&format!("  where:    {} ({})\n", rule.place.as_str(), describe_place(rule.place)));
+    let m = &rule.matcher;
+    let matches = if let Some(name) = &m.builtin {
+        match newsclean::rules::matcher_named(name) {
+            Some(matcher) => format!("code written in Rust, the matcher `{name}` in {}", matcher.source),
+            None => format!("the built-in matcher `{name}` (written in Rust)"),
+        }
+    } else if let Some(regex) = &m.regex {
+        let triggers = m.trigger.as_deref().map(|t| format!(", on lines holding {}", list(t))).unwrap_or_default();
+        format!("the regex `{regex}`{triggers}")
+    } else if let Some(words) = &m.words {
+        format!("the whole words {}", list(words))
+    } else {
+        format!("the text {}", list(rule.strings()))
+    };
+    out.push_str(&format!("  matches:  {matches}"));
+    if rule.case == Case::Ignore {
+        out.push_str(", in any case");
+    }
+    if let Some(follow) = rule.followed_by {
+        out.push_str(match follow {
+            Follow::Headline => ", followed by a headline",
+            Follow::Text => ", followed by some text",
+            Follow::HeadlineList => ", with the list of headlines after it",
+        });
+    }
+    out.push('\n');
+    let action = match &rule.replace {
+        None if rule.place.is_line() => "removes the line".to_owned(),
+        None if m.builtin.is_some() => "fixes the text in place".to_owned(),
+        None => "removes the match".to_owned(),
+        Some(Replace::One(s)) => format!("replaces it with `{s}`, keeping its case"),
+        Some(Replace::PerWord(map)) => {
+            let pairs: Vec<String> = map.iter().map(|(k, v)| format!("`{k}` → `{v}`")).collect();
+            format!("replaces {}, keeping case", pairs.join(", "))
+        }
+    };
+    out.push_str(&format!("  action:   {action}\n"));
+    if let Some(singular) = &rule.after_singular {
+        let pairs: Vec<String> = singular.iter().map(|(k, v)| format!("`{k}` → `{v}`")).collect();
+        let pairs = if pairs.is_empty() { String::new() } else { format!("replaces {}; ", pairs.join(", ")) };
+        out.push_str(&format!(
+            "            after a, an, one, this, that, each, every or another: {pairs}leaves any other match alone\n"
+        ));
+    }
+    let c = &rule.context;
+    if c.is_empty() {
+        out.push_str("  context:  none (fires wherever it matches, but never inside a quoted mention)\n");
+    } else {
+        if !c.near.is_empty() {
+            out.push_str(&format!("  context:  only where the paragraph or a neighbour mentions {}\n", list(&c.near)));
+        }
+        if !c.not_in_paragraph.is_empty() {
+            out.push_str(&format!("            never where the paragraph mentions {}\n", list(&c.not_in_paragraph)));
+        }
+        if !c.not_followed_by.is_empty() {
+            out.push_str(&format!("            never when followed by {}\n", list(&c.not_followed_by)));
+        }
+    }
+    if !rule.enabled {
+        out.push_str("  default:  off (turn it on with --select or `select` in newsclean.toml)\n");
+    }
+    out.push_str("\nchanges:\n");
+    for example in &rule.examples {
+        out.push_str(&format!("  {:?}\n  → {:?}\n", example.input, example.output));
+    }
+    if rule.examples.is_empty() {
+        out.push_str("  (no examples)\n");
+    }
+    out.push_str("\nleaves alone:\n");
+    for keep in &rule.keep {
+        out.push_str(&format!("  {keep:?}\n"));
+    }
+    if rule.keep.is_empty() {
+        out.push_str("  (no examples)\n");
+    }
+    out
+}

@@ -1,0 +1,21 @@
+//! The command line, part of the binary only: clap `Args` and their resolution into a `Config`
+//! (`args`), the runs of each mode (`run`), and the commands other than cleaning (`commands`). This
+//! module and `main.rs` are the only places that touch stdout, stderr or exit codes.
+
+mod args;
+mod commands;
+mod run;
+
+pub use args::Args;
+pub use run::run;
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// All fine.
+    Success,
+    /// `--check` found files that would change.
+    WouldChange,
+    /// Some error occurred.
+    Error,
+}

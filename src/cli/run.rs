@@ -1,0 +1,417 @@
+//! Each mode's run: files in parallel batches reported in walk order, stdin, the staged files, the
+//! interactive review; and the exit code of a run.
+
+use std::io::{self, IsTerminal, Write};
+
+use rayon::prelude::*;
+
+use newsclean::config::{Config, Mode};
+use newsclean::diff::DiffSink;
+use newsclean::error::Error;
+use newsclean::files::{self, Found, Input, Selection};
+use newsclean::git;
+use newsclean::input::{self, FileMode, FileResult, Report, StreamMode};
+use newsclean::pipeline::Cleaner;
+use newsclean::project::{Plan, Projects};
+use newsclean::report::{self, Summary};
+use newsclean::review;
+
+use super::Exit;
+use super::args::Args;
+use super::commands::run_command;
+
+/// Runs newsclean with parsed arguments.
+pub fn run(mut args: Args) -> Exit {
+    if let Some(command) = args.command.take() {
+        return run_command(command, args);
+    }
+    let (config, selection) = match args.into_config().and_then(|c| {
+        let selection = Selection::new(&c.walk).map_err(|e| e.to_string())?;
+        Ok((c, selection))
+    }) {
+        Ok(ready) => ready,
+        Err(e) => {
+            eprintln!("newsclean: {e}");
+            return Exit::Error;
+        }
+    };
+    let mut projects = match Projects::new(config.project.as_deref(), config.rules.clone()) {
+        Ok(projects) => projects,
+        Err(e) => {
+            eprintln!("newsclean: {e}");
+            return Exit::Error;
+        }
+    };
+    if config.staged {
+        return run_staged(&mut projects, &config, &selection);
+    }
+    if config.reads_stdin() {
+        return match projects.plan_stdin() {
+            Ok(cleaner) => run_stdin(&cleaner, &config),
+            Err(e) => {
+                eprintln!("newsclean: {e}");
+                Exit::Error
+            }
+        };
+    }
+    if config.mode == Mode::Interactive {
+        return run_interactive(&mut projects, &config, &selection);
+    }
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut summary = Summary::default();
+    let file_mode = |input: &Input| match &config.mode {
+        Mode::Diff => FileMode::Diff,
+        Mode::Check { diff } => FileMode::Check { diff: *diff },
+        Mode::Write => FileMode::Write,
+        Mode::Out(dir) => FileMode::Out(dir.join(&input.relative)),
+        Mode::Interactive => unreachable!("--interactive is run by run_interactive"),
+    };
+    let found = files::walk(&config.paths, &selection);
+    // Files are cleaned in parallel a batch at a time, each into its own buffer, and reported in
+    // walk order, so the output is the same whatever the thread count. Large files stream straight
+    // to stdout on this thread instead, to keep memory bounded.
+    for batch in found.chunks(PARALLEL_BATCH) {
+        // Which cleaner each file gets (its newsclean.toml, overrides), decided here in walk order
+        // so that a bad config stops the run before anything is written.
+        let mut plans: Vec<Option<Plan>> = Vec::with_capacity(batch.len());
+        for found in batch {
+            plans.push(match found {
+                Found::File(input) => match projects.plan(&input.path) {
+                    Ok(plan) => Some(plan),
+                    Err(e) => {
+                        let _ = out.flush();
+                        eprintln!("newsclean: {e}");
+                        return Exit::Error;
+                    }
+                },
+                _ => None,
+            });
+        }
+        let done: Vec<Option<Buffered>> = batch
+            .par_iter()
+            .zip(&plans)
+            .map(|(found, plan)| match (found, plan) {
+                (Found::File(input), Some(Plan::Clean(cleaner))) if !is_large(&input.path) => {
+                    let mut buffer = Vec::new();
+                    let result =
+                        input::clean_file(cleaner, &input.path, &file_mode(input), &config.settings, &mut buffer);
+                    Some((result, buffer))
+                }
+                _ => None,
+            })
+            .collect();
+        for ((found, done), plan) in batch.iter().zip(done).zip(&plans) {
+            let (path, result) = match (found, done) {
+                (Found::File(input), Some((result, buffer))) => {
+                    if let Err(e) = out.write_all(&buffer) {
+                        return output_failed(&e);
+                    }
+                    (&input.path, result)
+                }
+                (Found::File(input), None) => match plan {
+                    Some(Plan::Clean(cleaner)) => (
+                        &input.path,
+                        input::clean_file(cleaner, &input.path, &file_mode(input), &config.settings, &mut out),
+                    ),
+                    _ => {
+                        if config.verbose {
+                            eprintln!("newsclean: {}: excluded by newsclean.toml", input.path.display());
+                        }
+                        continue;
+                    }
+                },
+                (Found::Skipped(path, why), _) => {
+                    summary.skip();
+                    note(&config, &format!("{}: {why}", path.display()));
+                    continue;
+                }
+                (Found::Error(path, e), _) => {
+                    summary.fail();
+                    let _ = out.flush();
+                    eprintln!("newsclean: {}: cannot read: {e}", path.display());
+                    continue;
+                }
+            };
+            match result {
+                Ok(FileResult::Cleaned(report)) => {
+                    if config.verbose {
+                        eprintln!("newsclean: {}: {}", path.display(), describe(&report));
+                    }
+                    if report.rewritten
+                        && matches!(config.mode, Mode::Check { .. })
+                        && !config.settings.json
+                        && !config.settings.statistics
+                        && let Err(e) = writeln!(out, "{}", path.display())
+                    {
+                        return output_failed(&e);
+                    }
+                    summary.add(&report.outcome, report.rewritten);
+                }
+                Ok(FileResult::Skipped(why)) => {
+                    summary.skip();
+                    note(&config, &format!("{}: {why}", path.display()));
+                }
+                Err(Error::Output(e)) => return output_failed(&e),
+                Err(e) => {
+                    summary.fail();
+                    let _ = out.flush(); // keep stdout and stderr in order on a terminal
+                    eprintln!("newsclean: {e}");
+                }
+            }
+        }
+    }
+    if config.settings.statistics
+        && let Err(e) = out.write_all(report::statistics(&summary.by_rule).as_bytes())
+    {
+        return output_failed(&e);
+    }
+    if let Err(e) = out.flush() {
+        return output_failed(&e);
+    }
+    let verb = match config.mode {
+        Mode::Write => "changed",
+        Mode::Out(_) => "changed in the copies",
+        _ => "would change",
+    };
+    note(&config, &summary.line(verb));
+    exit_for(&summary, &config.mode)
+}
+
+/// A run's exit code: 2 if any file failed, 1 if `--check` found files that would change, else 0.
+fn exit_for(summary: &Summary, mode: &Mode) -> Exit {
+    if summary.failed > 0 {
+        Exit::Error
+    } else if matches!(mode, Mode::Check { .. }) && summary.changed > 0 {
+        Exit::WouldChange
+    } else {
+        Exit::Success
+    }
+}
+
+/// `--interactive`: asks about each hunk of each file in walk order, on the terminal (answers on
+/// stdin, hunks and prompts on stdout), writes each file's accepted hunks before going on to the
+/// next, and ends with one summary line per file that had hunks.
+fn run_interactive(projects: &mut Projects, config: &Config, selection: &Selection) -> Exit {
+    let stdin = io::stdin();
+    let mut answers = stdin.lock();
+    let stdout = io::stdout();
+    let mut screen = stdout.lock();
+    let mut summaries = Vec::new();
+    let mut failed = false;
+    for found in files::walk(&config.paths, selection) {
+        let path = match found {
+            Found::File(input) => input.path,
+            Found::Skipped(path, why) => {
+                note(config, &format!("{}: {why}", path.display()));
+                continue;
+            }
+            Found::Error(path, e) => {
+                failed = true;
+                eprintln!("newsclean: {}: cannot read: {e}", path.display());
+                continue;
+            }
+        };
+        let cleaner = match projects.plan(&path) {
+            Ok(Plan::Clean(cleaner)) => cleaner,
+            Ok(Plan::Excluded) => continue,
+            Err(e) => {
+                eprintln!("newsclean: {e}");
+                return Exit::Error;
+            }
+        };
+        let mut sinks = (DiffSink::collecting(), review::Original::default());
+        let (choice, stamp) = match input::clean_for_review(&cleaner, &path, &config.settings, &mut sinks) {
+            Ok(Ok((choice, outcome, stamp))) => {
+                if config.verbose {
+                    let report = Report { outcome, choice, rewritten: false };
+                    eprintln!("newsclean: {}: {}", path.display(), describe(&report));
+                }
+                (choice, stamp)
+            }
+            Ok(Err(why)) => {
+                note(config, &format!("{}: {why}", path.display()));
+                continue;
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("newsclean: {e}");
+                continue;
+            }
+        };
+        let (hunks, original) = (sinks.0.into_hunks(), sinks.1.lines);
+        if hunks.is_empty() {
+            continue;
+        }
+        let shown = input::diff_path(&path);
+        let mut term = review::Terminal { input: &mut answers, out: &mut screen, color: config.settings.color };
+        let done = match review::review(&shown, &hunks, &original, cleaner.descriptions(), &mut term) {
+            Ok(done) => done,
+            Err(e) => return output_failed(&e),
+        };
+        let mut applied = done.accepted.len();
+        if applied > 0 {
+            let text = review::apply(&original, &done.accepted);
+            if let Err(e) = input::write_reviewed(&path, &text, &choice, stamp, &config.settings) {
+                failed = true;
+                applied = 0;
+                eprintln!("newsclean: {e}");
+            }
+        }
+        let hunks = if done.total == 1 { "hunk" } else { "hunks" };
+        summaries.push(format!("{shown}: {applied} of {} {hunks} applied", done.total));
+        if done.quit {
+            break;
+        }
+    }
+    for line in &summaries {
+        note(config, line);
+    }
+    if failed { Exit::Error } else { Exit::Success }
+}
+
+/// `--staged`: checks the staged bytes of each staged file that a walk would take, naming it by
+/// its path from the top of the work tree. Exit codes as for files on disk.
+fn run_staged(projects: &mut Projects, config: &Config, selection: &Selection) -> Exit {
+    let staged = match git::staged_files(&config.paths) {
+        Ok(staged) => staged,
+        Err(e) => {
+            eprintln!("newsclean: --staged: {e}");
+            return Exit::Error;
+        }
+    };
+    let diff = match config.mode {
+        Mode::Check { diff } => diff,
+        _ => true,
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut summary = Summary::default();
+    for path in staged.iter().filter(|p| selection.takes(p)) {
+        let cleaner = match projects.plan(path) {
+            Ok(Plan::Clean(cleaner)) => cleaner,
+            Ok(Plan::Excluded) => continue,
+            Err(e) => {
+                let _ = out.flush();
+                eprintln!("newsclean: {e}");
+                return Exit::Error;
+            }
+        };
+        let result = git::staged_bytes(path)
+            .map_err(|e| Error::Read { path: path.clone(), source: io::Error::other(e) })
+            .and_then(|bytes| input::check_bytes(&cleaner, path, bytes, diff, &config.settings, &mut out));
+        match result {
+            Ok(FileResult::Cleaned(report)) => {
+                if config.verbose {
+                    let _ = out.flush();
+                    eprintln!("newsclean: {}: {}", path.display(), describe(&report));
+                }
+                if report.rewritten
+                    && matches!(config.mode, Mode::Check { .. })
+                    && let Err(e) = writeln!(out, "{}", path.display())
+                {
+                    return output_failed(&e);
+                }
+                summary.add(&report.outcome, report.rewritten);
+            }
+            Ok(FileResult::Skipped(why)) => {
+                summary.skip();
+                let _ = out.flush();
+                note(config, &format!("{}: {why}", path.display()));
+            }
+            Err(Error::Output(e)) => return output_failed(&e),
+            Err(e) => {
+                summary.fail();
+                let _ = out.flush();
+                eprintln!("newsclean: {e}");
+            }
+        }
+    }
+    if let Err(e) = out.flush() {
+        return output_failed(&e);
+    }
+    note(config, &format!("staged: {}", summary.line("would change")));
+    exit_for(&summary, &config.mode)
+}
+
+/// A file cleaned on a worker thread: its result and the output it wrote.
+type Buffered = (Result<FileResult, Error>, Vec<u8>);
+
+/// Files cleaned in parallel at a time; bounds the memory held by buffered diffs.
+const PARALLEL_BATCH: usize = 256;
+/// Files larger than this are cleaned on the main thread, streaming, rather than into a buffer.
+const LARGE_FILE: u64 = 8 << 20;
+
+fn is_large(path: &std::path::Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.len() > LARGE_FILE)
+}
+
+/// Stdout failed: a closed pipe (`| head`) ends the run quietly, anything else is an error.
+pub(super) fn output_failed(e: &io::Error) -> Exit {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return Exit::Success;
+    }
+    eprintln!("newsclean: cannot write output: {e}");
+    Exit::Error
+}
+
+/// `windows-1251 (detected), 3 edits` for --verbose.
+fn describe(report: &Report) -> String {
+    let edits = report.outcome.edits();
+    format!(
+        "{} ({}), {edits} edit{}",
+        report.choice.encoding.name(),
+        report.choice.reason,
+        if edits == 1 { "" } else { "s" }
+    )
+}
+
+fn note(config: &Config, message: &str) {
+    if !config.quiet {
+        eprintln!("newsclean: {message}");
+    }
+}
+
+fn run_stdin(cleaner: &Cleaner, config: &Config) -> Exit {
+    let stdin = io::stdin();
+    if config.paths.is_empty() && stdin.is_terminal() {
+        eprintln!("newsclean: no input: give files or directories, or pipe text on stdin (see --help)");
+        return Exit::Error;
+    }
+    let mode = match config.mode {
+        Mode::Diff if config.paths.is_empty() || config.paths[0].as_os_str() == "-" => StreamMode::Text,
+        Mode::Check { diff: true } => StreamMode::Diff,
+        Mode::Check { diff: false } => StreamMode::Check,
+        _ => StreamMode::Text,
+    };
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match input::clean_stream(cleaner, stdin.lock(), mode, &config.settings, &mut out) {
+        Ok(FileResult::Skipped(why)) => {
+            note(config, &format!("stdin: {why}"));
+            Exit::Success
+        }
+        Ok(FileResult::Cleaned(report)) if config.verbose => {
+            eprintln!("newsclean: stdin: {}", describe(&report));
+            stdin_exit(config, &report, mode, &mut out)
+        }
+        Ok(FileResult::Cleaned(report)) => stdin_exit(config, &report, mode, &mut out),
+        Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Success,
+        Err(e) => {
+            eprintln!("newsclean: {e}");
+            Exit::Error
+        }
+    }
+}
+
+fn stdin_exit(config: &Config, report: &Report, mode: StreamMode, out: &mut dyn Write) -> Exit {
+    match report {
+        Report { rewritten: true, .. } if matches!(config.mode, Mode::Check { .. }) => {
+            if mode == StreamMode::Check {
+                let _ = writeln!(out, "stdin");
+            }
+            Exit::WouldChange
+        }
+        _ => Exit::Success,
+    }
+}
