@@ -30,6 +30,11 @@ impl Ending {
             Ending::CrLf => "\r\n",
         }
     }
+
+    /// The terminator spelled `text` (`""`, `"\n"` or `"\r\n"`).
+    pub fn parse(text: &str) -> Option<Ending> {
+        [Ending::None, Ending::Lf, Ending::CrLf].into_iter().find(|e| e.as_str() == text)
+    }
 }
 
 /// One input line.

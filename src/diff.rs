@@ -290,6 +290,13 @@ impl<W: Write> DiffSink<W> {
 
 impl<W: Write> Sink for DiffSink<W> {
     fn block(&mut self, block: &Processed) -> io::Result<()> {
+        // Edits are the whole truth: the diff shows no change that its edits do not make.
+        debug_assert_eq!(
+            crate::edit::replay(&block.old.lines, &block.edits).as_deref(),
+            Ok(block.new_lines()),
+            "the edits of lines {:?} do not give the block's output",
+            block.old.lines.first().map(|l| l.number)
+        );
         let new = block.new_lines();
         // Walk the input lines; each output line carries the number of the input line it came from.
         let mut new_iter = new.iter().peekable();

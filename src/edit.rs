@@ -1,8 +1,12 @@
 //! What changed, where, and which rule did it. Every output mode (diff, summary, check) is rendered
-//! from these records; nothing re-derives a change by another route.
+//! from these records, and they are the whole truth: `replay` applied to the input's lines gives
+//! exactly the output (a debug assertion in the diff sink and a test on every file of `testdata/`
+//! check it).
 
 use std::borrow::Cow;
 use std::fmt;
+
+use crate::block::{Ending, Line};
 
 /// A rule's stable id, `family.kebab-name` (for example `residue.also-on`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -36,14 +40,40 @@ impl fmt::Display for RuleId {
     }
 }
 
+/// What an edit does to its line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EditKind {
+    /// `before` at `column` becomes `after`; the line stays.
+    Replace,
+    /// The line goes, terminator and all (`before` is its text then).
+    RemoveLine,
+    /// The line's terminator changes from `before` to `after` (`"\n"`, `"\r\n"` or `""`): the new
+    /// last line of a document whose last lines were removed takes the input's final terminator.
+    Terminator,
+}
+
+impl EditKind {
+    /// The kind as `--format json` writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EditKind::Replace => "replace",
+            EditKind::RemoveLine => "remove-line",
+            EditKind::Terminator => "terminator",
+        }
+    }
+}
+
 /// One change and the rule that made it.
 ///
 /// `line` is the 1-based line number in the original input and `column` the 1-based character
-/// column in that line as the rule saw it (earlier stages may have edited the line already).
+/// column in that line as it stands after the edits of the same line listed before this one, so
+/// that applying a line's edits in order gives the output (`replay`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Edit {
     /// The rule that made the change.
     pub rule: RuleId,
+    /// What the edit does to its line.
+    pub kind: EditKind,
     /// 1-based line number in the original input.
     pub line: usize,
     /// 1-based character column where the change starts.
@@ -61,6 +91,7 @@ impl Edit {
         let suffix = common_suffix(&before[prefix..], &after[prefix..]);
         Edit {
             rule,
+            kind: EditKind::Replace,
             line,
             column: before[..prefix].chars().count() + 1,
             before: before[prefix..before.len() - suffix].to_string(),
@@ -70,8 +101,55 @@ impl Edit {
 
     /// The removal of a whole line.
     pub fn line_removed(rule: RuleId, line: usize, text: &str) -> Edit {
-        Edit { rule, line, column: 1, before: text.to_string(), after: String::new() }
+        Edit { rule, kind: EditKind::RemoveLine, line, column: 1, before: text.to_string(), after: String::new() }
     }
+
+    /// The terminator of `line` (whose text is `text`) changing from `before` to `after`.
+    pub fn terminator(rule: RuleId, line: usize, text: &str, before: Ending, after: Ending) -> Edit {
+        Edit {
+            rule,
+            kind: EditKind::Terminator,
+            line,
+            column: text.chars().count() + 1,
+            before: before.as_str().to_owned(),
+            after: after.as_str().to_owned(),
+        }
+    }
+}
+
+/// The output that `edits` make of the input `lines`: each line's edits applied in order. An
+/// error names the first edit that does not fit the text it claims to change.
+pub fn replay(lines: &[Line], edits: &[Edit]) -> Result<Vec<Line>, String> {
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        let mut text = line.text.clone();
+        let mut ending = line.ending.as_str().to_owned();
+        let mut removed = false;
+        for edit in edits.iter().filter(|e| e.line == line.number) {
+            let misfit = || format!("line {}: {edit:?} does not fit {text:?}", line.number);
+            if removed {
+                return Err(format!("line {}: {edit:?} after the line was removed", line.number));
+            }
+            match edit.kind {
+                EditKind::Replace => {
+                    let at = text.char_indices().nth(edit.column - 1).map_or(text.len(), |(at, _)| at);
+                    if edit.column > text.chars().count() + 1 || !text[at..].starts_with(&edit.before) {
+                        return Err(misfit());
+                    }
+                    text.replace_range(at..at + edit.before.len(), &edit.after);
+                }
+                EditKind::RemoveLine if edit.before == text => removed = true,
+                EditKind::Terminator if edit.before == ending => ending = edit.after.clone(),
+                EditKind::RemoveLine | EditKind::Terminator => return Err(misfit()),
+            }
+        }
+        if !removed {
+            let ending =
+                Ending::parse(&ending).ok_or_else(|| format!("line {}: terminator {ending:?}", line.number))?;
+            out.push(Line { number: line.number, text, ending });
+        }
+    }
+    Ok(out)
 }
 
 /// Byte length of the longest common prefix, on a character boundary.

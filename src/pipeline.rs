@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, BufRead};
 
 use crate::block::{Block, BlockReader, ReadError};
-use crate::edit::RuleId;
+use crate::edit::{EditKind, RuleId};
 use crate::rules::RuleSet;
 use crate::rules::engine::Engine;
 pub use crate::stage::Processed;
@@ -127,7 +127,7 @@ impl Cleaner {
         self.stages.iter().map(|s| s.name()).collect()
     }
 
-    fn process(&self, block: Block, ctx: &Context<'_>, strip_leading_blanks: bool) -> Processed {
+    fn process(&self, block: Block, ctx: &Context<'_>, strip_leading_blanks: Option<&RuleId>) -> Processed {
         let mut work = WorkBlock::new(block, &self.policy);
         let mut edits = Vec::new();
         for stage in &self.stages {
@@ -154,6 +154,9 @@ impl Cleaner {
         let mut text_lines_before = 0;
         let mut emitted_text = false;
         let mut removed_text = false;
+        // The rule of the last line removed so far: blank lines and terminators that go because
+        // of a removal are edits of its rule.
+        let mut last_removal: Option<RuleId> = None;
         loop {
             if ahead.is_empty() && !at_eof {
                 read_ahead(&mut reader, &mut ahead, &mut at_eof)?;
@@ -170,8 +173,11 @@ impl Cleaner {
             };
             let ctx = Context { prev: held.last().map(|p| &p.old), next: ahead.front(), text_lines_before, is_last };
             let text_lines = block.text_lines().count();
-            let strip = removed_text && !emitted_text;
+            let strip = last_removal.as_ref().filter(|_| removed_text && !emitted_text);
             let processed = self.process(block, &ctx, strip);
+            if let Some(removal) = processed.edits.iter().rev().find(|e| e.kind == EditKind::RemoveLine) {
+                last_removal = Some(removal.rule.clone());
+            }
             text_lines_before += processed.new_lines().iter().filter(|l| !l.is_blank()).count();
             for edit in &processed.edits {
                 *outcome.by_rule.entry(edit.rule.clone()).or_default() += 1;
@@ -190,7 +196,11 @@ impl Cleaner {
         let final_ending = reader.last_ending();
         if let Some(last) = held.iter_mut().rev().find(|p| p.has_text_out()) {
             let was_changed = last.changed();
-            last.end_with(final_ending);
+            let edits_before = last.edits.len();
+            last.end_with(final_ending, last_removal.as_ref());
+            for edit in &last.edits[edits_before..] {
+                *outcome.by_rule.entry(edit.rule.clone()).or_default() += 1;
+            }
             outcome.changed |= last.changed() && !was_changed;
         }
         for p in held.drain(..) {

@@ -96,7 +96,7 @@ fn json_string(text: &str) -> String {
 }
 
 /// Writes one input's `--format json` object, one line, as its blocks pass:
-/// `{"path": ..., "encoding": ..., "encoding_reason": ..., "edits": [{"rule", "line", "column",
+/// `{"path": ..., "encoding": ..., "encoding_reason": ..., "edits": [{"rule", "kind", "line", "column",
 /// "before", "after"}...], "changed": ...}`. Memory stays bounded: edits are written as they come.
 pub struct JsonSink<W> {
     out: W,
@@ -136,8 +136,9 @@ impl<W: Write> Sink for JsonSink<W> {
             self.edits += 1;
             write!(
                 self.out,
-                "{comma}{{\"rule\":{},\"line\":{},\"column\":{},\"before\":{},\"after\":{}}}",
+                "{comma}{{\"rule\":{},\"kind\":\"{}\",\"line\":{},\"column\":{},\"before\":{},\"after\":{}}}",
                 json_string(edit.rule.as_str()),
+                edit.kind.as_str(),
                 edit.line,
                 edit.column,
                 json_string(&edit.before),
@@ -181,11 +182,21 @@ mod tests {
         assert_eq!(value["encoding"], "UTF-8");
         assert_eq!(value["changed"], true);
         let edits = value["edits"].as_array().unwrap();
-        assert_eq!(edits.len(), 2);
-        assert_eq!(edits[0]["rule"], "residue.latest-news");
-        assert_eq!(edits[1]["line"], 5);
+        // The paragraph `Latest News` goes with its blank separator, each an edit of the rule.
+        let summary: Vec<(&str, &str, u64)> = edits
+            .iter()
+            .map(|e| (e["rule"].as_str().unwrap(), e["kind"].as_str().unwrap(), e["line"].as_u64().unwrap()))
+            .collect();
         assert_eq!(
-            (edits[1]["before"].as_str(), edits[1]["after"].as_str()),
+            summary,
+            [
+                ("residue.latest-news", "remove-line", 3),
+                ("residue.latest-news", "remove-line", 2),
+                ("mt.smart-phone", "replace", 5)
+            ]
+        );
+        assert_eq!(
+            (edits[2]["before"].as_str(), edits[2]["after"].as_str()),
             (Some("smart phone"), Some("smartphone"))
         );
         assert!(out.ends_with(b"}\n") && out.iter().filter(|&&b| b == b'\n').count() == 1);

@@ -9,7 +9,7 @@ use std::ops::Range;
 use aho_corasick::AhoCorasick;
 
 use crate::block::{Block, Ending, Line};
-use crate::edit::{Edit, RuleId};
+use crate::edit::{Edit, EditKind, RuleId};
 
 /// Lines counted as the document's head (titles, site headers): the first this many text lines.
 pub const HEAD_LINES: usize = 5;
@@ -205,13 +205,16 @@ impl<'p> WorkBlock<'p> {
         true
     }
 
-    /// The finished block. When its text lines are all gone, its blank separators go with them;
-    /// `strip_leading_blanks` drops the separators before its first text line (used when everything
-    /// before this block was removed, so the output does not start with blank lines it never had).
-    pub(crate) fn finish(self, edits: Vec<Edit>, strip_leading_blanks: bool) -> Processed {
-        if self.current.is_none() && !(strip_leading_blanks && self.old.lines.first().is_some_and(Line::is_blank)) {
+    /// The finished block. When its text lines are all gone, its blank separators go with them,
+    /// each an edit of the rule that removed the last of them; `strip_leading_blanks` (the rule
+    /// that removed everything before this block) drops the separators before its first text line,
+    /// so the output does not start with blank lines it never had.
+    pub(crate) fn finish(self, mut edits: Vec<Edit>, strip_leading_blanks: Option<&RuleId>) -> Processed {
+        let strips = strip_leading_blanks.is_some() && self.old.lines.first().is_some_and(Line::is_blank);
+        if self.current.is_none() && !strips {
             return Processed { old: self.old, new: None, edits };
         }
+        let emptied_by = edits.iter().rev().find(|e| e.kind == EditKind::RemoveLine).map(|e| e.rule.clone());
         let current = match self.current {
             Some(current) => current,
             None => self.old.lines.iter().map(|l| Some(l.text.clone())).collect(),
@@ -223,9 +226,15 @@ impl<'p> WorkBlock<'p> {
         for (text, line) in current.into_iter().zip(&self.old.lines) {
             let blank = line.is_blank();
             leading &= blank;
-            let dropped_separator = blank && ((had_text && !keeps_text) || (strip_leading_blanks && leading));
-            if let Some(text) = text.filter(|_| !dropped_separator) {
-                new.push(Line { number: line.number, text, ending: line.ending });
+            let dropped_by = match blank {
+                true if had_text && !keeps_text => emptied_by.as_ref(),
+                true if leading => strip_leading_blanks,
+                _ => None,
+            };
+            match (text, dropped_by) {
+                (Some(text), Some(rule)) => edits.push(Edit::line_removed(rule.clone(), line.number, &text)),
+                (Some(text), None) => new.push(Line { number: line.number, text, ending: line.ending }),
+                (None, _) => {}
             }
         }
         Processed { old: self.old, new: Some(new), edits }
@@ -258,12 +267,20 @@ impl Processed {
     }
 
     /// Gives the last output line the terminator the input ended with (removing a document's
-    /// last lines must neither add nor drop a final newline).
-    pub(crate) fn end_with(&mut self, ending: Ending) {
-        let last_old = self.new_lines().last().map(|l| l.ending);
-        if last_old.is_some_and(|e| e != ending) {
-            let new = self.new.get_or_insert_with(|| self.old.lines.clone());
-            new.last_mut().expect("checked non-empty above").ending = ending;
+    /// last lines must neither add nor drop a final newline), an edit of `rule`, the rule that
+    /// removed the lines after it.
+    pub(crate) fn end_with(&mut self, ending: Ending, rule: Option<&RuleId>) {
+        let Some(last) = self.new_lines().last() else { return };
+        if last.ending == ending {
+            return;
         }
+        // Only a removal after the last output line moves the document's end.
+        let Some(rule) = rule.cloned() else {
+            debug_assert!(false, "line {}: terminator changed with no line removed after it", last.number);
+            return;
+        };
+        self.edits.push(Edit::terminator(rule, last.number, &last.text, last.ending, ending));
+        let new = self.new.get_or_insert_with(|| self.old.lines.clone());
+        new.last_mut().expect("checked non-empty above").ending = ending;
     }
 }

@@ -36,7 +36,7 @@ fn dry_run_prints_a_diff_with_rule_ids_and_changes_nothing() {
         .assert()
         .success()
         .stdout(contains("--- a/a.txt\n+++ b/a.txt\n@@ -1,5 +1,3 @@ mt.smart-phone residue.latest-news\n"))
-        .stderr(contains("1 file, 1 would change, 2 edits (mt 1, residue 1)"));
+        .stderr(contains("1 file, 1 would change, 3 edits (mt 1, residue 2)"));
     assert_eq!(fs::read_to_string(&path).unwrap(), DIRTY);
 }
 
@@ -251,7 +251,7 @@ fn issue_8_feeds_survive_write_byte_for_byte_and_check_passes() {
         .args(["--write", ".", "news.rss"])
         .assert()
         .success()
-        .stderr(contains("3 files, 1 changed, 2 edits (mt 1, residue 1), 2 skipped"));
+        .stderr(contains("3 files, 1 changed, 3 edits (mt 1, residue 2), 2 skipped"));
     assert_eq!(fs::read(dir.path().join("feed.txt")).unwrap(), RSS.as_bytes());
     assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), CLEAN);
     newsclean().current_dir(dir.path()).args(["--check", "feed.txt", "news.rss"]).assert().code(0).stdout("");

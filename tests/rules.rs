@@ -44,7 +44,7 @@ fn user_rules_from_a_config_found_by_walking_up_remove_and_substitute_in_context
     fs::create_dir_all(&sub).unwrap();
     let path = sub.join("a.txt");
     fs::write(&path, ARTICLE).unwrap();
-    newsclean().arg("--write").arg(&path).assert().success().stderr(contains("2 edits (site 2)"));
+    newsclean().arg("--write").arg(&path).assert().success().stderr(contains("3 edits (site 3)"));
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
         "Huawei sells a new mobile phone.\n\nA handy tool for gardeners.\n",
@@ -241,44 +241,28 @@ fn json_edits(out: &[u8]) -> BTreeSet<(String, usize, String)> {
     edits
 }
 
-/// For a unified diff: per hunk, its path, the rule ids in its header and the old line numbers
-/// whose text it changes. A blank separator removed with its paragraph, and a line whose text
-/// stays while its line ending goes (the new last line of a document), are part of the edit that
-/// caused them.
+/// For a unified diff: per hunk, its path, the rule ids in its header and the old line numbers it
+/// removes or changes (a blank separator removed with its paragraph, and a line whose terminator
+/// goes as the new last line of a document, included: each has an edit of its own).
 fn diff_hunks(diff: &str) -> Vec<(String, BTreeSet<String>, BTreeSet<usize>)> {
-    /// Path, rules, removed (old line, text), added texts.
-    type RawHunk = (String, BTreeSet<String>, Vec<(usize, String)>, Vec<String>);
-    let mut hunks: Vec<RawHunk> = Vec::new();
+    let mut hunks: Vec<(String, BTreeSet<String>, BTreeSet<usize>)> = Vec::new();
     let mut path = String::new();
     let mut old_line = 0;
     for line in diff.lines() {
         if let Some(p) = line.strip_prefix("--- a/") {
             path = p.to_owned();
-        } else if line.starts_with("+++ ") {
         } else if let Some(header) = line.strip_prefix("@@ -") {
             old_line = header.split([',', ' ']).next().unwrap().parse().unwrap();
             let rules = header.split("@@").nth(1).unwrap().split_whitespace().map(str::to_owned).collect();
-            hunks.push((path.clone(), rules, Vec::new(), Vec::new()));
-        } else if let Some(removed) = line.strip_prefix('-') {
-            hunks.last_mut().unwrap().2.push((old_line, removed.to_owned()));
+            hunks.push((path.clone(), rules, BTreeSet::new()));
+        } else if line.starts_with('-') && !line.starts_with("--- ") {
+            hunks.last_mut().unwrap().2.insert(old_line);
             old_line += 1;
-        } else if let Some(added) = line.strip_prefix('+') {
-            hunks.last_mut().unwrap().3.push(added.to_owned());
         } else if line.starts_with(' ') {
             old_line += 1;
         }
     }
     hunks
-        .into_iter()
-        .map(|(path, rules, removed, added)| {
-            let changed = removed
-                .into_iter()
-                .filter(|(_, text)| !text.trim().is_empty() && !added.contains(text))
-                .map(|(n, _)| n)
-                .collect();
-            (path, rules, changed)
-        })
-        .collect()
 }
 
 #[test]

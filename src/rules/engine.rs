@@ -14,7 +14,7 @@ use regex::Regex;
 
 use super::spec::{Case, Follow, MatchKind, Place, RuleSpec};
 use crate::block::Block;
-use crate::edit::{Edit, RuleId};
+use crate::edit::{Edit, EditKind, RuleId};
 use crate::rules::text::{
     MAX_RESIDUE_LINE, ends_a_sentence, find_glue, headline_end, is_close_quote, is_headline, is_open_quote,
     is_title_case, starts_like_a_headline,
@@ -975,14 +975,17 @@ impl Engine {
                 (before, end)
             };
             out.push_str(&replacement);
+            let advance = replacement.chars().count();
             made.push(Edit {
                 rule: self.rules[rule].id.clone(),
+                kind: EditKind::Replace,
                 line: number,
                 column,
                 before: before.to_owned(),
                 after: replacement,
             });
-            column += before.chars().count();
+            // Columns count in the line as the edits before this one left it (`edit::replay`).
+            column += advance;
             copied = end;
         }
         out.push_str(&text[copied..]);
