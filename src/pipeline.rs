@@ -122,11 +122,6 @@ impl Cleaner {
         &self.descriptions
     }
 
-    /// The stage names in order.
-    pub fn stage_names(&self) -> Vec<&'static str> {
-        self.stages.iter().map(|s| s.name()).collect()
-    }
-
     fn process(&self, block: Block, ctx: &Context<'_>, strip_leading_blanks: Option<&RuleId>) -> Processed {
         let mut work = WorkBlock::new(block, &self.policy);
         let mut edits = Vec::new();

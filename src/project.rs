@@ -104,9 +104,9 @@ impl Project {
             Error::Config { path: path.to_owned(), line: e.line, column: e.column, message: e.message }
         })?;
         spec::locate(&mut file.rule, text, &path.display().to_string());
-        let set = RuleSet::with_user(file.rule.clone()).map_err(|message| {
-            let id = file.rule.iter().find(|r| message.contains(&format!("`{}`", r.id))).map(|r| r.id.clone());
-            config_error(path, text, id.as_deref().unwrap_or(""), &message)
+        let set = RuleSet::with_user(file.rule.clone()).map_err(|e| {
+            let origin = &file.rule[e.index].origin;
+            Error::Config { path: path.to_owned(), line: origin.line, column: origin.column, message: e.message }
         })?;
         let selectors = file.select.iter().flatten().chain(&file.ignore);
         let override_selectors = file.overrides.iter().flat_map(|o| o.select.iter().chain(&o.ignore));
@@ -152,7 +152,7 @@ impl Project {
 
     /// The rules and protected phrases for a file under the given overrides.
     fn rules(&self, overrides: &[usize], cli: &CliRules) -> Result<(RuleSet, Vec<String>), Error> {
-        let mut set = RuleSet::with_user(self.file.rule.clone()).map_err(|m| self.error(&m))?;
+        let mut set = RuleSet::with_user(self.file.rule.clone()).map_err(|e| self.error(&e.message))?;
         set.apply(&Selection { select: self.file.select.clone(), ignore: self.file.ignore.clone() })
             .map_err(|m| self.error(&m))?;
         let mut protect = self.file.protect.clone();
@@ -181,7 +181,7 @@ fn apply_cli(set: &mut RuleSet, cli: &CliRules) -> Result<(), Error> {
 /// Checks the command line's selectors against the built-in rules and those of `project`.
 pub fn check_cli(cli: &CliRules, project: Option<&Project>) -> Result<(), Error> {
     let mut set = match project {
-        Some(p) => RuleSet::with_user(p.file.rule.clone()).map_err(|m| p.error(&m))?,
+        Some(p) => RuleSet::with_user(p.file.rule.clone()).map_err(|e| p.error(&e.message))?,
         None => RuleSet::builtin(),
     };
     apply_cli(&mut set, cli)

@@ -151,6 +151,16 @@ fn a_bad_config_names_the_file_line_and_column_and_exits_2() {
         .assert()
         .code(2)
         .stderr(contains("newsclean.toml:1:22: ").and(contains("did you mean `mt.smart-phone`")));
+    // A rule defined twice is reported where the second definition is (issue 9).
+    let rule = |id: &str, literal: &str| {
+        format!(
+            "[[rule]]\nid = \"{id}\"\ndescription = \"x\"\nmatch = {{ literal = [\"{literal}\"] }}\n\
+             examples = [{{ input = \"T.\\n{literal}\\n\", output = \"T.\\n\" }}]\n\n"
+        )
+    };
+    let config = rule("site.a", "Foo bar") + &rule("site.b", "Baz qux") + &rule("site.a", "Quux corge");
+    fs::write(dir.path().join("newsclean.toml"), config).unwrap();
+    newsclean().arg(&path).assert().code(2).stderr(contains("newsclean.toml:14:6: rule `site.a` is defined twice"));
 }
 
 #[test]

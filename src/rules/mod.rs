@@ -90,6 +90,15 @@ fn names(selector: &str, id: &str) -> bool {
     selector == "all" || selector == id || id.split('.').next() == Some(selector)
 }
 
+/// A user rule that cannot join a rule set: which one (its index in the user's rules) and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserRuleError {
+    /// The index of the rule at fault.
+    pub index: usize,
+    /// Why, naming the rule's id.
+    pub message: String,
+}
+
 /// The built-in rules and a user's, with which of them are on.
 #[derive(Clone, Debug)]
 pub struct RuleSet {
@@ -105,14 +114,16 @@ impl RuleSet {
         RuleSet { rules, enabled }
     }
 
-    /// The built-in rules and `user` rules after them (their ids must be new).
-    pub fn with_user(user: Vec<RuleSpec>) -> Result<Self, String> {
+    /// The built-in rules and `user` rules after them (their ids must be new). An error names the
+    /// user rule at fault, by its index in `user`.
+    pub fn with_user(user: Vec<RuleSpec>) -> Result<Self, UserRuleError> {
         let mut set = RuleSet::builtin();
         let mut seen: HashSet<String> = set.rules.iter().map(|r| r.id.clone()).collect();
-        for rule in user {
-            rule.check(&builtin_matchers(), false).map_err(|e| format!("rule `{}`: {e}", rule.id))?;
+        for (index, rule) in user.into_iter().enumerate() {
+            let fail = |message: String| UserRuleError { index, message };
+            rule.check(&builtin_matchers(), false).map_err(|e| fail(format!("rule `{}`: {e}", rule.id)))?;
             if !seen.insert(rule.id.clone()) {
-                return Err(format!("rule `{}` is defined twice (or reuses a built-in id)", rule.id));
+                return Err(fail(format!("rule `{}` is defined twice (or reuses a built-in id)", rule.id)));
             }
             set.enabled.push(rule.enabled);
             set.rules.push(rule);

@@ -183,8 +183,10 @@ fn yes() -> bool {
 pub struct Origin {
     /// The file (`built-in` for the shipped rules).
     pub file: String,
-    /// 1-based line of its `id`.
+    /// 1-based line of its `id` (0 if unknown).
     pub line: usize,
+    /// 1-based character column of its `id`'s value.
+    pub column: usize,
 }
 
 /// The kind of match a rule makes, once checked.
@@ -368,23 +370,27 @@ pub fn toml_error(text: &str, e: &toml::de::Error) -> ParseError {
     ParseError { line, column, message: e.message().trim().to_owned() }
 }
 
-/// Fills in each rule's origin: the line of its `id = "..."` in `text` (rules are in file order,
-/// so one pass over the text finds them all).
+/// The `[[rule]]` tables of a file with only where each one's `id` value is, as the TOML parser saw
+/// it (`toml::Spanned`): a rule defined twice is found at each of its definitions.
+#[derive(Deserialize)]
+struct IdSpans {
+    #[serde(default)]
+    rule: Vec<IdSpan>,
+}
+
+#[derive(Deserialize)]
+struct IdSpan {
+    id: toml::Spanned<String>,
+}
+
+/// Fills in each rule's origin: the line and column of its `id` value in `text`, the file it was
+/// parsed from.
 pub fn locate(rules: &mut [RuleSpec], text: &str, file: &str) {
-    let (mut from, mut line) = (0, 1);
-    for rule in rules {
-        let needle_dq = format!("\"{}\"", rule.id);
-        let needle_sq = format!("'{}'", rule.id);
-        let found = text[from..].find(&needle_dq).or_else(|| text[from..].find(&needle_sq)).map(|i| from + i);
-        let at_line = match found {
-            Some(at) => {
-                line += text[from..at].matches('\n').count();
-                from = at;
-                line
-            }
-            None => 0,
-        };
-        rule.origin = Origin { file: file.to_owned(), line: at_line };
+    let spans: Vec<Range<usize>> =
+        toml::from_str::<IdSpans>(text).map(|f| f.rule.into_iter().map(|r| r.id.span()).collect()).unwrap_or_default();
+    for (k, rule) in rules.iter_mut().enumerate() {
+        let (line, column) = spans.get(k).map_or((0, 0), |span| line_column(text, span.start));
+        rule.origin = Origin { file: file.to_owned(), line, column };
     }
 }
 
