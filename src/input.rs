@@ -3,23 +3,20 @@
 //! encodings to `decode`; this module puts them together for one input.
 
 use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader, Cursor, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 use encoding_rs::{Encoding, UTF_8};
 
 use crate::block::ReadError;
 use crate::config::Settings;
-use crate::decode::{
-    self, Choice, DecodeReader, EncodeWriter, HEAD_LEN, Malformed, Sniffed, Unmappable, ValidateError,
-};
+use crate::decode::{Choice, EncodeWriter, HEAD_LEN, Unmappable};
 use crate::diff::DiffSink;
 use crate::error::Error;
 use crate::files::Spool;
 use crate::pipeline::{Cleaner, NullSink, Outcome, Sink, StreamError, TextSink};
 use crate::report::JsonSink;
-
-const READ_BUFFER: usize = 1 << 18;
+use crate::source::{self, Document, READ_BUFFER, Source, is_html_path, read_error};
 
 /// What to do with a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,23 +32,6 @@ pub enum FileMode {
     Write,
     /// Write the cleaned copy to this path (whether or not it changed).
     Out(PathBuf),
-}
-
-/// True if the path names an HTML page.
-pub fn is_html_path(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
-}
-
-/// Turns a decoded HTML page into its article text, in memory (a page's text is small).
-fn html_text<'a>(path: &Path, page: Box<dyn BufRead + 'a>) -> Result<Box<dyn BufRead + 'a>, Error> {
-    let mut text = Vec::new();
-    crate::html::extract_text(page, &mut text).map_err(|e| match e {
-        crate::html::HtmlError::Read(source) => read_error(path, source),
-        e => Error::Html { path: path.to_owned(), reason: e.to_string() },
-    })?;
-    Ok(Box::new(Cursor::new(text)))
 }
 
 /// What happened to one input that was cleaned.
@@ -78,14 +58,6 @@ pub enum FileResult {
 pub fn diff_path(path: &Path) -> String {
     let shown = path.to_string_lossy();
     shown.strip_prefix("./").unwrap_or(&shown).to_owned()
-}
-
-/// Maps an I/O error from reading to the most precise error for `path`.
-fn read_error(path: &Path, source: io::Error) -> Error {
-    if let Some(m) = source.get_ref().and_then(|e| e.downcast_ref::<Malformed>()) {
-        return Error::Decode { path: path.to_owned(), reason: m.to_string() };
-    }
-    Error::Read { path: path.to_owned(), source }
 }
 
 fn write_error(path: &Path, source: io::Error) -> Error {
@@ -124,82 +96,6 @@ fn html_note(path: &str) -> String {
     format!("# newsclean: {path} is HTML; this diff is of its extracted text: write the text with --out DIR\n")
 }
 
-/// A file opened for cleaning: its encoding and a reader of its text as UTF-8, or the note
-/// saying why it is skipped.
-type Opened = Result<(Choice, Box<dyn BufRead>), &'static str>;
-
-/// Reads the start of a file, decides its encoding, and returns a reader of its text as UTF-8.
-fn open_file(path: &Path, settings: &Settings, validate_first: bool, html: bool) -> Result<Opened, Error> {
-    let file = File::open(path).map_err(|e| read_error(path, e))?;
-    open_source(path, file, settings, validate_first, html)
-}
-
-/// `open_file` for any seekable source of the bytes of `path` (a file, or a staged version in memory).
-fn open_source<F: Read + Seek + 'static>(
-    path: &Path,
-    mut file: F,
-    settings: &Settings,
-    validate_first: bool,
-    html: bool,
-) -> Result<Opened, Error> {
-    let read_err = |e| read_error(path, e);
-    let mut head = Vec::new();
-    (&mut file).take(HEAD_LEN as u64).read_to_end(&mut head).map_err(read_err)?;
-    let whole = head.len() < HEAD_LEN;
-    let needs_check = settings.forced.is_none() && Encoding::for_bom(&head).is_none();
-    let utf8_valid = needs_check
-        && if whole {
-            std::str::from_utf8(&head).is_ok()
-        } else {
-            file.seek(SeekFrom::Start(0)).map_err(read_err)?;
-            match decode::validate_utf8(BufReader::with_capacity(READ_BUFFER, &mut file)) {
-                Ok(()) => true,
-                Err(ValidateError::Utf8(_)) => false,
-                Err(ValidateError::Io(e)) => return Err(read_err(e)),
-            }
-        };
-    let choice = match decode::choose(&head, utf8_valid, html, settings.forced) {
-        Sniffed::Binary => return Ok(Err("binary file skipped")),
-        Sniffed::Text(choice) => choice,
-    };
-    if let Some(kind) = markup_document(path, &head, &choice) {
-        return Ok(Err(kind.note()));
-    }
-    let offset = choice.bom_len as u64;
-    // Modes that print as they go must not print half a file before finding it unreadable.
-    if validate_first && !(choice.is_utf8() && utf8_valid) {
-        file.seek(SeekFrom::Start(offset)).map_err(read_err)?;
-        let raw = BufReader::with_capacity(READ_BUFFER, &mut file);
-        if choice.is_utf8() {
-            decode::validate_utf8(raw).map_err(|e| match e {
-                ValidateError::Io(e) => read_err(e),
-                ValidateError::Utf8(e) => {
-                    Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset + offset }
-                }
-            })?;
-        } else {
-            io::copy(&mut DecodeReader::new(raw, choice.encoding, offset), &mut io::sink()).map_err(read_err)?;
-        }
-    }
-    let text: Box<dyn BufRead> = if whole && choice.is_utf8() {
-        // Small files (most articles) are read once: clean from the bytes already in memory.
-        head.drain(..choice.bom_len);
-        Box::new(Cursor::new(head))
-    } else {
-        file.seek(SeekFrom::Start(offset)).map_err(read_err)?;
-        let raw = BufReader::with_capacity(READ_BUFFER, file);
-        if choice.is_utf8() { Box::new(raw) } else { Box::new(DecodeReader::new(raw, choice.encoding, offset)) }
-    };
-    let text = if html { html_text(path, text)? } else { text };
-    Ok(Ok((choice, text)))
-}
-
-/// The kind of feed or XML document `path` is, by its extension or its first bytes `head`; no
-/// mode cleans one as text.
-fn markup_document(path: &Path, head: &[u8], choice: &Choice) -> Option<crate::feed::Kind> {
-    crate::feed::from_path(path).or_else(|| crate::feed::sniff(head, choice.encoding))
-}
-
 /// The encoding and byte-order mark a cleaned file is written in.
 fn output_encoding(choice: &Choice, settings: &Settings) -> (&'static Encoding, &'static [u8]) {
     if settings.to_utf8 && !choice.is_utf8() { (UTF_8, b"") } else { (choice.encoding, choice.bom()) }
@@ -210,34 +106,59 @@ fn report_sink<'a>(settings: &Settings, out: &'a mut dyn Write, shown: &str, cho
     if settings.json { Box::new(JsonSink::new(out, shown, choice)) } else { Box::new(NullSink) }
 }
 
-/// Cleans `text` into a new file at `target` (through a spool, renamed into place only on success),
-/// handing the blocks to `report` too.
-#[allow(clippy::too_many_arguments)] // one call per write mode; a struct would only rename them
-fn write_cleaned(
-    cleaner: &Cleaner,
-    text: Box<dyn BufRead>,
-    offset: u64,
-    (encoding, bom): (&'static Encoding, &'static [u8]),
-    path: &Path,
-    target: &Path,
-    always: bool,
-    report: &mut dyn Sink,
-    (backup, read): (Option<&std::ffi::OsStr>, Option<crate::files::Stamp>),
-) -> Result<(Outcome, bool), Error> {
-    let mut spool = Spool::for_target(target);
-    spool.write_all(bom).map_err(|e| write_error(path, e))?;
-    let mut sinks = (TextSink::new(EncodeWriter::new(spool, encoding)), report);
-    let outcome = cleaner.clean_stream(text, offset, &mut sinks).map_err(|e| match e {
-        StreamError::Write(source) => write_error(path, source),
-        e => stream_error(path, e),
-    })?;
-    let sink = sinks.0;
-    let rewrite = always || outcome.changed;
-    if rewrite {
-        let spool = sink.into_inner().into_inner().map_err(|e| write_error(path, e))?;
-        spool.commit(target, backup, read).map_err(|e| write_error(path, e))?;
+/// Where and how a file is written: the one write path of `--write`, `--out` and `--interactive`.
+struct WriteTo<'a> {
+    /// The path named in messages.
+    path: &'a Path,
+    /// The file replaced or created (a symlink's target, resolved).
+    target: &'a Path,
+    /// The encoding and byte-order mark written.
+    encoding: (&'static Encoding, &'static [u8]),
+    /// `--backup`'s suffix.
+    backup: Option<&'a std::ffi::OsStr>,
+    /// What the file was when it was read: it is replaced only if it still is.
+    read: Option<crate::files::Stamp>,
+}
+
+impl WriteTo<'_> {
+    /// Writes the text `fill` produces to a spool beside the target, in the target's encoding, and
+    /// renames it into place (crash-safe, see `files::Spool`) if `fill` says to; returns what
+    /// `fill` returned.
+    fn write<T>(
+        &self,
+        fill: impl FnOnce(&mut EncodeWriter<Spool>) -> Result<(T, bool), Error>,
+    ) -> Result<(T, bool), Error> {
+        let (encoding, bom) = self.encoding;
+        let mut spool = Spool::for_target(self.target);
+        spool.write_all(bom).map_err(|e| write_error(self.path, e))?;
+        let mut writer = EncodeWriter::new(spool, encoding);
+        let (value, commit) = fill(&mut writer)?;
+        if commit {
+            let spool = writer.into_inner().map_err(|e| write_error(self.path, e))?;
+            spool.commit(self.target, self.backup, self.read).map_err(|e| write_error(self.path, e))?;
+        }
+        Ok((value, commit))
     }
-    Ok((outcome, rewrite))
+
+    /// Cleans `text` into the target, handing the blocks to `report` too; written if it changed or
+    /// `always`.
+    fn clean_into(
+        &self,
+        cleaner: &Cleaner,
+        (text, offset): (Box<dyn BufRead + '_>, u64),
+        always: bool,
+        report: &mut dyn Sink,
+    ) -> Result<(Outcome, bool), Error> {
+        self.write(|writer| {
+            let mut sinks = (TextSink::new(writer), report);
+            let outcome = cleaner.clean_stream(text, offset, &mut sinks).map_err(|e| match e {
+                StreamError::Write(source) => write_error(self.path, source),
+                e => stream_error(self.path, e),
+            })?;
+            let rewrite = always || outcome.changed;
+            Ok((outcome, rewrite))
+        })
+    }
 }
 
 /// Cleans the file at `path` in `mode`, writing any diff or path list to `out`.
@@ -260,13 +181,12 @@ pub fn clean_file(
         FileMode::Write => Some(crate::files::Stamp::of(path).map_err(|e| read_error(path, e))?),
         _ => None,
     };
-    let (choice, text) = match open_file(path, settings, prints, html)? {
-        Ok(opened) => opened,
-        Err(note) => return Ok(FileResult::Skipped(note)),
+    let Document { choice, text, offset, .. } = match source::open(Source::File(path), settings, prints)? {
+        Ok(document) => document,
+        Err(skip) => return Ok(FileResult::Skipped(skip.note)),
     };
-    // The text of a page starts at its first byte; it is UTF-8 and written as a new .txt file.
-    let (offset, converts) =
-        if html { (0, false) } else { (choice.bom_len as u64, settings.to_utf8 && !choice.is_utf8()) };
+    // A page's text is UTF-8, written as a new .txt file.
+    let converts = !html && settings.to_utf8 && !choice.is_utf8();
     let shown = diff_path(path);
     let (outcome, rewritten) = match mode {
         FileMode::Diff | FileMode::Check { .. } if settings.json => {
@@ -293,8 +213,8 @@ pub fn clean_file(
             let target = fs::canonicalize(path).map_err(|e| read_error(path, e))?;
             let mut report = report_sink(settings, out, &shown, &choice);
             let encoding = output_encoding(&choice, settings);
-            let backup = settings.backup.as_deref();
-            write_cleaned(cleaner, text, offset, encoding, path, &target, converts, &mut *report, (backup, read))?
+            let to = WriteTo { path, target: &target, encoding, backup: settings.backup.as_deref(), read };
+            to.clean_into(cleaner, (text, offset), converts, &mut *report)?
         }
         FileMode::Out(target) => {
             let target = if html { target.with_extension("txt") } else { target.clone() };
@@ -303,7 +223,8 @@ pub fn clean_file(
             }
             let encoding = if html { (UTF_8, &b""[..]) } else { output_encoding(&choice, settings) };
             let mut report = report_sink(settings, out, &shown, &choice);
-            write_cleaned(cleaner, text, offset, encoding, &target, &target, true, &mut *report, (None, None))?
+            let to = WriteTo { path: &target, target: &target, encoding, backup: None, read: None };
+            to.clean_into(cleaner, (text, offset), true, &mut *report)?
         }
     };
     Ok(FileResult::Cleaned(Report { outcome, choice, rewritten }))
@@ -320,13 +241,11 @@ pub fn check_bytes(
     settings: &Settings,
     out: &mut dyn Write,
 ) -> Result<FileResult, Error> {
-    let html = settings.html || is_html_path(path);
-    let (choice, text) = match open_source(path, Cursor::new(bytes), settings, diff, html)? {
-        Ok(opened) => opened,
-        Err(note) => return Ok(FileResult::Skipped(note)),
+    let Document { choice, text, offset, html } = match source::open(Source::Staged(path, bytes), settings, diff)? {
+        Ok(document) => document,
+        Err(skip) => return Ok(FileResult::Skipped(skip.note)),
     };
-    let (offset, converts) =
-        if html { (0, false) } else { (choice.bom_len as u64, settings.to_utf8 && !choice.is_utf8()) };
+    let converts = !html && settings.to_utf8 && !choice.is_utf8();
     let outcome = if diff {
         let shown = diff_path(path);
         let bom = !html && choice.is_utf8() && choice.bom_len > 0;
@@ -370,11 +289,11 @@ pub fn clean_for_review<S: Sink>(
         return Err(Error::ReadOnly { path: path.to_owned() });
     }
     let stamp = crate::files::Stamp::of(&target).map_err(|e| read_error(path, e))?;
-    let (choice, text) = match open_file(path, settings, true, false)? {
-        Ok(opened) => opened,
-        Err(note) => return Ok(Err(note)),
+    let Document { choice, text, offset, .. } = match source::open(Source::File(path), settings, true)? {
+        Ok(document) => document,
+        Err(skip) => return Ok(Err(skip.note)),
     };
-    let outcome = cleaner.clean_stream(text, choice.bom_len as u64, sink).map_err(|e| stream_error(path, e))?;
+    let outcome = cleaner.clean_stream(text, offset, sink).map_err(|e| stream_error(path, e))?;
     Ok(Ok((choice, outcome, stamp)))
 }
 
@@ -393,13 +312,10 @@ pub fn write_reviewed(
     if crate::files::Stamp::of(&target).map_err(|e| read_error(path, e))? != stamp {
         return Err(Error::ChangedMeanwhile { path: path.to_owned() });
     }
-    let (encoding, bom) = output_encoding(choice, settings);
-    let mut spool = Spool::for_target(&target);
-    spool.write_all(bom).map_err(|e| write_error(path, e))?;
-    let mut writer = EncodeWriter::new(spool, encoding);
-    writer.write_all(text.as_bytes()).map_err(|e| write_error(path, e))?;
-    let spool = writer.into_inner().map_err(|e| write_error(path, e))?;
-    spool.commit(&target, settings.backup.as_deref(), Some(stamp)).map_err(|e| write_error(path, e))
+    let encoding = output_encoding(choice, settings);
+    let to = WriteTo { path, target: &target, encoding, backup: settings.backup.as_deref(), read: Some(stamp) };
+    to.write(|writer| writer.write_all(text.as_bytes()).map(|()| ((), true)).map_err(|e| write_error(path, e)))?;
+    Ok(())
 }
 
 /// What to do with a document read from stdin.
@@ -419,45 +335,29 @@ pub enum StreamMode {
 /// `out` in `StreamMode::Text` (a filter passes on what it leaves alone), else not written.
 pub fn clean_stream<'a>(
     cleaner: &Cleaner,
-    mut input: impl Read + 'a,
+    input: impl Read + 'a,
     mode: StreamMode,
     settings: &Settings,
     out: &mut dyn Write,
 ) -> Result<FileResult, Error> {
     let path = Path::new("stdin");
-    let mut head = Vec::new();
-    (&mut input).take(HEAD_LEN as u64).read_to_end(&mut head).map_err(|e| read_error(path, e))?;
-    let utf8_valid = match std::str::from_utf8(&head) {
-        Ok(_) => true,
-        // A character cut at the end of the head is not an error yet.
-        Err(e) => e.error_len().is_none() && head.len() == HEAD_LEN,
-    };
-    let choice = match decode::choose(&head, utf8_valid, settings.html, settings.forced) {
-        Sniffed::Text(choice) => choice,
-        // NUL bytes are valid UTF-8: a stream is cleaned whatever it holds, never skipped.
-        Sniffed::Binary => Choice { encoding: UTF_8, bom_len: 0, reason: decode::Reason::Utf8 },
-    };
-    if let Some(kind) = crate::feed::sniff(&head, choice.encoding) {
-        if mode == StreamMode::Text && !settings.json {
-            out.write_all(&head).map_err(Error::Output)?;
-            io::copy(&mut input, out).map_err(|e| match e.kind() {
-                io::ErrorKind::BrokenPipe => Error::Output(e),
-                _ => read_error(path, e),
-            })?;
-            out.flush().map_err(Error::Output)?;
+    let Document { choice, text, offset, html } = match source::open(Source::Stdin(Box::new(input)), settings, false)? {
+        Ok(document) => document,
+        Err(skip) => {
+            if let Some(mut unread) = skip.unread.filter(|_| mode == StreamMode::Text && !settings.json) {
+                io::copy(&mut unread, out).map_err(|e| match e.kind() {
+                    io::ErrorKind::BrokenPipe => Error::Output(e),
+                    _ => read_error(path, e),
+                })?;
+                out.flush().map_err(Error::Output)?;
+            }
+            return Ok(FileResult::Skipped(skip.note));
         }
-        return Ok(FileResult::Skipped(kind.note()));
-    }
-    let offset = choice.bom_len as u64;
-    head.drain(..choice.bom_len);
-    let raw = BufReader::with_capacity(READ_BUFFER, Cursor::new(head).chain(input));
-    let text: Box<dyn BufRead + 'a> =
-        if choice.is_utf8() { Box::new(raw) } else { Box::new(DecodeReader::new(raw, choice.encoding, offset)) };
-    let (text, offset) = if settings.html { (html_text(path, text)?, 0) } else { (text, offset) };
+    };
     let result = match mode {
         _ if settings.json => cleaner.clean_stream(text, offset, &mut JsonSink::new(out, "stdin", &choice)),
         StreamMode::Text => {
-            let bom: &[u8] = if choice.is_utf8() && !settings.html { choice.bom() } else { b"" };
+            let bom: &[u8] = if choice.is_utf8() && !html { choice.bom() } else { b"" };
             out.write_all(bom).map_err(Error::Output)?;
             cleaner.clean_stream(text, offset, &mut TextSink::new(io::BufWriter::with_capacity(READ_BUFFER, out)))
         }

@@ -33,6 +33,7 @@ pub mod project;
 pub mod report;
 pub mod review;
 pub mod rules;
+pub mod source;
 pub mod stage;
 pub mod stages;
 

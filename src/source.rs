@@ -1,0 +1,208 @@
+//! Where text comes from: a file, the staged bytes of a file, or stdin, each opened the same way into
+//! a `Document` (its encoding and a reader of its text as UTF-8; an HTML page's extracted text) or a
+//! `Skip` with the note saying why it is not cleaned (binary, a feed, XML). Cleaning and output
+//! are the caller's; the encodings are `decode`'s.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use encoding_rs::{Encoding, UTF_8};
+
+use crate::config::Settings;
+use crate::decode::{self, Choice, DecodeReader, HEAD_LEN, Malformed, Sniffed, ValidateError};
+use crate::error::Error;
+
+/// The reader buffer: large enough that reading costs few system calls.
+pub(crate) const READ_BUFFER: usize = 1 << 18;
+
+/// An input to clean.
+pub enum Source<'a> {
+    /// A file on disk.
+    File(&'a Path),
+    /// The bytes of a file held elsewhere (its staged version in the index), named by its path.
+    Staged(&'a Path, Vec<u8>),
+    /// Standard input: read once, never skipped for holding NUL bytes.
+    Stdin(Box<dyn Read + 'a>),
+}
+
+impl Source<'_> {
+    /// The path that names the source in messages (`stdin` for standard input).
+    pub fn path(&self) -> &Path {
+        match self {
+            Source::File(path) | Source::Staged(path, _) => path,
+            Source::Stdin(_) => Path::new("stdin"),
+        }
+    }
+}
+
+/// A source opened for cleaning.
+pub struct Document<'a> {
+    /// The encoding it is read in, and why.
+    pub choice: Choice,
+    /// Its text as UTF-8, from after any byte-order mark; for an HTML page, the page's text.
+    pub text: Box<dyn BufRead + 'a>,
+    /// Where `text` starts in the input, for error offsets (0 for a page's text).
+    pub offset: u64,
+    /// True if it is an HTML page, cleaned as its extracted text.
+    pub html: bool,
+}
+
+/// A source that is not cleaned, and why.
+pub struct Skip<'a> {
+    /// The note for the user.
+    pub note: &'static str,
+    /// For stdin, the whole input, unread: a filter passes on what it leaves alone.
+    pub unread: Option<Box<dyn Read + 'a>>,
+}
+
+/// Opens `source`: decides its encoding from its first bytes (and whether it is text at all).
+/// With `validate_first`, a file is read whole before anything is returned, so that a mode that
+/// prints as it goes never prints half a file it then finds unreadable.
+pub fn open<'a>(
+    source: Source<'a>,
+    settings: &Settings,
+    validate_first: bool,
+) -> Result<Result<Document<'a>, Skip<'a>>, Error> {
+    let html = settings.html || is_html_path(source.path());
+    match source {
+        Source::File(path) => {
+            let file = File::open(path).map_err(|e| read_error(path, e))?;
+            open_seekable(path, file, settings, validate_first, html)
+        }
+        Source::Staged(path, bytes) => open_seekable(path, Cursor::new(bytes), settings, validate_first, html),
+        Source::Stdin(input) => open_stream(input, settings, html),
+    }
+}
+
+/// `open` for any seekable source of the bytes of `path` (a file, or a staged version in memory).
+fn open_seekable<'a, F: Read + Seek + 'a>(
+    path: &Path,
+    mut file: F,
+    settings: &Settings,
+    validate_first: bool,
+    html: bool,
+) -> Result<Result<Document<'a>, Skip<'a>>, Error> {
+    let read_err = |e| read_error(path, e);
+    let mut head = Vec::new();
+    (&mut file).take(HEAD_LEN as u64).read_to_end(&mut head).map_err(read_err)?;
+    let whole = head.len() < HEAD_LEN;
+    let needs_check = settings.forced.is_none() && Encoding::for_bom(&head).is_none();
+    let utf8_valid = needs_check
+        && if whole {
+            std::str::from_utf8(&head).is_ok()
+        } else {
+            file.seek(SeekFrom::Start(0)).map_err(read_err)?;
+            match decode::validate_utf8(BufReader::with_capacity(READ_BUFFER, &mut file)) {
+                Ok(()) => true,
+                Err(ValidateError::Utf8(_)) => false,
+                Err(ValidateError::Io(e)) => return Err(read_err(e)),
+            }
+        };
+    let choice = match decode::choose(&head, utf8_valid, html, settings.forced) {
+        Sniffed::Binary => return Ok(Err(Skip { note: "binary file skipped", unread: None })),
+        Sniffed::Text(choice) => choice,
+    };
+    if let Some(kind) = markup_document(path, &head, &choice) {
+        return Ok(Err(Skip { note: kind.note(), unread: None }));
+    }
+    let offset = choice.bom_len as u64;
+    // Modes that print as they go must not print half a file before finding it unreadable.
+    if validate_first && !(choice.is_utf8() && utf8_valid) {
+        file.seek(SeekFrom::Start(offset)).map_err(read_err)?;
+        let raw = BufReader::with_capacity(READ_BUFFER, &mut file);
+        if choice.is_utf8() {
+            decode::validate_utf8(raw).map_err(|e| match e {
+                ValidateError::Io(e) => read_err(e),
+                ValidateError::Utf8(e) => {
+                    Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset + offset }
+                }
+            })?;
+        } else {
+            io::copy(&mut DecodeReader::new(raw, choice.encoding, offset), &mut io::sink()).map_err(read_err)?;
+        }
+    }
+    let text: Box<dyn BufRead + 'a> = if whole && choice.is_utf8() {
+        // Small files (most articles) are read once: clean from the bytes already in memory.
+        head.drain(..choice.bom_len);
+        Box::new(Cursor::new(head))
+    } else {
+        file.seek(SeekFrom::Start(offset)).map_err(read_err)?;
+        let raw = BufReader::with_capacity(READ_BUFFER, file);
+        if choice.is_utf8() { Box::new(raw) } else { Box::new(DecodeReader::new(raw, choice.encoding, offset)) }
+    };
+    document(path, choice, text, html)
+}
+
+/// `open` for stdin: the encoding is chosen from the first `HEAD_LEN` bytes, and the input is read
+/// once, as a stream.
+fn open_stream<'a>(
+    mut input: Box<dyn Read + 'a>,
+    settings: &Settings,
+    html: bool,
+) -> Result<Result<Document<'a>, Skip<'a>>, Error> {
+    let path = Path::new("stdin");
+    let mut head = Vec::new();
+    (&mut input).take(HEAD_LEN as u64).read_to_end(&mut head).map_err(|e| read_error(path, e))?;
+    let utf8_valid = match std::str::from_utf8(&head) {
+        Ok(_) => true,
+        // A character cut at the end of the head is not an error yet.
+        Err(e) => e.error_len().is_none() && head.len() == HEAD_LEN,
+    };
+    let choice = match decode::choose(&head, utf8_valid, html, settings.forced) {
+        Sniffed::Text(choice) => choice,
+        // NUL bytes are valid UTF-8: a stream is cleaned whatever it holds, never skipped.
+        Sniffed::Binary => Choice { encoding: UTF_8, bom_len: 0, reason: decode::Reason::Utf8 },
+    };
+    if let Some(kind) = crate::feed::sniff(&head, choice.encoding) {
+        return Ok(Err(Skip { note: kind.note(), unread: Some(Box::new(Cursor::new(head).chain(input))) }));
+    }
+    let offset = choice.bom_len as u64;
+    head.drain(..choice.bom_len);
+    let raw = BufReader::with_capacity(READ_BUFFER, Cursor::new(head).chain(input));
+    let text: Box<dyn BufRead + 'a> =
+        if choice.is_utf8() { Box::new(raw) } else { Box::new(DecodeReader::new(raw, choice.encoding, offset)) };
+    document(path, choice, text, html)
+}
+
+/// The opened document: a page's text is extracted (and starts at offset 0).
+fn document<'a>(
+    path: &Path,
+    choice: Choice,
+    text: Box<dyn BufRead + 'a>,
+    html: bool,
+) -> Result<Result<Document<'a>, Skip<'a>>, Error> {
+    let (text, offset) = if html { (html_text(path, text)?, 0) } else { (text, choice.bom_len as u64) };
+    Ok(Ok(Document { choice, text, offset, html }))
+}
+
+/// The kind of feed or XML document `path` is, by its extension or its first bytes `head`; no
+/// mode cleans one as text.
+fn markup_document(path: &Path, head: &[u8], choice: &Choice) -> Option<crate::feed::Kind> {
+    crate::feed::from_path(path).or_else(|| crate::feed::sniff(head, choice.encoding))
+}
+
+/// True if the path names an HTML page.
+pub fn is_html_path(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
+}
+
+/// Turns a decoded HTML page into its article text, in memory (a page's text is small).
+fn html_text<'a>(path: &Path, page: Box<dyn BufRead + 'a>) -> Result<Box<dyn BufRead + 'a>, Error> {
+    let mut text = Vec::new();
+    crate::html::extract_text(page, &mut text).map_err(|e| match e {
+        crate::html::HtmlError::Read(source) => read_error(path, source),
+        e => Error::Html { path: path.to_owned(), reason: e.to_string() },
+    })?;
+    Ok(Box::new(Cursor::new(text)))
+}
+
+/// Maps an I/O error from reading to the most precise error for `path`.
+pub(crate) fn read_error(path: &Path, source: io::Error) -> Error {
+    if let Some(m) = source.get_ref().and_then(|e| e.downcast_ref::<Malformed>()) {
+        return Error::Decode { path: path.to_owned(), reason: m.to_string() };
+    }
+    Error::Read { path: path.to_owned(), source }
+}
