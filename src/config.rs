@@ -69,6 +69,9 @@ pub struct Settings {
     pub json: bool,
     /// `--statistics`: print no diffs (the run ends with a table of edits per rule).
     pub statistics: bool,
+    /// `--follow-symlinks`: read and write through symlinks to their targets. Without it a file
+    /// that became a symlink after the walk found it is left alone, never written through.
+    pub follow_symlinks: bool,
     /// `--backup SUFFIX`: `--write` and `--interactive` keep each original they replace as PATH + SUFFIX.
     pub backup: Option<std::ffi::OsString>,
 }

@@ -274,6 +274,22 @@ impl Stamp {
         Ok(Stamp::from_metadata(&fs::metadata(path)?))
     }
 
+    /// The stamp of the file `path` names itself, not followed if it is a symlink: a symlink (one
+    /// that replaced the file after the walk found it) is `ChangedOnDisk`.
+    pub fn of_entry(path: &Path) -> io::Result<Stamp> {
+        let meta = fs::symlink_metadata(path)?;
+        if !meta.file_type().is_file() {
+            return Err(io::Error::other(ChangedOnDisk));
+        }
+        Ok(Stamp::from_metadata(&meta))
+    }
+
+    /// True if `file` (open) is the file `path` names now, not one a symlink swapped in leads to.
+    pub fn is_entry_of(file: &fs::File, path: &Path) -> io::Result<bool> {
+        let (opened, named) = (file.metadata()?, fs::symlink_metadata(path)?);
+        Ok(named.file_type().is_file() && (opened.dev(), opened.ino()) == (named.dev(), named.ino()))
+    }
+
     fn from_metadata(meta: &fs::Metadata) -> Stamp {
         Stamp { len: meta.len(), modified: meta.modified().ok(), inode: meta.ino() }
     }

@@ -161,6 +161,24 @@ impl WriteTo<'_> {
     }
 }
 
+/// The file `--write` replaces for `path`: a symlink's target with `--follow-symlinks`, else the
+/// entry `path` names (never a file a symlink swapped in after the walk leads to).
+fn write_target(path: &Path, settings: &Settings) -> Result<PathBuf, Error> {
+    match settings.follow_symlinks {
+        true => fs::canonicalize(path).map_err(|e| read_error(path, e)),
+        false => Ok(path.to_owned()),
+    }
+}
+
+/// What the file `--write` replaces for `path` was like before it was read.
+fn stamp_of(path: &Path, settings: &Settings) -> Result<crate::files::Stamp, Error> {
+    let stamp = match settings.follow_symlinks {
+        true => crate::files::Stamp::of(path),
+        false => crate::files::Stamp::of_entry(path),
+    };
+    stamp.map_err(|e| read_error(path, e))
+}
+
 /// Cleans the file at `path` in `mode`, writing any diff or path list to `out`.
 pub fn clean_file(
     cleaner: &Cleaner,
@@ -178,7 +196,7 @@ pub fn clean_file(
     }
     // What the file was before it is read: `--write` replaces it only if it still is.
     let read = match mode {
-        FileMode::Write => Some(crate::files::Stamp::of(path).map_err(|e| read_error(path, e))?),
+        FileMode::Write => Some(stamp_of(path, settings)?),
         _ => None,
     };
     let Document { choice, text, offset, .. } = match source::open(Source::File(path), settings, prints)? {
@@ -210,7 +228,7 @@ pub fn clean_file(
         }
         FileMode::Write => {
             // Write through a symlink to its target rather than replacing the link with a file.
-            let target = fs::canonicalize(path).map_err(|e| read_error(path, e))?;
+            let target = write_target(path, settings)?;
             let mut report = report_sink(settings, out, &shown, &choice);
             let encoding = output_encoding(&choice, settings);
             let to = WriteTo { path, target: &target, encoding, backup: settings.backup.as_deref(), read };
@@ -284,11 +302,11 @@ pub fn clean_for_review<S: Sink>(
     if let Some(kind) = crate::feed::from_path(path).or_else(|| crate::feed::sniff(&head, encoding)) {
         return Ok(Err(kind.note()));
     }
-    let target = fs::canonicalize(path).map_err(|e| read_error(path, e))?;
+    let target = write_target(path, settings)?;
     if crate::files::is_read_only(&target).map_err(|e| read_error(path, e))? {
         return Err(Error::ReadOnly { path: path.to_owned() });
     }
-    let stamp = crate::files::Stamp::of(&target).map_err(|e| read_error(path, e))?;
+    let stamp = stamp_of(&target, settings)?;
     let Document { choice, text, offset, .. } = match source::open(Source::File(path), settings, true)? {
         Ok(document) => document,
         Err(skip) => return Ok(Err(skip.note)),
@@ -308,8 +326,8 @@ pub fn write_reviewed(
     stamp: crate::files::Stamp,
     settings: &Settings,
 ) -> Result<(), Error> {
-    let target = fs::canonicalize(path).map_err(|e| read_error(path, e))?;
-    if crate::files::Stamp::of(&target).map_err(|e| read_error(path, e))? != stamp {
+    let target = write_target(path, settings)?;
+    if stamp_of(&target, settings)? != stamp {
         return Err(Error::ChangedMeanwhile { path: path.to_owned() });
     }
     let encoding = output_encoding(choice, settings);

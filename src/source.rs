@@ -12,6 +12,7 @@ use encoding_rs::{Encoding, UTF_8};
 use crate::config::Settings;
 use crate::decode::{self, Choice, DecodeReader, HEAD_LEN, Malformed, Sniffed, ValidateError};
 use crate::error::Error;
+use crate::files::{ChangedOnDisk, Stamp};
 
 /// The reader buffer: large enough that reading costs few system calls.
 pub(crate) const READ_BUFFER: usize = 1 << 18;
@@ -68,6 +69,10 @@ pub fn open<'a>(
     match source {
         Source::File(path) => {
             let file = File::open(path).map_err(|e| read_error(path, e))?;
+            // The walk passed over symlinks: one here replaced the file since, and is not followed.
+            if !settings.follow_symlinks && !Stamp::is_entry_of(&file, path).map_err(|e| read_error(path, e))? {
+                return Err(read_error(path, io::Error::other(ChangedOnDisk)));
+            }
             open_seekable(path, file, settings, validate_first, html)
         }
         Source::Staged(path, bytes) => open_seekable(path, Cursor::new(bytes), settings, validate_first, html),

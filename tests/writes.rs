@@ -316,3 +316,43 @@ fn issue_13_two_backup_runs_at_once_never_lose_an_original() {
     assert!(backups > 20, "most files were cleaned once: {backups}");
     assert!(names_in(dir.path()).iter().all(|n| !n.starts_with(".newsclean-")), "no temporary files left");
 }
+
+/// Issue 13, item 3: a file swapped for a symlink after the walk found it (here, while the run is
+/// busy with a large file walked before it) is never read or written through the link: the file
+/// the link leads to, outside the tree, is untouched, and the file is reported.
+#[test]
+fn issue_13_a_file_swapped_for_a_symlink_after_the_walk_is_not_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    fs::create_dir(&tree).unwrap();
+    let outside = dir.path().join("outside.txt");
+    let dirty = "Title\n\nLatest News\n\nHuawei said its smart phone sales fell.\n";
+    fs::write(&outside, dirty).unwrap();
+    // A first batch holding a file large enough to keep the run busy, and the victim in the
+    // second batch, read only after it.
+    let articles = (0..40).map(common::news_document).collect::<Vec<_>>().join("\n\n");
+    let large = articles.repeat((24 << 20) / articles.len() + 1);
+    assert!(large.len() > 8 << 20, "cleaned on its own, after the batch's small files");
+    fs::write(tree.join("0000_large.txt"), &large).unwrap();
+    for k in 1..300 {
+        fs::write(tree.join(format!("{k:04}.txt")), "Clean text.\n").unwrap();
+    }
+    let victim = tree.join("9999_victim.txt");
+    fs::write(&victim, dirty).unwrap();
+    let run = Command::new(cargo_bin("newsclean"))
+        .args(["--write", "-q", "."])
+        .current_dir(&tree)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    fs::remove_file(&victim).unwrap();
+    std::os::unix::fs::symlink(&outside, &victim).unwrap();
+    let out = run.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(fs::read_to_string(&outside).unwrap(), dirty, "nothing was written through the link: {stderr}");
+    assert!(fs::symlink_metadata(&victim).unwrap().file_type().is_symlink(), "the link is still a link");
+    assert!(stderr.contains("9999_victim.txt") && stderr.contains("changed on disk"), "reported: {stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(fs::read_to_string(tree.join("0000_large.txt")).unwrap().len() < large.len(), "the run went on");
+}

@@ -200,6 +200,7 @@ impl Args {
                 html: self.html,
                 json: self.format == Format::Json,
                 statistics: self.statistics,
+                follow_symlinks: self.follow_symlinks,
                 backup: self.backup,
             },
             quiet: self.quiet,
