@@ -100,6 +100,9 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.to_str().is_some_and(|n| n.starts_with('.') && n != "." && n != "..")
 }
 
+/// The note for a FIFO, device or socket: only regular files are cleaned.
+const NOT_A_FILE: &str = "not a regular file (a FIFO, device or socket), skipped";
+
 /// Expands the paths a user gave into files, in a stable order. Directories are walked recursively,
 /// skipping hidden directories and files (`.git` among them); files named explicitly are taken
 /// whatever their extension, unless excluded.
@@ -120,7 +123,13 @@ pub fn walk(paths: &[PathBuf], selection: &Selection) -> Vec<Found> {
             found.push(Found::Skipped(root.clone(), "symlink not followed (use --follow-symlinks)"));
             continue;
         }
-        if !fs::metadata(root).map(|m| m.is_dir()).unwrap_or(false) {
+        let followed = fs::metadata(root);
+        if followed.as_ref().is_ok_and(|m| !m.is_dir() && !m.is_file()) {
+            // Reading a FIFO with no writer, or a device, would never end; writing would replace it.
+            found.push(Found::Skipped(root.clone(), NOT_A_FILE));
+            continue;
+        }
+        if !followed.map(|m| m.is_dir()).unwrap_or(false) {
             let relative = root.file_name().map_or_else(|| root.clone(), PathBuf::from);
             found.push(Found::File(Input { path: root.clone(), relative }));
             continue;
@@ -140,6 +149,8 @@ pub fn walk(paths: &[PathBuf], selection: &Selection) -> Vec<Found> {
                     } else if kind.is_file() {
                         let relative = path.strip_prefix(root).unwrap_or(path).to_path_buf();
                         found.push(Found::File(Input { path: path.to_path_buf(), relative }));
+                    } else {
+                        found.push(Found::Skipped(path.to_path_buf(), NOT_A_FILE));
                     }
                 }
                 Err(e) => {

@@ -1,6 +1,7 @@
 //! The command line as a user drives it, one behaviour per test, in temporary directories.
 
 use std::fs;
+use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -315,4 +316,24 @@ fn stdin_is_cleaned_with_the_config_and_command_line_rules_even_when_the_config_
     fs::write(dir.path().join("a.txt"), phone).unwrap();
     newsclean().current_dir(dir.path()).arg("--write").arg("a.txt").assert().success();
     assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), phone);
+}
+
+/// Issue 13, item 8: a FIFO or a device named explicitly (or met in a walk) is skipped with a note,
+/// never read (a FIFO with no writer would hang the run) nor replaced by a regular file.
+#[test]
+fn fifos_and_devices_are_skipped_with_a_note_not_read_or_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.txt");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo (coreutils) makes the FIFO");
+    fs::write(dir.path().join("a.txt"), DIRTY).unwrap();
+    newsclean()
+        .current_dir(dir.path())
+        .args(["--write", "pipe.txt", ".", "/dev/zero"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success()
+        .stderr(contains("pipe.txt: not a regular file").and(contains("/dev/zero: not a regular file")));
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO is still a FIFO");
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), CLEAN, "the batch went on");
 }
