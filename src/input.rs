@@ -161,6 +161,12 @@ impl WriteTo<'_> {
     }
 }
 
+/// Where `--out` writes the cleaned copy of `path`, given its place `target` under the output
+/// directory: an HTML page's text goes to a `.txt` file.
+pub fn out_path(path: &Path, target: &Path, settings: &Settings) -> PathBuf {
+    if settings.html || is_html_path(path) { target.with_extension("txt") } else { target.to_owned() }
+}
+
 /// The file `--write` replaces for `path`: a symlink's target with `--follow-symlinks`, else the
 /// entry `path` names (never a file a symlink swapped in after the walk leads to).
 fn write_target(path: &Path, settings: &Settings) -> Result<PathBuf, Error> {
@@ -235,7 +241,7 @@ pub fn clean_file(
             to.clean_into(cleaner, (text, offset), converts, &mut *report)?
         }
         FileMode::Out(target) => {
-            let target = if html { target.with_extension("txt") } else { target.clone() };
+            let target = out_path(path, target, settings);
             if let Some(dir) = target.parent() {
                 fs::create_dir_all(dir).map_err(|e| write_error(&target, e))?;
             }

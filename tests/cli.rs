@@ -337,3 +337,30 @@ fn fifos_and_devices_are_skipped_with_a_note_not_read_or_replaced() {
     assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO is still a FIFO");
     assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), CLEAN, "the batch went on");
 }
+
+/// Issue 13, item 5: `--out` never writes over an input (the run is refused before anything is
+/// written), and two inputs that would give one output (`a.html` and `a.txt`) are both left out
+/// and reported, naming each other, while the batch goes on.
+#[test]
+fn out_refuses_to_overwrite_an_input_and_reports_two_inputs_with_one_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir(&input).unwrap();
+    fs::write(input.join("a.txt"), DIRTY).unwrap();
+    fs::write(input.join("a.html"), "<html><body><p>Another article, as a page.</p></body></html>").unwrap();
+    fs::write(input.join("b.txt"), DIRTY).unwrap();
+    newsclean()
+        .current_dir(dir.path())
+        .args(["--out", "in", "in"])
+        .assert()
+        .code(2)
+        .stderr(contains("--out in would write over the input in/"));
+    assert_eq!(fs::read_to_string(input.join("a.txt")).unwrap(), DIRTY, "no original was touched");
+    assert_eq!(fs::read_to_string(input.join("b.txt")).unwrap(), DIRTY);
+    newsclean().current_dir(dir.path()).args(["--out", "out", "in"]).assert().code(2).stderr(
+        contains("in/a.html: --out would write it to out/a.txt, as in/a.txt")
+            .and(contains("in/a.txt: --out would write it to out/a.txt, as in/a.html")),
+    );
+    assert!(!dir.path().join("out/a.txt").exists(), "neither input took the shared output");
+    assert_eq!(fs::read_to_string(dir.path().join("out/b.txt")).unwrap(), CLEAN, "the batch went on");
+}

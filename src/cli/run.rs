@@ -67,7 +67,21 @@ pub fn run(mut args: Args) -> Exit {
         Mode::Out(dir) => FileMode::Out(dir.join(&input.relative)),
         Mode::Interactive => unreachable!("--interactive is run by run_interactive"),
     };
-    let found = files::walk(&config.paths, &selection);
+    let mut found = files::walk(&config.paths, &selection);
+    if let Mode::Out(dir) = &config.mode {
+        match check_out_targets(dir, &mut found, &config.settings) {
+            Ok(refused) => {
+                for (path, why) in refused {
+                    summary.fail();
+                    eprintln!("newsclean: {}: {why}", path.display());
+                }
+            }
+            Err(e) => {
+                eprintln!("newsclean: {e}");
+                return Exit::Error;
+            }
+        }
+    }
     // Files are cleaned in parallel a batch at a time, each into its own buffer, and reported in
     // walk order, so the output is the same whatever the thread count. Large files stream straight
     // to stdout on this thread instead, to keep memory bounded.
@@ -176,6 +190,45 @@ pub fn run(mut args: Args) -> Exit {
     };
     note(&config, &summary.line(verb));
     exit_for(&summary, &config.mode)
+}
+
+/// Before `--out DIR` writes anything: refuses a run that would write over one of its inputs (DIR
+/// is the input tree, or holds inputs where copies would go), and takes out of `found` the inputs
+/// that map to one output path (`a.html` and `a.txt` both give `a.txt`), returned with the reason.
+fn check_out_targets(
+    dir: &std::path::Path,
+    found: &mut Vec<Found>,
+    settings: &newsclean::config::Settings,
+) -> Result<Vec<(std::path::PathBuf, String)>, String> {
+    use std::collections::{HashMap, HashSet};
+    let inputs: HashSet<std::path::PathBuf> = found
+        .iter()
+        .filter_map(|f| if let Found::File(i) = f { std::fs::canonicalize(&i.path).ok() } else { None })
+        .collect();
+    let mut by_target: HashMap<std::path::PathBuf, Vec<std::path::PathBuf>> = HashMap::new();
+    for f in found.iter() {
+        let Found::File(input) = f else { continue };
+        let target = input::out_path(&input.path, &dir.join(&input.relative), settings);
+        if std::fs::canonicalize(&target).is_ok_and(|t| inputs.contains(&t)) {
+            return Err(format!(
+                "--out {} would write over the input {}: choose a directory outside the input tree",
+                dir.display(),
+                target.display()
+            ));
+        }
+        by_target.entry(target).or_default().push(input.path.clone());
+    }
+    let mut refused = Vec::new();
+    for (target, paths) in by_target.into_iter().filter(|(_, paths)| paths.len() > 1) {
+        for path in &paths {
+            let others: Vec<String> = paths.iter().filter(|p| *p != path).map(|p| p.display().to_string()).collect();
+            let why = format!("--out would write it to {}, as {}: left out", target.display(), others.join(", "));
+            refused.push((path.clone(), why));
+        }
+    }
+    found.retain(|f| !matches!(f, Found::File(i) if refused.iter().any(|(p, _)| *p == i.path)));
+    refused.sort();
+    Ok(refused)
 }
 
 /// A run's exit code: 2 if any file failed, 1 if `--check` found files that would change, else 0.
