@@ -77,9 +77,10 @@ pub fn staged_files(pathspecs: &[PathBuf]) -> Result<Vec<PathBuf>, GitError> {
 
 /// The staged bytes of `path` (relative to the top of the work tree, as `staged_files` gives it).
 pub fn staged_bytes(path: &Path) -> Result<Vec<u8>, GitError> {
-    let mut spec = OsStr::new(":").to_owned();
+    // The stage is named (`:0:`), so a path that looks like one (`0:x.txt`) is read as a path.
+    let mut spec = OsStr::new(":0:").to_owned();
     spec.push(path);
-    git(&[OsStr::new("show"), &spec])
+    git(&[OsStr::new("cat-file"), OsStr::new("blob"), &spec])
 }
 
 /// The hook script: checks the staged version of the staged files with the newsclean at `program`

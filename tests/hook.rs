@@ -256,3 +256,19 @@ fn issue_8_a_staged_feed_is_passed_over_with_a_note_and_the_hook_lets_it_through
     let committed = repo.ok(repo.git(&["show", "HEAD:feeds/world.txt"])).stdout;
     assert_eq!(String::from_utf8(committed).unwrap(), feed);
 }
+
+/// Issue 13, item 6: a staged file whose name looks like a stage number (`0:x.txt`) is read as
+/// itself, not as `x.txt` (`git show :0:x.txt` reads stage 0 of `x.txt`).
+#[test]
+fn staged_checks_a_file_named_like_a_stage_as_itself() {
+    if !require_git() {
+        return;
+    }
+    let repo = Repo::new();
+    repo.write("x.txt", CLEAN);
+    repo.write("0:x.txt", DIRTY);
+    repo.ok(repo.git(&["add", "x.txt", "0:x.txt"]));
+    let check = repo.newsclean(&["--staged", "--check"]);
+    assert_eq!(check.status.code(), Some(1), "the dirty file is found: {}", text(&check));
+    assert!(text(&check).contains("0:x.txt") && text(&check).contains("1 would change"), "{}", text(&check));
+}
