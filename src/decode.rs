@@ -104,7 +104,10 @@ pub fn choose(head: &[u8], utf8_valid: bool, html: bool, forced: Option<&'static
         return Sniffed::Text(Choice { encoding, bom_len, reason: Reason::Bom });
     }
     if memchr::memchr(0, &head[..head.len().min(SNIFF_LEN)]).is_some() {
-        return Sniffed::Binary;
+        return match utf16_without_bom(head) {
+            Some(encoding) => Sniffed::Text(Choice { encoding, bom_len: 0, reason: Reason::Detected }),
+            None => Sniffed::Binary,
+        };
     }
     let text = |encoding, reason| Sniffed::Text(Choice { encoding, bom_len: 0, reason });
     if html && let Some(declared) = declared_charset(head) {
@@ -125,6 +128,33 @@ pub fn choose(head: &[u8], utf8_valid: bool, html: bool, forced: Option<&'static
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(head, head.len() < HEAD_LEN);
     text(detector.guess(None, chardetng::Utf8Detection::Deny), Reason::Detected)
+}
+
+/// UTF-16 without a byte-order mark, told from binary data by its NUL bytes: text in Latin script
+/// has a NUL as the high byte of most characters, so the NULs fall on one parity only (odd bytes
+/// for little-endian, even for big-endian), and the code units decode with no NUL character and no
+/// unpaired surrogate. Binary data has NULs on both parities.
+fn utf16_without_bom(head: &[u8]) -> Option<&'static Encoding> {
+    let sample = &head[..head.len().min(SNIFF_LEN) & !1];
+    let pairs = sample.len() / 2;
+    if pairs < 8 {
+        return None;
+    }
+    let nul_at = |parity: usize| sample.iter().skip(parity).step_by(2).filter(|&&b| b == 0).count();
+    let (even, odd) = (nul_at(0), nul_at(1));
+    let (encoding, high, low) = if odd > even { (UTF_16LE, odd, even) } else { (UTF_16BE, even, odd) };
+    // Most characters have the NUL, none has two (U+0000 is not text).
+    if high * 10 < pairs * 3 || low > 0 {
+        return None;
+    }
+    let units = sample.chunks_exact(2).map(|p| match encoding == UTF_16LE {
+        true => u16::from_le_bytes([p[0], p[1]]),
+        false => u16::from_be_bytes([p[0], p[1]]),
+    });
+    // The sample may end inside a surrogate pair: only a lone surrogate before that counts.
+    let decoded: Vec<Result<char, _>> = char::decode_utf16(units).collect();
+    let whole = decoded.len().saturating_sub(1);
+    decoded[..whole].iter().all(Result::is_ok).then_some(encoding)
 }
 
 /// True if `bytes` are UTF-8 with some damage rather than a legacy encoding: they hold valid
@@ -397,6 +427,22 @@ impl<W: Write> Write for EncodeWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf16_without_a_bom_is_told_from_binary_by_where_its_nuls_fall() {
+        let text = "Huawei said its smart phone sales fell. Приложение.\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(utf16_without_bom(&le), Some(UTF_16LE));
+        assert_eq!(utf16_without_bom(&be), Some(UTF_16BE));
+        let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00";
+        assert_eq!(utf16_without_bom(png), None, "NULs on both parities");
+        let mut lone_surrogate = le.clone();
+        lone_surrogate.splice(4..4, [0x00, 0xD8]);
+        assert_eq!(utf16_without_bom(&lone_surrogate), None);
+        assert!(matches!(choose(&le, false, false, None), Sniffed::Text(c) if c.encoding == UTF_16LE));
+        assert!(matches!(choose(png, false, false, None), Sniffed::Binary));
+    }
 
     fn chosen(bytes: &[u8], html: bool) -> (&'static str, Reason) {
         let valid = std::str::from_utf8(bytes).is_ok();

@@ -32,6 +32,9 @@ fn expected_encoding(case: &Path) -> Vec<&'static str> {
         "koi8-r" => vec!["KOI8-R", "KOI8-U"], // KOI8-U decodes Russian KOI8-R text identically
         "utf-16le-bom" => vec!["UTF-16LE (bom)"],
         "utf-16be-bom" => vec!["UTF-16BE (bom)"],
+        // Issue 13, item 12: without a byte-order mark, told from binary by its NUL pattern.
+        "utf-16le-no-bom" => vec!["UTF-16LE (detected)"],
+        "utf-16be-no-bom" => vec!["UTF-16BE (detected)"],
         "empty" => vec!["UTF-8 (utf-8)"],
         other => vec![encoding_rs::Encoding::for_label(other.as_bytes()).unwrap().name()],
     }
