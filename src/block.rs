@@ -90,7 +90,18 @@ pub enum ReadError {
     Io(io::Error),
     /// The bytes were not UTF-8.
     Utf8(InvalidUtf8),
+    /// A line is longer than the limit (`line` is its number): reading stops before holding it.
+    LineTooLong {
+        /// The line's number.
+        line: usize,
+        /// The limit, in bytes.
+        limit: usize,
+    },
 }
+
+/// The longest line read by default (64 MiB): a line is held whole while it is cleaned, so a file
+/// of one enormous line would otherwise take a few times its size in memory.
+pub const DEFAULT_MAX_LINE: usize = 64 << 20;
 
 /// Reads UTF-8 lines from a `BufRead` and groups them into blocks.
 pub struct BlockReader<R> {
@@ -99,12 +110,26 @@ pub struct BlockReader<R> {
     offset: u64,
     pushed_back: Option<Line>,
     last_ending: Ending,
+    max_line: usize,
 }
 
 impl<R: BufRead> BlockReader<R> {
     /// Starts reading at line 1; `offset` is the byte position of the first byte (after a BOM).
     pub fn new(input: R, offset: u64) -> Self {
-        BlockReader { input, next_number: 1, offset, pushed_back: None, last_ending: Ending::None }
+        BlockReader {
+            input,
+            next_number: 1,
+            offset,
+            pushed_back: None,
+            last_ending: Ending::None,
+            max_line: DEFAULT_MAX_LINE,
+        }
+    }
+
+    /// Refuses lines longer than `bytes` (`ReadError::LineTooLong`).
+    pub fn with_max_line(mut self, bytes: usize) -> Self {
+        self.max_line = bytes;
+        self
     }
 
     /// The terminator of the last line read so far (of the whole input once `next_block` returned `None`).
@@ -114,23 +139,27 @@ impl<R: BufRead> BlockReader<R> {
 
     /// The next line's bytes with their terminator, found with the SIMD `memchr` in the reader's
     /// own buffer and copied once into the line's own allocation (empty at the end of the input).
-    fn read_raw_line(&mut self) -> std::io::Result<Vec<u8>> {
+    fn read_raw_line(&mut self) -> Result<Vec<u8>, ReadError> {
         let mut line = Vec::new();
         loop {
+            if line.len() > self.max_line {
+                return Err(ReadError::LineTooLong { line: self.next_number, limit: self.max_line });
+            }
             let available = match self.input.fill_buf() {
                 Ok(available) => available,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
+                Err(e) => return Err(ReadError::Io(e)),
             };
             if available.is_empty() {
                 return Ok(line);
             }
             match memchr::memchr(b'\n', available) {
-                Some(at) => {
+                Some(at) if line.len() + at <= self.max_line => {
                     line.extend_from_slice(&available[..=at]);
                     self.input.consume(at + 1);
                     return Ok(line);
                 }
+                Some(_) => return Err(ReadError::LineTooLong { line: self.next_number, limit: self.max_line }),
                 None => {
                     let n = available.len();
                     line.extend_from_slice(available);
@@ -144,7 +173,7 @@ impl<R: BufRead> BlockReader<R> {
         if let Some(line) = self.pushed_back.take() {
             return Ok(Some(line));
         }
-        let mut bytes = self.read_raw_line().map_err(ReadError::Io)?;
+        let mut bytes = self.read_raw_line()?;
         let n = bytes.len();
         if n == 0 {
             return Ok(None);

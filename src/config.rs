@@ -69,6 +69,8 @@ pub struct Settings {
     pub json: bool,
     /// `--statistics`: print no diffs (the run ends with a table of edits per rule).
     pub statistics: bool,
+    /// `--max-line-mib`, in bytes: an input holding a longer line is an error for that input.
+    pub max_line: usize,
     /// `--follow-symlinks`: read and write through symlinks to their targets. Without it a file
     /// that became a symlink after the walk found it is left alone, never written through.
     pub follow_symlinks: bool,

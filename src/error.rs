@@ -16,6 +16,16 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// A line is longer than `--max-line-mib`.
+    #[error("{}: line {line} is longer than {} MiB: left alone (raise the limit with --max-line-mib)", path.display(), limit >> 20)]
+    LineTooLong {
+        /// The file.
+        path: PathBuf,
+        /// The line's number.
+        line: usize,
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// The bytes are not UTF-8.
     #[error("{}: not valid UTF-8 (line {line}, byte offset {offset}); use --encoding to read it in another encoding", path.display())]
     InvalidUtf8 {

@@ -73,6 +73,9 @@ fn write_error(path: &Path, source: io::Error) -> Error {
 fn stream_error(path: &Path, e: StreamError) -> Error {
     match e {
         StreamError::Read(ReadError::Io(source)) => read_error(path, source),
+        StreamError::Read(ReadError::LineTooLong { line, limit }) => {
+            Error::LineTooLong { path: path.to_owned(), line, limit }
+        }
         StreamError::Read(ReadError::Utf8(e)) => {
             Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset }
         }

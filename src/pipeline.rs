@@ -79,6 +79,8 @@ pub enum StreamError {
 /// The ordered stages; the order is set here and nowhere else.
 pub struct Cleaner {
     stages: Vec<Box<dyn Stage>>,
+    /// The longest line read (`block::DEFAULT_MAX_LINE` unless set).
+    max_line: usize,
     policy: Policy,
     descriptions: BTreeMap<String, String>,
 }
@@ -112,9 +114,16 @@ impl Cleaner {
                 Box::new(Damage),
                 Box::new(Punctuation::default()),
             ],
+            max_line: crate::block::DEFAULT_MAX_LINE,
             policy: Policy::new(disabled, protect),
             descriptions: rules.all().map(|r| (r.id.clone(), r.description.clone())).collect(),
         }
+    }
+
+    /// Refuses inputs holding a line longer than `bytes` (an error for that input, read no further).
+    pub fn with_max_line(mut self, bytes: usize) -> Self {
+        self.max_line = bytes;
+        self
     }
 
     /// The one-line description of each of its rules (built-in and the user's), by id.
@@ -139,7 +148,7 @@ impl Cleaner {
         offset: u64,
         sink: &mut S,
     ) -> Result<Outcome, StreamError> {
-        let mut reader = BlockReader::new(input, offset);
+        let mut reader = BlockReader::new(input, offset).with_max_line(self.max_line);
         let mut outcome = Outcome::default();
         let mut ahead: VecDeque<Block> = VecDeque::new();
         let mut at_eof = false;

@@ -204,6 +204,8 @@ pub struct Projects {
     /// The same, by the directory as the walk named it.
     by_given_dir: HashMap<PathBuf, Option<Arc<Project>>>,
     cleaners: HashMap<(Option<PathBuf>, Vec<usize>), Arc<Cleaner>>,
+    /// The longest line its cleaners read.
+    max_line: usize,
 }
 
 impl Projects {
@@ -211,7 +213,20 @@ impl Projects {
     pub fn new(forced: Option<&Path>, cli: CliRules) -> Result<Projects, Error> {
         let forced = forced.map(Project::load).transpose()?.map(Arc::new);
         check_cli(&cli, forced.as_deref())?;
-        Ok(Projects { forced, cli, by_dir: HashMap::new(), by_given_dir: HashMap::new(), cleaners: HashMap::new() })
+        Ok(Projects {
+            forced,
+            cli,
+            by_dir: HashMap::new(),
+            by_given_dir: HashMap::new(),
+            cleaners: HashMap::new(),
+            max_line: crate::block::DEFAULT_MAX_LINE,
+        })
+    }
+
+    /// Its cleaners refuse inputs holding a line longer than `bytes`.
+    pub fn with_max_line(mut self, bytes: usize) -> Self {
+        self.max_line = bytes;
+        self
     }
 
     /// The config governing `dir`: the nearest `newsclean.toml` in it or above it.
@@ -285,7 +300,7 @@ impl Projects {
                 (set, Vec::new())
             }
         };
-        let cleaner = Arc::new(Cleaner::with_rules(&set, &protect));
+        let cleaner = Arc::new(Cleaner::with_rules(&set, &protect).with_max_line(self.max_line));
         self.cleaners.insert(key, cleaner.clone());
         Ok(cleaner)
     }

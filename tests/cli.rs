@@ -364,3 +364,22 @@ fn out_refuses_to_overwrite_an_input_and_reports_two_inputs_with_one_output() {
     assert!(!dir.path().join("out/a.txt").exists(), "neither input took the shared output");
     assert_eq!(fs::read_to_string(dir.path().join("out/b.txt")).unwrap(), CLEAN, "the batch went on");
 }
+
+/// Issue 13, item 14: a line longer than `--max-line-mib` makes its input an error naming the file
+/// and the line, left as it was, and the batch goes on (a huge one-line file once aborted the run).
+#[test]
+fn a_line_longer_than_the_limit_fails_its_file_and_the_batch_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = "a smart phone ".repeat(100_000) + "\n";
+    fs::write(dir.path().join("huge.txt"), &huge).unwrap();
+    fs::write(dir.path().join("ok.txt"), DIRTY).unwrap();
+    newsclean()
+        .current_dir(dir.path())
+        .args(["--max-line-mib", "1", "--write", "huge.txt", "ok.txt"])
+        .assert()
+        .code(2)
+        .stderr(contains("huge.txt: line 1 is longer than 1 MiB").and(contains("1 failed")));
+    assert_eq!(fs::read_to_string(dir.path().join("huge.txt")).unwrap(), huge, "left as it was");
+    assert_eq!(fs::read_to_string(dir.path().join("ok.txt")).unwrap(), CLEAN);
+    newsclean().args(["--max-line-mib", "2", "--check", "-"]).write_stdin(huge).assert().code(1);
+}

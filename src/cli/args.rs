@@ -76,6 +76,11 @@ pub struct Args {
     /// Follow symlinks when walking and write through them to their targets.
     #[arg(long)]
     pub follow_symlinks: bool,
+
+    /// Refuse an input holding a line longer than this many MiB (a line is held whole while it is
+    /// cleaned); that input is reported and the batch goes on
+    #[arg(long, value_name = "MIB", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_line_mib: u32,
     /// With --write or --interactive, keep each original replaced beside it as PATH+SUFFIX (`--backup .orig`).
     #[arg(long, value_name = "SUFFIX")]
     pub backup: Option<std::ffi::OsString>,
@@ -201,6 +206,7 @@ impl Args {
                 json: self.format == Format::Json,
                 statistics: self.statistics,
                 follow_symlinks: self.follow_symlinks,
+                max_line: (self.max_line_mib as usize) << 20,
                 backup: self.backup,
             },
             quiet: self.quiet,

@@ -35,7 +35,8 @@ pub fn run(mut args: Args) -> Exit {
             return Exit::Error;
         }
     };
-    let mut projects = match Projects::new(config.project.as_deref(), config.rules.clone()) {
+    let projects = Projects::new(config.project.as_deref(), config.rules.clone());
+    let mut projects = match projects.map(|p| p.with_max_line(config.settings.max_line)) {
         Ok(projects) => projects,
         Err(e) => {
             eprintln!("newsclean: {e}");
