@@ -123,7 +123,53 @@ impl Project {
         }
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let dir = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        Ok(Project { path: path.to_owned(), dir, file, exclude, overrides })
+        let project = Project { path: path.to_owned(), dir, file, exclude, overrides };
+        project.check_examples()?;
+        Ok(project)
+    }
+
+    /// Runs the examples of the file's own rules, as the tests run the built-in ones: each example
+    /// must come out as written, with an edit of its rule; a second run over it must change
+    /// nothing (a replacement that re-creates its match would grow the text on every run); and a
+    /// keep-example must be left alone by its rule.
+    fn check_examples(&self) -> Result<(), Error> {
+        if self.file.rule.iter().all(|r| r.examples.is_empty() && r.keep.is_empty()) {
+            return Ok(());
+        }
+        let (set, protect) = self.rules(&[], &CliRules::default())?;
+        let cleaner = Cleaner::with_rules(&set, &protect);
+        let fired = |outcome: &crate::pipeline::Outcome, id: &str| outcome.by_rule.keys().any(|k| k.as_str() == id);
+        for rule in self.file.rule.iter().filter(|r| set.is_enabled(&r.id)) {
+            let fail = |message: String| Error::Config {
+                path: self.path.clone(),
+                line: rule.origin.line,
+                column: rule.origin.column,
+                message: format!("rule `{}`: {message}", rule.id),
+            };
+            for (k, example) in rule.examples.iter().enumerate() {
+                let (once, outcome) = cleaner.clean_str(&example.input);
+                if !fired(&outcome, &rule.id) {
+                    return Err(fail(format!("example {} does not change with this rule: {:?}", k + 1, example.input)));
+                }
+                let (twice, again) = cleaner.clean_str(&once);
+                if fired(&again, &rule.id) {
+                    return Err(fail(format!(
+                        "its replacement re-creates its match: a second run over example {} gives {twice:?}",
+                        k + 1
+                    )));
+                }
+                if once != example.output {
+                    return Err(fail(format!("example {} gives {once:?}, not {:?}", k + 1, example.output)));
+                }
+            }
+            for keep in &rule.keep {
+                let (_, outcome) = cleaner.clean_str(keep);
+                if fired(&outcome, &rule.id) {
+                    return Err(fail(format!("changes its keep-example {keep:?}")));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// `path` relative to this file's directory, for its globs (both made absolute first, so that

@@ -354,3 +354,45 @@ fn issue_13_a_user_regex_too_large_to_compile_is_reported_with_its_rule_and_plac
         .code(2)
         .stderr(contains("newsclean.toml:2:").and(contains("site.big")).and(contains("size limit")));
 }
+
+/// Issue 13, item 7: a config's own rules are held to their examples when it loads, as the
+/// built-in ones are in the tests: a wrong example, an example the rule does not change, a
+/// keep-example it changes, and a replacement that re-creates its match (text that grows on every
+/// run) are each refused at the rule's line, before any file is touched.
+#[test]
+fn user_rules_are_held_to_their_examples_when_the_config_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.txt");
+    fs::write(&path, "A foo here.\n").unwrap();
+    let config = |body: &str| {
+        fs::write(
+            dir.path().join("newsclean.toml"),
+            format!("[[rule]]\nid = \"site.foo\"\ndescription = \"x\"\nmatch = {{ words = [\"foo\"] }}\n{body}"),
+        )
+        .unwrap();
+    };
+    let refused = |message: &str| {
+        newsclean()
+            .arg("--write")
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(contains("newsclean.toml:2:6: rule `site.foo`").and(contains(message.to_owned())));
+        assert_eq!(fs::read_to_string(&path).unwrap(), "A foo here.\n", "nothing was written");
+    };
+    config("replace = \"foo bar\"\nexamples = [{ input = \"A foo.\\n\", output = \"A foo bar.\\n\" }]\n");
+    refused("its replacement re-creates its match");
+    config("replace = \"baz\"\nexamples = [{ input = \"A foo.\\n\", output = \"A qux.\\n\" }]\n");
+    refused("example 1 gives \"A baz.\\n\", not \"A qux.\\n\"");
+    config("replace = \"baz\"\nexamples = [{ input = \"A bar.\\n\", output = \"A bar.\\n\" }]\n");
+    refused("example 1 does not change with this rule");
+    config(
+        "replace = \"baz\"\nexamples = [{ input = \"A foo.\\n\", output = \"A baz.\\n\" }]\nkeep = [\"The foo fighters.\\n\"]\n",
+    );
+    refused("changes its keep-example");
+    config(
+        "replace = \"baz\"\nexamples = [{ input = \"A foo.\\n\", output = \"A baz.\\n\" }]\nkeep = [\"The food.\\n\"]\n",
+    );
+    newsclean().arg("--write").arg(&path).assert().success();
+    assert_eq!(fs::read_to_string(&path).unwrap(), "A baz here.\n");
+}
