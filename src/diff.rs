@@ -6,6 +6,8 @@
 
 use std::collections::{BTreeSet, VecDeque};
 use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 use crate::block::{Ending, Line};
 use crate::edit::RuleId;
@@ -95,13 +97,42 @@ impl Hunk {
     }
 }
 
-/// Writes the `--- a/PATH` and `+++ b/PATH` lines of a file's diff.
-pub fn write_header(out: &mut dyn Write, path: &str, color: bool) -> io::Result<()> {
+/// Writes the `--- a/PATH` and `+++ b/PATH` lines of a file's diff, naming the file by its own
+/// bytes as git does (`git apply` finds it whatever its name holds).
+pub fn write_header(out: &mut dyn Write, path: &Path, color: bool) -> io::Result<()> {
     let (bold, reset) = if color { ("\x1b[1m", "\x1b[0m") } else { ("", "") };
-    // As git does: a tab ends a name with spaces, so `patch` does not cut it at the space.
-    let tab = if path.contains(' ') { "\t" } else { "" };
-    writeln!(out, "{bold}--- a/{path}{tab}{reset}")?;
-    writeln!(out, "{bold}+++ b/{path}{tab}{reset}")
+    writeln!(out, "{bold}--- {}{reset}", header_name("a/", path))?;
+    writeln!(out, "{bold}+++ {}{reset}", header_name("b/", path))
+}
+
+/// `prefix` and `path` (without a leading `./`) as a diff header names them, the way git writes
+/// them: in double quotes with C escapes (`\t`, `\n`, `\"`, `\\`, and octal for other control
+/// and non-ASCII bytes) when the name holds a control byte, a quote, a backslash or bytes that are
+/// not UTF-8; else as is (UTF-8 letters too, as git with `core.quotePath=false`), followed by a
+/// tab when it holds a space (so that `patch` does not cut it there).
+pub fn header_name(prefix: &str, path: &Path) -> String {
+    let bytes = path.as_os_str().as_bytes();
+    let bytes = bytes.strip_prefix(b"./").unwrap_or(bytes);
+    let plain = |b: u8| (0x20..0x7F).contains(&b) && b != b'"' && b != b'\\';
+    if let Ok(name) = std::str::from_utf8(bytes)
+        && bytes.iter().all(|&b| plain(b) || b >= 0x80)
+    {
+        let tab = if name.contains(' ') { "\t" } else { "" };
+        return format!("{prefix}{name}{tab}");
+    }
+    let mut quoted = format!("\"{prefix}");
+    for &b in bytes {
+        match b {
+            b'\t' => quoted.push_str("\\t"),
+            b'\n' => quoted.push_str("\\n"),
+            b'"' => quoted.push_str("\\\""),
+            b'\\' => quoted.push_str("\\\\"),
+            b if plain(b) => quoted.push(char::from(b)),
+            b => quoted.push_str(&format!("\\{b:03o}")),
+        }
+    }
+    quoted.push('"');
+    quoted
 }
 
 /// Writes one hunk: its `@@ -a,b +c,d @@ RULES` header and its lines.
@@ -137,7 +168,7 @@ pub fn write_hunk(out: &mut dyn Write, hunk: &Hunk, color: bool) -> io::Result<(
 /// Writes a unified diff of one input to `out` as blocks arrive.
 pub struct DiffSink<W> {
     out: W,
-    path: String,
+    path: PathBuf,
     color: bool,
     bom: bool,
     header_written: bool,
@@ -158,9 +189,9 @@ pub struct DiffSink<W> {
 }
 
 impl<W: Write> DiffSink<W> {
-    /// A diff of the file at `path` (as it should appear after `a/` and `b/`). `bom` is true if
-    /// the file starts with a UTF-8 byte-order mark, which belongs to its first line.
-    pub fn new(out: W, path: &str, bom: bool, color: bool) -> Self {
+    /// A diff of the file at `path` (its header names it after `a/` and `b/`, see `header_name`).
+    /// `bom` is true if the file starts with a UTF-8 byte-order mark, which belongs to its first line.
+    pub fn new(out: W, path: &Path, bom: bool, color: bool) -> Self {
         DiffSink {
             out,
             path: path.to_owned(),
@@ -258,7 +289,7 @@ impl<W: Write> DiffSink<W> {
 impl DiffSink<io::Sink> {
     /// A sink that keeps the hunks instead of printing them (the interactive review's view of a file).
     pub fn collecting() -> Self {
-        let mut sink = DiffSink::new(io::sink(), "", false, false);
+        let mut sink = DiffSink::new(io::sink(), Path::new(""), false, false);
         sink.collected = Some(Vec::new());
         sink
     }

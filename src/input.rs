@@ -225,7 +225,7 @@ pub fn clean_file(
         FileMode::Diff | FileMode::Check { diff: true } if !settings.statistics => {
             let bom = !html && choice.is_utf8() && choice.bom_len > 0;
             let note = if html { Some(html_note(&shown)) } else { legacy_note(&shown, &choice) };
-            let mut sink = DiffSink::new(out, &shown, bom, settings.color).with_preamble(note);
+            let mut sink = DiffSink::new(out, path, bom, settings.color).with_preamble(note);
             let outcome = cleaner.clean_stream(text, offset, &mut sink).map_err(|e| stream_error(path, e))?;
             let changed = outcome.changed || converts;
             (outcome, changed)
@@ -277,7 +277,7 @@ pub fn check_bytes(
         let shown = diff_path(path);
         let bom = !html && choice.is_utf8() && choice.bom_len > 0;
         let note = if html { Some(html_note(&shown)) } else { legacy_note(&shown, &choice) };
-        let mut sink = DiffSink::new(out, &shown, bom, settings.color).with_preamble(note);
+        let mut sink = DiffSink::new(out, path, bom, settings.color).with_preamble(note);
         cleaner.clean_stream(text, offset, &mut sink).map_err(|e| stream_error(path, e))?
     } else {
         cleaner.clean_stream(text, offset, &mut NullSink).map_err(|e| stream_error(path, e))?
@@ -390,8 +390,7 @@ pub fn clean_stream<'a>(
         }
         StreamMode::Diff => {
             let bom = choice.is_utf8() && choice.bom_len > 0;
-            let mut sink =
-                DiffSink::new(out, "stdin", bom, settings.color).with_preamble(legacy_note("stdin", &choice));
+            let mut sink = DiffSink::new(out, path, bom, settings.color).with_preamble(legacy_note("stdin", &choice));
             cleaner.clean_stream(text, offset, &mut sink)
         }
         StreamMode::Check => cleaner.clean_stream(text, offset, &mut NullSink),

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, BufRead, Write};
+use std::path::Path;
 use std::process::Command;
 
 use crate::block::{Ending, Line};
@@ -124,9 +125,9 @@ pub fn descriptions() -> BTreeMap<String, String> {
     rules::builtin().iter().map(|r| (r.id.clone(), r.description.clone())).collect()
 }
 
-/// Asks about each of `hunks` of the file shown as `path`, whose lines are `original`.
+/// Asks about each of `hunks` of the file at `path`, whose lines are `original`.
 pub fn review(
-    path: &str,
+    path: &Path,
     hunks: &[Hunk],
     original: &[Line],
     descriptions: &BTreeMap<String, String>,
@@ -353,7 +354,7 @@ mod tests {
         let mut input = answers.as_bytes();
         let mut out = Vec::new();
         let review = review(
-            "a.txt",
+            Path::new("a.txt"),
             &hunks,
             &original,
             &descriptions(),

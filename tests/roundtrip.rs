@@ -174,20 +174,49 @@ fn assert_same_trees(actual: &Path, expected: &Path, actual_name: &str, expected
 }
 
 /// The paths named by the `--- a/PATH` / `+++ b/PATH` header pairs of a patch. As in `diff -u` and
-/// git, a tab ends the name (what follows it, such as a timestamp, is not part of it).
+/// git, a tab ends the name (what follows it, such as a timestamp, is not part of it); a name in
+/// double quotes is read with git's C escapes (`\t`, `\n`, `\"`, `\\`, octal bytes).
 fn patched_paths(patch: &[u8]) -> BTreeSet<String> {
     let text = String::from_utf8_lossy(patch);
     let lines: Vec<&str> = text.split('\n').collect();
-    let name = |line: &str, prefix: &str| {
-        line.strip_prefix(prefix).map(|rest| rest.split('\t').next().unwrap_or(rest).to_owned())
+    let name = |line: &str, marker: &str, prefix: &str| -> Option<String> {
+        let rest = line.strip_prefix(marker)?;
+        match rest.strip_prefix('"') {
+            Some(quoted) => unquote(quoted.strip_suffix('"')?)?.strip_prefix(prefix).map(str::to_owned),
+            None => rest.strip_prefix(prefix).map(|r| r.split('\t').next().unwrap_or(r).to_owned()),
+        }
     };
     lines
         .windows(2)
         .filter_map(|pair| {
-            let old = name(pair[0], "--- a/")?;
-            (name(pair[1], "+++ b/")? == old).then_some(old)
+            let old = name(pair[0], "--- ", "a/")?;
+            (name(pair[1], "+++ ", "b/")? == old).then_some(old)
         })
         .collect()
+}
+
+/// The text of a C-quoted name (without its quotes), as git writes it.
+fn unquote(quoted: &str) -> Option<String> {
+    let mut bytes = Vec::new();
+    let mut chars = quoted.bytes().peekable();
+    while let Some(b) = chars.next() {
+        if b != b'\\' {
+            bytes.push(b);
+            continue;
+        }
+        match chars.next()? {
+            b't' => bytes.push(b'\t'),
+            b'n' => bytes.push(b'\n'),
+            b'"' => bytes.push(b'"'),
+            b'\\' => bytes.push(b'\\'),
+            d @ b'0'..=b'7' => {
+                let (d2, d3) = (chars.next()?, chars.next()?);
+                bytes.push((d - b'0') * 64 + (d2 - b'0') * 8 + (d3 - b'0'));
+            }
+            _ => return None,
+        }
+    }
+    Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Puts `files` (relative path, bytes) in fresh directories, runs `newsclean TOP` in one and
@@ -500,4 +529,53 @@ fn patch_of_the_dry_run_gives_the_write_result_on_200_corpus_articles() {
     }
     let changed = round_trip(&files, "corpus", Tool::Patch);
     assert!(changed > 0 && changed < files.len(), "{changed} of {} articles changed", files.len());
+}
+
+/// Issue 13, item 10: names holding a tab, a newline, a quote or a backslash, or UTF-8 letters, are
+/// written in the diff header as git writes them (quoted, with C escapes, where needed), so
+/// `git apply` and `patch` find the files.
+const AWKWARD_NAMES: &[&str] =
+    &["gen/tab\there.txt", "gen/new\nline.txt", "gen/quo\"te.txt", "gen/back\\slash.txt", "gen/новости.txt"];
+
+fn awkward_names() -> Vec<(String, Vec<u8>)> {
+    AWKWARD_NAMES.iter().map(|name| (name.to_string(), WITH_SPACE.1.as_bytes().to_vec())).collect()
+}
+
+#[test]
+fn git_apply_of_the_dry_run_gives_the_write_result_for_names_git_quotes() {
+    if !require("git") {
+        return;
+    }
+    assert_eq!(round_trip(&awkward_names(), "gen", Tool::GitApply), AWKWARD_NAMES.len());
+}
+
+#[test]
+fn patch_of_the_dry_run_gives_the_write_result_for_names_git_quotes() {
+    if !require("patch") {
+        return;
+    }
+    assert_eq!(round_trip(&awkward_names(), "gen", Tool::Patch), AWKWARD_NAMES.len());
+}
+
+/// A name that is not UTF-8 is written by its bytes (octal escapes), not with a replacement
+/// character that names no file.
+#[test]
+fn git_apply_finds_a_file_whose_name_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    if !require("git") {
+        return;
+    }
+    let scratch = Scratch::new();
+    let dir = scratch.dir("latin1");
+    fs::create_dir_all(&dir).unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+    fs::write(dir.join(name), WITH_SPACE.1).unwrap();
+    run(scratch.git(&dir).args(["init", "-q"]), "git init");
+    let patch = run(newsclean(&dir).arg("."), "newsclean (dry run)").stdout;
+    assert!(String::from_utf8_lossy(&patch).contains("--- \"a/caf\\351.txt\""), "{}", String::from_utf8_lossy(&patch));
+    let patch_file = scratch.dir("latin1.patch");
+    fs::write(&patch_file, &patch).unwrap();
+    run(scratch.git(&dir).arg("apply").arg(&patch_file), "git apply");
+    let applied = fs::read_to_string(dir.join(name)).unwrap();
+    assert!(!applied.contains("Latest News") && applied.contains("300 flats"), "{applied}");
 }

@@ -299,7 +299,7 @@ fn run_interactive(projects: &mut Projects, config: &Config, selection: &Selecti
         }
         let shown = input::diff_path(&path);
         let mut term = review::Terminal { input: &mut answers, out: &mut screen, color: config.settings.color };
-        let done = match review::review(&shown, &hunks, &original, cleaner.descriptions(), &mut term) {
+        let done = match review::review(&path, &hunks, &original, cleaner.descriptions(), &mut term) {
             Ok(done) => done,
             Err(e) => return output_failed(&e),
         };
