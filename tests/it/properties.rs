@@ -72,7 +72,7 @@ impl Sink for Accounting {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
 
     #[test]
     fn a_second_clean_changes_nothing_and_records_no_edits(text in news_text()) {
