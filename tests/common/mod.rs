@@ -1,10 +1,57 @@
-//! Shared helpers for the integration tests: a deterministic generator of news-like documents with
-//! the residue families newsclean removes, in every shape a scraper leaves them (CRLF, no final
-//! newline, single-newline paragraphs, non-ASCII text, no-break spaces).
-#![allow(dead_code)] // each test binary uses a different part
+//! Shared helpers for the integration tests: the binary under test, what a test needs from outside
+//! this repository (a program, `../shared`) and how it is skipped without it, git on a fresh
+//! machine, and a deterministic generator of news-like documents with the residue families
+//! newsclean removes, in every shape a scraper leaves them (CRLF, no final newline, single-newline
+//! paragraphs, non-ASCII text, no-break spaces).
 
+use std::io::Write;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+
+/// The path of the `newsclean` binary cargo built for these tests, for a `std::process::Command`
+/// (a pseudo-terminal session, a child to kill, a git-isolated environment).
+pub const NEWSCLEAN: &str = env!("CARGO_BIN_EXE_newsclean");
+
+/// The `newsclean` binary under test, as an `assert_cmd` command.
+pub fn newsclean() -> assert_cmd::Command {
+    assert_cmd::Command::new(NEWSCLEAN)
+}
+
+/// Whether `command` (a program and the arguments that come before `--version`, such as
+/// `["python3", "-m", "pre_commit"]`) runs here; see [`skip_unless`] for what happens when it does not.
+pub fn require(command: &[&str]) -> bool {
+    let (program, args) = command.split_first().expect("a command names its program");
+    let runs = Command::new(program)
+        .args(args)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    skip_unless(runs, &format!("`{} --version` does not run", command.join(" ")))
+}
+
+/// Whether `path` (outside this repository, such as `../shared/bench`) exists; see [`skip_unless`].
+pub fn require_path(path: &Path) -> bool {
+    skip_unless(path.exists(), &format!("{} is missing", path.display()))
+}
+
+/// Returns `present`. When it is false, the test fails under `CI=true`; elsewhere a line
+/// `SKIPPED: <test>: <missing>` goes to stderr and the caller returns early.
+pub fn skip_unless(present: bool, missing: &str) -> bool {
+    if present {
+        return true;
+    }
+    // libtest names each test's thread after the test.
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{test}: {missing}, and it is required under CI=true");
+    }
+    // Written to the stderr handle, not with `eprintln!`: the test harness captures `eprintln!` of a
+    // passing test, and the skip would read as a plain `ok`.
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {test}: {missing} (required under CI=true)");
+    false
+}
 
 /// Makes `cmd` (git, or a program that runs git) work on a fresh machine and ignore the caller's
 /// configuration, with `home` as its home directory.

@@ -4,17 +4,14 @@ use std::fs;
 use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use predicates::str::contains;
+
+use crate::common::newsclean;
 
 const SEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/seeds");
 const DIRTY: &str = "Title\n\nLatest News\n\nHuawei said its smart phone sales fell.\n";
 const CLEAN: &str = "Title\n\nHuawei said its smartphone sales fell.\n";
-
-fn newsclean() -> Command {
-    Command::cargo_bin("newsclean").expect("the binary is built for integration tests")
-}
 
 fn copy_seeds(dir: &Path) {
     fs::create_dir_all(dir).unwrap();

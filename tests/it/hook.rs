@@ -2,27 +2,15 @@
 //! temporary repository: what is checked is the staged version of each staged file, not the
 //! working tree.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use crate::common::{self, NEWSCLEAN, require};
+
 const DIRTY: &str = "Title\n\nLatest News\n\nHuawei said its smart phone sales fell.\n";
 const CLEAN: &str = "Title\n\nHuawei said its smartphone sales fell.\n";
-
-/// True if git runs. If it does not: under `CI=true` the test fails; elsewhere it is skipped with a note.
-fn require_git() -> bool {
-    if Command::new("git").arg("--version").stdout(Stdio::null()).status().is_ok_and(|s| s.success()) {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("git is required when CI=true");
-    }
-    eprintln!("note: git is not installed; skipping this test");
-    false
-}
 
 /// A fresh repository with its own HOME, so the caller's git configuration plays no part.
 struct Repo {
@@ -59,7 +47,7 @@ impl Repo {
     }
 
     fn newsclean_in(&self, dir: &Path, args: &[&str]) -> Output {
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("newsclean"));
+        let mut cmd = Command::new(NEWSCLEAN);
         cmd.args(args).current_dir(dir).stdin(Stdio::null());
         self.env(&mut cmd);
         cmd.output().expect("run newsclean")
@@ -87,7 +75,7 @@ fn text(output: &Output) -> String {
 
 #[test]
 fn hook_blocks_a_commit_whose_staged_version_is_dirty_though_the_working_tree_is_clean() {
-    if !require_git() {
+    if !require(&["git"]) {
         return;
     }
     let repo = Repo::new();
@@ -109,7 +97,7 @@ fn hook_blocks_a_commit_whose_staged_version_is_dirty_though_the_working_tree_is
 
 #[test]
 fn hook_passes_a_commit_whose_staged_version_is_clean_though_the_working_tree_is_dirty() {
-    if !require_git() {
+    if !require(&["git"]) {
         return;
     }
     let repo = Repo::new();
@@ -124,7 +112,7 @@ fn hook_passes_a_commit_whose_staged_version_is_clean_though_the_working_tree_is
 
 #[test]
 fn hook_install_refuses_to_replace_an_existing_hook_unless_forced() {
-    if !require_git() {
+    if !require(&["git"]) {
         return;
     }
     let repo = Repo::new();
@@ -143,7 +131,7 @@ fn hook_install_refuses_to_replace_an_existing_hook_unless_forced() {
 
 #[test]
 fn staged_checks_the_index_and_names_files_from_the_top_of_the_work_tree() {
-    if !require_git() {
+    if !require(&["git"]) {
         return;
     }
     let repo = Repo::new();
@@ -167,7 +155,7 @@ fn staged_checks_the_index_and_names_files_from_the_top_of_the_work_tree() {
 
 #[test]
 fn staged_honours_exclude_include_and_the_default_extensions() {
-    if !require_git() {
+    if !require(&["git"]) {
         return;
     }
     let repo = Repo::new();
@@ -188,7 +176,7 @@ fn staged_honours_exclude_include_and_the_default_extensions() {
 
 #[test]
 fn staged_checks_a_moved_and_edited_file_and_passes_over_symlinks() {
-    if !require_git() {
+    if !require(&["git"]) {
         return;
     }
     let repo = Repo::new();
@@ -213,7 +201,7 @@ fn staged_checks_a_moved_and_edited_file_and_passes_over_symlinks() {
 #[test]
 fn staged_outside_a_repository_is_an_error_that_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let output = Command::new(assert_cmd::cargo::cargo_bin!("newsclean"))
+    let output = common::newsclean()
         .args(["--check", "--staged"])
         .current_dir(dir.path())
         .env("GIT_CEILING_DIRECTORIES", dir.path())
@@ -227,9 +215,7 @@ fn staged_outside_a_repository_is_an_error_that_says_so() {
 fn a_path_named_hook_is_the_command_and_dot_slash_hook_is_the_file() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("hook"), DIRTY).unwrap();
-    let newsclean = |args: &[&str]| {
-        Command::new(assert_cmd::cargo::cargo_bin!("newsclean")).args(args).current_dir(dir.path()).output().unwrap()
-    };
+    let newsclean = |args: &[&str]| common::newsclean().args(args).current_dir(dir.path()).output().unwrap();
     let file = newsclean(&["./hook"]);
     assert!(String::from_utf8_lossy(&file.stdout).contains("--- a/hook"), "{}", text(&file));
     let command = newsclean(&["hook"]);
@@ -239,7 +225,7 @@ fn a_path_named_hook_is_the_command_and_dot_slash_hook_is_the_file() {
 
 #[test]
 fn issue_8_a_staged_feed_is_passed_over_with_a_note_and_the_hook_lets_it_through() {
-    if !require_git() {
+    if !require(&["git"]) {
         return;
     }
     let repo = Repo::new();
@@ -261,7 +247,7 @@ fn issue_8_a_staged_feed_is_passed_over_with_a_note_and_the_hook_lets_it_through
 /// itself, not as `x.txt` (`git show :0:x.txt` reads stage 0 of `x.txt`).
 #[test]
 fn staged_checks_a_file_named_like_a_stage_as_itself() {
-    if !require_git() {
+    if !require(&["git"]) {
         return;
     }
     let repo = Repo::new();

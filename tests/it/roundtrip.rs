@@ -1,8 +1,6 @@
 //! The diff a dry run prints is a real patch: applied with `git apply` or `patch -p1` to a copy of
 //! the inputs, it gives byte for byte what `--write` gives, and names exactly the files that change.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -10,25 +8,12 @@ use std::process::{Command, Output, Stdio};
 
 use tempfile::TempDir;
 
+use crate::common::{self, NEWSCLEAN, require, require_path};
+
 const SEEDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/seeds");
 
 /// How many `common::news_document` seeds go into the generated set.
 const GENERATED: u64 = 200;
-
-/// True if `program --version` runs. If it does not: under `CI=true` the test fails; elsewhere a
-/// note goes to stderr and the caller returns early.
-fn require(program: &str) -> bool {
-    let why = match Command::new(program).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status() {
-        Ok(status) if status.success() => return true,
-        Ok(status) => format!("`{program} --version` exited with {status}"),
-        Err(e) => format!("cannot run `{program}`: {e}"),
-    };
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{why}: `{program}` is required when CI=true");
-    }
-    eprintln!("note: {why}; skipping this test");
-    false
-}
 
 /// The program that applies the printed diff.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -94,12 +79,6 @@ fn run(cmd: &mut Command, what: &str) -> Output {
         );
     }
     output
-}
-
-fn newsclean(dir: &Path) -> Command {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("newsclean"));
-    cmd.current_dir(dir);
-    cmd
 }
 
 /// Every file under `dir` (but not in `.git`), as relative paths with `/` separators, with its bytes.
@@ -234,8 +213,8 @@ fn round_trip(files: &[(String, Vec<u8>)], top: &str, tool: Tool) -> usize {
         }
     }
 
-    let patch = run(newsclean(&dry).arg(top), "newsclean (dry run)").stdout;
-    run(newsclean(&written).args(["--write", top]), "newsclean --write");
+    let patch = run(Command::new(NEWSCLEAN).current_dir(&dry).arg(top), "newsclean (dry run)").stdout;
+    run(Command::new(NEWSCLEAN).current_dir(&written).args(["--write", top]), "newsclean --write");
     if let Err(e) = assert_same_trees(&dry, &original, "dry", "original") {
         panic!("the dry run changed its inputs: {e} {}", scratch.keep());
     }
@@ -393,7 +372,7 @@ fn every_awkward_shape_is_changed_by_write() {
     let scratch = Scratch::new();
     let shapes = [as_files(SHAPES), as_files(WITH_BOM)].concat();
     let dir = scratch.tree("written", &shapes);
-    run(newsclean(&dir).args(["--write", "gen", "bom"]), "newsclean --write");
+    run(Command::new(NEWSCLEAN).current_dir(&dir).args(["--write", "gen", "bom"]), "newsclean --write");
     for (path, before) in &shapes {
         let after = fs::read(dir.join(path)).expect("read a written shape");
         assert_ne!(&after, before, "{path} is meant to change but --write leaves it as it is");
@@ -402,7 +381,7 @@ fn every_awkward_shape_is_changed_by_write() {
 
 #[test]
 fn git_apply_of_the_dry_run_gives_the_write_result_on_the_seeds() {
-    if !require("git") {
+    if !require(&["git"]) {
         return;
     }
     let changed = round_trip(&seeds(), "seeds", Tool::GitApply);
@@ -411,7 +390,7 @@ fn git_apply_of_the_dry_run_gives_the_write_result_on_the_seeds() {
 
 #[test]
 fn patch_of_the_dry_run_gives_the_write_result_on_the_seeds() {
-    if !require("patch") {
+    if !require(&["patch"]) {
         return;
     }
     let changed = round_trip(&seeds(), "seeds", Tool::Patch);
@@ -420,7 +399,7 @@ fn patch_of_the_dry_run_gives_the_write_result_on_the_seeds() {
 
 #[test]
 fn git_apply_of_the_dry_run_gives_the_write_result_on_generated_documents() {
-    if !require("git") {
+    if !require(&["git"]) {
         return;
     }
     let files = generated();
@@ -430,7 +409,7 @@ fn git_apply_of_the_dry_run_gives_the_write_result_on_generated_documents() {
 
 #[test]
 fn patch_of_the_dry_run_gives_the_write_result_on_generated_documents() {
-    if !require("patch") {
+    if !require(&["patch"]) {
         return;
     }
     let files = generated();
@@ -440,7 +419,7 @@ fn patch_of_the_dry_run_gives_the_write_result_on_generated_documents() {
 
 #[test]
 fn git_apply_of_the_dry_run_gives_the_write_result_for_a_path_with_a_space() {
-    if !require("git") {
+    if !require(&["git"]) {
         return;
     }
     round_trip(&as_files(&[WITH_SPACE]), "gen", Tool::GitApply);
@@ -448,7 +427,7 @@ fn git_apply_of_the_dry_run_gives_the_write_result_for_a_path_with_a_space() {
 
 #[test]
 fn patch_of_the_dry_run_gives_the_write_result_for_a_path_with_a_space() {
-    if !require("patch") {
+    if !require(&["patch"]) {
         return;
     }
     round_trip(&as_files(&[WITH_SPACE]), "gen", Tool::Patch);
@@ -456,7 +435,7 @@ fn patch_of_the_dry_run_gives_the_write_result_for_a_path_with_a_space() {
 
 #[test]
 fn git_apply_of_the_dry_run_keeps_a_byte_order_mark_as_write_does() {
-    if !require("git") {
+    if !require(&["git"]) {
         return;
     }
     round_trip(&as_files(WITH_BOM), "bom", Tool::GitApply);
@@ -464,7 +443,7 @@ fn git_apply_of_the_dry_run_keeps_a_byte_order_mark_as_write_does() {
 
 #[test]
 fn patch_of_the_dry_run_keeps_a_byte_order_mark_as_write_does() {
-    if !require("patch") {
+    if !require(&["patch"]) {
         return;
     }
     round_trip(&as_files(WITH_BOM), "bom", Tool::Patch);
@@ -475,18 +454,12 @@ const CORPUS_ARTICLES: usize = 200;
 
 /// The first `CORPUS_ARTICLES` UTF-8 text articles that `../shared/bench/make_corpus.py` generates
 /// (legacy-encoded ones are left out: their diffs are UTF-8 and say they cannot be applied), as
-/// `corpus/NNNNNN.txt`. `None` when `../shared` is missing outside CI: the project's own tests pass
-/// on a fresh clone without it, while CI checkouts have it beside them and must run this.
+/// `corpus/NNNNNN.txt`. `None` (skipped) when `../shared` or python3 is missing outside CI: the
+/// project's own tests pass on a fresh clone without them, while CI checkouts have `../shared`
+/// beside them and must run this.
 fn corpus_articles() -> Option<Vec<(String, Vec<u8>)>> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/make_corpus.py");
-    if !script.is_file() {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{} is missing: CI needs the shared folder beside the checkout", script.display());
-        }
-        eprintln!("note: {} is missing; skipping this test (it runs in CI)", script.display());
-        return None;
-    }
-    if !require("python3") {
+    if !require_path(&script) || !require(&["python3"]) {
         return None;
     }
     let out = tempfile::tempdir().expect("create a temp dir");
@@ -514,7 +487,7 @@ fn corpus_articles() -> Option<Vec<(String, Vec<u8>)>> {
 #[test]
 fn git_apply_of_the_dry_run_gives_the_write_result_on_200_corpus_articles() {
     let Some(files) = corpus_articles() else { return };
-    if !require("git") {
+    if !require(&["git"]) {
         return;
     }
     let changed = round_trip(&files, "corpus", Tool::GitApply);
@@ -524,7 +497,7 @@ fn git_apply_of_the_dry_run_gives_the_write_result_on_200_corpus_articles() {
 #[test]
 fn patch_of_the_dry_run_gives_the_write_result_on_200_corpus_articles() {
     let Some(files) = corpus_articles() else { return };
-    if !require("patch") {
+    if !require(&["patch"]) {
         return;
     }
     let changed = round_trip(&files, "corpus", Tool::Patch);
@@ -543,7 +516,7 @@ fn awkward_names() -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn git_apply_of_the_dry_run_gives_the_write_result_for_names_git_quotes() {
-    if !require("git") {
+    if !require(&["git"]) {
         return;
     }
     assert_eq!(round_trip(&awkward_names(), "gen", Tool::GitApply), AWKWARD_NAMES.len());
@@ -551,7 +524,7 @@ fn git_apply_of_the_dry_run_gives_the_write_result_for_names_git_quotes() {
 
 #[test]
 fn patch_of_the_dry_run_gives_the_write_result_for_names_git_quotes() {
-    if !require("patch") {
+    if !require(&["patch"]) {
         return;
     }
     assert_eq!(round_trip(&awkward_names(), "gen", Tool::Patch), AWKWARD_NAMES.len());
@@ -562,7 +535,7 @@ fn patch_of_the_dry_run_gives_the_write_result_for_names_git_quotes() {
 #[test]
 fn git_apply_finds_a_file_whose_name_is_not_utf8() {
     use std::os::unix::ffi::OsStrExt;
-    if !require("git") {
+    if !require(&["git"]) {
         return;
     }
     let scratch = Scratch::new();
@@ -571,7 +544,7 @@ fn git_apply_finds_a_file_whose_name_is_not_utf8() {
     let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
     fs::write(dir.join(name), WITH_SPACE.1).unwrap();
     run(scratch.git(&dir).args(["init", "-q"]), "git init");
-    let patch = run(newsclean(&dir).arg("."), "newsclean (dry run)").stdout;
+    let patch = run(Command::new(NEWSCLEAN).current_dir(&dir).arg("."), "newsclean (dry run)").stdout;
     assert!(String::from_utf8_lossy(&patch).contains("--- \"a/caf\\351.txt\""), "{}", String::from_utf8_lossy(&patch));
     let patch_file = scratch.dir("latin1.patch");
     fs::write(&patch_file, &patch).unwrap();

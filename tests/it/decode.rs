@@ -5,13 +5,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use predicates::str::contains;
 
-fn newsclean() -> Command {
-    Command::cargo_bin("newsclean").expect("the binary is built for integration tests")
-}
+use crate::common::newsclean;
 
 fn cases() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/decode");

@@ -10,6 +10,8 @@ use std::process::Command;
 use rexpect::process::WaitStatus;
 use rexpect::session::PtySession;
 
+use crate::common::{NEWSCLEAN, newsclean};
+
 /// Three hunks: a header line, a translation slip in the middle, a dangling credit at the end.
 const DOC: &str = "Title\n\nLatest News\n\none\n\ntwo\n\nthree\n\nHuawei said its smart phone sales fell.\n\n\
                    four\n\nfive\n\nsix\n\nThe end.\n\nCredit :\n";
@@ -23,7 +25,7 @@ fn with(hunks: &[(&str, &str)]) -> String {
 }
 
 fn start(dir: &Path, args: &[&str], editor: Option<&Path>) -> PtySession {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("newsclean"));
+    let mut cmd = Command::new(NEWSCLEAN);
     cmd.args(args).current_dir(dir).env_remove("VISUAL").env_remove("NO_COLOR");
     match editor {
         Some(editor) => cmd.env("EDITOR", editor),
@@ -161,12 +163,7 @@ fn accepting_every_hunk_writes_what_write_writes_keeping_bom_and_crlf() {
     let doc = format!("\u{FEFF}{}", DOC.replace('\n', "\r\n"));
     fs::write(dir.path().join("a.txt"), &doc).unwrap();
     fs::write(dir.path().join("b.txt"), &doc).unwrap();
-    let status = Command::new(assert_cmd::cargo::cargo_bin!("newsclean"))
-        .args(["--write", "-q", "b.txt"])
-        .current_dir(dir.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    newsclean().args(["--write", "-q", "b.txt"]).current_dir(dir.path()).assert().success();
     let mut session = start(dir.path(), &["-i", "a.txt"], None);
     answer(&mut session, 1, 3, "a");
     finish(session);

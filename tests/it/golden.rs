@@ -1,18 +1,15 @@
 //! Golden files, byte for byte, through the real binary. `testdata/seeds/NAME.txt` are the scraped
 //! articles the project started from: `NAME.out` is the cleaned text and `NAME.diff` the dry-run
 //! diff. Other `testdata/<stage>/CASE.in` files are cleaned from stdin and compared with `CASE.out`.
-//! `BLESS=1 cargo test --test golden` rewrites the expected files for review in `git diff`.
+//! `BLESS=1 cargo test --test it golden::` rewrites the expected files for review in `git diff`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use crate::common::newsclean;
 
-fn newsclean() -> Command {
-    let mut cmd = Command::cargo_bin("newsclean").expect("the binary is built for integration tests");
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-    cmd
-}
+/// Where the golden runs start, so that relative paths in the diffs read `testdata/...`.
+const CHECKOUT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn blessing() -> bool {
     std::env::var_os("BLESS").is_some_and(|v| v == "1")
@@ -51,11 +48,11 @@ fn seeds_clean_to_their_golden_text_and_diff() {
     let mut failures = Vec::new();
     for seed in &seeds {
         let input = fs::read(seed).unwrap();
-        let cleaned = newsclean().arg("-").write_stdin(input.clone()).output().unwrap();
+        let cleaned = newsclean().current_dir(CHECKOUT).arg("-").write_stdin(input.clone()).output().unwrap();
         assert!(cleaned.status.success(), "{}: {}", seed.display(), String::from_utf8_lossy(&cleaned.stderr));
         failures.extend(check(&seed.with_extension("out"), &cleaned.stdout));
         let relative = seed.strip_prefix(root).unwrap();
-        let diff = newsclean().arg(relative).output().unwrap();
+        let diff = newsclean().current_dir(CHECKOUT).arg(relative).output().unwrap();
         assert!(diff.status.success());
         failures.extend(check(&seed.with_extension("diff"), &diff.stdout));
         // No seed ends with a newline, and none may gain one.
@@ -68,8 +65,8 @@ fn seeds_clean_to_their_golden_text_and_diff() {
 fn seed_000_is_clean_and_comes_out_byte_identical() {
     let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/seeds/000_a3f9f16da7c69897.txt");
     let input = fs::read(&seed).unwrap();
-    newsclean().arg("-").write_stdin(input.clone()).assert().success().stdout(input);
-    newsclean().arg("--check").arg(&seed).assert().code(0);
+    newsclean().current_dir(CHECKOUT).arg("-").write_stdin(input.clone()).assert().success().stdout(input);
+    newsclean().current_dir(CHECKOUT).arg("--check").arg(&seed).assert().code(0);
 }
 
 #[test]
@@ -80,7 +77,8 @@ fn stage_cases_clean_to_their_out_files() {
     for stage in fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()) {
         for case in files_with_extension(&stage, "in") {
             cases += 1;
-            let out = newsclean().arg("-").write_stdin(fs::read(&case).unwrap()).output().unwrap();
+            let out =
+                newsclean().current_dir(CHECKOUT).arg("-").write_stdin(fs::read(&case).unwrap()).output().unwrap();
             assert!(out.status.success(), "{}: {}", case.display(), String::from_utf8_lossy(&out.stderr));
             failures.extend(check(&case.with_extension("out"), &out.stdout));
         }

@@ -2,8 +2,6 @@
 //! kept, symlinks written through only when asked, and a run killed with SIGKILL at any moment
 //! leaving every file either exactly as it was or exactly cleaned, which a second run finishes.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -11,15 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use assert_cmd::cargo::cargo_bin;
 use predicates::str::contains;
+
+use crate::common::{self, NEWSCLEAN, newsclean};
 
 const DIRTY: &str = "Title\n\nLatest News\n\nHuawei said its smart phone sales fell.\n";
 const CLEAN: &str = "Title\n\nHuawei said its smartphone sales fell.\n";
-
-fn newsclean() -> assert_cmd::Command {
-    assert_cmd::Command::cargo_bin("newsclean").expect("the binary is built for integration tests")
-}
 
 fn names_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> =
@@ -200,13 +195,8 @@ fn kill_rounds(files: u64, backup: bool) {
     for (round, delay_ms) in delays.enumerate() {
         let dir = scratch.path().join(format!("round{round}"));
         plant(&dir, &originals);
-        let mut child = Command::new(cargo_bin("newsclean"))
-            .args(&args)
-            .arg(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child =
+            Command::new(NEWSCLEAN).args(&args).arg(&dir).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         std::thread::sleep(Duration::from_millis(delay_ms));
         child.kill().unwrap(); // SIGKILL on Unix: no destructor, no cleanup runs
         child.wait().unwrap();
@@ -289,7 +279,7 @@ fn issue_13_two_backup_runs_at_once_never_lose_an_original() {
         fs::write(dir.path().join(name), bytes).unwrap();
     }
     let run = || {
-        Command::new(cargo_bin("newsclean"))
+        Command::new(NEWSCLEAN)
             .args(["--write", "--backup", ".orig", "-q", "."])
             .current_dir(dir.path())
             .stderr(Stdio::piped())
@@ -339,12 +329,8 @@ fn issue_13_a_file_swapped_for_a_symlink_after_the_walk_is_not_written_through()
     }
     let victim = tree.join("9999_victim.txt");
     fs::write(&victim, dirty).unwrap();
-    let run = Command::new(cargo_bin("newsclean"))
-        .args(["--write", "-q", "."])
-        .current_dir(&tree)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let run =
+        Command::new(NEWSCLEAN).args(["--write", "-q", "."]).current_dir(&tree).stderr(Stdio::piped()).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(300));
     fs::remove_file(&victim).unwrap();
     std::os::unix::fs::symlink(&outside, &victim).unwrap();

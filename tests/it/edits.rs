@@ -3,17 +3,12 @@
 //! what `--out` writes, from the page's extracted text: extraction is a conversion before
 //! cleaning). Checked on every file of `testdata/` and on 200 generated articles.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn newsclean() -> Command {
-    Command::cargo_bin("newsclean").expect("the binary is built for integration tests")
-}
+use crate::common::{self, newsclean};
 
 /// Every rule family: ignoring them all cleans nothing, which leaves an HTML page's extracted text.
 const ALL_FAMILIES: &str = "normalize,mojibake,residue,mt,punct";

@@ -6,13 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use predicates::str::contains;
 
-fn newsclean() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_newsclean"))
-}
+use crate::common::newsclean;
 
 const CONFIG: &str = r#"
 protect = ["Credit Suisse"]

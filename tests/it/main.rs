@@ -1,0 +1,20 @@
+//! All integration tests, in one binary so that cargo links it once rather than once per file; each
+//! module holds one area, and `common` the helpers they share. Run one area with
+//! `cargo test --test it golden::`.
+
+// `tests/common` stays beside the test binaries, where cargo does not take it for one.
+#[path = "../common/mod.rs"]
+mod common;
+
+mod cli;
+mod decode;
+mod edits;
+mod golden;
+mod hook;
+mod interactive;
+mod layout;
+mod precommit;
+mod properties;
+mod roundtrip;
+mod rules;
+mod writes;
