@@ -146,4 +146,18 @@ fn pre_commit_hooks_block_residue_and_pass_clean_files() {
         let again = hook(id);
         assert!(again.status.success(), "{id} must pass on a clean file:\n{}", text(&again));
     }
+
+    // Issue 13, item 6: pre-commit appends the file names to the entry, which ends its options with
+    // `--`: a file named like an option is checked as a file (before, `--exclude=*.txt` turned the
+    // check off, and `-x.txt` failed it with a usage error).
+    let names = ["--exclude=*.txt", "-x.txt"];
+    for name in names {
+        fs::write(repo.join(name), DIRTY).unwrap();
+    }
+    scratch.git(&repo, &["add", "--", names[0], names[1]]);
+    let check = scratch.run(&repo, PRE_COMMIT, &["run", "--config", config, "newsclean-check", "--all-files"]);
+    assert!(!check.status.success(), "the check hook must fail on residue:\n{}", text(&check));
+    for name in names {
+        assert!(text(&check).contains(&format!("--- a/{name}")), "{name} is checked as a file:\n{}", text(&check));
+    }
 }
