@@ -129,6 +129,11 @@ pub const RESIDUE: &[&str] = &[
     "For more stories on economy & finance visit RT\u{2019}s business\u{A0}section\u{200B}",
     "Also on rt.com Huaweiâ€™s tablets reach Russian census takers",
     "Think your friends would be interested?\u{200B}\nShare this\u{A0}story!",
+    // Residue next to a rule's context words: captions that go, naming devices or housing beside a
+    // paragraph with `flats`, and a link box whose headline needs a mojibake repair first.
+    "FILE PHOTO: A Huawei smartphone is displayed in Beijing, China, May 2019. REUTERS/Jane Doe",
+    "Photo: a new housing block of rental flats in Moscow / Reuters",
+    "Also on rt.com Shopâ€™s tablets and flats sell out in Moscow",
 ];
 
 /// One paragraph of 1 to 4 sentences, sometimes with a glued injection, a translation slip or odd spaces.

@@ -127,6 +127,20 @@ proptest! {
 }
 
 proptest! {
+    // Issue 13, item 4: 10,000 generated documents mixing every residue family with invisible
+    // characters, mojibake and context words; a second run changes nothing on any of them.
+    #![proptest_config(ProptestConfig { cases: 10_000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn ten_thousand_generated_documents_are_clean_after_one_run(seed in any::<u64>()) {
+        let (once, _) = CLEANER.clean_str(&common::news_document(seed));
+        let (twice, outcome) = CLEANER.clean_str(&once);
+        prop_assert_eq!(&twice, &once);
+        prop_assert_eq!(outcome.edits(), 0, "{:?}", outcome.by_rule);
+    }
+}
+
+proptest! {
     // Each case starts a process: fewer cases, same property through the real binary.
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
