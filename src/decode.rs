@@ -8,7 +8,7 @@ use std::fmt;
 use std::io::{self, BufRead, Read, Write};
 use std::sync::OnceLock;
 
-use encoding_rs::{DecoderResult, EncoderResult, Encoding, UTF_8, UTF_16BE, UTF_16LE};
+use encoding_rs::{DecoderResult, EncoderResult, Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
 use crate::block::InvalidUtf8;
 
@@ -127,7 +127,29 @@ pub fn choose(head: &[u8], utf8_valid: bool, html: bool, forced: Option<&'static
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(head, head.len() < HEAD_LEN);
-    text(detector.guess(None, chardetng::Utf8Detection::Deny), Reason::Detected)
+    let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
+    text(if symbols_made_letters(head, guess) { WINDOWS_1252 } else { guess }, Reason::Detected)
+}
+
+/// True if every non-ASCII byte of `head` is a common symbol in windows-1252 (`©`, `®`, `°`, `£`,
+/// `–`) but a letter in `guess` (ISO-8859-2 reads `®` and `©` as `Ž` and `Š`): an English page with
+/// a few symbols, which a guess from so little evidence would turn into rare letters. A text in
+/// the guessed encoding has letters there in windows-1252 too (`è`, `ø`, `Ð`), so it is not taken.
+fn symbols_made_letters(head: &[u8], guess: &'static Encoding) -> bool {
+    if guess == WINDOWS_1252 || !guess.is_single_byte() {
+        return false;
+    }
+    let decode_byte = |encoding: &'static Encoding, b: u8| encoding.decode_without_bom_handling(&[b]).0.chars().next();
+    let mut any = false;
+    for &b in head.iter().filter(|&&b| b >= 0x80) {
+        let as_1252 = decode_byte(WINDOWS_1252, b).filter(|c| !c.is_alphabetic());
+        let as_guess = decode_byte(guess, b).filter(|c| c.is_alphabetic());
+        if as_1252.is_none() || as_guess.is_none() {
+            return false;
+        }
+        any = true;
+    }
+    any
 }
 
 /// UTF-16 without a byte-order mark, told from binary data by its NUL bytes: text in Latin script
@@ -427,6 +449,18 @@ impl<W: Write> Write for EncodeWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_guess_that_turns_common_symbols_into_letters_gives_way_to_windows_1252() {
+        let english = b"Copyright \xa9 2006 Realty\xae. All rights reserved. Homes for sale in Las Vegas.\n";
+        assert!(symbols_made_letters(english, encoding_rs::ISO_8859_2));
+        assert!(matches!(choose(english, false, false, None), Sniffed::Text(c) if c.encoding == WINDOWS_1252));
+        // Text in the guessed encoding has letters there in windows-1252 too: the guess stands.
+        let czech = encoding_rs::ISO_8859_2.encode("Příliš žluťoučký kůň úpěl ďábelské ódy.").0;
+        assert!(!symbols_made_letters(&czech, encoding_rs::ISO_8859_2));
+        let russian = encoding_rs::WINDOWS_1251.encode("Компания заявила во вторник").0;
+        assert!(!symbols_made_letters(&russian, encoding_rs::WINDOWS_1251));
+    }
 
     #[test]
     fn utf16_without_a_bom_is_told_from_binary_by_where_its_nuls_fall() {

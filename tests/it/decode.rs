@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::common::newsclean;
+use crate::common::{newsclean, require_path};
 
 fn cases() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/decode");
@@ -284,4 +284,31 @@ fn issue_13_utf8_with_stray_bytes_on_stdin_is_an_error_not_a_reencoding() {
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not valid UTF-8"));
     assert!(!out.stdout.windows(1).any(|b| b[0] == 0x92), "no windows-1252 apostrophe is written");
+}
+
+/// Issue 13, item 13: every page of the CleanEval development set (English pages of 2006-07, many
+/// in Latin-1 or windows-1252 without a declaration) is read as UTF-8 or windows-1252. A guess
+/// such as ISO-8859-2 turned the `®` and `©` of page 1 into `Ž` and `Š`; its copyright line keeps
+/// its symbols now.
+#[test]
+fn cleaneval_pages_are_read_in_the_encodings_they_were_written_in() {
+    let pages = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/peers/cleaneval-dev/input");
+    if !require_path(&pages) {
+        return;
+    }
+    let mut checked = 0;
+    for entry in fs::read_dir(&pages).unwrap() {
+        let page = entry.unwrap().path();
+        let out = newsclean().args(["--format", "json"]).arg(&page).output().unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let encoding = report["encoding"].as_str().unwrap();
+        assert!(["UTF-8", "windows-1252"].contains(&encoding), "{}: {encoding}", page.display());
+        checked += 1;
+    }
+    assert!(checked >= 50, "{checked} pages");
+    let dir = tempfile::tempdir().unwrap();
+    newsclean().arg("--out").arg(dir.path()).arg(pages.join("1.html")).assert().success();
+    let text = fs::read_to_string(dir.path().join("1.txt")).unwrap();
+    assert!(text.contains('©') || text.contains('®'), "the symbols survive: {text}");
+    assert!(!text.contains('Ž') && !text.contains('Š'), "{text}");
 }
