@@ -220,6 +220,7 @@ impl Spool {
             Some(meta) => {
                 keep_owner(file.as_file(), meta)?;
                 fs::set_permissions(file.path(), meta.permissions())?;
+                keep_extended_attributes(target, file.path())?;
             }
             // tempfile creates 0600 files; a new output file gets the usual 0644.
             None => fs::set_permissions(file.path(), fs::Permissions::from_mode(0o644))?,
@@ -311,6 +312,27 @@ impl Stamp {
 #[derive(Debug, thiserror::Error)]
 #[error("read-only file, left alone")]
 pub struct ReadOnly;
+
+/// Gives `copy` the extended attributes of `original` (`user.xdg.origin.url`, where `wget --xattr`
+/// keeps a page's address): a rewrite must not lose what the file carried beside its bytes. A file
+/// system without them has none to copy; an attribute this process may not set (a `trusted.` one,
+/// not as root) is left behind as any editor saving through a new file leaves it.
+fn keep_extended_attributes(original: &Path, copy: &Path) -> io::Result<()> {
+    let names = match xattr::list(original) {
+        Ok(names) => names,
+        Err(e) if e.kind() == io::ErrorKind::Unsupported || e.raw_os_error() == Some(95) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for name in names {
+        if let Some(value) = xattr::get(original, &name)? {
+            match xattr::set(copy, &name, &value) {
+                Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {}
+                other => other?,
+            }
+        }
+    }
+    Ok(())
+}
 
 /// Gives `file` the owner and group of the original, when they differ and this process may
 /// (as root, or a member of the group). Not being allowed is not an error: the file then belongs

@@ -342,3 +342,20 @@ fn issue_13_a_file_swapped_for_a_symlink_after_the_walk_is_not_written_through()
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(fs::read_to_string(tree.join("0000_large.txt")).unwrap().len() < large.len(), "the run went on");
 }
+
+/// Issue 13, item 11: `--write` keeps a file's extended attributes (`wget --xattr` stores the page's
+/// address in `user.xdg.origin.url`).
+#[test]
+fn write_keeps_extended_attributes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.txt");
+    fs::write(&path, "Title\n\nLatest News\n\nText.\n").unwrap();
+    let url = b"https://example.com/news/a";
+    let set = xattr::set(&path, "user.xdg.origin.url", url);
+    if !common::skip_unless(set.is_ok(), &format!("extended attributes are not supported here: {set:?}")) {
+        return;
+    }
+    newsclean().arg("--write").arg(&path).assert().success();
+    assert_eq!(fs::read_to_string(&path).unwrap(), "Title\n\nText.\n", "the file was rewritten");
+    assert_eq!(xattr::get(&path, "user.xdg.origin.url").unwrap().as_deref(), Some(&url[..]));
+}
