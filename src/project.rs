@@ -233,6 +233,12 @@ pub fn check_cli(cli: &CliRules, project: Option<&Project>) -> Result<(), Error>
     apply_cli(&mut set, cli)
 }
 
+/// True if config discovery stops at `dir` (after looking in it): the top of a git work tree, or
+/// the user's home directory.
+fn is_discovery_boundary(dir: &Path) -> bool {
+    dir.join(".git").exists() || std::env::var_os("HOME").is_some_and(|home| Path::new(&home) == dir)
+}
+
 /// What a file is cleaned with.
 pub enum Plan {
     /// Clean it with this cleaner.
@@ -250,6 +256,9 @@ pub struct Projects {
     /// The same, by the directory as the walk named it.
     by_given_dir: HashMap<PathBuf, Option<Arc<Project>>>,
     cleaners: HashMap<(Option<PathBuf>, Vec<usize>), Arc<Cleaner>>,
+    /// Directories governed by a config that failed to load, with its error: asked again (for the
+    /// next file there), the answer is the same error, without reading the file again.
+    broken: HashMap<PathBuf, String>,
     /// The longest line its cleaners read.
     max_line: usize,
 }
@@ -265,6 +274,7 @@ impl Projects {
             by_dir: HashMap::new(),
             by_given_dir: HashMap::new(),
             cleaners: HashMap::new(),
+            broken: HashMap::new(),
             max_line: crate::block::DEFAULT_MAX_LINE,
         })
     }
@@ -286,31 +296,56 @@ impl Projects {
             return Ok(found.clone());
         }
         let absolute = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        if let Some(found) = self.by_dir.get(&absolute) {
-            let found = found.clone();
-            self.by_given_dir.insert(dir.to_path_buf(), found.clone());
-            return Ok(found);
+        let found = self.project_for_absolute_dir(&absolute, dir)?;
+        self.by_given_dir.insert(dir.to_path_buf(), found.clone());
+        Ok(found)
+    }
+
+    /// `project_for_dir` for a canonical `absolute` directory (named `shown` in messages): looks in
+    /// it, then in its parents, each looked at once (their answers are kept), up to the top of the
+    /// git work tree it is in or the home directory, whichever comes first: a config in a directory
+    /// shared above a project does not silently govern it.
+    fn project_for_absolute_dir(&mut self, absolute: &Path, shown: &Path) -> Result<Option<Arc<Project>>, Error> {
+        if let Some(found) = self.by_dir.get(absolute) {
+            return Ok(found.clone());
+        }
+        if let Some(message) = self.broken.get(absolute) {
+            return Err(Error::Usage(message.clone()));
         }
         let candidate = absolute.join(FILE_NAME);
         let found = if candidate.is_file() {
-            let shown = dir.join(FILE_NAME);
-            let project = Project::load(&candidate).map_err(|e| match e {
-                Error::Config { line, column, message, .. } => {
-                    Error::Config { path: shown.clone(), line, column, message }
+            let shown = shown.join(FILE_NAME);
+            let loaded = Project::load(&candidate)
+                .map_err(|e| match e {
+                    Error::Config { line, column, message, .. } => {
+                        Error::Config { path: shown.clone(), line, column, message }
+                    }
+                    e => e,
+                })
+                .and_then(|project| check_cli(&self.cli, Some(&project)).map(|()| project));
+            match loaded {
+                Ok(project) => Some(Arc::new(Project { path: shown, ..project })),
+                Err(e) => {
+                    self.broken.insert(absolute.to_path_buf(), e.to_string());
+                    return Err(e);
                 }
-                e => e,
-            })?;
-            check_cli(&self.cli, Some(&project))?;
-            Some(Arc::new(Project { path: shown, ..project }))
+            }
+        } else if is_discovery_boundary(absolute) {
+            None
         } else {
             match absolute.parent() {
-                Some(parent) if parent != absolute => self.project_for_dir(parent)?,
+                Some(parent) if parent != absolute => self.project_for_absolute_dir(parent, parent)?,
                 _ => None,
             }
         };
-        self.by_dir.insert(absolute, found.clone());
-        self.by_given_dir.insert(dir.to_path_buf(), found.clone());
+        self.by_dir.insert(absolute.to_path_buf(), found.clone());
         Ok(found)
+    }
+
+    /// The config file that governs the file at `path`, if any (for `--verbose`).
+    pub fn config_path(&mut self, path: &Path) -> Option<PathBuf> {
+        let dir = path.parent().unwrap_or(Path::new(""));
+        self.project_for_dir(dir).ok().flatten().map(|p| p.path.clone())
     }
 
     /// How to clean the file at `path`.

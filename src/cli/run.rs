@@ -83,21 +83,27 @@ pub fn run(mut args: Args) -> Exit {
             }
         }
     }
+    let mut config_errors: std::collections::HashSet<String> = std::collections::HashSet::new();
     // Files are cleaned in parallel a batch at a time, each into its own buffer, and reported in
     // walk order, so the output is the same whatever the thread count. Large files stream straight
     // to stdout on this thread instead, to keep memory bounded.
     for batch in found.chunks(PARALLEL_BATCH) {
-        // Which cleaner each file gets (its newsclean.toml, overrides), decided here in walk order
-        // so that a bad config stops the run before anything is written.
+        // Which cleaner each file gets (its newsclean.toml, overrides), decided here in walk order.
+        // A broken config fails the files it governs (its error said once), not the whole batch.
         let mut plans: Vec<Option<Plan>> = Vec::with_capacity(batch.len());
-        for found in batch {
+        let mut failed_plan = vec![false; batch.len()];
+        for (k, found) in batch.iter().enumerate() {
             plans.push(match found {
                 Found::File(input) => match projects.plan(&input.path) {
                     Ok(plan) => Some(plan),
                     Err(e) => {
-                        let _ = out.flush();
-                        eprintln!("newsclean: {e}");
-                        return Exit::Error;
+                        let message = e.to_string();
+                        if config_errors.insert(message.clone()) {
+                            let _ = out.flush();
+                            eprintln!("newsclean: {message}");
+                        }
+                        failed_plan[k] = true;
+                        None
                     }
                 },
                 _ => None,
@@ -116,7 +122,11 @@ pub fn run(mut args: Args) -> Exit {
                 _ => None,
             })
             .collect();
-        for ((found, done), plan) in batch.iter().zip(done).zip(&plans) {
+        for (((found, done), plan), failed) in batch.iter().zip(done).zip(&plans).zip(failed_plan) {
+            if failed {
+                summary.fail();
+                continue;
+            }
             let (path, result) = match (found, done) {
                 (Found::File(input), Some((result, buffer))) => {
                     if let Err(e) = out.write_all(&buffer) {
@@ -151,7 +161,11 @@ pub fn run(mut args: Args) -> Exit {
             match result {
                 Ok(FileResult::Cleaned(report)) => {
                     if config.verbose {
-                        eprintln!("newsclean: {}: {}", path.display(), describe(&report));
+                        let governed = match projects.config_path(path) {
+                            Some(file) => format!("config {}", file.display()),
+                            None => "built-in rules (no newsclean.toml)".to_owned(),
+                        };
+                        eprintln!("newsclean: {}: {}, {governed}", path.display(), describe(&report));
                     }
                     if report.rewritten
                         && matches!(config.mode, Mode::Check { .. })

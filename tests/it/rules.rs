@@ -393,3 +393,36 @@ fn user_rules_are_held_to_their_examples_when_the_config_loads() {
     newsclean().arg("--write").arg(&path).assert().success();
     assert_eq!(fs::read_to_string(&path).unwrap(), "A baz here.\n");
 }
+
+/// Issue 13, item 9: a broken `newsclean.toml` fails only the files it governs (its error said
+/// once), the rest of the batch is cleaned and the run ends with its summary; and a config in a
+/// directory shared above a git work tree does not govern the files inside it (`-v` names the
+/// config each file was cleaned with).
+#[test]
+fn a_broken_config_fails_only_its_files_and_discovery_stops_at_the_work_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("shared");
+    let project = shared.join("project");
+    for sub in ["good", "bad"] {
+        fs::create_dir_all(project.join(sub)).unwrap();
+    }
+    fs::create_dir(project.join(".git")).unwrap(); // the top of a work tree
+    fs::write(shared.join("newsclean.toml"), "ignore = [\"residue\"]\n").unwrap();
+    fs::write(project.join("bad/newsclean.toml"), "select = [\n").unwrap();
+    let dirty = "Title\n\nLatest News\n\nHis smart phone.\n";
+    for file in ["good/a.txt", "good/b.txt", "bad/c.txt", "bad/d.txt"] {
+        fs::write(project.join(file), dirty).unwrap();
+    }
+    let out = newsclean().current_dir(dir.path()).args(["-v", "--write", "shared/project"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.matches("bad/newsclean.toml:1:").count(), 1, "the broken config is reported once: {stderr}");
+    assert!(stderr.contains("4 files, 2 changed, 6 edits (mt 2, residue 4), 2 failed"), "{stderr}");
+    assert!(stderr.contains("good/a.txt: UTF-8 (utf-8), 3 edits, built-in rules (no newsclean.toml)"), "{stderr}");
+    for file in ["good/a.txt", "good/b.txt"] {
+        assert_eq!(fs::read_to_string(project.join(file)).unwrap(), "Title\n\nHis smartphone.\n", "{file}");
+    }
+    for file in ["bad/c.txt", "bad/d.txt"] {
+        assert_eq!(fs::read_to_string(project.join(file)).unwrap(), dirty, "{file} is left alone");
+    }
+}
