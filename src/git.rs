@@ -52,6 +52,16 @@ fn git(args: &[&OsStr]) -> Result<Vec<u8>, GitError> {
     Ok(output.stdout)
 }
 
+/// The top of the work tree the current directory is in (`git rev-parse --show-toplevel`): the
+/// staged paths are relative to it.
+pub fn toplevel() -> Result<PathBuf, GitError> {
+    let mut out = git(&[OsStr::new("rev-parse"), OsStr::new("--show-toplevel")])?;
+    while out.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+        out.pop();
+    }
+    Ok(PathBuf::from(OsStr::from_bytes(&out)))
+}
+
 /// The regular files added, copied or modified in the index (what the next commit adds or
 /// changes), as paths relative to the top of the work tree, limited to `pathspecs` if any are
 /// given. Deleted files are left out (nothing to check), and so are symlinks and submodules (what

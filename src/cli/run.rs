@@ -341,13 +341,16 @@ fn run_interactive(projects: &mut Projects, config: &Config, selection: &Selecti
 /// `--staged`: checks the staged bytes of each staged file that a walk would take, naming it by
 /// its path from the top of the work tree. Exit codes as for files on disk.
 fn run_staged(projects: &mut Projects, config: &Config, selection: &Selection) -> Exit {
-    let staged = match git::staged_files(&config.paths) {
-        Ok(staged) => staged,
+    // Staged paths are relative to the top of the work tree, wherever newsclean runs in it: the
+    // config of each file is looked up from there, not from the current directory.
+    let (staged, top) = match git::staged_files(&config.paths).and_then(|s| Ok((s, git::toplevel()?))) {
+        Ok(found) => found,
         Err(e) => {
             eprintln!("newsclean: --staged: {e}");
             return Exit::Error;
         }
     };
+    let mut config_errors: std::collections::HashSet<String> = std::collections::HashSet::new();
     let diff = match config.mode {
         Mode::Check { diff } => diff,
         _ => true,
@@ -356,13 +359,17 @@ fn run_staged(projects: &mut Projects, config: &Config, selection: &Selection) -
     let mut out = io::BufWriter::new(stdout.lock());
     let mut summary = Summary::default();
     for path in staged.iter().filter(|p| selection.takes(p)) {
-        let cleaner = match projects.plan(path) {
+        let cleaner = match projects.plan(&top.join(path)) {
             Ok(Plan::Clean(cleaner)) => cleaner,
             Ok(Plan::Excluded) => continue,
             Err(e) => {
-                let _ = out.flush();
-                eprintln!("newsclean: {e}");
-                return Exit::Error;
+                // A broken config fails the files it governs, its error said once.
+                summary.fail();
+                if config_errors.insert(e.to_string()) {
+                    let _ = out.flush();
+                    eprintln!("newsclean: {e}");
+                }
+                continue;
             }
         };
         let result = git::staged_bytes(path)

@@ -258,3 +258,26 @@ fn staged_checks_a_file_named_like_a_stage_as_itself() {
     assert_eq!(check.status.code(), Some(1), "the dirty file is found: {}", text(&check));
     assert!(text(&check).contains("0:x.txt") && text(&check).contains("1 would change"), "{}", text(&check));
 }
+
+/// Issue 13, item 10: `--staged` run from a subdirectory of the work tree takes each staged file's
+/// config from where the file is, as from the top (staged paths are relative to the top).
+#[test]
+fn staged_from_a_subdirectory_uses_the_configs_of_the_work_tree() {
+    if !require(&["git"]) {
+        return;
+    }
+    let repo = Repo::new();
+    repo.write("newsclean.toml", "ignore = [\"mt\"]\n");
+    repo.write("news/a.txt", DIRTY);
+    repo.ok(repo.git(&["add", "."]));
+    let from_top = repo.newsclean(&["--staged", "--check"]);
+    let from_sub = repo.newsclean_in(&repo.dir().join("news"), &["--staged", "--check"]);
+    for (where_, run) in [("top", &from_top), ("news/", &from_sub)] {
+        assert_eq!(run.status.code(), Some(1), "from {where_}: {}", text(run));
+        assert!(
+            text(run).contains("1 file, 1 would change, 2 edits (residue 2)"),
+            "mt is ignored by the work tree's config, from {where_}: {}",
+            text(run)
+        );
+    }
+}
