@@ -359,3 +359,46 @@ fn write_keeps_extended_attributes() {
     assert_eq!(fs::read_to_string(&path).unwrap(), "Title\n\nText.\n", "the file was rewritten");
     assert_eq!(xattr::get(&path, "user.xdg.origin.url").unwrap().as_deref(), Some(&url[..]));
 }
+
+/// Unmounts a file system when dropped, whatever the test's outcome.
+struct Mounted(PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Issue 13: the disk-full case. On a 256 KiB tmpfs (root may mount one), a file whose cleaned copy
+/// does not fit is an error naming it, left byte for byte as it was, with no temporary file left
+/// behind; the batch goes on and cleans a file that fits.
+#[test]
+fn a_full_disk_leaves_the_file_as_it_was_and_the_batch_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("small-disk");
+    fs::create_dir(&mnt).unwrap();
+    let mounted = is_root()
+        && Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
+            .arg(&mnt)
+            .status()
+            .is_ok_and(|s| s.success());
+    if !common::skip_unless(mounted, "mounting a small tmpfs needs root and a machine that allows it") {
+        return;
+    }
+    let _unmount = Mounted(mnt.clone());
+    let big = format!(
+        "Title\n\nLatest News\n\n{}",
+        "The company said on Tuesday that it would cut its forecast.\n".repeat(3000)
+    );
+    assert!(big.len() > 150 << 10 && big.len() < 256 << 10, "fits once, not twice: {}", big.len());
+    fs::write(mnt.join("a-big.txt"), &big).unwrap();
+    fs::write(mnt.join("b-small.txt"), "Title\n\nLatest News\n\nText.\n").unwrap();
+    let out = Command::new(NEWSCLEAN).args(["--write", "."]).current_dir(&mnt).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("a-big.txt") && stderr.contains("No space left"), "{stderr}");
+    assert_eq!(fs::read_to_string(mnt.join("a-big.txt")).unwrap(), big, "left byte for byte as it was");
+    assert_eq!(fs::read_to_string(mnt.join("b-small.txt")).unwrap(), "Title\n\nText.\n", "the batch went on");
+    assert_eq!(names_in(&mnt), ["a-big.txt", "b-small.txt"], "no temporary file left behind");
+}
