@@ -3,20 +3,19 @@
 //! encodings to `decode`; this module puts them together for one input.
 
 use std::fs::{self, File};
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use encoding_rs::{Encoding, UTF_8};
 
-use crate::block::ReadError;
 use crate::config::Settings;
-use crate::decode::{Choice, EncodeWriter, HEAD_LEN, Unmappable};
-use crate::diff::DiffSink;
+use crate::decode::{Choice, HEAD_LEN};
 use crate::error::Error;
-use crate::files::Spool;
-use crate::pipeline::{Cleaner, NullSink, Outcome, Sink, StreamError, TextSink};
-use crate::report::JsonSink;
-use crate::source::{self, Document, READ_BUFFER, Source, is_html_path, read_error};
+use crate::output::diff::DiffSink;
+use crate::output::json::JsonSink;
+use crate::output::write::{WriteTo, write_error};
+use crate::pipeline::{Cleaner, NullSink, Outcome, Sink, TextSink};
+use crate::source::{self, Document, READ_BUFFER, Source, is_html_path, read_error, stream_error};
 
 /// What to do with a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,29 +59,6 @@ pub fn diff_path(path: &Path) -> String {
     shown.strip_prefix("./").unwrap_or(&shown).to_owned()
 }
 
-fn write_error(path: &Path, source: io::Error) -> Error {
-    if source.get_ref().is_some_and(|e| e.is::<crate::files::ReadOnly>()) {
-        return Error::ReadOnly { path: path.to_owned() };
-    }
-    if let Some(u) = source.get_ref().and_then(|e| e.downcast_ref::<Unmappable>()) {
-        return Error::Encode { path: path.to_owned(), reason: u.to_string() };
-    }
-    Error::Write { path: path.to_owned(), source }
-}
-
-fn stream_error(path: &Path, e: StreamError) -> Error {
-    match e {
-        StreamError::Read(ReadError::Io(source)) => read_error(path, source),
-        StreamError::Read(ReadError::LineTooLong { line, limit }) => {
-            Error::LineTooLong { path: path.to_owned(), line, limit }
-        }
-        StreamError::Read(ReadError::Utf8(e)) => {
-            Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset }
-        }
-        StreamError::Write(source) => Error::Output(source),
-    }
-}
-
 /// A note printed before the diff of a file that is not UTF-8: the diff is in UTF-8.
 fn legacy_note(path: &str, choice: &Choice) -> Option<String> {
     (!choice.is_utf8()).then(|| {
@@ -107,61 +83,6 @@ fn output_encoding(choice: &Choice, settings: &Settings) -> (&'static Encoding, 
 /// The sink reporting a file that is being written: its JSON object with `--format json`.
 fn report_sink<'a>(settings: &Settings, out: &'a mut dyn Write, shown: &str, choice: &Choice) -> Box<dyn Sink + 'a> {
     if settings.json { Box::new(JsonSink::new(out, shown, choice)) } else { Box::new(NullSink) }
-}
-
-/// Where and how a file is written: the one write path of `--write`, `--out` and `--interactive`.
-struct WriteTo<'a> {
-    /// The path named in messages.
-    path: &'a Path,
-    /// The file replaced or created (a symlink's target, resolved).
-    target: &'a Path,
-    /// The encoding and byte-order mark written.
-    encoding: (&'static Encoding, &'static [u8]),
-    /// `--backup`'s suffix.
-    backup: Option<&'a std::ffi::OsStr>,
-    /// What the file was when it was read: it is replaced only if it still is.
-    read: Option<crate::files::Stamp>,
-}
-
-impl WriteTo<'_> {
-    /// Writes the text `fill` produces to a spool beside the target, in the target's encoding, and
-    /// renames it into place (crash-safe, see `files::Spool`) if `fill` says to; returns what
-    /// `fill` returned.
-    fn write<T>(
-        &self,
-        fill: impl FnOnce(&mut EncodeWriter<Spool>) -> Result<(T, bool), Error>,
-    ) -> Result<(T, bool), Error> {
-        let (encoding, bom) = self.encoding;
-        let mut spool = Spool::for_target(self.target);
-        spool.write_all(bom).map_err(|e| write_error(self.path, e))?;
-        let mut writer = EncodeWriter::new(spool, encoding);
-        let (value, commit) = fill(&mut writer)?;
-        if commit {
-            let spool = writer.into_inner().map_err(|e| write_error(self.path, e))?;
-            spool.commit(self.target, self.backup, self.read).map_err(|e| write_error(self.path, e))?;
-        }
-        Ok((value, commit))
-    }
-
-    /// Cleans `text` into the target, handing the blocks to `report` too; written if it changed or
-    /// `always`.
-    fn clean_into(
-        &self,
-        cleaner: &Cleaner,
-        (text, offset): (Box<dyn BufRead + '_>, u64),
-        always: bool,
-        report: &mut dyn Sink,
-    ) -> Result<(Outcome, bool), Error> {
-        self.write(|writer| {
-            let mut sinks = (TextSink::new(writer), report);
-            let outcome = cleaner.clean_stream(text, offset, &mut sinks).map_err(|e| match e {
-                StreamError::Write(source) => write_error(self.path, source),
-                e => stream_error(self.path, e),
-            })?;
-            let rewrite = always || outcome.changed;
-            Ok((outcome, rewrite))
-        })
-    }
 }
 
 /// Where `--out` writes the cleaned copy of `path`, given its place `target` under the output

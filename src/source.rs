@@ -9,10 +9,12 @@ use std::path::Path;
 
 use encoding_rs::{Encoding, UTF_8};
 
+use crate::block::ReadError;
 use crate::config::Settings;
 use crate::decode::{self, Choice, DecodeReader, HEAD_LEN, Malformed, Sniffed, ValidateError};
 use crate::error::Error;
 use crate::files::{ChangedOnDisk, Stamp};
+use crate::pipeline::StreamError;
 
 /// The reader buffer: large enough that reading costs few system calls.
 pub(crate) const READ_BUFFER: usize = 1 << 18;
@@ -210,4 +212,18 @@ pub(crate) fn read_error(path: &Path, source: io::Error) -> Error {
         return Error::Decode { path: path.to_owned(), reason: m.to_string() };
     }
     Error::Read { path: path.to_owned(), source }
+}
+
+/// The most precise error for a stream of `path` that stopped.
+pub(crate) fn stream_error(path: &Path, e: StreamError) -> Error {
+    match e {
+        StreamError::Read(ReadError::Io(source)) => read_error(path, source),
+        StreamError::Read(ReadError::LineTooLong { line, limit }) => {
+            Error::LineTooLong { path: path.to_owned(), line, limit }
+        }
+        StreamError::Read(ReadError::Utf8(e)) => {
+            Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset }
+        }
+        StreamError::Write(source) => Error::Output(source),
+    }
 }

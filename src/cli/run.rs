@@ -6,15 +6,15 @@ use std::io::{self, IsTerminal, Write};
 use rayon::prelude::*;
 
 use newsclean::config::{Config, Mode};
-use newsclean::diff::DiffSink;
 use newsclean::error::Error;
 use newsclean::files::{self, Found, Input, Selection};
 use newsclean::git;
 use newsclean::input::{self, FileMode, FileResult, Report, StreamMode};
+use newsclean::output::diff::DiffSink;
+use newsclean::output::review;
+use newsclean::output::summary::{self, Summary};
 use newsclean::pipeline::Cleaner;
 use newsclean::project::{Plan, Projects};
-use newsclean::report::{self, Summary};
-use newsclean::review;
 
 use super::Exit;
 use super::args::Args;
@@ -191,7 +191,7 @@ pub fn run(mut args: Args) -> Exit {
         }
     }
     if config.settings.statistics
-        && let Err(e) = out.write_all(report::statistics(&summary.by_rule).as_bytes())
+        && let Err(e) = out.write_all(summary::statistics(&summary.by_rule).as_bytes())
     {
         return output_failed(&e);
     }

@@ -6,9 +6,9 @@ use std::io;
 use std::sync::LazyLock;
 
 use newsclean::Cleaner;
-use newsclean::diff::DiffSink;
+use newsclean::output::diff::DiffSink;
+use newsclean::output::review;
 use newsclean::pipeline::{Processed, Sink};
-use newsclean::review;
 use proptest::prelude::*;
 
 use crate::common::{self, newsclean};

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::block::{Ending, Line};
-use crate::diff::{self, Hunk};
+use crate::output::diff::{self, Hunk};
 use crate::pipeline::{Processed, Sink};
 use crate::rules;
 
