@@ -23,6 +23,18 @@ pub enum Mode {
     Interactive,
 }
 
+/// How a run reports what would change (or changed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// A unified diff of each input (the default).
+    #[default]
+    Diff,
+    /// `--format json`: one JSON object per input, with every edit.
+    Json,
+    /// `--statistics`: no diffs; the run ends with a table of edits per rule.
+    Statistics,
+}
+
 /// Resolved settings of one run.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -65,10 +77,8 @@ pub struct Settings {
     pub to_utf8: bool,
     /// `--html`: treat every input as an HTML page (files ending in `.html`/`.htm` always are).
     pub html: bool,
-    /// `--format json`: report each input as a JSON object instead of a diff.
-    pub json: bool,
-    /// `--statistics`: print no diffs (the run ends with a table of edits per rule).
-    pub statistics: bool,
+    /// How what would change is reported.
+    pub format: Format,
     /// `--max-line-mib`, in bytes: an input holding a longer line is an error for that input.
     pub max_line: usize,
     /// `--follow-symlinks`: read and write through symlinks to their targets. Without it a file

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use encoding_rs::{Encoding, UTF_8};
 
-use crate::config::Settings;
+use crate::config::{Format, Settings};
 use crate::decode::{Choice, HEAD_LEN};
 use crate::error::Error;
 use crate::output::diff::DiffSink;
@@ -82,7 +82,7 @@ fn output_encoding(choice: &Choice, settings: &Settings) -> (&'static Encoding, 
 
 /// The sink reporting a file that is being written: its JSON object with `--format json`.
 fn report_sink<'a>(settings: &Settings, out: &'a mut dyn Write, shown: &str, choice: &Choice) -> Box<dyn Sink + 'a> {
-    if settings.json { Box::new(JsonSink::new(out, shown, choice)) } else { Box::new(NullSink) }
+    if settings.format == Format::Json { Box::new(JsonSink::new(out, shown, choice)) } else { Box::new(NullSink) }
 }
 
 /// Where `--out` writes the cleaned copy of `path`, given its place `target` under the output
@@ -137,13 +137,13 @@ pub fn clean_file(
     let converts = !html && settings.to_utf8 && !choice.is_utf8();
     let shown = diff_path(path);
     let (outcome, rewritten) = match mode {
-        FileMode::Diff | FileMode::Check { .. } if settings.json => {
+        FileMode::Diff | FileMode::Check { .. } if settings.format == Format::Json => {
             let mut sink = JsonSink::new(out, &shown, &choice);
             let outcome = cleaner.clean_stream(text, offset, &mut sink).map_err(|e| stream_error(path, e))?;
             let changed = outcome.changed || converts;
             (outcome, changed)
         }
-        FileMode::Diff | FileMode::Check { diff: true } if !settings.statistics => {
+        FileMode::Diff | FileMode::Check { diff: true } if settings.format == Format::Diff => {
             let bom = !html && choice.is_utf8() && choice.bom_len > 0;
             let note = if html { Some(html_note(&shown)) } else { legacy_note(&shown, &choice) };
             let mut sink = DiffSink::new(out, path, bom, settings.color).with_preamble(note);
@@ -292,7 +292,9 @@ pub fn clean_stream<'a>(
     let Document { choice, text, offset, html } = match source::open(Source::Stdin(Box::new(input)), settings, false)? {
         Ok(document) => document,
         Err(skip) => {
-            if let Some(mut unread) = skip.unread.filter(|_| mode == StreamMode::Text && !settings.json) {
+            if let Some(mut unread) =
+                skip.unread.filter(|_| mode == StreamMode::Text && settings.format != Format::Json)
+            {
                 io::copy(&mut unread, out).map_err(|e| match e.kind() {
                     io::ErrorKind::BrokenPipe => Error::Output(e),
                     _ => read_error(path, e),
@@ -303,7 +305,9 @@ pub fn clean_stream<'a>(
         }
     };
     let result = match mode {
-        _ if settings.json => cleaner.clean_stream(text, offset, &mut JsonSink::new(out, "stdin", &choice)),
+        _ if settings.format == Format::Json => {
+            cleaner.clean_stream(text, offset, &mut JsonSink::new(out, "stdin", &choice))
+        }
         StreamMode::Text => {
             let bom: &[u8] = if choice.is_utf8() && !html { choice.bom() } else { b"" };
             out.write_all(bom).map_err(Error::Output)?;

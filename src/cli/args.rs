@@ -203,8 +203,12 @@ impl Args {
                 forced,
                 to_utf8: self.to_utf8,
                 html: self.html,
-                json: self.format == Format::Json,
-                statistics: self.statistics,
+                // `--format json` has every edit; `--statistics` their counts only.
+                format: match (self.format, self.statistics) {
+                    (Format::Json, _) => newsclean::config::Format::Json,
+                    (_, true) => newsclean::config::Format::Statistics,
+                    _ => newsclean::config::Format::Diff,
+                },
                 follow_symlinks: self.follow_symlinks,
                 max_line: (self.max_line_mib as usize) << 20,
                 backup: self.backup,

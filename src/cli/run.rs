@@ -5,7 +5,7 @@ use std::io::{self, IsTerminal, Write};
 
 use rayon::prelude::*;
 
-use newsclean::config::{Config, Mode};
+use newsclean::config::{Config, Format, Mode};
 use newsclean::error::Error;
 use newsclean::files::{self, Found, Input, Selection};
 use newsclean::git;
@@ -169,8 +169,7 @@ pub fn run(mut args: Args) -> Exit {
                     }
                     if report.rewritten
                         && matches!(config.mode, Mode::Check { .. })
-                        && !config.settings.json
-                        && !config.settings.statistics
+                        && config.settings.format == Format::Diff
                         && let Err(e) = writeln!(out, "{}", path.display())
                     {
                         return output_failed(&e);
@@ -190,7 +189,7 @@ pub fn run(mut args: Args) -> Exit {
             }
         }
     }
-    if config.settings.statistics
+    if config.settings.format == Format::Statistics
         && let Err(e) = out.write_all(summary::statistics(&summary.by_rule).as_bytes())
     {
         return output_failed(&e);
