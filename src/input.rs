@@ -8,30 +8,15 @@ use std::path::{Path, PathBuf};
 
 use encoding_rs::{Encoding, UTF_8};
 
-use crate::config::{Format, Settings};
+use crate::config::{Format, Mode, Settings};
 use crate::decode::{Choice, HEAD_LEN};
 use crate::error::Error;
+use crate::files::Input;
 use crate::output::diff::DiffSink;
 use crate::output::json::JsonSink;
 use crate::output::write::{WriteTo, write_error};
 use crate::pipeline::{Cleaner, NullSink, Outcome, Sink, TextSink};
 use crate::source::{self, Document, READ_BUFFER, Source, is_html_path, read_error, stream_error};
-
-/// What to do with a file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FileMode {
-    /// Print a unified diff of the changes.
-    Diff,
-    /// Only find out whether the file would change (and print its diff if `diff`).
-    Check {
-        /// Also print the diff.
-        diff: bool,
-    },
-    /// Rewrite the file in place, atomically, if it changes.
-    Write,
-    /// Write the cleaned copy to this path (whether or not it changed).
-    Out(PathBuf),
-}
 
 /// What happened to one input that was cleaned.
 #[derive(Clone, Debug)]
@@ -109,24 +94,27 @@ fn stamp_of(path: &Path, settings: &Settings) -> Result<crate::files::Stamp, Err
     stamp.map_err(|e| read_error(path, e))
 }
 
-/// Cleans the file at `path` in `mode`, writing any diff or path list to `out`.
+/// Cleans the walked file `input` in `mode`, writing any diff or path list to `out`
+/// (`Mode::Out(dir)` writes its copy to `dir` joined with its place below the walk's root).
 pub fn clean_file(
     cleaner: &Cleaner,
-    path: &Path,
-    mode: &FileMode,
+    input: &Input,
+    mode: &Mode,
     settings: &Settings,
     out: &mut dyn Write,
 ) -> Result<FileResult, Error> {
-    let prints = matches!(mode, FileMode::Diff | FileMode::Check { diff: true });
+    let path = input.path.as_path();
+    // `--interactive` reviews through `clean_for_review`; here it shows the diff it would ask about.
+    let prints = matches!(mode, Mode::Diff | Mode::Interactive | Mode::Check { diff: true });
     let html = settings.html || is_html_path(path);
-    if html && *mode == FileMode::Write {
+    if html && *mode == Mode::Write {
         return Ok(FileResult::Skipped(
             "HTML is not rewritten in place (its text would replace the page): use --out DIR",
         ));
     }
     // What the file was before it is read: `--write` replaces it only if it still is.
     let read = match mode {
-        FileMode::Write => Some(stamp_of(path, settings)?),
+        Mode::Write => Some(stamp_of(path, settings)?),
         _ => None,
     };
     let Document { choice, text, offset, .. } = match source::open(Source::File(path), settings, prints)? {
@@ -137,13 +125,13 @@ pub fn clean_file(
     let converts = !html && settings.to_utf8 && !choice.is_utf8();
     let shown = diff_path(path);
     let (outcome, rewritten) = match mode {
-        FileMode::Diff | FileMode::Check { .. } if settings.format == Format::Json => {
+        Mode::Diff | Mode::Interactive | Mode::Check { .. } if settings.format == Format::Json => {
             let mut sink = JsonSink::new(out, &shown, &choice);
             let outcome = cleaner.clean_stream(text, offset, &mut sink).map_err(|e| stream_error(path, e))?;
             let changed = outcome.changed || converts;
             (outcome, changed)
         }
-        FileMode::Diff | FileMode::Check { diff: true } if settings.format == Format::Diff => {
+        Mode::Diff | Mode::Interactive | Mode::Check { diff: true } if settings.format == Format::Diff => {
             let bom = !html && choice.is_utf8() && choice.bom_len > 0;
             let note = if html { Some(html_note(&shown)) } else { legacy_note(&shown, &choice) };
             let mut sink = DiffSink::new(out, path, bom, settings.color).with_preamble(note);
@@ -151,12 +139,12 @@ pub fn clean_file(
             let changed = outcome.changed || converts;
             (outcome, changed)
         }
-        FileMode::Diff | FileMode::Check { .. } => {
+        Mode::Diff | Mode::Interactive | Mode::Check { .. } => {
             let outcome = cleaner.clean_stream(text, offset, &mut NullSink).map_err(|e| stream_error(path, e))?;
             let changed = outcome.changed || converts;
             (outcome, changed)
         }
-        FileMode::Write => {
+        Mode::Write => {
             // Write through a symlink to its target rather than replacing the link with a file.
             let target = write_target(path, settings)?;
             let mut report = report_sink(settings, out, &shown, &choice);
@@ -164,8 +152,8 @@ pub fn clean_file(
             let to = WriteTo { path, target: &target, encoding, backup: settings.backup.as_deref(), read };
             to.clean_into(cleaner, (text, offset), converts, &mut *report)?
         }
-        FileMode::Out(target) => {
-            let target = out_path(path, target, settings);
+        Mode::Out(dir) => {
+            let target = out_path(path, &dir.join(&input.relative), settings);
             if let Some(dir) = target.parent() {
                 fs::create_dir_all(dir).map_err(|e| write_error(&target, e))?;
             }
@@ -266,34 +254,37 @@ pub fn write_reviewed(
     Ok(())
 }
 
-/// What to do with a document read from stdin.
+/// What a document read from stdin gives: the cleaned text (a filter), its diff, or nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StreamMode {
-    /// Write the cleaned text (UTF-8).
+enum StreamOutput {
     Text,
-    /// Write a diff (of `stdin`).
     Diff,
-    /// Write nothing; the outcome says whether it would change.
-    Check,
+    Nothing,
 }
 
-/// Cleans one document from `input` (stdin) into `out`. The encoding is chosen from the first
-/// 64 KiB; the output is UTF-8 (a UTF-8 BOM is kept, so clean UTF-8 comes out byte for byte).
-/// A feed or XML document is not cleaned: it comes back as `Skipped`, copied byte for byte to
-/// `out` in `StreamMode::Text` (a filter passes on what it leaves alone), else not written.
+/// Cleans one document from `input` (stdin) into `out`: in `--check` mode its diff (with
+/// `--diff`) or nothing, else the cleaned text, as a filter does. The encoding is chosen from the
+/// first 64 KiB; the output is UTF-8 (a UTF-8 BOM is kept, so clean UTF-8 comes out byte for
+/// byte). A feed or XML document is not cleaned: it comes back as `Skipped`, copied byte for byte
+/// to `out` where the text would be (a filter passes on what it leaves alone).
 pub fn clean_stream<'a>(
     cleaner: &Cleaner,
     input: impl Read + 'a,
-    mode: StreamMode,
+    mode: &Mode,
     settings: &Settings,
     out: &mut dyn Write,
 ) -> Result<FileResult, Error> {
     let path = Path::new("stdin");
+    let output = match mode {
+        Mode::Check { diff: true } => StreamOutput::Diff,
+        Mode::Check { diff: false } => StreamOutput::Nothing,
+        _ => StreamOutput::Text,
+    };
     let Document { choice, text, offset, html } = match source::open(Source::Stdin(Box::new(input)), settings, false)? {
         Ok(document) => document,
         Err(skip) => {
             if let Some(mut unread) =
-                skip.unread.filter(|_| mode == StreamMode::Text && settings.format != Format::Json)
+                skip.unread.filter(|_| output == StreamOutput::Text && settings.format != Format::Json)
             {
                 io::copy(&mut unread, out).map_err(|e| match e.kind() {
                     io::ErrorKind::BrokenPipe => Error::Output(e),
@@ -304,21 +295,21 @@ pub fn clean_stream<'a>(
             return Ok(FileResult::Skipped(skip.note));
         }
     };
-    let result = match mode {
+    let result = match output {
         _ if settings.format == Format::Json => {
             cleaner.clean_stream(text, offset, &mut JsonSink::new(out, "stdin", &choice))
         }
-        StreamMode::Text => {
+        StreamOutput::Text => {
             let bom: &[u8] = if choice.is_utf8() && !html { choice.bom() } else { b"" };
             out.write_all(bom).map_err(Error::Output)?;
             cleaner.clean_stream(text, offset, &mut TextSink::new(io::BufWriter::with_capacity(READ_BUFFER, out)))
         }
-        StreamMode::Diff => {
+        StreamOutput::Diff => {
             let bom = choice.is_utf8() && choice.bom_len > 0;
             let mut sink = DiffSink::new(out, path, bom, settings.color).with_preamble(legacy_note("stdin", &choice));
             cleaner.clean_stream(text, offset, &mut sink)
         }
-        StreamMode::Check => cleaner.clean_stream(text, offset, &mut NullSink),
+        StreamOutput::Nothing => cleaner.clean_stream(text, offset, &mut NullSink),
     };
     let outcome = result.map_err(|e| stream_error(path, e))?;
     let rewritten = outcome.changed;

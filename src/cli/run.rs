@@ -7,9 +7,9 @@ use rayon::prelude::*;
 
 use newsclean::config::{Config, Format, Mode};
 use newsclean::error::Error;
-use newsclean::files::{self, Found, Input, Selection};
+use newsclean::files::{self, Found, Selection};
 use newsclean::git;
-use newsclean::input::{self, FileMode, FileResult, Report, StreamMode};
+use newsclean::input::{self, FileResult, Report};
 use newsclean::output::diff::DiffSink;
 use newsclean::output::review;
 use newsclean::output::summary::{self, Summary};
@@ -61,13 +61,6 @@ pub fn run(mut args: Args) -> Exit {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut summary = Summary::default();
-    let file_mode = |input: &Input| match &config.mode {
-        Mode::Diff => FileMode::Diff,
-        Mode::Check { diff } => FileMode::Check { diff: *diff },
-        Mode::Write => FileMode::Write,
-        Mode::Out(dir) => FileMode::Out(dir.join(&input.relative)),
-        Mode::Interactive => unreachable!("--interactive is run by run_interactive"),
-    };
     let mut found = files::walk(&config.paths, &selection);
     if let Mode::Out(dir) = &config.mode {
         match check_out_targets(dir, &mut found, &config.settings) {
@@ -115,8 +108,7 @@ pub fn run(mut args: Args) -> Exit {
             .map(|(found, plan)| match (found, plan) {
                 (Found::File(input), Some(Plan::Clean(cleaner))) if !is_large(&input.path) => {
                     let mut buffer = Vec::new();
-                    let result =
-                        input::clean_file(cleaner, &input.path, &file_mode(input), &config.settings, &mut buffer);
+                    let result = input::clean_file(cleaner, input, &config.mode, &config.settings, &mut buffer);
                     Some((result, buffer))
                 }
                 _ => None,
@@ -135,10 +127,9 @@ pub fn run(mut args: Args) -> Exit {
                     (&input.path, result)
                 }
                 (Found::File(input), None) => match plan {
-                    Some(Plan::Clean(cleaner)) => (
-                        &input.path,
-                        input::clean_file(cleaner, &input.path, &file_mode(input), &config.settings, &mut out),
-                    ),
+                    Some(Plan::Clean(cleaner)) => {
+                        (&input.path, input::clean_file(cleaner, input, &config.mode, &config.settings, &mut out))
+                    }
                     _ => {
                         if config.verbose {
                             eprintln!("newsclean: {}: excluded by newsclean.toml", input.path.display());
@@ -452,24 +443,18 @@ fn run_stdin(cleaner: &Cleaner, config: &Config) -> Exit {
         eprintln!("newsclean: no input: give files or directories, or pipe text on stdin (see --help)");
         return Exit::Error;
     }
-    let mode = match config.mode {
-        Mode::Diff if config.paths.is_empty() || config.paths[0].as_os_str() == "-" => StreamMode::Text,
-        Mode::Check { diff: true } => StreamMode::Diff,
-        Mode::Check { diff: false } => StreamMode::Check,
-        _ => StreamMode::Text,
-    };
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    match input::clean_stream(cleaner, stdin.lock(), mode, &config.settings, &mut out) {
+    match input::clean_stream(cleaner, stdin.lock(), &config.mode, &config.settings, &mut out) {
         Ok(FileResult::Skipped(why)) => {
             note(config, &format!("stdin: {why}"));
             Exit::Success
         }
         Ok(FileResult::Cleaned(report)) if config.verbose => {
             eprintln!("newsclean: stdin: {}", describe(&report));
-            stdin_exit(config, &report, mode, &mut out)
+            stdin_exit(config, &report, &mut out)
         }
-        Ok(FileResult::Cleaned(report)) => stdin_exit(config, &report, mode, &mut out),
+        Ok(FileResult::Cleaned(report)) => stdin_exit(config, &report, &mut out),
         Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Success,
         Err(e) => {
             eprintln!("newsclean: {e}");
@@ -478,10 +463,10 @@ fn run_stdin(cleaner: &Cleaner, config: &Config) -> Exit {
     }
 }
 
-fn stdin_exit(config: &Config, report: &Report, mode: StreamMode, out: &mut dyn Write) -> Exit {
+fn stdin_exit(config: &Config, report: &Report, out: &mut dyn Write) -> Exit {
     match report {
         Report { rewritten: true, .. } if matches!(config.mode, Mode::Check { .. }) => {
-            if mode == StreamMode::Check {
+            if config.mode == (Mode::Check { diff: false }) {
                 let _ = writeln!(out, "stdin");
             }
             Exit::WouldChange
