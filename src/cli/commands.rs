@@ -10,7 +10,7 @@ use newsclean::rules::{RuleSet, RuleSpec};
 
 use super::Exit;
 use super::args::{Args, Command, HookCommand};
-use super::run::output_failed;
+use super::tally::output_failed;
 
 pub(super) fn run_hook_command(command: HookCommand) -> Exit {
     match command {

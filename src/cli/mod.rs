@@ -5,6 +5,7 @@
 mod args;
 mod commands;
 mod run;
+mod tally;
 
 pub use args::Args;
 pub use run::run;

@@ -5,20 +5,20 @@ use std::io::{self, IsTerminal, Write};
 
 use rayon::prelude::*;
 
-use newsclean::config::{Config, Format, Mode};
+use newsclean::config::{Config, Mode};
 use newsclean::error::Error;
 use newsclean::files::{self, Found, Selection};
 use newsclean::git;
 use newsclean::input::{self, FileResult, Report};
 use newsclean::output::diff::DiffSink;
 use newsclean::output::review;
-use newsclean::output::summary::{self, Summary};
 use newsclean::pipeline::Cleaner;
 use newsclean::project::{Plan, Projects};
 
 use super::Exit;
 use super::args::Args;
 use super::commands::run_command;
+use super::tally::{Tally, describe, output_failed};
 
 /// Runs newsclean with parsed arguments.
 pub fn run(mut args: Args) -> Exit {
@@ -60,14 +60,13 @@ pub fn run(mut args: Args) -> Exit {
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut summary = Summary::default();
+    let mut tally = Tally::new(&config);
     let mut found = files::walk(&config.paths, &selection);
     if let Mode::Out(dir) = &config.mode {
         match check_out_targets(dir, &mut found, &config.settings) {
             Ok(refused) => {
                 for (path, why) in refused {
-                    summary.fail();
-                    eprintln!("newsclean: {}: {why}", path.display());
+                    tally.fail(&mut out, format!("{}: {why}", path.display()));
                 }
             }
             Err(e) => {
@@ -76,37 +75,24 @@ pub fn run(mut args: Args) -> Exit {
             }
         }
     }
-    let mut config_errors: std::collections::HashSet<String> = std::collections::HashSet::new();
     // Files are cleaned in parallel a batch at a time, each into its own buffer, and reported in
     // walk order, so the output is the same whatever the thread count. Large files stream straight
     // to stdout on this thread instead, to keep memory bounded.
     for batch in found.chunks(PARALLEL_BATCH) {
         // Which cleaner each file gets (its newsclean.toml, overrides), decided here in walk order.
         // A broken config fails the files it governs (its error said once), not the whole batch.
-        let mut plans: Vec<Option<Plan>> = Vec::with_capacity(batch.len());
-        let mut failed_plan = vec![false; batch.len()];
-        for (k, found) in batch.iter().enumerate() {
-            plans.push(match found {
-                Found::File(input) => match projects.plan(&input.path) {
-                    Ok(plan) => Some(plan),
-                    Err(e) => {
-                        let message = e.to_string();
-                        if config_errors.insert(message.clone()) {
-                            let _ = out.flush();
-                            eprintln!("newsclean: {message}");
-                        }
-                        failed_plan[k] = true;
-                        None
-                    }
-                },
+        let plans: Vec<Option<Result<Plan, Error>>> = batch
+            .iter()
+            .map(|found| match found {
+                Found::File(input) => Some(projects.plan(&input.path)),
                 _ => None,
-            });
-        }
+            })
+            .collect();
         let done: Vec<Option<Buffered>> = batch
             .par_iter()
             .zip(&plans)
             .map(|(found, plan)| match (found, plan) {
-                (Found::File(input), Some(Plan::Clean(cleaner))) if !is_large(&input.path) => {
+                (Found::File(input), Some(Ok(Plan::Clean(cleaner)))) if !is_large(&input.path) => {
                     let mut buffer = Vec::new();
                     let result = input::clean_file(cleaner, input, &config.mode, &config.settings, &mut buffer);
                     Some((result, buffer))
@@ -114,87 +100,49 @@ pub fn run(mut args: Args) -> Exit {
                 _ => None,
             })
             .collect();
-        for (((found, done), plan), failed) in batch.iter().zip(done).zip(&plans).zip(failed_plan) {
-            if failed {
-                summary.fail();
-                continue;
-            }
-            let (path, result) = match (found, done) {
-                (Found::File(input), Some((result, buffer))) => {
-                    if let Err(e) = out.write_all(&buffer) {
-                        return output_failed(&e);
-                    }
-                    (&input.path, result)
-                }
-                (Found::File(input), None) => match plan {
-                    Some(Plan::Clean(cleaner)) => {
-                        (&input.path, input::clean_file(cleaner, input, &config.mode, &config.settings, &mut out))
-                    }
-                    _ => {
-                        if config.verbose {
-                            eprintln!("newsclean: {}: excluded by newsclean.toml", input.path.display());
-                        }
-                        continue;
-                    }
-                },
-                (Found::Skipped(path, why), _) => {
-                    summary.skip();
-                    note(&config, &format!("{}: {why}", path.display()));
+        for ((found, done), plan) in batch.iter().zip(done).zip(plans) {
+            let input = match found {
+                Found::File(input) => input,
+                Found::Skipped(path, why) => {
+                    tally.skip(&mut out, path, why);
                     continue;
                 }
-                (Found::Error(path, e), _) => {
-                    summary.fail();
-                    let _ = out.flush();
-                    eprintln!("newsclean: {}: cannot read: {e}", path.display());
+                Found::Error(path, e) => {
+                    tally.fail(&mut out, format!("{}: cannot read: {e}", path.display()));
                     continue;
                 }
             };
-            match result {
-                Ok(FileResult::Cleaned(report)) => {
-                    if config.verbose {
-                        let governed = match projects.config_path(path) {
-                            Some(file) => format!("config {}", file.display()),
-                            None => "built-in rules (no newsclean.toml)".to_owned(),
-                        };
-                        eprintln!("newsclean: {}: {}, {governed}", path.display(), describe(&report));
-                    }
-                    if report.rewritten
-                        && matches!(config.mode, Mode::Check { .. })
-                        && config.settings.format == Format::Diff
-                        && let Err(e) = writeln!(out, "{}", path.display())
-                    {
+            let result = match (done, plan) {
+                (Some((result, buffer)), _) => {
+                    if let Err(e) = out.write_all(&buffer) {
                         return output_failed(&e);
                     }
-                    summary.add(&report.outcome, report.rewritten);
+                    result
                 }
-                Ok(FileResult::Skipped(why)) => {
-                    summary.skip();
-                    note(&config, &format!("{}: {why}", path.display()));
+                (None, Some(Ok(Plan::Clean(cleaner)))) => {
+                    input::clean_file(&cleaner, input, &config.mode, &config.settings, &mut out)
                 }
-                Err(Error::Output(e)) => return output_failed(&e),
-                Err(e) => {
-                    summary.fail();
-                    let _ = out.flush(); // keep stdout and stderr in order on a terminal
-                    eprintln!("newsclean: {e}");
+                (None, Some(Err(e))) => {
+                    tally.config_failed(&mut out, &e);
+                    continue;
                 }
+                (None, _) => {
+                    if config.verbose {
+                        eprintln!("newsclean: {}: excluded by newsclean.toml", input.path.display());
+                    }
+                    continue;
+                }
+            };
+            let governed = config.verbose.then(|| match projects.config_path(&input.path) {
+                Some(file) => format!("config {}", file.display()),
+                None => "built-in rules (no newsclean.toml)".to_owned(),
+            });
+            if let Err(exit) = tally.file(&mut out, &input.path, result, governed) {
+                return exit;
             }
         }
     }
-    if config.settings.format == Format::Statistics
-        && let Err(e) = out.write_all(summary::statistics(&summary.by_rule).as_bytes())
-    {
-        return output_failed(&e);
-    }
-    if let Err(e) = out.flush() {
-        return output_failed(&e);
-    }
-    let verb = match config.mode {
-        Mode::Write => "changed",
-        Mode::Out(_) => "changed in the copies",
-        _ => "would change",
-    };
-    note(&config, &summary.line(verb));
-    exit_for(&summary, &config.mode)
+    tally.finish(&mut out, "")
 }
 
 /// Before `--out DIR` writes anything: refuses a run that would write over one of its inputs (DIR
@@ -236,17 +184,6 @@ fn check_out_targets(
     Ok(refused)
 }
 
-/// A run's exit code: 2 if any file failed, 1 if `--check` found files that would change, else 0.
-fn exit_for(summary: &Summary, mode: &Mode) -> Exit {
-    if summary.failed > 0 {
-        Exit::Error
-    } else if matches!(mode, Mode::Check { .. }) && summary.changed > 0 {
-        Exit::WouldChange
-    } else {
-        Exit::Success
-    }
-}
-
 /// `--interactive`: asks about each hunk of each file in walk order, on the terminal (answers on
 /// stdin, hunks and prompts on stdout), writes each file's accepted hunks before going on to the
 /// next, and ends with one summary line per file that had hunks.
@@ -256,17 +193,16 @@ fn run_interactive(projects: &mut Projects, config: &Config, selection: &Selecti
     let stdout = io::stdout();
     let mut screen = stdout.lock();
     let mut summaries = Vec::new();
-    let mut failed = false;
+    let mut tally = Tally::new(config);
     for found in files::walk(&config.paths, selection) {
         let path = match found {
             Found::File(input) => input.path,
             Found::Skipped(path, why) => {
-                note(config, &format!("{}: {why}", path.display()));
+                tally.skip(&mut screen, &path, why);
                 continue;
             }
             Found::Error(path, e) => {
-                failed = true;
-                eprintln!("newsclean: {}: cannot read: {e}", path.display());
+                tally.fail(&mut screen, format!("{}: cannot read: {e}", path.display()));
                 continue;
             }
         };
@@ -274,8 +210,8 @@ fn run_interactive(projects: &mut Projects, config: &Config, selection: &Selecti
             Ok(Plan::Clean(cleaner)) => cleaner,
             Ok(Plan::Excluded) => continue,
             Err(e) => {
-                eprintln!("newsclean: {e}");
-                return Exit::Error;
+                tally.config_failed(&mut screen, &e);
+                continue;
             }
         };
         let mut sinks = (DiffSink::collecting(), review::Original::default());
@@ -288,12 +224,11 @@ fn run_interactive(projects: &mut Projects, config: &Config, selection: &Selecti
                 (choice, stamp)
             }
             Ok(Err(why)) => {
-                note(config, &format!("{}: {why}", path.display()));
+                tally.skip(&mut screen, &path, why);
                 continue;
             }
             Err(e) => {
-                failed = true;
-                eprintln!("newsclean: {e}");
+                tally.fail(&mut screen, e);
                 continue;
             }
         };
@@ -311,9 +246,8 @@ fn run_interactive(projects: &mut Projects, config: &Config, selection: &Selecti
         if applied > 0 {
             let text = review::apply(&original, &done.accepted);
             if let Err(e) = input::write_reviewed(&path, &text, &choice, stamp, &config.settings) {
-                failed = true;
                 applied = 0;
-                eprintln!("newsclean: {e}");
+                tally.fail(&mut screen, e);
             }
         }
         let hunks = if done.total == 1 { "hunk" } else { "hunks" };
@@ -323,9 +257,9 @@ fn run_interactive(projects: &mut Projects, config: &Config, selection: &Selecti
         }
     }
     for line in &summaries {
-        note(config, line);
+        tally.note(line);
     }
-    if failed { Exit::Error } else { Exit::Success }
+    tally.exit_code()
 }
 
 /// `--staged`: checks the staged bytes of each staged file that a walk would take, naming it by
@@ -340,63 +274,30 @@ fn run_staged(projects: &mut Projects, config: &Config, selection: &Selection) -
             return Exit::Error;
         }
     };
-    let mut config_errors: std::collections::HashSet<String> = std::collections::HashSet::new();
     let diff = match config.mode {
         Mode::Check { diff } => diff,
         _ => true,
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let mut summary = Summary::default();
+    let mut tally = Tally::new(config);
     for path in staged.iter().filter(|p| selection.takes(p)) {
         let cleaner = match projects.plan(&top.join(path)) {
             Ok(Plan::Clean(cleaner)) => cleaner,
             Ok(Plan::Excluded) => continue,
             Err(e) => {
-                // A broken config fails the files it governs, its error said once.
-                summary.fail();
-                if config_errors.insert(e.to_string()) {
-                    let _ = out.flush();
-                    eprintln!("newsclean: {e}");
-                }
+                tally.config_failed(&mut out, &e);
                 continue;
             }
         };
         let result = git::staged_bytes(path)
             .map_err(|e| Error::Read { path: path.clone(), source: io::Error::other(e) })
             .and_then(|bytes| input::check_bytes(&cleaner, path, bytes, diff, &config.settings, &mut out));
-        match result {
-            Ok(FileResult::Cleaned(report)) => {
-                if config.verbose {
-                    let _ = out.flush();
-                    eprintln!("newsclean: {}: {}", path.display(), describe(&report));
-                }
-                if report.rewritten
-                    && matches!(config.mode, Mode::Check { .. })
-                    && let Err(e) = writeln!(out, "{}", path.display())
-                {
-                    return output_failed(&e);
-                }
-                summary.add(&report.outcome, report.rewritten);
-            }
-            Ok(FileResult::Skipped(why)) => {
-                summary.skip();
-                let _ = out.flush();
-                note(config, &format!("{}: {why}", path.display()));
-            }
-            Err(Error::Output(e)) => return output_failed(&e),
-            Err(e) => {
-                summary.fail();
-                let _ = out.flush();
-                eprintln!("newsclean: {e}");
-            }
+        if let Err(exit) = tally.file(&mut out, path, result, None) {
+            return exit;
         }
     }
-    if let Err(e) = out.flush() {
-        return output_failed(&e);
-    }
-    note(config, &format!("staged: {}", summary.line("would change")));
-    exit_for(&summary, &config.mode)
+    tally.finish(&mut out, "staged: ")
 }
 
 /// A file cleaned on a worker thread: its result and the output it wrote.
@@ -409,26 +310,6 @@ const LARGE_FILE: u64 = 8 << 20;
 
 fn is_large(path: &std::path::Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.len() > LARGE_FILE)
-}
-
-/// Stdout failed: a closed pipe (`| head`) ends the run quietly, anything else is an error.
-pub(super) fn output_failed(e: &io::Error) -> Exit {
-    if e.kind() == io::ErrorKind::BrokenPipe {
-        return Exit::Success;
-    }
-    eprintln!("newsclean: cannot write output: {e}");
-    Exit::Error
-}
-
-/// `windows-1251 (detected), 3 edits` for --verbose.
-fn describe(report: &Report) -> String {
-    let edits = report.outcome.edits();
-    format!(
-        "{} ({}), {edits} edit{}",
-        report.choice.encoding.name(),
-        report.choice.reason,
-        if edits == 1 { "" } else { "s" }
-    )
 }
 
 fn note(config: &Config, message: &str) {

@@ -1,0 +1,159 @@
+//! What a run has seen, fed by every mode that cleans files: counts for the summary line and the
+//! `--statistics` table, the notes and errors said on stderr (stdout flushed first, so that both
+//! stay in order on a terminal), and the exit code they add up to.
+
+use std::collections::HashSet;
+use std::fmt::Display;
+use std::io::{self, Write};
+use std::path::Path;
+
+use newsclean::config::{Config, Format, Mode};
+use newsclean::error::Error;
+use newsclean::input::{FileResult, Report};
+use newsclean::output::summary::{self, Summary};
+
+use super::Exit;
+
+/// The running totals of one run.
+pub(super) struct Tally<'c> {
+    config: &'c Config,
+    summary: Summary,
+    /// Config errors already said: a broken config is reported once, however many files it governs.
+    config_errors: HashSet<String>,
+}
+
+impl<'c> Tally<'c> {
+    pub(super) fn new(config: &'c Config) -> Self {
+        Tally { config, summary: Summary::default(), config_errors: HashSet::new() }
+    }
+
+    /// A note (not an error) on stderr, unless `--quiet`.
+    pub(super) fn note(&self, message: &str) {
+        if !self.config.quiet {
+            eprintln!("newsclean: {message}");
+        }
+    }
+
+    /// A path passed over, and why.
+    pub(super) fn skip(&mut self, out: &mut dyn Write, path: &Path, why: &str) {
+        self.summary.skip();
+        let _ = out.flush();
+        self.note(&format!("{}: {why}", path.display()));
+    }
+
+    /// A file that failed, and why (an error, said even with `--quiet`).
+    pub(super) fn fail(&mut self, out: &mut dyn Write, message: impl Display) {
+        self.summary.fail();
+        let _ = out.flush();
+        eprintln!("newsclean: {message}");
+    }
+
+    /// A file whose config failed to load: it fails, the config's error said once.
+    pub(super) fn config_failed(&mut self, out: &mut dyn Write, e: &Error) {
+        self.summary.fail();
+        if self.config_errors.insert(e.to_string()) {
+            let _ = out.flush();
+            eprintln!("newsclean: {e}");
+        }
+    }
+
+    /// What cleaning the file at `path` gave; `governed` says which config it was cleaned with (for
+    /// `--verbose`). Only a failure to write stdout ends the run (the exit code comes back).
+    pub(super) fn file(
+        &mut self,
+        out: &mut dyn Write,
+        path: &Path,
+        result: Result<FileResult, Error>,
+        governed: Option<String>,
+    ) -> Result<(), Exit> {
+        match result {
+            Ok(FileResult::Cleaned(report)) => {
+                self.cleaned(out, path, &report, governed).map_err(|e| output_failed(&e))
+            }
+            Ok(FileResult::Skipped(why)) => {
+                self.skip(out, path, why);
+                Ok(())
+            }
+            Err(Error::Output(e)) => Err(output_failed(&e)),
+            Err(e) => {
+                self.fail(out, e);
+                Ok(())
+            }
+        }
+    }
+
+    fn cleaned(
+        &mut self,
+        out: &mut dyn Write,
+        path: &Path,
+        report: &Report,
+        governed: Option<String>,
+    ) -> io::Result<()> {
+        if self.config.verbose {
+            out.flush()?;
+            let governed = governed.map(|g| format!(", {g}")).unwrap_or_default();
+            eprintln!("newsclean: {}: {}{governed}", path.display(), describe(report));
+        }
+        // `--check` lists the files that would change, after their diffs.
+        if report.rewritten
+            && matches!(self.config.mode, Mode::Check { .. })
+            && self.config.settings.format == Format::Diff
+        {
+            writeln!(out, "{}", path.display())?;
+        }
+        self.summary.add(&report.outcome, report.rewritten);
+        Ok(())
+    }
+
+    /// Ends the run: the `--statistics` table on stdout, the summary line (after `prefix`) on
+    /// stderr, and the exit code: 2 if any file failed, 1 if `--check` found files that would
+    /// change, else 0.
+    pub(super) fn finish(self, out: &mut dyn Write, prefix: &str) -> Exit {
+        if self.config.settings.format == Format::Statistics
+            && let Err(e) = out.write_all(summary::statistics(&self.summary.by_rule).as_bytes())
+        {
+            return output_failed(&e);
+        }
+        if let Err(e) = out.flush() {
+            return output_failed(&e);
+        }
+        let verb = match self.config.mode {
+            Mode::Write => "changed",
+            Mode::Out(_) => "changed in the copies",
+            _ => "would change",
+        };
+        self.note(&format!("{prefix}{}", self.summary.line(verb)));
+        self.exit_code()
+    }
+
+    /// 2 if any file failed, 1 if `--check` found files that would change, else 0.
+    pub(super) fn exit_code(&self) -> Exit {
+        if self.summary.failed > 0 {
+            Exit::Error
+        } else if matches!(self.config.mode, Mode::Check { .. }) && self.summary.changed > 0 {
+            Exit::WouldChange
+        } else {
+            Exit::Success
+        }
+    }
+}
+
+/// Stdout failed: a closed pipe (`| head`) ends the run quietly, anything else is an error.
+pub(super) fn output_failed(e: &io::Error) -> Exit {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return Exit::Success;
+    }
+    eprintln!("newsclean: cannot write output: {e}");
+    Exit::Error
+}
+
+/// `windows-1251 (detected), 3 edits` for --verbose.
+pub(super) fn describe(report: &Report) -> String {
+    let edits = report.outcome.edits();
+    format!(
+        "{} ({}), {edits} edit{}",
+        report.choice.encoding.name(),
+        report.choice.reason,
+        if edits == 1 { "" } else { "s" }
+    )
+}
