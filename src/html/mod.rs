@@ -8,6 +8,8 @@
 pub(crate) mod entities;
 mod rules;
 
+pub(crate) use rules::BLOCK_TAGS;
+
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
 use std::rc::Rc;

@@ -67,12 +67,16 @@ const LANDMARK_MIN_TEXT: usize = 4000;
 /// Roles that are never article text.
 const DROPPED_ROLES: &[&str] = &["dialog", "menu", "menubar", "navigation", "search", "toolbar"];
 
-/// Elements rendered as blocks: each starts and ends a paragraph.
-const BLOCK_TAGS: &[&str] = &[
+/// Elements that separate text (rendered as blocks, or a line break): each starts and ends a
+/// paragraph of a page, and a leftover one in plain text is removed leaving a space (`normalize.
+/// html-tag`). The one list of them.
+pub(crate) const BLOCK_TAGS: &[&str] = &[
     "address",
     "article",
+    "aside",
     "blockquote",
     "body",
+    "br",
     "caption",
     "center",
     "dd",
@@ -84,6 +88,7 @@ const BLOCK_TAGS: &[&str] = &[
     "fieldset",
     "figcaption",
     "figure",
+    "footer",
     "form",
     "h1",
     "h2",
@@ -91,12 +96,15 @@ const BLOCK_TAGS: &[&str] = &[
     "h4",
     "h5",
     "h6",
+    "header",
     "hgroup",
     "hr",
     "html",
+    "iframe",
     "li",
     "listing",
     "main",
+    "nav",
     "ol",
     "p",
     "section",

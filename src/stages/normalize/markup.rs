@@ -8,6 +8,7 @@ use memchr::memchr3;
 use unicode_normalization::{IsNormalized, is_nfc_quick};
 
 use crate::edit::{Edit, RuleId};
+use crate::html::BLOCK_TAGS;
 use crate::html::entities::{self, Decoded, Mode};
 use crate::stage::{Context, Stage, WorkBlock};
 
@@ -25,43 +26,6 @@ const MAX_ROUNDS: usize = 32;
 const INLINE_TAGS: &[&str] = &[
     "a", "abbr", "b", "big", "cite", "em", "font", "i", "img", "ins", "mark", "nobr", "s", "small", "span", "strike",
     "strong", "sub", "sup", "time", "tt", "u", "wbr",
-];
-/// Tags that separate text: removed, leaving a space between the words on either side.
-const BLOCK_TAGS: &[&str] = &[
-    "article",
-    "aside",
-    "blockquote",
-    "br",
-    "center",
-    "dd",
-    "div",
-    "dl",
-    "dt",
-    "figcaption",
-    "figure",
-    "footer",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "iframe",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "p",
-    "section",
-    "table",
-    "tbody",
-    "td",
-    "th",
-    "thead",
-    "tr",
-    "ul",
 ];
 /// Attributes that may stand without a value (`<iframe allowfullscreen>`). Any other bare word makes
 /// the candidate prose: `if a<b and c>d` is not a `<b>` tag.
