@@ -1,6 +1,7 @@
 //! Inputs in every encoding a scraper saves, through the real binary: each legacy-encoded file in
 //! `testdata/decode/` is detected, cleaned, and written back in its own encoding byte for byte
-//! outside the edits (`NAME.expected`); `--to-utf8` converts; diffs say when they cannot apply.
+//! outside the edits (`NAME.out`, as every expected output in `testdata` is named); `--to-utf8`
+//! converts; diffs say when they cannot apply.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -47,12 +48,12 @@ fn each_encoding_is_detected_cleaned_and_written_back_byte_for_byte() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{}: {stderr}", case.display());
         assert!(expected_encoding(&case).iter().any(|e| stderr.contains(e)), "{}: {stderr}", case.display());
-        let expected = fs::read(case.with_extension("expected")).unwrap();
+        let expected = fs::read(case.with_extension("out")).unwrap();
         assert!(
             fs::read(&copy).unwrap() == expected,
             "{} was not written back as {}",
             case.display(),
-            case.with_extension("expected").display()
+            case.with_extension("out").display()
         );
     }
 }
@@ -64,7 +65,7 @@ fn to_utf8_converts_and_cleans() {
     let copy = dir.path().join("a.txt");
     fs::copy(&case, &copy).unwrap();
     newsclean().args(["--write", "--to-utf8"]).arg(&copy).assert().success();
-    let expected = encoding_rs::WINDOWS_1251.decode(&fs::read(case.with_extension("expected")).unwrap()).0.into_owned();
+    let expected = encoding_rs::WINDOWS_1251.decode(&fs::read(case.with_extension("out")).unwrap()).0.into_owned();
     assert_eq!(fs::read_to_string(&copy).unwrap(), expected);
     // Converted once, it is UTF-8 and clean: nothing more to do.
     newsclean().args(["--check", "--to-utf8"]).arg(&copy).assert().code(0);
@@ -102,7 +103,7 @@ fn out_writes_cleaned_copies_mirroring_paths_and_keeping_the_encoding() {
     fs::write(src.join("clean.txt"), "Already clean.\n").unwrap();
     let out = dir.path().join("out");
     newsclean().arg("--out").arg(&out).arg(dir.path().join("src")).assert().success();
-    assert_eq!(fs::read(out.join("ru/a.txt")).unwrap(), fs::read(case.with_extension("expected")).unwrap());
+    assert_eq!(fs::read(out.join("ru/a.txt")).unwrap(), fs::read(case.with_extension("out")).unwrap());
     assert_eq!(fs::read_to_string(out.join("ru/clean.txt")).unwrap(), "Already clean.\n");
     assert_eq!(fs::read(src.join("a.txt")).unwrap(), fs::read(&case).unwrap(), "the source is untouched");
 }
@@ -110,7 +111,7 @@ fn out_writes_cleaned_copies_mirroring_paths_and_keeping_the_encoding() {
 #[test]
 fn stdin_in_a_legacy_encoding_comes_out_as_utf8() {
     let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/decode/gbk.txt");
-    let expected = encoding_rs::GBK.decode(&fs::read(case.with_extension("expected")).unwrap()).0.into_owned();
+    let expected = encoding_rs::GBK.decode(&fs::read(case.with_extension("out")).unwrap()).0.into_owned();
     newsclean().arg("-").write_stdin(fs::read(&case).unwrap()).assert().success().stdout(expected);
 }
 
