@@ -112,7 +112,7 @@ impl<'p> WorkBlock<'p> {
         WorkBlock { old, current: None, ascii, policy }
     }
 
-    /// True if the current text of line `index` is all ASCII (a removed line counts as ASCII).
+    /// True if the current text of line `index` is all ASCII (not kept up for a removed line).
     pub fn is_ascii(&self, index: usize) -> bool {
         self.ascii[index]
     }
