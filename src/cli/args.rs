@@ -38,9 +38,10 @@ pub enum ColorChoice {
 ///
 /// With paths, prints a diff of what would change (a dry run). With no path and text on stdin (or
 /// the path `-`), writes the cleaned text to stdout. A first path named `rules`, `explain` or
-/// `hook` is that command (its options go after it): write `./rules` for a file of that name.
+/// `hook` is that command (`--config`, `--select` and `--ignore` may stand before or after it):
+/// write `./rules` for a file of that name.
 #[derive(Debug, Parser)]
-#[command(name = "newsclean", version, after_help = EXIT_CODES, args_conflicts_with_subcommands = true)]
+#[command(name = "newsclean", version, after_help = EXIT_CODES)]
 #[command(group(ArgGroup::new("mode").args(["check", "write", "interactive"])))]
 pub struct Args {
     /// A command instead of cleaning (a file named like one is cleaned as `./rules`).

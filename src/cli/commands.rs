@@ -50,6 +50,8 @@ pub(super) fn run_command(command: Command, args: Args) -> Exit {
         Command::Rules => list_rules(&set),
         Command::Explain { rule } => match set.get(&rule) {
             Some(spec) => explain(spec, set.is_enabled(&rule)),
+            // A family: its rules, as `newsclean rules` lists them.
+            None if set.all().any(|r| r.family() == rule) => list_family(&set, Some(&rule)),
             None => {
                 let near = set.nearest(&rule);
                 let hint = if near.is_empty() { String::new() } else { format!("; did you mean {}?", near.join(", ")) };
@@ -67,10 +69,16 @@ pub(super) fn run_command(command: Command, args: Args) -> Exit {
 
 /// The `newsclean rules` table.
 fn list_rules(set: &RuleSet) -> String {
-    let id_width = set.all().map(|r| r.id.len()).max().unwrap_or(2).max(2);
-    let family_width = set.all().map(|r| r.family().len()).max().unwrap_or(6).max(6);
+    list_family(set, None)
+}
+
+/// The `newsclean rules` table, of one `family`'s rules only if given (`newsclean explain residue`).
+fn list_family(set: &RuleSet, family: Option<&str>) -> String {
+    let rules = || set.all().filter(|r| family.is_none_or(|f| r.family() == f));
+    let id_width = rules().map(|r| r.id.len()).max().unwrap_or(2).max(2);
+    let family_width = rules().map(|r| r.family().len()).max().unwrap_or(6).max(6);
     let mut out = format!("{:<id_width$}  {:<family_width$}  {:<3}  DESCRIPTION\n", "ID", "FAMILY", "ON");
-    for rule in set.all() {
+    for rule in rules() {
         let on = if set.is_enabled(&rule.id) { "on" } else { "off" };
         out.push_str(&format!(
             "{:<id_width$}  {:<family_width$}  {on:<3}  {}\n",
@@ -79,10 +87,10 @@ fn list_rules(set: &RuleSet) -> String {
             rule.description
         ));
     }
-    let on = set.all().filter(|r| set.is_enabled(&r.id)).count();
+    let on = rules().filter(|r| set.is_enabled(&r.id)).count();
     out.push_str(&format!(
         "\n{} rules, {on} on. `newsclean explain ID` shows one with its examples.\n",
-        set.all().count()
+        rules().count()
     ));
     out
 }

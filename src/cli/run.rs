@@ -23,6 +23,14 @@ use super::tally::{Tally, describe, output_failed};
 /// Runs newsclean with parsed arguments.
 pub fn run(mut args: Args) -> Exit {
     if let Some(command) = args.command.take() {
+        // Only the rule selection (`--config`, `--select`, `--ignore`) and `-q` apply to a command.
+        let cleaning = !args.paths.is_empty() || args.check || args.write || args.interactive || args.staged;
+        if cleaning || args.out.is_some() || args.diff {
+            eprintln!(
+                "newsclean: a command takes no paths and no cleaning options (write `./NAME` for a file named like one)"
+            );
+            return Exit::Error;
+        }
         return run_command(command, args);
     }
     let (config, selection) = match args.into_config().and_then(|c| {

@@ -426,3 +426,26 @@ fn a_broken_config_fails_only_its_files_and_discovery_stops_at_the_work_tree() {
         assert_eq!(fs::read_to_string(project.join(file)).unwrap(), dirty, "{file} is left alone");
     }
 }
+
+/// Issue 14: options may stand before a command as after it, and `explain` of a family lists the
+/// family's rules; a command given paths or cleaning options is a usage error, not a file read.
+#[test]
+fn commands_take_options_before_them_and_explain_lists_a_family() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("site.toml"), "ignore = [\"mt\"]\n").unwrap();
+    for args in [&["-q", "rules"][..], &["--ignore", "mt", "rules"], &["rules", "--ignore", "mt"]] {
+        newsclean().current_dir(dir.path()).args(args).assert().success().stdout(contains("residue.also-on"));
+    }
+    newsclean()
+        .current_dir(dir.path())
+        .args(["--config", "site.toml", "explain", "mt.smart-phone"])
+        .assert()
+        .success()
+        .stdout(contains("mt.smart-phone  (built-in, off)"));
+    newsclean()
+        .args(["explain", "residue"])
+        .assert()
+        .success()
+        .stdout(contains("residue.also-on").and(contains("residue.latest-news")).and(contains("mt.").not()));
+    newsclean().args(["--check", "rules"]).assert().code(2).stderr(contains("a command takes no paths"));
+}
