@@ -8,8 +8,10 @@ use encoding_rs::Encoding;
 /// What a run does with its inputs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mode {
-    /// Print a unified diff of every change (the default for paths).
+    /// Print a unified diff of every change (the default for paths; for stdin, with `--diff`).
     Diff,
+    /// Print the cleaned text (what a document on stdin gives by default, as a filter).
+    Print,
     /// Report the files that would change; exit 1 if any would.
     Check {
         /// Print their diffs too.
@@ -54,6 +56,9 @@ pub struct Config {
     pub project: Option<PathBuf>,
     /// `--select`/`--ignore`.
     pub rules: CliRules,
+    /// `--stdin-filename`: the path stdin's text stands for, whose config, excludes and kind
+    /// (an `.html` page) it takes.
+    pub stdin_filename: Option<PathBuf>,
     /// Check the staged versions of the staged files (`--staged`) instead of `paths` on disk;
     /// `paths`, if any, limit which staged files.
     pub staged: bool,

@@ -105,7 +105,7 @@ pub fn clean_file(
 ) -> Result<FileResult, Error> {
     let path = input.path.as_path();
     // `--interactive` reviews through `clean_for_review`; here it shows the diff it would ask about.
-    let prints = matches!(mode, Mode::Diff | Mode::Interactive | Mode::Check { diff: true });
+    let prints = matches!(mode, Mode::Diff | Mode::Print | Mode::Interactive | Mode::Check { diff: true });
     let html = settings.html || is_html_path(path);
     if html && *mode == Mode::Write {
         return Ok(FileResult::Skipped(
@@ -125,13 +125,15 @@ pub fn clean_file(
     let converts = !html && settings.to_utf8 && !choice.is_utf8();
     let shown = diff_path(path);
     let (outcome, rewritten) = match mode {
-        Mode::Diff | Mode::Interactive | Mode::Check { .. } if settings.format == Format::Json => {
+        Mode::Diff | Mode::Print | Mode::Interactive | Mode::Check { .. } if settings.format == Format::Json => {
             let mut sink = JsonSink::new(out, &shown, &choice);
             let outcome = cleaner.clean_stream(text, offset, &mut sink).map_err(|e| stream_error(path, e))?;
             let changed = outcome.changed || converts;
             (outcome, changed)
         }
-        Mode::Diff | Mode::Interactive | Mode::Check { diff: true } if settings.format == Format::Diff => {
+        Mode::Diff | Mode::Print | Mode::Interactive | Mode::Check { diff: true }
+            if settings.format == Format::Diff =>
+        {
             let bom = !html && choice.is_utf8() && choice.bom_len > 0;
             let note = if html { Some(html_note(&shown)) } else { legacy_note(&shown, &choice) };
             let mut sink = DiffSink::new(out, path, bom, settings.color).with_preamble(note);
@@ -139,7 +141,7 @@ pub fn clean_file(
             let changed = outcome.changed || converts;
             (outcome, changed)
         }
-        Mode::Diff | Mode::Interactive | Mode::Check { .. } => {
+        Mode::Diff | Mode::Print | Mode::Interactive | Mode::Check { .. } => {
             let outcome = cleaner.clean_stream(text, offset, &mut NullSink).map_err(|e| stream_error(path, e))?;
             let changed = outcome.changed || converts;
             (outcome, changed)
@@ -276,7 +278,7 @@ pub fn clean_stream<'a>(
 ) -> Result<FileResult, Error> {
     let path = Path::new("stdin");
     let output = match mode {
-        Mode::Check { diff: true } => StreamOutput::Diff,
+        Mode::Diff | Mode::Check { diff: true } => StreamOutput::Diff,
         Mode::Check { diff: false } => StreamOutput::Nothing,
         _ => StreamOutput::Text,
     };

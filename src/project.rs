@@ -175,13 +175,7 @@ impl Project {
     /// `path` relative to this file's directory, for its globs (both made absolute first, so that
     /// `./a.txt`, `../x/a.txt` and `/abs/x/a.txt` all match the same glob).
     fn relative(&self, path: &Path) -> PathBuf {
-        let absolute = match (path.parent(), path.file_name()) {
-            (Some(parent), Some(name)) => {
-                let parent = if parent.as_os_str().is_empty() { Path::new(".") } else { parent };
-                fs::canonicalize(parent).map(|p| p.join(name)).unwrap_or_else(|_| path.to_path_buf())
-            }
-            _ => path.to_path_buf(),
-        };
+        let absolute = resolved(path);
         absolute.strip_prefix(&self.dir).map(Path::to_path_buf).unwrap_or(absolute)
     }
 
@@ -231,6 +225,29 @@ pub fn check_cli(cli: &CliRules, project: Option<&Project>) -> Result<(), Error>
         None => RuleSet::builtin(),
     };
     apply_cli(&mut set, cli)
+}
+
+/// `path` made absolute with its directories' symlinks resolved, as far up as they exist: a path
+/// that names no file yet (`--stdin-filename drafts/new.txt`) resolves through its nearest existing
+/// ancestor.
+fn resolved(path: &Path) -> PathBuf {
+    let Ok(mut existing) = std::path::absolute(path) else { return path.to_path_buf() };
+    let mut rest: Vec<std::ffi::OsString> = Vec::new();
+    if let Some(name) = existing.file_name() {
+        rest.push(name.to_owned());
+        existing.pop();
+    }
+    loop {
+        if let Ok(mut found) = fs::canonicalize(&existing) {
+            found.extend(rest.iter().rev());
+            return found;
+        }
+        match existing.file_name() {
+            Some(name) => rest.push(name.to_owned()),
+            None => return path.to_path_buf(),
+        }
+        existing.pop();
+    }
 }
 
 /// True if config discovery stops at `dir` (after looking in it): the top of a git work tree, or

@@ -65,6 +65,11 @@ pub struct Args {
     /// limit which. What the native pre-commit hook runs (`newsclean hook install`).
     #[arg(long, conflicts_with_all = ["write", "out"])]
     pub staged: bool,
+
+    /// Clean stdin as the file at PATH would be: with its newsclean.toml, its excludes (an excluded
+    /// path passes stdin through unchanged) and its kind (`.html`), as ruff and prettier do
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
     /// Color diffs.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -157,13 +162,21 @@ pub enum HookCommand {
 }
 
 impl Args {
+    /// True if the input is stdin (no paths, or `-`), not `--staged`.
+    fn stdin(&self) -> bool {
+        !self.staged && (self.paths.is_empty() || (self.paths.len() == 1 && self.paths[0].as_os_str() == "-"))
+    }
+
     /// Resolves the arguments into a `Config`.
     pub fn into_config(self) -> Result<Config, String> {
+        let stdin = self.stdin();
         let mode = match (self.check, self.write, self.out) {
             (true, ..) => Mode::Check { diff: self.diff },
             (_, true, _) => Mode::Write,
             (_, _, Some(dir)) => Mode::Out(dir),
             _ if self.interactive => Mode::Interactive,
+            // A document on stdin comes out cleaned (a filter), unless `--diff` asks for its diff.
+            _ if stdin && !self.diff => Mode::Print,
             _ => Mode::Diff,
         };
         if mode == Mode::Interactive && self.paths.iter().all(|p| p.as_os_str() == "-") {
@@ -219,6 +232,7 @@ impl Args {
             project: self.config,
             rules: CliRules { select: self.select, ignore: self.ignore },
             staged: self.staged,
+            stdin_filename: self.stdin_filename,
         })
     }
 }

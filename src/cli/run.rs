@@ -55,8 +55,16 @@ pub fn run(mut args: Args) -> Exit {
         return run_staged(&mut projects, &config, &selection);
     }
     if config.reads_stdin() {
-        return match projects.plan_stdin() {
-            Ok(cleaner) => run_stdin(&cleaner, &config),
+        let planned = match &config.stdin_filename {
+            Some(name) => projects.plan(name).map(|plan| match plan {
+                Plan::Clean(cleaner) => Some(cleaner),
+                Plan::Excluded => None,
+            }),
+            None => projects.plan_stdin().map(Some),
+        };
+        return match planned {
+            Ok(Some(cleaner)) => run_stdin(&cleaner, &config),
+            Ok(None) => pass_stdin_through(&config),
             Err(e) => {
                 eprintln!("newsclean: {e}");
                 Exit::Error
@@ -326,15 +334,37 @@ fn note(config: &Config, message: &str) {
     }
 }
 
+/// Stdin standing for a path its config excludes (`--stdin-filename`): the text passes through
+/// unchanged where the cleaned text would go, and nothing would change.
+fn pass_stdin_through(config: &Config) -> Exit {
+    note(
+        config,
+        &format!(
+            "{}: excluded by newsclean.toml, passed through",
+            config.stdin_filename.as_ref().map_or("stdin".into(), |p| p.display().to_string())
+        ),
+    );
+    if config.mode != Mode::Print {
+        return Exit::Success;
+    }
+    match io::copy(&mut io::stdin().lock(), &mut io::stdout().lock()) {
+        Ok(_) => Exit::Success,
+        Err(e) => output_failed(&e),
+    }
+}
+
 fn run_stdin(cleaner: &Cleaner, config: &Config) -> Exit {
     let stdin = io::stdin();
     if config.paths.is_empty() && stdin.is_terminal() {
         eprintln!("newsclean: no input: give files or directories, or pipe text on stdin (see --help)");
         return Exit::Error;
     }
+    // `--stdin-filename page.html`: the text is a page, as the file would be.
+    let mut settings = config.settings.clone();
+    settings.html |= config.stdin_filename.as_deref().is_some_and(newsclean::source::is_html_path);
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    match input::clean_stream(cleaner, stdin.lock(), &config.mode, &config.settings, &mut out) {
+    match input::clean_stream(cleaner, stdin.lock(), &config.mode, &settings, &mut out) {
         Ok(FileResult::Skipped(why)) => {
             note(config, &format!("stdin: {why}"));
             Exit::Success

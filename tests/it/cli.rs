@@ -380,3 +380,30 @@ fn a_line_longer_than_the_limit_fails_its_file_and_the_batch_goes_on() {
     assert_eq!(fs::read_to_string(dir.path().join("ok.txt")).unwrap(), CLEAN);
     newsclean().args(["--max-line-mib", "2", "--check", "-"]).write_stdin(huge).assert().code(1);
 }
+
+/// Issue 14: `--diff` is honoured on stdin, and `--stdin-filename PATH` gives stdin that path's
+/// config, excludes (an excluded path passes through unchanged) and kind (an `.html` page).
+#[test]
+fn stdin_takes_diff_and_the_config_of_the_path_it_stands_for() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("news")).unwrap();
+    fs::write(dir.path().join("news/newsclean.toml"), "ignore = [\"mt\"]\nexclude = [\"drafts/**\"]\n").unwrap();
+    newsclean()
+        .arg("--diff")
+        .write_stdin(DIRTY)
+        .assert()
+        .success()
+        .stdout(contains("--- a/stdin\n+++ b/stdin\n").and(contains("-Latest News")));
+    let as_news =
+        |name: &str| newsclean().current_dir(dir.path()).args(["--stdin-filename", name]).write_stdin(DIRTY).assert();
+    as_news("news/a.txt").success().stdout("Title\n\nHuawei said its smart phone sales fell.\n");
+    as_news("news/drafts/a.txt").success().stdout(DIRTY).stderr(contains("excluded by newsclean.toml, passed through"));
+    as_news("a.txt").success().stdout(CLEAN);
+    newsclean()
+        .current_dir(dir.path())
+        .args(["--stdin-filename", "news/page.html"])
+        .write_stdin("<html><body><p>Latest News</p><p>His smart phone.</p></body></html>")
+        .assert()
+        .success()
+        .stdout("His smart phone.\n");
+}
