@@ -38,10 +38,46 @@ pub enum FileResult {
     Skipped(&'static str),
 }
 
-/// The path as it appears in diffs: relative paths without a leading `./`.
+/// The path as it appears in diffs and reports (see `patch_path`).
 pub fn diff_path(path: &Path) -> String {
-    let shown = path.to_string_lossy();
-    shown.strip_prefix("./").unwrap_or(&shown).to_owned()
+    patch_path(path).to_string_lossy().into_owned()
+}
+
+/// The path a patch names a file by: as given, without a leading `./`, and relative to the
+/// current directory when an absolute path leads under it, so that `git apply` and `patch -p1`
+/// run there find the file (git names such a file by its absolute path, which neither takes).
+pub fn patch_path(path: &Path) -> PathBuf {
+    if path.is_absolute()
+        && let Ok(cwd) = std::env::current_dir()
+    {
+        let cwd = fs::canonicalize(&cwd).unwrap_or(cwd);
+        let resolved = match (path.parent(), path.file_name()) {
+            (Some(parent), Some(name)) => fs::canonicalize(parent).map(|p| p.join(name)).ok(),
+            _ => None,
+        };
+        if let Some(relative) = resolved.as_deref().and_then(|p| p.strip_prefix(&cwd).ok()) {
+            return relative.to_path_buf();
+        }
+    }
+    path.strip_prefix("./").unwrap_or(path).to_path_buf()
+}
+
+/// A note printed before the diff of a file outside the current directory (`../x.txt`, or an
+/// absolute path elsewhere): no patch tool applies a path that leaves the directory it runs in.
+fn outside_note(shown: &Path) -> Option<String> {
+    let leaves = shown.is_absolute() || shown.components().any(|c| c == std::path::Component::ParentDir);
+    leaves.then(|| {
+        format!(
+            "# newsclean: {} is outside the current directory; `git apply` and `patch` take this diff only from a directory above it: run newsclean there\n",
+            shown.display()
+        )
+    })
+}
+
+/// Notes printed before a diff, in order.
+fn notes(notes: [Option<String>; 2]) -> Option<String> {
+    let joined: String = notes.into_iter().flatten().collect();
+    (!joined.is_empty()).then_some(joined)
 }
 
 /// A note printed before the diff of a file that is not UTF-8: the diff is in UTF-8.
@@ -136,7 +172,9 @@ pub fn clean_file(
         {
             let bom = !html && choice.is_utf8() && choice.bom_len > 0;
             let note = if html { Some(html_note(&shown)) } else { legacy_note(&shown, &choice) };
-            let mut sink = DiffSink::new(out, path, bom, settings.color).with_preamble(note);
+            let shown_path = patch_path(path);
+            let note = notes([outside_note(&shown_path), note]);
+            let mut sink = DiffSink::new(out, &shown_path, bom, settings.color).with_preamble(note);
             let outcome = cleaner.clean_stream(text, offset, &mut sink).map_err(|e| stream_error(path, e))?;
             let changed = outcome.changed || converts;
             (outcome, changed)
@@ -188,7 +226,7 @@ pub fn check_bytes(
         let shown = diff_path(path);
         let bom = !html && choice.is_utf8() && choice.bom_len > 0;
         let note = if html { Some(html_note(&shown)) } else { legacy_note(&shown, &choice) };
-        let mut sink = DiffSink::new(out, path, bom, settings.color).with_preamble(note);
+        let mut sink = DiffSink::new(out, &patch_path(path), bom, settings.color).with_preamble(note);
         cleaner.clean_stream(text, offset, &mut sink).map_err(|e| stream_error(path, e))?
     } else {
         cleaner.clean_stream(text, offset, &mut NullSink).map_err(|e| stream_error(path, e))?

@@ -552,3 +552,37 @@ fn git_apply_finds_a_file_whose_name_is_not_utf8() {
     let applied = fs::read_to_string(dir.join(name)).unwrap();
     assert!(!applied.contains("Latest News") && applied.contains("300 flats"), "{applied}");
 }
+
+/// Issue 14: a file named by its absolute path, under the current directory, is named in the patch
+/// relative to it, so `git apply` and `patch -p1` run there take the diff; a file outside the
+/// current directory (`../x.txt`) gets a note saying where the diff applies.
+#[test]
+fn absolute_and_parent_paths_give_patches_the_tools_take_or_say_where() {
+    if !require(&["git"]) || !require(&["patch"]) {
+        return;
+    }
+    let scratch = Scratch::new();
+    let work = scratch.dir("work");
+    fs::create_dir_all(&work).unwrap();
+    fs::write(work.join("a.txt"), WITH_SPACE.1).unwrap();
+    fs::write(scratch.dir("outside.txt"), WITH_SPACE.1).unwrap();
+    let absolute = fs::canonicalize(work.join("a.txt")).unwrap();
+    let patch = run(Command::new(NEWSCLEAN).current_dir(&work).arg(&absolute), "newsclean (dry run)").stdout;
+    assert!(
+        String::from_utf8_lossy(&patch).starts_with("--- a/a.txt\n+++ b/a.txt\n"),
+        "{}",
+        String::from_utf8_lossy(&patch)
+    );
+    let patch_file = scratch.dir("absolute.patch");
+    fs::write(&patch_file, &patch).unwrap();
+    run(scratch.git(&work).args(["apply", "--check"]).arg(&patch_file), "git apply --check");
+    run(Command::new("patch").current_dir(&work).args(["-p1", "-i"]).arg(&patch_file), "patch -p1");
+    let applied = fs::read_to_string(work.join("a.txt")).unwrap();
+    assert!(!applied.contains("Latest News") && applied.contains("300 flats"), "{applied}");
+    let outside = run(Command::new(NEWSCLEAN).current_dir(&work).arg("../outside.txt"), "newsclean (dry run)").stdout;
+    assert!(
+        String::from_utf8_lossy(&outside).starts_with("# newsclean: ../outside.txt is outside the current directory"),
+        "{}",
+        String::from_utf8_lossy(&outside)
+    );
+}
