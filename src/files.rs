@@ -59,9 +59,18 @@ impl Selection {
         self.included(path) && !self.excluded(path)
     }
 
+    /// True if `--exclude` matches `path`: the path as given (without a leading `./`), its file
+    /// name, or any directory on the way to it (`--exclude drafts` skips `drafts/a.txt`). Walked
+    /// paths are matched relative to the walk's root, however the root was spelled (`.`,
+    /// `./news`, an absolute path).
     fn excluded(&self, path: &Path) -> bool {
         let Some(exclude) = &self.exclude else { return false };
-        exclude.is_match(path) || path.file_name().is_some_and(|name| exclude.is_match(name))
+        let path = path.strip_prefix(".").unwrap_or(path);
+        if path.is_absolute() {
+            // Named by an absolute path: the directories above the user's tree are not theirs to match.
+            return exclude.is_match(path) || path.file_name().is_some_and(|name| exclude.is_match(name));
+        }
+        exclude.is_match(path) || path.ancestors().filter_map(Path::file_name).any(|name| exclude.is_match(name))
     }
 
     fn included(&self, path: &Path) -> bool {
@@ -135,13 +144,19 @@ pub fn walk(paths: &[PathBuf], selection: &Selection) -> Vec<Found> {
             continue;
         }
         let walker = WalkDir::new(root).follow_links(selection.follow_symlinks).sort_by_file_name();
-        let entries = walker.into_iter().filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+        // Hidden directories, and directories `--exclude` names, are not walked into.
+        let entries = walker.into_iter().filter_entry(|e| {
+            e.depth() == 0
+                || !(is_hidden(e.file_name())
+                    || e.file_type().is_dir() && selection.excluded(e.path().strip_prefix(root).unwrap_or(e.path())))
+        });
         for entry in entries {
             match entry {
                 Ok(entry) => {
                     let path = entry.path();
                     let kind = entry.file_type();
-                    if kind.is_dir() || selection.excluded(path) || !selection.included(path) {
+                    let relative = path.strip_prefix(root).unwrap_or(path);
+                    if kind.is_dir() || selection.excluded(relative) || !selection.included(path) {
                         continue;
                     }
                     if kind.is_symlink() {

@@ -407,3 +407,25 @@ fn stdin_takes_diff_and_the_config_of_the_path_it_stands_for() {
         .success()
         .stdout("His smart phone.\n");
 }
+
+/// Issue 14: `--exclude` matches paths relative to the walk's root however the root was spelled
+/// (`.`, `./`, an absolute path), and a directory's name skips the directory, as in ripgrep.
+#[test]
+fn exclude_matches_relative_to_the_walk_root_and_skips_directories_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["drafts", "news"] {
+        fs::create_dir_all(dir.path().join(sub)).unwrap();
+        fs::write(dir.path().join(sub).join("a.txt"), DIRTY).unwrap();
+    }
+    let root = fs::canonicalize(dir.path()).unwrap();
+    for (exclude, walk) in [("drafts/*", "."), ("drafts", "."), ("drafts/**", "./"), ("drafts", root.to_str().unwrap())]
+    {
+        newsclean()
+            .current_dir(dir.path())
+            .args(["--check", "--exclude", exclude, walk])
+            .assert()
+            .code(1)
+            .stdout(contains("news/a.txt").and(contains("drafts").not()))
+            .stderr(contains("1 file, 1 would change"));
+    }
+}
