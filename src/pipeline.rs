@@ -120,6 +120,35 @@ impl Cleaner {
         }
     }
 
+    /// What is wrong with `rule`'s examples under this cleaner, one message per failure: an example
+    /// that does not come out as written or that the rule does not change, a replacement that
+    /// re-creates its own match (a second run changes the example again), a keep-text the rule
+    /// changes. Empty when every example holds.
+    pub fn example_failures(&self, rule: &crate::rules::RuleSpec) -> Vec<String> {
+        let fired = |outcome: &Outcome| outcome.by_rule.keys().any(|k| k.as_str() == rule.id);
+        let mut failures = Vec::new();
+        for (k, example) in rule.examples.iter().enumerate() {
+            let (once, outcome) = self.clean_str(&example.input);
+            let (twice, again) = self.clean_str(&once);
+            if !fired(&outcome) {
+                failures.push(format!("example {} does not change with this rule: {:?}", k + 1, example.input));
+            } else if fired(&again) {
+                failures.push(format!(
+                    "its replacement re-creates its match: a second run over example {} gives {twice:?}",
+                    k + 1
+                ));
+            } else if once != example.output {
+                failures.push(format!("example {} gives {once:?}, not {:?}", k + 1, example.output));
+            }
+        }
+        for keep in &rule.keep {
+            if fired(&self.clean_str(keep).1) {
+                failures.push(format!("changes its keep-example {keep:?}"));
+            }
+        }
+        failures
+    }
+
     /// Refuses inputs holding a line longer than `bytes` (an error for that input, read no further).
     pub fn with_max_line(mut self, bytes: usize) -> Self {
         self.max_line = bytes;

@@ -139,7 +139,12 @@ pub enum Format {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List every rule with its family, whether it is on under the current config, and what it does.
-    Rules,
+    Rules {
+        /// Run every rule that is on (built-in and the config's) on its examples and keep-texts, and
+        /// exit 1 if any does not hold.
+        #[arg(long)]
+        test: bool,
+    },
     /// Show one rule: what it does, where it applies, its context condition and its examples.
     Explain {
         /// The rule id, for example `residue.also-on`.

@@ -38,7 +38,7 @@ pub(super) fn run_command(command: Command, args: Args) -> Exit {
     }
     let cli = CliRules { select: args.select, ignore: args.ignore };
     let set = Projects::new(args.config.as_deref(), cli).and_then(|mut p| p.rules_for_dir(Path::new(".")));
-    let set = match set {
+    let (set, protect) = match set {
         Ok(set) => set,
         Err(e) => {
             eprintln!("newsclean: {e}");
@@ -47,7 +47,8 @@ pub(super) fn run_command(command: Command, args: Args) -> Exit {
     };
     let text = match command {
         Command::Hook(_) => unreachable!("handled above"),
-        Command::Rules => list_rules(&set),
+        Command::Rules { test: false } => list_rules(&set),
+        Command::Rules { test: true } => return test_rules(&set, &protect),
         Command::Explain { rule } => match set.get(&rule) {
             Some(spec) => explain(spec, set.is_enabled(&rule)),
             // A family: its rules, as `newsclean rules` lists them.
@@ -65,6 +66,33 @@ pub(super) fn run_command(command: Command, args: Args) -> Exit {
         Ok(()) => Exit::Success,
         Err(e) => output_failed(&e),
     }
+}
+
+/// `newsclean rules --test`: every rule that is on, run on its examples and keep-texts under the
+/// current configuration; one line per failure, a total, exit 1 if any failed.
+fn test_rules(set: &RuleSet, protect: &[String]) -> Exit {
+    let cleaner = newsclean::pipeline::Cleaner::with_rules(set, protect);
+    let (mut rules, mut examples, mut failed) = (0, 0, 0);
+    let mut out = io::stdout().lock();
+    for rule in set.all().filter(|r| set.is_enabled(&r.id)) {
+        rules += 1;
+        examples += rule.examples.len() + rule.keep.len();
+        for failure in cleaner.example_failures(rule) {
+            failed += 1;
+            let origin = match rule.origin.file.as_str() {
+                "built-in" => "built-in".to_owned(),
+                file => format!("{file}:{}:{}", rule.origin.line, rule.origin.column),
+            };
+            if let Err(e) = writeln!(out, "FAIL {} ({origin}): {failure}", rule.id) {
+                return output_failed(&e);
+            }
+        }
+    }
+    let verdict = if failed == 0 { "all hold".to_owned() } else { format!("{failed} failed") };
+    if let Err(e) = writeln!(out, "{rules} rules, {examples} examples and keep-texts: {verdict}") {
+        return output_failed(&e);
+    }
+    if failed == 0 { Exit::Success } else { Exit::WouldChange }
 }
 
 /// The `newsclean rules` table.

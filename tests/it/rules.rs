@@ -449,3 +449,19 @@ fn commands_take_options_before_them_and_explain_lists_a_family() {
         .stdout(contains("residue.also-on").and(contains("residue.latest-news")).and(contains("mt.").not()));
     newsclean().args(["--check", "rules"]).assert().code(2).stderr(contains("a command takes no paths"));
 }
+
+/// Issue 14: `newsclean rules --test` runs every rule that is on (built-in and the config's) on its
+/// examples and keep-texts under the current configuration, and fails naming a rule whose example
+/// no longer holds there (here, a protected phrase keeps `residue.latest-news` from its example).
+#[test]
+fn rules_test_runs_every_example_and_fails_on_one_that_does_not_hold() {
+    newsclean().args(["rules", "--test"]).assert().success().stdout(contains("examples and keep-texts: all hold"));
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("newsclean.toml"), "protect = [\"Latest News\"]\n").unwrap();
+    newsclean()
+        .current_dir(dir.path())
+        .args(["rules", "--test"])
+        .assert()
+        .code(1)
+        .stdout(contains("FAIL residue.latest-news (built-in): example 1").and(contains("failed")));
+}
