@@ -335,18 +335,25 @@ pub struct ReadOnly;
 fn keep_extended_attributes(original: &Path, copy: &Path) -> io::Result<()> {
     let names = match xattr::list(original) {
         Ok(names) => names,
-        Err(e) if e.kind() == io::ErrorKind::Unsupported || e.raw_os_error() == Some(95) => return Ok(()),
+        Err(e) if is_unsettable(&e) => return Ok(()),
         Err(e) => return Err(e),
     };
     for name in names {
         if let Some(value) = xattr::get(original, &name)? {
             match xattr::set(copy, &name, &value) {
-                Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {}
+                // Not ours to set (`trusted.`, `security.` without the privilege), or a name space
+                // this file system keeps no copy of: left behind, as any editor saving anew would.
+                Err(e) if is_unsettable(&e) => {}
                 other => other?,
             }
         }
     }
     Ok(())
+}
+
+/// True for an extended attribute this process may not set, or one the file system does not take.
+fn is_unsettable(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::PermissionDenied | io::ErrorKind::Unsupported) || e.raw_os_error() == Some(95)
 }
 
 /// Gives `file` the owner and group of the original, when they differ and this process may
