@@ -38,6 +38,10 @@ pub enum FileResult {
     Skipped(&'static str),
 }
 
+/// Why `--write`, `--check` and `--interactive` pass an HTML page over.
+pub const HTML_IN_PLACE: &str =
+    "HTML is not rewritten in place (its text would replace the page): write its text with --out DIR";
+
 /// The path as it appears in diffs and reports (see `patch_path`).
 pub fn diff_path(path: &Path) -> String {
     patch_path(path).to_string_lossy().into_owned()
@@ -143,10 +147,10 @@ pub fn clean_file(
     // `--interactive` reviews through `clean_for_review`; here it shows the diff it would ask about.
     let prints = matches!(mode, Mode::Diff | Mode::Print | Mode::Interactive | Mode::Check { diff: true });
     let html = settings.html || is_html_path(path);
-    if html && *mode == Mode::Write {
-        return Ok(FileResult::Skipped(
-            "HTML is not rewritten in place (its text would replace the page): use --out DIR",
-        ));
+    // In-place modes work on text files: `--write` would replace a page with its text, so
+    // `--check` (the gate `--write` must be able to satisfy) passes pages over too.
+    if html && matches!(mode, Mode::Write | Mode::Check { .. }) {
+        return Ok(FileResult::Skipped(HTML_IN_PLACE));
     }
     // What the file was before it is read: `--write` replaces it only if it still is.
     let read = match mode {
@@ -217,6 +221,10 @@ pub fn check_bytes(
     settings: &Settings,
     out: &mut dyn Write,
 ) -> Result<FileResult, Error> {
+    // A check reports only what `--write` can fix: not a page.
+    if settings.html || is_html_path(path) {
+        return Ok(FileResult::Skipped(HTML_IN_PLACE));
+    }
     let Document { choice, text, offset, html } = match source::open(Source::Staged(path, bytes), settings, diff)? {
         Ok(document) => document,
         Err(skip) => return Ok(FileResult::Skipped(skip.note)),
@@ -250,7 +258,7 @@ pub fn clean_for_review<S: Sink>(
     sink: &mut S,
 ) -> Result<Reviewable, Error> {
     if settings.html || is_html_path(path) {
-        return Ok(Err("HTML is not rewritten in place (its text would replace the page): use --out DIR"));
+        return Ok(Err(HTML_IN_PLACE));
     }
     // A feed is passed over before the checks a file to be written must pass (a read-only feed is
     // no error); `open_file` below would pass it over too, but only after them.

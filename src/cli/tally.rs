@@ -9,7 +9,7 @@ use std::path::Path;
 
 use newsclean::config::{Config, Format, Mode};
 use newsclean::error::Error;
-use newsclean::input::{FileResult, Report};
+use newsclean::input::{FileResult, HTML_IN_PLACE, Report};
 use newsclean::output::summary::{self, Summary};
 
 use super::Exit;
@@ -20,11 +20,13 @@ pub(super) struct Tally<'c> {
     summary: Summary,
     /// Config errors already said: a broken config is reported once, however many files it governs.
     config_errors: HashSet<String>,
+    /// HTML pages an in-place mode passed over: said in one line at the end, not one per page.
+    html_pages: usize,
 }
 
 impl<'c> Tally<'c> {
     pub(super) fn new(config: &'c Config) -> Self {
-        Tally { config, summary: Summary::default(), config_errors: HashSet::new() }
+        Tally { config, summary: Summary::default(), config_errors: HashSet::new(), html_pages: 0 }
     }
 
     /// A note (not an error) on stderr, unless `--quiet`.
@@ -37,6 +39,10 @@ impl<'c> Tally<'c> {
     /// A path passed over, and why.
     pub(super) fn skip(&mut self, out: &mut dyn Write, path: &Path, why: &str) {
         self.summary.skip();
+        if why == HTML_IN_PLACE && !self.config.verbose {
+            self.html_pages += 1;
+            return;
+        }
         let _ = out.flush();
         self.note(&format!("{}: {why}", path.display()));
     }
@@ -122,6 +128,13 @@ impl<'c> Tally<'c> {
             Mode::Out(_) => "changed in the copies",
             _ => "would change",
         };
+        if self.html_pages > 0 {
+            let pages = if self.html_pages == 1 { "HTML page" } else { "HTML pages" };
+            self.note(&format!(
+                "{} {pages} skipped: in-place modes clean text files (write a page's text with --out DIR)",
+                self.html_pages
+            ));
+        }
         self.note(&format!("{prefix}{}", self.summary.line(verb)));
         self.exit_code()
     }

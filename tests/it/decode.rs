@@ -212,7 +212,12 @@ fn write_refuses_to_replace_an_html_page_with_its_text() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("page.html");
     fs::write(&page, "<p>Latest News</p><p>Text.</p>").unwrap();
-    newsclean().arg("--write").arg(&page).assert().success().stderr(contains("HTML is not rewritten in place"));
+    newsclean()
+        .arg("--write")
+        .arg(&page)
+        .assert()
+        .success()
+        .stderr(contains("1 HTML page skipped: in-place modes clean text files"));
     assert_eq!(fs::read_to_string(&page).unwrap(), "<p>Latest News</p><p>Text.</p>");
 }
 
@@ -312,4 +317,27 @@ fn cleaneval_pages_are_read_in_the_encodings_they_were_written_in() {
     let text = fs::read_to_string(dir.path().join("1.txt")).unwrap();
     assert!(text.contains('©') || text.contains('®'), "the symbols survive: {text}");
     assert!(!text.contains('Ž') && !text.contains('Š'), "{text}");
+}
+
+/// Issue 14: a `--check` gate must be satisfiable. `--write` does not rewrite a page in place, so
+/// `--check` passes pages over too (a page with residue failed `--check` forever), and a batch says
+/// so in one line, not one note per page.
+#[test]
+fn check_passes_html_pages_over_as_write_does_in_one_summary_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for k in 0..3 {
+        fs::write(dir.path().join(format!("p{k}.html")), "<p>Latest News</p><p>Text.</p>").unwrap();
+    }
+    fs::write(dir.path().join("a.txt"), "Title\n\nLatest News\n\nText.\n").unwrap();
+    let one_line = "3 HTML pages skipped: in-place modes clean text files (write a page's text with --out DIR)";
+    newsclean()
+        .current_dir(dir.path())
+        .args(["--check", "."])
+        .assert()
+        .code(1)
+        .stdout("./a.txt\n")
+        .stderr(contains(one_line).and(contains("p0.html").not()));
+    newsclean().current_dir(dir.path()).args(["--write", "."]).assert().success().stderr(contains(one_line));
+    newsclean().current_dir(dir.path()).args(["--check", "."]).assert().success();
+    assert_eq!(fs::read_to_string(dir.path().join("p0.html")).unwrap(), "<p>Latest News</p><p>Text.</p>");
 }
