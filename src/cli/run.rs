@@ -272,6 +272,7 @@ fn run_interactive(projects: &mut Projects, config: &Config, selection: &Selecti
             break;
         }
     }
+    tally.say_skipped_pages();
     for line in &summaries {
         tally.note(line);
     }

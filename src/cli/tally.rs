@@ -128,6 +128,13 @@ impl<'c> Tally<'c> {
             Mode::Out(_) => "changed in the copies",
             _ => "would change",
         };
+        self.say_skipped_pages();
+        self.note(&format!("{prefix}{}", self.summary.line(verb)));
+        self.exit_code()
+    }
+
+    /// The one line for the HTML pages an in-place mode passed over, if any.
+    pub(super) fn say_skipped_pages(&self) {
         if self.html_pages > 0 {
             let pages = if self.html_pages == 1 { "HTML page" } else { "HTML pages" };
             self.note(&format!(
@@ -135,8 +142,6 @@ impl<'c> Tally<'c> {
                 self.html_pages
             ));
         }
-        self.note(&format!("{prefix}{}", self.summary.line(verb)));
-        self.exit_code()
     }
 
     /// 2 if any file failed, 1 if `--check` found files that would change, else 0.
