@@ -225,15 +225,14 @@ pub fn check_bytes(
     if settings.html || is_html_path(path) {
         return Ok(FileResult::Skipped(HTML_IN_PLACE));
     }
-    let Document { choice, text, offset, html } = match source::open(Source::Staged(path, bytes), settings, diff)? {
+    let Document { choice, text, offset, .. } = match source::open(Source::Staged(path, bytes), settings, diff)? {
         Ok(document) => document,
         Err(skip) => return Ok(FileResult::Skipped(skip.note)),
     };
-    let converts = !html && settings.to_utf8 && !choice.is_utf8();
+    let converts = settings.to_utf8 && !choice.is_utf8();
     let outcome = if diff {
-        let shown = diff_path(path);
-        let bom = !html && choice.is_utf8() && choice.bom_len > 0;
-        let note = if html { Some(html_note(&shown)) } else { legacy_note(&shown, &choice) };
+        let bom = choice.is_utf8() && choice.bom_len > 0;
+        let note = legacy_note(&diff_path(path), &choice);
         let mut sink = DiffSink::new(out, &patch_path(path), bom, settings.color).with_preamble(note);
         cleaner.clean_stream(text, offset, &mut sink).map_err(|e| stream_error(path, e))?
     } else {

@@ -18,7 +18,7 @@ use newsclean::project::{Plan, Projects};
 use super::Exit;
 use super::args::Args;
 use super::commands::run_command;
-use super::tally::{Tally, describe, output_failed};
+use super::tally::{Tally, describe, note, output_failed};
 
 /// Runs newsclean with parsed arguments.
 pub fn run(mut args: Args) -> Exit {
@@ -327,12 +327,6 @@ const LARGE_FILE: u64 = 8 << 20;
 
 fn is_large(path: &std::path::Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.len() > LARGE_FILE)
-}
-
-fn note(config: &Config, message: &str) {
-    if !config.quiet {
-        eprintln!("newsclean: {message}");
-    }
 }
 
 /// Stdin standing for a path its config excludes (`--stdin-filename`): the text passes through

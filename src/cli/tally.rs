@@ -31,9 +31,7 @@ impl<'c> Tally<'c> {
 
     /// A note (not an error) on stderr, unless `--quiet`.
     pub(super) fn note(&self, message: &str) {
-        if !self.config.quiet {
-            eprintln!("newsclean: {message}");
-        }
+        note(self.config, message);
     }
 
     /// A path passed over, and why.
@@ -153,6 +151,13 @@ impl<'c> Tally<'c> {
         } else {
             Exit::Success
         }
+    }
+}
+
+/// A note (not an error) on stderr, unless `--quiet`: for runs without a tally (stdin).
+pub(super) fn note(config: &Config, message: &str) {
+    if !config.quiet {
+        eprintln!("newsclean: {message}");
     }
 }
 

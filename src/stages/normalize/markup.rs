@@ -27,6 +27,9 @@ const INLINE_TAGS: &[&str] = &[
     "a", "abbr", "b", "big", "cite", "em", "font", "i", "img", "ins", "mark", "nobr", "s", "small", "span", "strike",
     "strong", "sub", "sup", "time", "tt", "u", "wbr",
 ];
+/// Block elements (`html::BLOCK_TAGS`) named by everyday words that prose puts in angle brackets
+/// too (`The <summary> of the report`): in plain text such a bare word is not taken for a tag.
+const PROSE_WORDS: &[&str] = &["address", "body", "caption", "details", "dir", "form", "listing", "summary"];
 /// Attributes that may stand without a value (`<iframe allowfullscreen>`). Any other bare word makes
 /// the candidate prose: `if a<b and c>d` is not a `<b>` tag.
 const BOOLEAN_ATTRIBUTES: &[&str] = &["allowfullscreen", "async", "defer", "hidden", "itemscope", "nowrap"];
@@ -285,7 +288,8 @@ fn tag_at(line: &str, lt: usize, last_comment_end: Option<usize>) -> Option<(usi
     let name_len = bytes[name_start..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
     let name = &rest[name_start..name_start + name_len];
     let inline = INLINE_TAGS.iter().any(|t| t.eq_ignore_ascii_case(name));
-    let block = BLOCK_TAGS.iter().any(|t| t.eq_ignore_ascii_case(name));
+    let block = BLOCK_TAGS.iter().any(|t| t.eq_ignore_ascii_case(name))
+        && !PROSE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(name));
     if !inline && !block {
         return None;
     }
@@ -364,6 +368,18 @@ mod tests {
 
     fn rules(text: &str) -> Vec<String> {
         Cleaner::new().clean_str(text).1.by_rule.keys().map(|r| r.to_string()).collect()
+    }
+
+    #[test]
+    fn block_tags_named_by_everyday_words_stay_in_prose() {
+        for keep in [
+            "The <summary> of the report was leaked to reporters.\n",
+            "He wrote <address> in the field and left.\n",
+            "Send the <form> back by Friday, the office said.\n",
+        ] {
+            assert_eq!(clean(keep), keep);
+        }
+        assert_eq!(clean("The plan.<fieldset><div>It failed.</div>\n"), "The plan. It failed.\n");
     }
 
     #[test]
