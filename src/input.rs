@@ -16,7 +16,7 @@ use crate::output::diff::DiffSink;
 use crate::output::json::JsonSink;
 use crate::output::write::{WriteTo, write_error};
 use crate::pipeline::{Cleaner, NullSink, Outcome, Sink, TextSink};
-use crate::source::{self, Document, READ_BUFFER, Source, is_html_path, read_error, stream_error};
+use crate::source::{self, Document, READ_BUFFER, Source, read_error, stream_error};
 
 /// What happened to one input that was cleaned.
 #[derive(Clone, Debug)]
@@ -113,7 +113,7 @@ fn report_sink<'a>(settings: &Settings, out: &'a mut dyn Write, shown: &str, cho
 /// Where `--out` writes the cleaned copy of `path`, given its place `target` under the output
 /// directory: an HTML page's text goes to a `.txt` file.
 pub fn out_path(path: &Path, target: &Path, settings: &Settings) -> PathBuf {
-    if settings.html || is_html_path(path) { target.with_extension("txt") } else { target.to_owned() }
+    if source::is_page(path, settings) { target.with_extension("txt") } else { target.to_owned() }
 }
 
 /// The file `--write` replaces for `path`: a symlink's target with `--follow-symlinks`, else the
@@ -146,7 +146,7 @@ pub fn clean_file(
     let path = input.path.as_path();
     // `--interactive` reviews through `clean_for_review`; here it shows the diff it would ask about.
     let prints = matches!(mode, Mode::Diff | Mode::Print | Mode::Interactive | Mode::Check { diff: true });
-    let html = settings.html || is_html_path(path);
+    let html = source::is_page(path, settings);
     // In-place modes work on text files: `--write` would replace a page with its text, so
     // `--check` (the gate `--write` must be able to satisfy) passes pages over too.
     if html && matches!(mode, Mode::Write | Mode::Check { .. }) {
@@ -222,7 +222,7 @@ pub fn check_bytes(
     out: &mut dyn Write,
 ) -> Result<FileResult, Error> {
     // A check reports only what `--write` can fix: not a page.
-    if settings.html || is_html_path(path) {
+    if source::is_page(path, settings) {
         return Ok(FileResult::Skipped(HTML_IN_PLACE));
     }
     let Document { choice, text, offset, .. } = match source::open(Source::Staged(path, bytes), settings, diff)? {
@@ -256,7 +256,7 @@ pub fn clean_for_review<S: Sink>(
     settings: &Settings,
     sink: &mut S,
 ) -> Result<Reviewable, Error> {
-    if settings.html || is_html_path(path) {
+    if source::is_page(path, settings) {
         return Ok(Err(HTML_IN_PLACE));
     }
     // A feed is passed over before the checks a file to be written must pass (a read-only feed is
@@ -264,7 +264,7 @@ pub fn clean_for_review<S: Sink>(
     let mut head = Vec::new();
     File::open(path).and_then(|f| f.take(HEAD_LEN as u64).read_to_end(&mut head)).map_err(|e| read_error(path, e))?;
     let encoding = settings.forced.unwrap_or(UTF_8);
-    if let Some(kind) = crate::feed::from_path(path).or_else(|| crate::feed::sniff(&head, encoding)) {
+    if let Some(kind) = source::markup_document(path, &head, encoding) {
         return Ok(Err(kind.note()));
     }
     let target = write_target(path, settings)?;

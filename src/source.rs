@@ -67,7 +67,7 @@ pub fn open<'a>(
     settings: &Settings,
     validate_first: bool,
 ) -> Result<Result<Document<'a>, Skip<'a>>, Error> {
-    let html = settings.html || is_html_path(source.path());
+    let html = is_page(source.path(), settings);
     match source {
         Source::File(path) => {
             let file = File::open(path).map_err(|e| read_error(path, e))?;
@@ -110,7 +110,7 @@ fn open_seekable<'a, F: Read + Seek + 'a>(
         Sniffed::Binary => return Ok(Err(Skip { note: "binary file skipped", unread: None })),
         Sniffed::Text(choice) => choice,
     };
-    if let Some(kind) = markup_document(path, &head, &choice) {
+    if let Some(kind) = markup_document(path, &head, choice.encoding) {
         return Ok(Err(Skip { note: kind.note(), unread: None }));
     }
     let offset = choice.bom_len as u64;
@@ -185,8 +185,13 @@ fn document<'a>(
 
 /// The kind of feed or XML document `path` is, by its extension or its first bytes `head`; no
 /// mode cleans one as text.
-fn markup_document(path: &Path, head: &[u8], choice: &Choice) -> Option<crate::feed::Kind> {
-    crate::feed::from_path(path).or_else(|| crate::feed::sniff(head, choice.encoding))
+pub(crate) fn markup_document(path: &Path, head: &[u8], encoding: &'static Encoding) -> Option<crate::feed::Kind> {
+    crate::feed::from_path(path).or_else(|| crate::feed::sniff(head, encoding))
+}
+
+/// True if the file at `path` is read as an HTML page: by its extension, or by `--html`.
+pub fn is_page(path: &Path, settings: &Settings) -> bool {
+    settings.html || is_html_path(path)
 }
 
 /// True if the path names an HTML page.

@@ -48,6 +48,9 @@ pub struct Context<'a> {
 impl Context<'_> {
     /// True if the text line at `index` in `block` is among the first `HEAD_LINES` text lines kept so far.
     pub fn in_head(&self, block: &WorkBlock, index: usize) -> bool {
+        if self.text_lines_before >= HEAD_LINES {
+            return false;
+        }
         let before_in_block = (0..index).filter(|&i| !block.original(i).is_blank() && block.text(i).is_some()).count();
         self.text_lines_before + before_in_block < HEAD_LINES
     }
