@@ -693,8 +693,7 @@ impl Engine {
         changed
     }
 
-    /// Automaton hits on `text`, as (start, end, role).
-    /// Hits of the scans that apply to `text` (see `Engine::short`).
+    /// Hits of the scans that apply to `text` (see `Engine::short`), as (start, end, role).
     fn hits<'s>(&'s self, text: &str) -> Vec<(usize, usize, &'s Role)> {
         let trimmed = text.trim();
         if trimmed.is_empty() {
