@@ -5,12 +5,13 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, BufRead};
 
-use crate::block::{Block, BlockReader, ReadError};
+use crate::block::{Block, BlockReader, Line, ReadError};
 use crate::edit::{EditKind, RuleId};
 use crate::rules::RuleSet;
 use crate::rules::engine::Engine;
 pub use crate::stage::Processed;
-use crate::stage::{Context, Policy, Stage, WorkBlock};
+use crate::stage::{Context, Marks, Policy, Stage, WorkBlock};
+use crate::stages::chrome::{self, Chrome};
 use crate::stages::mojibake::Mojibake;
 use crate::stages::normalize::Normalize;
 use crate::stages::normalize::damage::Damage;
@@ -20,6 +21,9 @@ use crate::stages::residue::Residue;
 
 /// How many blocks of tail residue the engine reads ahead to find a document's last block.
 const TAIL_LOOKAHEAD: usize = 8;
+/// The page-chrome classifier looks at this many bytes of text at a time (the whole of any news
+/// article; a longer input is classified window by window).
+const CHROME_WINDOW: usize = 512 * 1024;
 
 /// Receives processed blocks in document order.
 pub trait Sink {
@@ -83,6 +87,8 @@ pub struct Cleaner {
     max_line: usize,
     policy: Policy,
     descriptions: BTreeMap<String, String>,
+    /// The page-chrome classifier, when any `chrome.*` rule is on.
+    chrome: Option<chrome::Classifier>,
 }
 
 impl Default for Cleaner {
@@ -109,6 +115,8 @@ impl Cleaner {
                 Box::new(Mojibake),
                 Box::new(Residue::new()),
                 Box::new(Engine::new(rules.enabled())),
+                // After the residue rules, which name what they know more precisely.
+                Box::new(Chrome),
                 // After residue: a headline glued to the next sentence (`deal withThe ministry`) is
                 // the residue rules' evidence of where the headline ends.
                 Box::new(Damage),
@@ -117,6 +125,10 @@ impl Cleaner {
             max_line: crate::block::DEFAULT_MAX_LINE,
             policy: Policy::new(disabled, protect),
             descriptions: rules.all().map(|r| (r.id.clone(), r.description.clone())).collect(),
+            chrome: rules
+                .all()
+                .any(|r| r.id.starts_with("chrome.") && rules.is_enabled(&r.id))
+                .then(chrome::Classifier::new),
         }
     }
 
@@ -190,11 +202,26 @@ impl Cleaner {
         // The rule of the last line removed so far: blank lines and terminators that go because
         // of a removal are edits of its rule.
         let mut last_removal: Option<RuleId> = None;
+        // Chrome decisions for the lines up to `classified_to` (a line number).
+        let mut marks = Marks::default();
+        let mut classified_to = 0;
         loop {
             if ahead.is_empty() && !at_eof {
                 read_ahead(&mut reader, &mut ahead, &mut at_eof)?;
             }
             let Some(block) = ahead.pop_front() else { break };
+            if let Some(classifier) = &self.chrome
+                && block.lines.last().is_some_and(|l| l.number > classified_to)
+            {
+                let mut bytes = block_bytes(&block) + ahead.iter().map(block_bytes).sum::<usize>();
+                while bytes < CHROME_WINDOW && !at_eof {
+                    read_ahead(&mut reader, &mut ahead, &mut at_eof)?;
+                    bytes += ahead.back().map_or(0, block_bytes);
+                }
+                let lines: Vec<&Line> = block.lines.iter().chain(ahead.iter().flat_map(|b| &b.lines)).collect();
+                classified_to = lines.last().map_or(classified_to, |l| l.number);
+                marks = classifier.classify(&lines);
+            }
             let is_last = if self.stages.iter().any(|s| s.wants_is_last(&block)) {
                 self.only_tail_follows(&mut reader, &mut ahead, &mut at_eof)?
             } else {
@@ -204,7 +231,13 @@ impl Cleaner {
                 }
                 false
             };
-            let ctx = Context { prev: held.last().map(|p| &p.old), next: ahead.front(), text_lines_before, is_last };
+            let ctx = Context {
+                prev: held.last().map(|p| &p.old),
+                next: ahead.front(),
+                text_lines_before,
+                is_last,
+                chrome: self.chrome.as_ref().map(|_| &marks),
+            };
             let text_lines = block.text_lines().count();
             let strip = last_removal.as_ref().filter(|_| removed_text && !emitted_text);
             let processed = self.process(block, &ctx, strip);
@@ -280,6 +313,10 @@ impl Cleaner {
         };
         (String::from_utf8(out.into_inner()).expect("cleaning keeps text UTF-8"), outcome)
     }
+}
+
+fn block_bytes(block: &Block) -> usize {
+    block.lines.iter().map(|l| l.text.len() + 1).sum()
 }
 
 fn read_ahead<R: BufRead>(

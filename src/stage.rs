@@ -3,7 +3,7 @@
 //! `Edit`), and the `Processed` block the sinks receive. A stage never inserts or splits a line: it
 //! replaces a line's text or removes the line, so line numbers stay those of the input.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use aho_corasick::AhoCorasick;
@@ -43,6 +43,8 @@ pub struct Context<'a> {
     pub text_lines_before: usize,
     /// True if nothing but blank lines and tail residue follows this block.
     pub is_last: bool,
+    /// The page-chrome decisions for the window of lines around this block, when chrome rules are on.
+    pub chrome: Option<&'a Marks>,
 }
 
 impl Context<'_> {
@@ -58,6 +60,28 @@ impl Context<'_> {
     /// The text lines of the neighbouring blocks, for context conditions.
     pub fn neighbour_lines(&self) -> impl Iterator<Item = &str> {
         self.prev.into_iter().chain(self.next).flat_map(Block::text_lines)
+    }
+}
+
+/// Line removals decided over a window of lines before its blocks are cleaned (the page-chrome
+/// classifier's), by input line number.
+#[derive(Default)]
+pub struct Marks {
+    rules: HashMap<usize, RuleId>,
+}
+
+impl Marks {
+    /// The rule that removes line `number`, if any.
+    pub fn get(&self, number: usize) -> Option<&RuleId> {
+        self.rules.get(&number)
+    }
+
+    pub(crate) fn set(&mut self, number: usize, rule: &RuleId) {
+        self.rules.entry(number).or_insert_with(|| rule.clone());
+    }
+
+    pub(crate) fn has(&self, number: usize) -> bool {
+        self.rules.contains_key(&number)
     }
 }
 

@@ -47,6 +47,14 @@ pub const MATCHERS: &[Matcher] = &[
     matcher("macroman-as-latin1", "mojibake.macroman-as-latin1", "src/stages/mojibake/macroman.rs"),
     matcher("also-on", "residue.also-on", "src/stages/residue.rs"),
     matcher("image-caption", "residue.image-caption", "src/stages/residue.rs"),
+    matcher("chrome-link-refs", "chrome.link-refs", "src/stages/chrome.rs"),
+    matcher("chrome-form", "chrome.form", "src/stages/chrome.rs"),
+    matcher("chrome-menu", "chrome.menu", "src/stages/chrome.rs"),
+    matcher("chrome-link-line", "chrome.link-line", "src/stages/chrome.rs"),
+    matcher("chrome-timestamp", "chrome.timestamp", "src/stages/chrome.rs"),
+    matcher("chrome-image", "chrome.image", "src/stages/chrome.rs"),
+    matcher("chrome-title", "chrome.title", "src/stages/chrome.rs"),
+    matcher("chrome-credit", "chrome.credit", "src/stages/chrome.rs"),
     matcher("spaced-double-period", "punct.spaced-double-period", "src/stages/punct.rs"),
 ];
 
@@ -259,7 +267,7 @@ mod tests {
         for rule in builtin() {
             let id = rule.id.as_str();
             assert!(seen.insert(id.to_owned()), "duplicate id {id}");
-            assert!(["normalize", "mojibake", "residue", "mt", "punct"].contains(&rule.family()), "{id}");
+            assert!(["normalize", "mojibake", "residue", "chrome", "mt", "punct"].contains(&rule.family()), "{id}");
             assert!(rule.origin.line > 0, "{id} was located in the rule file");
         }
     }

@@ -1,0 +1,543 @@
+//! Page chrome (`chrome.*`): the furniture a scraper that saved a whole page left around the article
+//! (menus, link lines, buttons and form fields, image alt text printed twice, photo credits, read
+//! times). It is found from the page's structure over a bounded window of lines (see
+//! `Cleaner::clean_stream`), not from a list of strings: list runs of short link items, lines that
+//! are only links or controls, text that repeats itself, credit grammar. The decisions are made
+//! once per window (`Classifier::classify`) and applied block by block by the `Chrome` stage, one
+//! line removal per decision, each under the rule that names its reason.
+//!
+//! Text browsers (`lynx -dump`, `w3m`) number every link (`[12]World`) and print form controls as
+//! `(BUTTON)` and `____`: a window with such marks is a text-browser dump, and the rules that rely on
+//! them run only there.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use regex::Regex;
+
+use crate::block::Line;
+use crate::edit::{Edit, RuleId};
+use crate::stage::{Context, Marks, Stage, WorkBlock};
+
+/// The link-reference lines of a text-browser dump (`#[1]alternate [2]alternate`, a bare `[79]`).
+pub const LINK_REFS: RuleId = RuleId::builtin("chrome.link-refs");
+/// Form controls of a text-browser dump: `(BUTTON)` lines, a `____` text field before one.
+pub const FORM: RuleId = RuleId::builtin("chrome.form");
+/// A menu: a run of list items that are short links.
+pub const MENU: RuleId = RuleId::builtin("chrome.menu");
+/// A line that is only a short link (`[11]Skip to content`, `[19]Today’s Paper`), or a block of
+/// links ending in a `›` chevron.
+pub const LINK_LINE: RuleId = RuleId::builtin("chrome.link-line");
+/// Reading times and relative timestamps on a line of their own (`5 min read`, `16 minutes ago`).
+pub const TIMESTAMP: RuleId = RuleId::builtin("chrome.timestamp");
+/// Image alt text printed twice (alt text, then the same as caption), with the caption and credit
+/// that follow it in its paragraph; an image placeholder (`[photo.jpg]`) of a text-browser dump.
+pub const IMAGE: RuleId = RuleId::builtin("chrome.image");
+/// A page's title line naming its site (`New York Times - Top Stories`, `Storm Hits Coast | BBC
+/// News`) at the head of the page, the site's name being found elsewhere in the page.
+pub const TITLE: RuleId = RuleId::builtin("chrome.title");
+/// Photo credits on a line of their own: `Name Name/Agency`, `Name for The Paper`, `via Agency`,
+/// and short lines printed twice in a row (a carousel's credit under each slide).
+pub const CREDIT: RuleId = RuleId::builtin("chrome.credit");
+
+/// Lines longer than this are never chrome by line shape (a paragraph of prose).
+const MAX_CHROME_LINE: usize = 160;
+/// Longer lines are prose: the classifier does not look into them.
+const MAX_SHAPED_LINE: usize = 2048;
+/// A text whose first half repeats must be at least this long (bytes) to be taken for alt text.
+const MIN_DOUBLED: usize = 20;
+
+/// One line of the window, with what the rules look at.
+struct Shape<'a> {
+    number: usize,
+    /// The text, trimmed.
+    text: &'a str,
+    /// The text without its link marks (`[12]`), whitespace runs as one space (empty for prose
+    /// lines too long to be chrome).
+    visible: Cow<'a, str>,
+    /// Its number of words (`usize::MAX` for such prose lines).
+    words: usize,
+    /// How many link marks it holds.
+    links: usize,
+    /// True if it opens with a link mark.
+    starts_with_link: bool,
+    /// The text after a list bullet (`* `, `+ `, `• `), if it is a list item.
+    item: Option<&'a str>,
+}
+
+impl Shape<'_> {
+    fn is_blank(&self) -> bool {
+        self.text.is_empty()
+    }
+    fn is_short(&self, words: usize) -> bool {
+        self.text.len() <= MAX_CHROME_LINE && self.words <= words
+    }
+}
+
+/// Finds page chrome in a window of lines.
+pub struct Classifier {
+    button: memchr::memmem::Finder<'static>,
+    timestamp: Regex,
+    image_file: Regex,
+    slash_credit: Regex,
+    for_credit: Regex,
+    via_credit: Regex,
+}
+
+impl Default for Classifier {
+    fn default() -> Self {
+        Classifier::new()
+    }
+}
+
+/// A capitalised name word (`Doug`, `O’Hare`, `López`, `Jr.`).
+const NAME: &str = r"\p{Lu}[\p{L}\p{M}'’.\-]*";
+/// Organisations a photo credit names after a slash when it does not start with `The`.
+const AGENCIES: &str = r"(?:Getty Images|Shutterstock|Reuters|AP|Associated Press|AFP|Agence France-Presse|EPA|Bloomberg|Alamy|Pool|Redux|Zuma|ZUMA Press|Sipa|Anadolu|Xinhua|TASS|Sputnik|NurPhoto|SOPA Images|Corbis|Newscom|UPI|PA|PA Images|Rex Features|dpa|picture alliance|Keystone|iStock|Unsplash|Wikimedia Commons|Handout)";
+
+impl Classifier {
+    /// Compiles the patterns once.
+    pub fn new() -> Self {
+        let re = |p: &str| Regex::new(p).expect("chrome patterns are valid");
+        Classifier {
+            button: memchr::memmem::Finder::new("(BUTTON)"),
+            timestamp: re(concat!(
+                r"^(?:\d{1,3} ?(?:min|mins|minute|minutes) read",
+                r"|(?:(?:\d{1,3}|an?) (?:sec|secs|second|seconds|min|mins|minute|minutes|hr|hrs|hour|hours|day|days|week|weeks) ago ?)+",
+                r"|(?:Updated|Published|Posted) (?:\d{1,3}|an?) (?:min|mins|minutes?|hours?|hrs?|days?) ago)$"
+            )),
+            image_file: re(r"^\[[^\]\s]*\.(?:jpe?g|png|gif|webp|svg|avif)(?:[?\]]|$)"),
+            slash_credit: re(&format!(
+                r"^{NAME}(?: (?:de |van |von |da |del |la |le )?{NAME}){{1,3}} ?/ ?(?:The {NAME}(?: {NAME}){{0,4}}|{AGENCIES})(?:(?:,| —| -| for)? (?:via )?(?:{AGENCIES}|The {NAME}(?: {NAME}){{0,4}}))*$"
+            )),
+            for_credit: re(&format!(r"^{NAME}(?: {NAME}){{1,3}} for The {NAME}(?: {NAME}){{0,4}}$")),
+            via_credit: re(&format!(r"^via {NAME}(?: {NAME}|; via {NAME}| of {NAME}){{0,8}}$")),
+        }
+    }
+
+    /// The chrome in `lines` (consecutive lines of one input, blank lines included).
+    pub fn classify(&self, lines: &[&Line]) -> Marks {
+        let dump = self.is_text_browser_dump(lines);
+        let shapes: Vec<Shape> = lines.iter().map(|l| self.shape(l, dump)).collect();
+        let mut marks = Marks::default();
+        let blocks = paragraphs(&shapes);
+        if dump {
+            self.link_refs(&shapes, &mut marks);
+            self.form_controls(&shapes, &mut marks);
+            self.menus(&shapes, &mut marks);
+            self.link_lines(&shapes, &blocks, &mut marks);
+            self.image_placeholders(&shapes, &mut marks);
+        }
+        for s in &shapes {
+            let v = &s.visible;
+            if s.is_short(12) && (v.contains(" read") || v.contains(" ago")) && self.timestamp.is_match(v) {
+                marks.set(s.number, &TIMESTAMP);
+            }
+        }
+        if dump {
+            self.doubled_alt_text(&shapes, &blocks, &mut marks);
+        }
+        self.credits(&shapes, &mut marks);
+        self.site_title(&shapes, &mut marks);
+        if dump {
+            self.chrome_blocks(&shapes, &blocks, &mut marks);
+        }
+        marks
+    }
+
+    fn shape<'a>(&self, line: &'a Line, dump: bool) -> Shape<'a> {
+        let text = line.text.trim();
+        // Only a dump's alt text is looked at past the length of a chrome line.
+        let longest = if dump { MAX_SHAPED_LINE } else { MAX_CHROME_LINE };
+        if text.len() > longest {
+            let visible = Cow::Borrowed("");
+            return Shape {
+                number: line.number,
+                text,
+                visible,
+                words: usize::MAX,
+                links: 0,
+                starts_with_link: false,
+                item: None,
+            };
+        }
+        let plain = text.is_ascii() && !text.contains(['[', '\t']) && !text.contains("  ");
+        let (visible, links) = if plain {
+            (Cow::Borrowed(text), 0)
+        } else {
+            let mut visible = String::with_capacity(text.len());
+            let mut links = 0;
+            let mut rest = text;
+            while let Some((start, end)) = next_link_mark(rest) {
+                visible.push_str(&rest[..start]);
+                rest = &rest[end..];
+                links += 1;
+            }
+            visible.push_str(rest);
+            let mut spaced = String::with_capacity(visible.len());
+            for word in visible.split(|c: char| c.is_whitespace() || is_invisible(c)).filter(|w| !w.is_empty()) {
+                if !spaced.is_empty() {
+                    spaced.push(' ');
+                }
+                spaced.push_str(word);
+            }
+            (Cow::Owned(spaced), links)
+        };
+        let words = if visible.is_empty() { 0 } else { visible.bytes().filter(|&b| b == b' ').count() + 1 };
+        let starts_with_link = links > 0 && next_link_mark(text).is_some_and(|(start, _)| start == 0);
+        let item = ["* ", "+ ", "• ", "*", "+", "•"].iter().find_map(|b| {
+            let rest = text.strip_prefix(b)?;
+            (rest.is_empty() || b.ends_with(' ')).then_some(rest.trim_start())
+        });
+        Shape { number: line.number, text, visible, words, links, starts_with_link, item }
+    }
+
+    /// A text-browser dump: numbered link marks in numbering order, or its form controls.
+    fn is_text_browser_dump(&self, lines: &[&Line]) -> bool {
+        let mut last = 0;
+        let mut rising = 0;
+        for line in lines {
+            let text = line.text.trim_start();
+            if text.starts_with("#[1]") || self.button.find(text.as_bytes()).is_some() {
+                return true;
+            }
+            let mut rest = text;
+            while let Some((start, end)) = next_link_mark(rest) {
+                let n: usize = rest[start + 1..end - 1].parse().unwrap_or(0);
+                rising += usize::from(n > last);
+                last = n;
+                rest = &rest[end..];
+            }
+        }
+        rising >= 8
+    }
+
+    /// `#[1]alternate [2]alternate …` (a page's `<link>` list), lines that are only a link mark, and
+    /// the dump's closing `References` list (`1. https://…`, under `Visible links:` and `Hidden links:`).
+    fn link_refs(&self, shapes: &[Shape], marks: &mut Marks) {
+        let is_url_line = |s: &Shape| {
+            s.text.split_once(". ").is_some_and(|(n, url)| {
+                !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && url.contains("://") && !url.contains(' ')
+            })
+        };
+        let mut in_references = false;
+        for (i, s) in shapes.iter().enumerate() {
+            if s.text == "References" {
+                let next = shapes[i + 1..].iter().find(|n| !n.is_blank() && !n.text.ends_with("links:"));
+                in_references = next.is_some_and(&is_url_line);
+            }
+            if !in_references || s.is_blank() {
+                continue;
+            }
+            if s.text == "References" || s.text.ends_with("links:") || is_url_line(s) {
+                marks.set(s.number, &LINK_REFS);
+            } else {
+                in_references = false;
+            }
+        }
+        let mut in_header = false;
+        for s in shapes {
+            let only_marks = s.links > 0 && s.visible.split_whitespace().all(|w| w.chars().all(char::is_alphanumeric));
+            let header = s.text.starts_with("#[") || (in_header && only_marks && s.links >= 3);
+            if header || (s.links == 1 && s.visible.is_empty()) {
+                marks.set(s.number, &LINK_REFS);
+            }
+            in_header = header;
+        }
+    }
+
+    /// `(BUTTON)` lines with at most two words beside the buttons, and a `____` field before one.
+    fn form_controls(&self, shapes: &[Shape], marks: &mut Marks) {
+        let is_button = |s: &Shape| {
+            s.text.contains("(BUTTON)")
+                && s.item.is_none()
+                && s.visible.replace("(BUTTON)", " ").split_whitespace().count() <= 2
+        };
+        for (i, s) in shapes.iter().enumerate() {
+            let field = s.text.len() >= 5
+                && s.text.bytes().all(|b| b == b'_')
+                && shapes[i + 1..].iter().find(|n| !n.is_blank()).is_some_and(is_button);
+            if is_button(s) || field {
+                marks.set(s.number, &FORM);
+            }
+        }
+    }
+
+    /// Runs of list items that are short links (or empty, or buttons): a menu, a topic list.
+    fn menus(&self, shapes: &[Shape], marks: &mut Marks) {
+        let is_menu_item = |s: &Shape| {
+            let Some(rest) = s.item else { return false };
+            let visible = s.visible.trim_start_matches(['*', '+', '•']).replace("(BUTTON)", " ");
+            rest.is_empty()
+                || visible.trim().is_empty()
+                || (s.starts_with_link_after_bullet() && s.links == 1 && s.is_short(8))
+        };
+        let mut i = 0;
+        while i < shapes.len() {
+            if !is_menu_item(&shapes[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < shapes.len() && is_menu_item(&shapes[i]) {
+                i += 1;
+            }
+            let run = &shapes[start..i];
+            if run.len() >= 2 && run.iter().any(|s| s.links > 0) {
+                for s in run {
+                    marks.set(s.number, &MENU);
+                }
+            }
+        }
+    }
+
+    /// Lines that are only short links (`[11]Skip to content[12]Skip to site index`), and blocks of
+    /// links that end in a chevron (`[58]Got a Tip? … confidentially ›`).
+    fn link_lines(&self, shapes: &[Shape], blocks: &[(usize, usize)], marks: &mut Marks) {
+        for &(start, end) in blocks {
+            let block = &shapes[start..end];
+            let links: usize = block.iter().map(|s| s.links).sum();
+            let last = block.iter().rev().find(|s| !s.is_blank()).map_or("", |s| &*s.visible);
+            let chevron = last.ends_with('›') || last.ends_with('»');
+            let opens_with_link = block.iter().find(|s| !s.is_blank()).is_some_and(|s| s.starts_with_link);
+            if chevron && links >= 1 && (opens_with_link || links >= 2) && block.len() <= 6 {
+                for s in block.iter().filter(|s| !s.is_blank()) {
+                    marks.set(s.number, &LINK_LINE);
+                }
+                continue;
+            }
+            for (k, s) in block.iter().enumerate() {
+                let wrapped = block.get(k + 1).is_some_and(|n| n.text.starts_with(char::is_lowercase));
+                if s.starts_with_link
+                    && s.item.is_none()
+                    && !s.visible.is_empty()
+                    && s.is_short(6)
+                    && !ends_sentence(&s.visible)
+                    && !wrapped
+                {
+                    marks.set(s.number, &LINK_LINE);
+                }
+            }
+        }
+    }
+
+    /// `[photo.jpg?w=300]` image placeholders, continued on the next line until the `]`.
+    fn image_placeholders(&self, shapes: &[Shape], marks: &mut Marks) {
+        let mut open = false;
+        for s in shapes {
+            if open || self.image_file.is_match(s.text) || is_open_image_mark(s.text) {
+                marks.set(s.number, &IMAGE);
+                open = !s.text.contains(']');
+            }
+        }
+    }
+
+    /// A paragraph (or its tail) whose text starts by repeating itself: alt text printed twice, with
+    /// the caption and credit after it in the same paragraph (at most a few lines more).
+    fn doubled_alt_text(&self, shapes: &[Shape], blocks: &[(usize, usize)], marks: &mut Marks) {
+        for &(start, end) in blocks {
+            let rest: Vec<&Shape> = shapes[start..end].iter().filter(|t| !t.is_blank()).collect();
+            let mut joined = String::new();
+            let mut offsets = Vec::with_capacity(rest.len());
+            for t in &rest {
+                offsets.push(joined.len());
+                joined.push_str(&t.visible);
+                joined.push(' ');
+            }
+            for (k, s) in rest.iter().enumerate() {
+                if marks.has(s.number) || s.visible.len() < 12 {
+                    continue;
+                }
+                let from = offsets[k];
+                let to = joined.floor_char_boundary((from + 4 * MAX_CHROME_LINE).min(joined.len()));
+                let Some(doubled) = doubled_prefix(&joined[from..to]) else { continue };
+                // The lines the doubled text spans, then at most four of caption and credit.
+                let spanned = offsets[k..].iter().take_while(|&&o| o < from + doubled).count();
+                let upto = if rest.len() - k - spanned > 4 { k + spanned } else { rest.len() };
+                rest[k..upto].iter().for_each(|t| marks.set(t.number, &IMAGE));
+                break;
+            }
+        }
+    }
+
+    /// Photo credits on a line of their own, and short lines printed twice in a row (every copy of
+    /// them in the window goes: a carousel prints its credit under each slide).
+    fn credits(&self, shapes: &[Shape], marks: &mut Marks) {
+        let mut doubled: HashSet<&str> = HashSet::new();
+        let mut previous: Option<&Shape> = None;
+        for s in shapes.iter().filter(|s| !s.is_blank()) {
+            let v = &*s.visible;
+            if !v.is_empty() && s.is_short(10) {
+                if (v.contains('/') && self.slash_credit.is_match(v))
+                    || (v.contains(" for The ") && self.for_credit.is_match(v))
+                    || (v.starts_with("via ") && self.via_credit.is_match(v))
+                {
+                    marks.set(s.number, &CREDIT);
+                }
+                let named = v.split(' ').filter(|w| w.chars().any(char::is_alphabetic)).count() >= 2;
+                if previous.is_some_and(|p| p.visible == v)
+                    && named
+                    && s.is_short(6)
+                    && !ends_sentence(v)
+                    && s.item.is_none()
+                {
+                    doubled.insert(v);
+                }
+            }
+            previous = Some(s);
+        }
+        if !doubled.is_empty() {
+            for s in shapes.iter().filter(|s| doubled.contains(&*s.visible)) {
+                marks.set(s.number, &CREDIT);
+            }
+        }
+    }
+
+    /// The first line that is not chrome, if it is `Site - Title` or `Title | Site` and the site's
+    /// name (two words or more) is on two other lines of the window.
+    fn site_title(&self, shapes: &[Shape], marks: &mut Marks) {
+        let Some((at, s)) = shapes.iter().enumerate().find(|(_, s)| !s.is_blank() && !marks.has(s.number)) else {
+            return;
+        };
+        if s.links > 0 || !s.is_short(10) || ends_sentence(&s.visible) {
+            return;
+        }
+        let Some((left, right)) = [" - ", " | ", " – ", " — "].iter().find_map(|sep| s.visible.split_once(sep))
+        else {
+            return;
+        };
+        let named_elsewhere = |side: &str| {
+            side.split_whitespace().count() >= 2
+                && shapes.iter().enumerate().filter(|(k, t)| *k != at && t.visible.contains(side)).take(2).count() == 2
+        };
+        if named_elsewhere(left.trim()) || named_elsewhere(right.trim()) {
+            marks.set(s.number, &TITLE);
+        }
+    }
+
+    /// In a dump, a paragraph that is chrome but for a short label or name line (a kicker over a
+    /// menu, the credit under a video) is chrome as a whole.
+    fn chrome_blocks(&self, shapes: &[Shape], blocks: &[(usize, usize)], marks: &mut Marks) {
+        for &(start, end) in blocks {
+            let text: Vec<&Shape> = shapes[start..end].iter().filter(|s| !s.is_blank()).collect();
+            let marked: Vec<&RuleId> = text.iter().filter_map(|s| marks.get(s.number)).collect();
+            if marked.len() < 2 || marked.len() == text.len() {
+                continue;
+            }
+            let rest_is_labels = text
+                .iter()
+                .filter(|s| !marks.has(s.number))
+                .all(|s| s.is_short(4) && s.links == 0 && !ends_sentence(&s.visible) && s.item.is_none());
+            if rest_is_labels && marked.len() * 2 > text.len() {
+                let rule = marked[marked.len() - 1].clone();
+                for s in &text {
+                    marks.set(s.number, &rule);
+                }
+            }
+        }
+    }
+}
+
+impl Shape<'_> {
+    /// True if the text after the list bullet opens with a link mark.
+    fn starts_with_link_after_bullet(&self) -> bool {
+        self.item.is_some_and(|rest| {
+            rest.strip_prefix('[').is_some_and(|r| {
+                let digits = r.bytes().take_while(u8::is_ascii_digit).count();
+                digits > 0 && r[digits..].starts_with(']')
+            })
+        })
+    }
+}
+
+/// The first link mark (`[12]`) in `text`: its start and end.
+fn next_link_mark(text: &str) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(at) = memchr::memchr(b'[', &bytes[from..]).map(|p| p + from) {
+        let digits = bytes[at + 1..].iter().take(6).take_while(|b| b.is_ascii_digit()).count();
+        if (1..=5).contains(&digits) && bytes.get(at + 1 + digits) == Some(&b']') {
+            return Some((at, at + digits + 2));
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// `[` followed by an image file name that the line break cut (`[21vid-cover-image.jpg?auto=webp&quali`).
+fn is_open_image_mark(text: &str) -> bool {
+    text.starts_with('[')
+        && !text.contains(' ')
+        && !text.contains(']')
+        && [".jpg", ".jpeg", ".png", ".gif", ".webp"].iter().any(|e| text.contains(e))
+}
+
+/// Characters the normalize stage removes or turns into spaces: a line is judged as it will read.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}')
+}
+
+/// True if `text` ends as a sentence does.
+fn ends_sentence(text: &str) -> bool {
+    text.trim_end().ends_with(['.', '!', '?', '。', '！', '？'])
+}
+
+/// The paragraphs of the window: ranges of shapes, each a run of non-blank lines.
+fn paragraphs(shapes: &[Shape]) -> Vec<(usize, usize)> {
+    let mut blocks = Vec::new();
+    let mut start = None;
+    for (i, s) in shapes.iter().enumerate() {
+        match (s.is_blank(), start) {
+            (false, None) => start = Some(i),
+            (true, Some(b)) => {
+                blocks.push((b, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(b) = start {
+        blocks.push((b, shapes.len()));
+    }
+    blocks
+}
+
+/// The length of the repeated part if `text` opens with a run of words said twice (`A soldier
+/// hands ammunition to a soldier. A soldier hands ammunition to a soldier. Caption…`).
+fn doubled_prefix(text: &str) -> Option<usize> {
+    let head: String = text.chars().take(12).collect();
+    let finder = memchr::memmem::Finder::new(head.as_bytes());
+    for at in finder.find_iter(&text.as_bytes()[1..]).map(|p| p + 1) {
+        if at < MIN_DOUBLED + 1 || text.as_bytes()[at - 1] != b' ' {
+            continue;
+        }
+        let first = &text[..at - 1];
+        if first.split_whitespace().count() < 4 {
+            continue;
+        }
+        if text[at..].starts_with(first)
+            && text[at + first.len()..].chars().next().is_none_or(|c| c == ' ' || !c.is_alphanumeric())
+        {
+            return Some(at + first.len());
+        }
+    }
+    None
+}
+
+/// The stage applying a window's chrome decisions (`Context::chrome`) to each block.
+pub struct Chrome;
+
+impl Stage for Chrome {
+    fn name(&self) -> &'static str {
+        "chrome"
+    }
+
+    fn apply(&self, block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>) {
+        let Some(marks) = ctx.chrome else { return };
+        for index in 0..block.len() {
+            if let Some(rule) = marks.get(block.number(index)) {
+                block.remove(index, rule.clone(), edits);
+            }
+        }
+    }
+}
