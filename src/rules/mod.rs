@@ -51,6 +51,7 @@ pub const MATCHERS: &[Matcher] = &[
     matcher("chrome-form", "chrome.form", "src/stages/chrome.rs"),
     matcher("chrome-menu", "chrome.menu", "src/stages/chrome.rs"),
     matcher("chrome-link-line", "chrome.link-line", "src/stages/chrome.rs"),
+    matcher("chrome-headline-list", "chrome.headline-list", "src/stages/chrome.rs"),
     matcher("chrome-timestamp", "chrome.timestamp", "src/stages/chrome.rs"),
     matcher("chrome-image", "chrome.image", "src/stages/chrome.rs"),
     matcher("chrome-title", "chrome.title", "src/stages/chrome.rs"),

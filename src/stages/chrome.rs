@@ -21,13 +21,17 @@ use crate::stage::{Context, Marks, Stage, WorkBlock};
 
 /// The link-reference lines of a text-browser dump (`#[1]alternate [2]alternate`, a bare `[79]`).
 pub const LINK_REFS: RuleId = RuleId::builtin("chrome.link-refs");
-/// Form controls of a text-browser dump: `(BUTTON)` lines, a `____` text field before one.
+/// Form and widget controls: a dump's `(BUTTON)` lines and a `____` text field before one, and in
+/// any text a line made only of controls (`Scroll carousel left Scroll carousel right`).
 pub const FORM: RuleId = RuleId::builtin("chrome.form");
 /// A menu: a run of list items that are short links.
 pub const MENU: RuleId = RuleId::builtin("chrome.menu");
 /// A line that is only a short link (`[11]Skip to content`, `[19]Today’s Paper`), or a block of
 /// links ending in a `›` chevron.
 pub const LINK_LINE: RuleId = RuleId::builtin("chrome.link-line");
+/// Lists of headlines: an accessible list announced as `list of 4 items` … `end of list`, a run of
+/// headlines each after a clock time (`04:15 Storm closes the port`), with the label over them.
+pub const HEADLINE_LIST: RuleId = RuleId::builtin("chrome.headline-list");
 /// Reading times and relative timestamps on a line of their own (`5 min read`, `16 minutes ago`).
 pub const TIMESTAMP: RuleId = RuleId::builtin("chrome.timestamp");
 /// Image alt text printed twice (alt text, then the same as caption), with the caption and credit
@@ -132,6 +136,12 @@ impl Classifier {
             let v = &s.visible;
             if s.is_short(12) && (v.contains(" read") || v.contains(" ago")) && self.timestamp.is_match(v) {
                 marks.set(s.number, &TIMESTAMP);
+            }
+        }
+        self.headline_lists(&shapes, &mut marks);
+        for s in shapes.iter().filter(|s| s.is_short(8) && s.links == 0 && !s.visible.is_empty()) {
+            if is_controls(&s.visible) {
+                marks.set(s.number, &FORM);
             }
         }
         if dump {
@@ -332,6 +342,55 @@ impl Classifier {
         }
     }
 
+    /// `list of N items` … `end of list` (the announced list of a page's related stories, with its
+    /// `list 1 of N` markers and the label line over it), and runs of three or more short lines
+    /// that each open with a clock time and go on as a headline (with the label over them).
+    fn headline_lists(&self, shapes: &[Shape], marks: &mut Marks) {
+        let text: Vec<usize> = (0..shapes.len()).filter(|&i| !shapes[i].is_blank()).collect();
+        let body = body_span(shapes);
+        let label_before = |k: usize, marks: &mut Marks| {
+            if let Some(&p) = k.checked_sub(1).and_then(|j| text.get(j)) {
+                let label = &shapes[p];
+                if label.is_short(4)
+                    && label.links == 0
+                    && !ends_sentence(&label.visible)
+                    && !label.visible.contains(',')
+                {
+                    marks.set(label.number, &HEADLINE_LIST);
+                }
+            }
+        };
+        let mut k = 0;
+        while k < text.len() {
+            let s = &shapes[text[k]];
+            if let Some(count) = announced_list(&s.visible) {
+                // The list ends at `end of list`, within a few lines per item.
+                let end = text[k + 1..].iter().take(count * 4 + 2).position(|&i| shapes[i].visible == "end of list");
+                if let Some(end) = end {
+                    label_before(k, marks);
+                    for &i in &text[k..=k + 1 + end] {
+                        marks.set(shapes[i].number, &HEADLINE_LIST);
+                    }
+                    k += end + 2;
+                    continue;
+                }
+            }
+            let run = text[k..].iter().take_while(|&&i| is_timed_headline(&shapes[i])).count();
+            // A timeline inside the article (`09:15 Police arrive`) is the story's: only runs
+            // outside the body are headline lists.
+            let outside = body.is_none_or(|(first, last)| text[k] > last || text[k + run.max(1) - 1] < first);
+            if run >= 3 && outside {
+                label_before(k, marks);
+                for &i in &text[k..k + run] {
+                    marks.set(shapes[i].number, &HEADLINE_LIST);
+                }
+                k += run;
+                continue;
+            }
+            k += 1;
+        }
+    }
+
     /// A paragraph (or its tail) whose text starts by repeating itself: alt text printed twice, with
     /// the caption and credit after it in the same paragraph (at most a few lines more).
     fn doubled_alt_text(&self, shapes: &[Shape], blocks: &[(usize, usize)], marks: &mut Marks) {
@@ -448,6 +507,90 @@ impl Shape<'_> {
             })
         })
     }
+}
+
+/// The first and last prose lines of the window (a long line, or a sentence of ten words or more):
+/// the article body lies between them.
+fn body_span(shapes: &[Shape]) -> Option<(usize, usize)> {
+    let is_prose = |s: &Shape| s.words != 0 && (s.words == usize::MAX || (s.words >= 10 && ends_sentence(&s.visible)));
+    let first = shapes.iter().position(is_prose)?;
+    let last = shapes.iter().rposition(is_prose)?;
+    Some((first, last))
+}
+
+/// Widget controls a page prints as text: a line made only of them is chrome. Single words
+/// (`Close`, `Menu`, `Search`) count only beside another control: alone, they may be a subheading.
+const CONTROLS: &[&str] = &[
+    "scroll carousel left",
+    "scroll carousel right",
+    "previous slide",
+    "next slide",
+    "previous image",
+    "next image",
+    "previous photo",
+    "next photo",
+    "skip to content",
+    "skip to main content",
+    "skip to navigation",
+    "back to top",
+    "toggle navigation",
+    "open menu",
+    "close menu",
+    "show more",
+    "load more",
+    "view gallery",
+    "close",
+    "menu",
+    "search",
+    "fullscreen",
+    "share",
+    "previous",
+    "next",
+];
+
+/// True if `text` is only widget controls (two or more, or one of several words).
+fn is_controls(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let mut rest = lower.trim();
+    let mut count = 0;
+    let mut multi_word = false;
+    while !rest.is_empty() {
+        let Some(c) = CONTROLS
+            .iter()
+            .find(|c| rest.starts_with(*c) && rest[c.len()..].chars().next().is_none_or(|n| !n.is_alphanumeric()))
+        else {
+            return false;
+        };
+        multi_word |= c.contains(' ');
+        count += 1;
+        rest = rest[c.len()..].trim_start_matches([' ', '|', '·', '•', '/']);
+    }
+    count >= 2 || multi_word
+}
+
+/// `N` if `text` announces a list (`list of 4 items`, `List of 12 items`).
+fn announced_list(text: &str) -> Option<usize> {
+    let rest = text.strip_prefix("list of ").or_else(|| text.strip_prefix("List of "))?;
+    let count = rest.strip_suffix(" items").or_else(|| rest.strip_suffix(" item"))?;
+    count.parse().ok().filter(|&n| n > 0 && n <= 50)
+}
+
+/// A short line that opens with a clock time and goes on as a headline (`04:15 Storm closes port`,
+/// `9:30 PM Council vote delayed`), not as a sentence.
+fn is_timed_headline(s: &Shape) -> bool {
+    let v = &*s.visible;
+    let digits = v.bytes().take_while(u8::is_ascii_digit).count();
+    if !(1..=2).contains(&digits) || v.as_bytes().get(digits) != Some(&b':') {
+        return false;
+    }
+    let minutes = &v[digits + 1..];
+    if minutes.len() < 3 || !minutes.as_bytes()[..2].iter().all(u8::is_ascii_digit) || minutes.as_bytes()[2] != b' ' {
+        return false;
+    }
+    let rest = minutes[3..].trim_start_matches(|c: char| "AaPpMm. ".contains(c));
+    rest.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit() || c == '‘' || c == '“' || c == '\'' || c == '"')
+        && s.is_short(20)
+        && !rest.contains(". ")
 }
 
 /// The first link mark (`[12]`) in `text`: its start and end.
