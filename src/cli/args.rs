@@ -118,10 +118,11 @@ pub struct Args {
     /// Turn these rules off (ids or families; comma-separated), after everything else.
     #[arg(long, value_name = "RULES", value_delimiter = ',', global = true)]
     pub ignore: Vec<String>,
-    /// How to report each input: `text` (diffs, paths) or `json` (one object per input and line).
-    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
+    /// How to report: `text` (diffs, paths), `json` (JSON lines: a record per input, error and
+    /// rule, then the summary; schema in README.md) or `github` (a GitHub Actions annotation per edit).
+    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT", global = true)]
     pub format: Format,
-    /// Print a table of how often each rule fired instead of diffs.
+    /// Print a table of how often each rule fired instead of diffs (with --format json, a record).
     #[arg(long)]
     pub statistics: bool,
 }
@@ -133,6 +134,8 @@ pub enum Format {
     Text,
     /// One JSON object per input: path, encoding, and every edit with its rule, line and column.
     Json,
+    /// One GitHub Actions `::warning` annotation per edit, for a CI log.
+    Github,
 }
 
 /// Commands other than cleaning.
@@ -224,9 +227,10 @@ impl Args {
                 html: self.html,
                 // `--format json` has every edit; `--statistics` their counts only.
                 format: match (self.format, self.statistics) {
-                    (Format::Json, _) => newsclean::config::Format::Json,
                     (_, true) => newsclean::config::Format::Statistics,
-                    _ => newsclean::config::Format::Diff,
+                    (Format::Json, _) => newsclean::config::Format::Json,
+                    (Format::Github, _) => newsclean::config::Format::Github,
+                    (Format::Text, _) => newsclean::config::Format::Diff,
                 },
                 follow_symlinks: self.follow_symlinks,
                 max_line: (self.max_line_mib as usize) << 20,
@@ -234,6 +238,7 @@ impl Args {
             },
             quiet: self.quiet,
             verbose: self.verbose,
+            json: self.format == Format::Json,
             project: self.config,
             rules: CliRules { select: self.select, ignore: self.ignore },
             staged: self.staged,
