@@ -1,6 +1,6 @@
 //! `--interactive` driven as a person drives it: the real binary in a pseudo-terminal (rexpect),
 //! answering each `Apply this hunk [y,n,a,d,q,e,?]?` prompt, with `$EDITOR` a small script for `e`,
-//! and the files checked byte for byte afterwards.
+//! and the files checked byte for byte afterwards; and the colors a terminal gets.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -26,7 +26,10 @@ fn with(hunks: &[(&str, &str)]) -> String {
 
 fn start(dir: &Path, args: &[&str], editor: Option<&Path>) -> PtySession {
     let mut cmd = Command::new(NEWSCLEAN);
-    cmd.args(args).current_dir(dir).env_remove("VISUAL").env_remove("NO_COLOR");
+    cmd.args(args).current_dir(dir).env_remove("VISUAL").env("TERM", "xterm");
+    for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"] {
+        cmd.env_remove(var);
+    }
     match editor {
         Some(editor) => cmd.env("EDITOR", editor),
         None => cmd.env("EDITOR", "false"),
@@ -263,4 +266,21 @@ fn issue_8_a_feed_is_passed_over_without_a_question_even_read_only() {
     assert!(!rest.contains("Apply this hunk"), "{rest:?}");
     assert!(matches!(session.process().wait(), Ok(WaitStatus::Exited(_, 0))));
     assert_eq!(fs::read_to_string(&path).unwrap(), feed);
+}
+
+#[test]
+fn a_terminal_gets_colors_unless_term_is_dumb() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), DOC).unwrap();
+    for (term, colored) in [("xterm", true), ("dumb", false)] {
+        let mut cmd = Command::new(NEWSCLEAN);
+        cmd.arg("a.txt").current_dir(dir.path()).env("TERM", term);
+        for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"] {
+            cmd.env_remove(var);
+        }
+        let session = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn newsclean");
+        let shown = finish(session);
+        assert!(shown.contains("-Latest News"), "{shown:?}");
+        assert_eq!(shown.contains("\x1b[31m-Latest News"), colored, "TERM={term}: {shown:?}");
+    }
 }
