@@ -284,3 +284,55 @@ fn a_terminal_gets_colors_unless_term_is_dumb() {
         assert_eq!(shown.contains("\x1b[31m-Latest News"), colored, "TERM={term}: {shown:?}");
     }
 }
+
+/// A 200-character paragraph with one word to fix, and a line with invisible characters.
+const PROSE: &str = "Title\n\nHuawei said the new flats from the company, which had been tested for months in several \
+                     markets, would reach stores in the spring, and that older models would get the update too.\n\n\
+                     A\u{a0}price of 5\u{200b}00 dollars.\n";
+
+#[test]
+fn a_terminal_sees_the_one_word_that_changed_in_a_long_paragraph_and_invisible_characters_as_markers() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), PROSE).unwrap();
+    let (emphasis, plain) = ("\x1b[7m", "\x1b[27m");
+    // The dry run's diff on a terminal, then the same hunk in the review.
+    let mut session = start(dir.path(), &["a.txt"], None);
+    session.exp_string("+++ b/a.txt").expect("the diff");
+    let diff = finish(session);
+    let mut session = start(dir.path(), &["-i", "a.txt"], None);
+    // Two changes apart: the hunk can be split, so the prompt offers `s` too.
+    let review = session.exp_string("(1/1) Apply this hunk [").expect("the prompt");
+    session.send_line("n").expect("answer");
+    finish(session);
+    for shown in [diff, review] {
+        // Only the word is emphasized, inside the line's color.
+        assert!(
+            shown.contains(&format!("\x1b[31m-Huawei said the new {emphasis}flats{plain} from the company,")),
+            "{shown:?}"
+        );
+        assert!(
+            shown.contains(&format!("\x1b[32m+Huawei said the new {emphasis}tablets{plain} from the company,")),
+            "{shown:?}"
+        );
+        assert_eq!(shown.matches(emphasis).count(), 2 + 4, "flats, tablets, and two per side below: {shown:?}");
+        // The no-break space and the zero-width space are markers on the old side, where they are.
+        assert!(
+            shown.contains(&format!(
+                "-A{emphasis}\x1b[4m<nbsp>\x1b[24m{plain}price of {emphasis}5\x1b[4m<zwsp>\x1b[24m00{plain} dollars."
+            )),
+            "{shown:?}"
+        );
+        assert!(shown.contains(&format!("+A{emphasis} {plain}price of {emphasis}500{plain} dollars.")), "{shown:?}");
+    }
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), PROSE, "nothing accepted, nothing written");
+}
+
+#[test]
+fn the_diff_in_a_pipe_stays_the_exact_patch_with_the_invisible_characters_themselves() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), PROSE).unwrap();
+    let out = newsclean().arg("a.txt").current_dir(dir.path()).env_remove("CLICOLOR_FORCE").output().unwrap();
+    let diff = String::from_utf8(out.stdout).unwrap();
+    assert!(diff.contains("\n-A\u{a0}price of 5\u{200b}00 dollars.\n+A price of 500 dollars.\n"), "{diff:?}");
+    assert!(!diff.contains('\x1b') && !diff.contains("<nbsp>"), "{diff:?}");
+}
