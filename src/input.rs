@@ -220,7 +220,8 @@ pub fn clean_file(
 
 /// Checks `bytes` as the content of `path` (the staged version of a file in the index, say), as
 /// `clean_file` checks a file in `FileMode::Check { diff }`: diffs and errors name `path`, binary
-/// content is skipped, and nothing is written but the diff.
+/// content is skipped, and nothing is written but the diff (or with `--format json`/`github`, the
+/// file's record or annotations).
 pub fn check_bytes(
     cleaner: &Cleaner,
     path: &Path,
@@ -238,7 +239,10 @@ pub fn check_bytes(
         Err(skip) => return Ok(FileResult::Skipped(skip.note)),
     };
     let converts = settings.to_utf8 && !choice.is_utf8();
-    let outcome = if diff {
+    let outcome = if matches!(settings.format, Format::Json | Format::Github) {
+        let mut sink = report_sink(settings, out, &diff_path(path), &choice);
+        cleaner.clean_stream(text, offset, &mut &mut *sink).map_err(|e| stream_error(path, e))?
+    } else if diff {
         let bom = choice.is_utf8() && choice.bom_len > 0;
         let note = legacy_note(&diff_path(path), &choice);
         let mut sink = DiffSink::new(out, &patch_path(path), bom, settings.color).with_preamble(note);
