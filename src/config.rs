@@ -33,6 +33,8 @@ pub enum Format {
     Diff,
     /// `--format json`: one JSON object per input, with every edit.
     Json,
+    /// `--format github`: one GitHub Actions annotation per edit.
+    Github,
     /// `--statistics`: no diffs; the run ends with a table of edits per rule.
     Statistics,
 }
@@ -52,6 +54,8 @@ pub struct Config {
     pub quiet: bool,
     /// Print each file's encoding and why it was chosen.
     pub verbose: bool,
+    /// `--format json`: the run's errors, statistics and summary are JSON records on stdout too.
+    pub json: bool,
     /// `--config FILE`: use this config for every file instead of discovering `newsclean.toml`.
     pub project: Option<PathBuf>,
     /// `--select`/`--ignore`.

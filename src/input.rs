@@ -13,6 +13,7 @@ use crate::decode::{Choice, HEAD_LEN};
 use crate::error::Error;
 use crate::files::Input;
 use crate::output::diff::DiffSink;
+use crate::output::github::GithubSink;
 use crate::output::json::JsonSink;
 use crate::output::write::{WriteTo, write_error};
 use crate::pipeline::{Cleaner, NullSink, Outcome, Sink, TextSink};
@@ -105,9 +106,14 @@ fn output_encoding(choice: &Choice, settings: &Settings) -> (&'static Encoding, 
     if settings.to_utf8 && !choice.is_utf8() { (UTF_8, b"") } else { (choice.encoding, choice.bom()) }
 }
 
-/// The sink reporting a file that is being written: its JSON object with `--format json`.
+/// The sink reporting a file's edits by themselves, when the format asks for that: its JSON
+/// record with `--format json`, its annotations with `--format github`.
 fn report_sink<'a>(settings: &Settings, out: &'a mut dyn Write, shown: &str, choice: &Choice) -> Box<dyn Sink + 'a> {
-    if settings.format == Format::Json { Box::new(JsonSink::new(out, shown, choice)) } else { Box::new(NullSink) }
+    match settings.format {
+        Format::Json => Box::new(JsonSink::new(out, shown, choice)),
+        Format::Github => Box::new(GithubSink::new(out, shown)),
+        Format::Diff | Format::Statistics => Box::new(NullSink),
+    }
 }
 
 /// Where `--out` writes the cleaned copy of `path`, given its place `target` under the output
@@ -165,9 +171,11 @@ pub fn clean_file(
     let converts = !html && settings.to_utf8 && !choice.is_utf8();
     let shown = diff_path(path);
     let (outcome, rewritten) = match mode {
-        Mode::Diff | Mode::Print | Mode::Interactive | Mode::Check { .. } if settings.format == Format::Json => {
-            let mut sink = JsonSink::new(out, &shown, &choice);
-            let outcome = cleaner.clean_stream(text, offset, &mut sink).map_err(|e| stream_error(path, e))?;
+        Mode::Diff | Mode::Print | Mode::Interactive | Mode::Check { .. }
+            if matches!(settings.format, Format::Json | Format::Github) =>
+        {
+            let mut sink = report_sink(settings, out, &shown, &choice);
+            let outcome = cleaner.clean_stream(text, offset, &mut &mut *sink).map_err(|e| stream_error(path, e))?;
             let changed = outcome.changed || converts;
             (outcome, changed)
         }
@@ -212,7 +220,8 @@ pub fn clean_file(
 
 /// Checks `bytes` as the content of `path` (the staged version of a file in the index, say), as
 /// `clean_file` checks a file in `FileMode::Check { diff }`: diffs and errors name `path`, binary
-/// content is skipped, and nothing is written but the diff.
+/// content is skipped, and nothing is written but the diff (or with `--format json`/`github`, the
+/// file's record or annotations).
 pub fn check_bytes(
     cleaner: &Cleaner,
     path: &Path,
@@ -230,7 +239,10 @@ pub fn check_bytes(
         Err(skip) => return Ok(FileResult::Skipped(skip.note)),
     };
     let converts = settings.to_utf8 && !choice.is_utf8();
-    let outcome = if diff {
+    let outcome = if matches!(settings.format, Format::Json | Format::Github) {
+        let mut sink = report_sink(settings, out, &diff_path(path), &choice);
+        cleaner.clean_stream(text, offset, &mut &mut *sink).map_err(|e| stream_error(path, e))?
+    } else if diff {
         let bom = choice.is_utf8() && choice.bom_len > 0;
         let note = legacy_note(&diff_path(path), &choice);
         let mut sink = DiffSink::new(out, &patch_path(path), bom, settings.color).with_preamble(note);
@@ -330,8 +342,9 @@ pub fn clean_stream<'a>(
     let Document { choice, text, offset, html } = match source::open(Source::Stdin(Box::new(input)), settings, false)? {
         Ok(document) => document,
         Err(skip) => {
-            if let Some(mut unread) =
-                skip.unread.filter(|_| output == StreamOutput::Text && settings.format != Format::Json)
+            if let Some(mut unread) = skip
+                .unread
+                .filter(|_| output == StreamOutput::Text && !matches!(settings.format, Format::Json | Format::Github))
             {
                 io::copy(&mut unread, out).map_err(|e| match e.kind() {
                     io::ErrorKind::BrokenPipe => Error::Output(e),
@@ -343,8 +356,8 @@ pub fn clean_stream<'a>(
         }
     };
     let result = match output {
-        _ if settings.format == Format::Json => {
-            cleaner.clean_stream(text, offset, &mut JsonSink::new(out, "stdin", &choice))
+        _ if matches!(settings.format, Format::Json | Format::Github) => {
+            cleaner.clean_stream(text, offset, &mut &mut *report_sink(settings, out, "stdin", &choice))
         }
         StreamOutput::Text => {
             let bom: &[u8] = if choice.is_utf8() && !html { choice.bom() } else { b"" };

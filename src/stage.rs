@@ -202,6 +202,41 @@ impl<'p> WorkBlock<'p> {
         true
     }
 
+    /// Removes the byte `spans` (in order, not overlapping) from the current text of the line at
+    /// `index`, recording one edit per span under `rule` whose `before` is exactly that span (a
+    /// minimal edit of the whole line could start mid-word: removing `Also on … meeting` from
+    /// `Also on … meetingAurora` leaves `Aurora`, which shares its first letter with the label).
+    /// Returns false, changing nothing, if the rule is off or a span would touch a protected phrase.
+    pub fn remove_spans(&mut self, index: usize, spans: &[Range<usize>], rule: RuleId, edits: &mut Vec<Edit>) -> bool {
+        let number = self.old.lines[index].number;
+        let text = self.text(index).expect("only present lines are changed");
+        let spans: Vec<Range<usize>> = spans.iter().filter(|s| !s.is_empty()).cloned().collect();
+        if spans.is_empty() || !self.policy.allows(&rule) || spans.iter().any(|s| self.policy.protects(text, s.clone()))
+        {
+            return false;
+        }
+        let mut kept = String::with_capacity(text.len());
+        let mut made = Vec::with_capacity(spans.len());
+        let (mut copied, mut column) = (0, 1);
+        for span in spans {
+            column += text[copied..span.start].chars().count();
+            kept.push_str(&text[copied..span.start]);
+            // Columns count in the line as the edits before this one left it (`edit::replay`).
+            made.push(Edit {
+                rule: rule.clone(),
+                kind: EditKind::Replace,
+                line: number,
+                column,
+                before: text[span.clone()].to_owned(),
+                after: String::new(),
+            });
+            copied = span.end;
+        }
+        kept.push_str(&text[copied..]);
+        self.replace_all(index, kept, made, edits);
+        true
+    }
+
     /// Replaces the text of the line at `index` with the result of several changes a rule made in
     /// one pass, recording `made` (the caller built them, columns included). Costs one copy of
     /// the line however many changes: a long line with thousands of them stays linear.

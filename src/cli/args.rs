@@ -1,6 +1,6 @@
 //! The arguments as clap reads them, and their resolution into a library `Config`.
 
-use std::io::{self, IsTerminal};
+use std::io;
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
@@ -26,11 +26,11 @@ file (or a .newsclean-*.bak) behind; walks skip it and it is safe to delete.";
 /// When to color diffs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
-    /// On a terminal, unless NO_COLOR is set.
+    /// On a terminal, as NO_COLOR, CLICOLOR, CLICOLOR_FORCE and TERM=dumb say.
     Auto,
-    /// Always.
+    /// Always, whatever the environment says.
     Always,
-    /// Never.
+    /// Never, whatever the environment says.
     Never,
 }
 
@@ -70,7 +70,8 @@ pub struct Args {
     /// path passes stdin through unchanged) and its kind (`.html`), as ruff and prettier do
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
-    /// Color diffs.
+    /// Color diffs and the interactive review (`auto`: on a terminal, unless NO_COLOR is set or
+    /// TERM=dumb; CLICOLOR=0 turns colors off, CLICOLOR_FORCE=1 on even in a pipe).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
     /// Only walk files matching this glob (replaces the default *.txt *.text *.md *.html *.htm); repeatable.
@@ -118,10 +119,11 @@ pub struct Args {
     /// Turn these rules off (ids or families; comma-separated), after everything else.
     #[arg(long, value_name = "RULES", value_delimiter = ',', global = true)]
     pub ignore: Vec<String>,
-    /// How to report each input: `text` (diffs, paths) or `json` (one object per input and line).
-    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT")]
+    /// How to report: `text` (diffs, paths), `json` (JSON lines: a record per input, error and
+    /// rule, then the summary; schema in README.md) or `github` (a GitHub Actions annotation per edit).
+    #[arg(long, value_enum, default_value_t = Format::Text, value_name = "FORMAT", global = true)]
     pub format: Format,
-    /// Print a table of how often each rule fired instead of diffs.
+    /// Print a table of how often each rule fired instead of diffs (with --format json, a record).
     #[arg(long)]
     pub statistics: bool,
 }
@@ -133,6 +135,8 @@ pub enum Format {
     Text,
     /// One JSON object per input: path, encoding, and every edit with its rule, line and column.
     Json,
+    /// One GitHub Actions `::warning` annotation per edit, for a CI log.
+    Github,
 }
 
 /// Commands other than cleaning.
@@ -209,9 +213,9 @@ impl Args {
         let color = match self.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
+            // The conventions anstream implements, for stdout: NO_COLOR, CLICOLOR_FORCE, CLICOLOR,
+            // TERM=dumb, a terminal or not.
+            ColorChoice::Auto => anstream::AutoStream::choice(&io::stdout()) != anstream::ColorChoice::Never,
         };
         Ok(Config {
             walk: Walk { include: self.include, exclude: self.exclude, follow_symlinks: self.follow_symlinks },
@@ -224,9 +228,10 @@ impl Args {
                 html: self.html,
                 // `--format json` has every edit; `--statistics` their counts only.
                 format: match (self.format, self.statistics) {
-                    (Format::Json, _) => newsclean::config::Format::Json,
                     (_, true) => newsclean::config::Format::Statistics,
-                    _ => newsclean::config::Format::Diff,
+                    (Format::Json, _) => newsclean::config::Format::Json,
+                    (Format::Github, _) => newsclean::config::Format::Github,
+                    (Format::Text, _) => newsclean::config::Format::Diff,
                 },
                 follow_symlinks: self.follow_symlinks,
                 max_line: (self.max_line_mib as usize) << 20,
@@ -234,6 +239,7 @@ impl Args {
             },
             quiet: self.quiet,
             verbose: self.verbose,
+            json: self.format == Format::Json,
             project: self.config,
             rules: CliRules { select: self.select, ignore: self.ignore },
             staged: self.staged,

@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 
 use newsclean::config::CliRules;
 use newsclean::git;
+use newsclean::output::json;
 use newsclean::project::Projects;
 use newsclean::rules::{RuleSet, RuleSpec};
 
 use super::Exit;
-use super::args::{Args, Command, HookCommand};
+use super::args::{Args, Command, Format, HookCommand};
 use super::tally::output_failed;
 
 pub(super) fn run_hook_command(command: HookCommand) -> Exit {
@@ -33,6 +34,14 @@ pub(super) fn run_hook_command(command: HookCommand) -> Exit {
 /// Runs `newsclean rules` or `newsclean explain`, under the config of the current directory (or
 /// `--config`) and `--select`/`--ignore`.
 pub(super) fn run_command(command: Command, args: Args) -> Exit {
+    let json = match (&command, args.format) {
+        (_, Format::Text) => false,
+        (Command::Rules { test: false }, Format::Json) => true,
+        _ => {
+            eprintln!("newsclean: of the commands, only `rules` (without --test) takes --format json");
+            return Exit::Error;
+        }
+    };
     if let Command::Hook(hook) = command {
         return run_hook_command(hook);
     }
@@ -47,6 +56,7 @@ pub(super) fn run_command(command: Command, args: Args) -> Exit {
     };
     let text = match command {
         Command::Hook(_) => unreachable!("handled above"),
+        Command::Rules { test: false } if json => rule_records(&set),
         Command::Rules { test: false } => list_rules(&set),
         Command::Rules { test: true } => return test_rules(&set, &protect),
         Command::Explain { rule } => match set.get(&rule) {
@@ -121,6 +131,37 @@ fn list_family(set: &RuleSet, family: Option<&str>) -> String {
         rules().count()
     ));
     out
+}
+
+/// `newsclean rules --format json`: one `rule` record per rule, in the table's order.
+fn rule_records(set: &RuleSet) -> String {
+    #[derive(serde::Serialize)]
+    struct Rule<'a> {
+        r#type: &'static str,
+        version: u32,
+        id: &'a str,
+        family: &'a str,
+        on: bool,
+        description: &'a str,
+        /// `built-in`, or the config file with the line and column of the rule's id.
+        origin: String,
+    }
+    set.all()
+        .map(|rule| {
+            json::record(&Rule {
+                r#type: "rule",
+                version: json::VERSION,
+                id: &rule.id,
+                family: rule.family(),
+                on: set.is_enabled(&rule.id),
+                description: &rule.description,
+                origin: match rule.origin.file.as_str() {
+                    "built-in" => "built-in".to_owned(),
+                    file => format!("{file}:{}:{}", rule.origin.line, rule.origin.column),
+                },
+            })
+        })
+        .collect()
 }
 
 /// What `where = ...` means, for people.

@@ -11,7 +11,9 @@ use newsclean::files::{self, Found, Selection};
 use newsclean::git;
 use newsclean::input::{self, FileResult, Report};
 use newsclean::output::diff::DiffSink;
+use newsclean::output::json;
 use newsclean::output::review;
+use newsclean::output::summary::Summary;
 use newsclean::pipeline::Cleaner;
 use newsclean::project::{Plan, Projects};
 
@@ -82,7 +84,7 @@ pub fn run(mut args: Args) -> Exit {
         match check_out_targets(dir, &mut found, &config.settings) {
             Ok(refused) => {
                 for (path, why) in refused {
-                    tally.fail(&mut out, format!("{}: {why}", path.display()));
+                    tally.fail(&mut out, &path, format!("{}: {why}", path.display()));
                 }
             }
             Err(e) => {
@@ -124,7 +126,7 @@ pub fn run(mut args: Args) -> Exit {
                     continue;
                 }
                 Found::Error(path, e) => {
-                    tally.fail(&mut out, format!("{}: cannot read: {e}", path.display()));
+                    tally.fail(&mut out, path, format!("{}: cannot read: {e}", path.display()));
                     continue;
                 }
             };
@@ -139,7 +141,7 @@ pub fn run(mut args: Args) -> Exit {
                     input::clean_file(&cleaner, input, &config.mode, &config.settings, &mut out)
                 }
                 (None, Some(Err(e))) => {
-                    tally.config_failed(&mut out, &e);
+                    tally.config_failed(&mut out, &input.path, &e);
                     continue;
                 }
                 (None, _) => {
@@ -218,7 +220,7 @@ fn run_interactive(projects: &mut Projects, config: &Config, selection: &Selecti
                 continue;
             }
             Found::Error(path, e) => {
-                tally.fail(&mut screen, format!("{}: cannot read: {e}", path.display()));
+                tally.fail(&mut screen, &path, format!("{}: cannot read: {e}", path.display()));
                 continue;
             }
         };
@@ -226,7 +228,7 @@ fn run_interactive(projects: &mut Projects, config: &Config, selection: &Selecti
             Ok(Plan::Clean(cleaner)) => cleaner,
             Ok(Plan::Excluded) => continue,
             Err(e) => {
-                tally.config_failed(&mut screen, &e);
+                tally.config_failed(&mut screen, &path, &e);
                 continue;
             }
         };
@@ -244,7 +246,7 @@ fn run_interactive(projects: &mut Projects, config: &Config, selection: &Selecti
                 continue;
             }
             Err(e) => {
-                tally.fail(&mut screen, e);
+                tally.fail(&mut screen, &path, e);
                 continue;
             }
         };
@@ -263,7 +265,7 @@ fn run_interactive(projects: &mut Projects, config: &Config, selection: &Selecti
             let text = review::apply(&original, &done.accepted);
             if let Err(e) = input::write_reviewed(&path, &text, &choice, stamp, &config.settings) {
                 applied = 0;
-                tally.fail(&mut screen, e);
+                tally.fail(&mut screen, &path, e);
             }
         }
         let hunks = if done.total == 1 { "hunk" } else { "hunks" };
@@ -303,7 +305,7 @@ fn run_staged(projects: &mut Projects, config: &Config, selection: &Selection) -
             Ok(Plan::Clean(cleaner)) => cleaner,
             Ok(Plan::Excluded) => continue,
             Err(e) => {
-                tally.config_failed(&mut out, &e);
+                tally.config_failed(&mut out, path, &e);
                 continue;
             }
         };
@@ -359,7 +361,26 @@ fn run_stdin(cleaner: &Cleaner, config: &Config) -> Exit {
     settings.html |= config.stdin_filename.as_deref().is_some_and(newsclean::source::is_html_path);
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    match input::clean_stream(cleaner, stdin.lock(), &config.mode, &settings, &mut out) {
+    let result = input::clean_stream(cleaner, stdin.lock(), &config.mode, &settings, &mut out);
+    if config.json {
+        // The stream of one input ends as a batch's does: its error, if any, and the summary.
+        let mut summary = Summary::default();
+        let mut records = String::new();
+        match &result {
+            Ok(FileResult::Cleaned(report)) => summary.add(&report.outcome, report.rewritten),
+            Ok(FileResult::Skipped(_)) => summary.skip(),
+            Err(Error::Output(_)) => {}
+            Err(e) => {
+                summary.fail();
+                records.push_str(&json::error_record(Some("stdin"), &e.to_string()));
+            }
+        }
+        records.push_str(&json::summary_record(&summary));
+        if let Err(e) = out.write_all(records.as_bytes()).and_then(|()| out.flush()) {
+            return output_failed(&e);
+        }
+    }
+    match result {
         Ok(FileResult::Skipped(why)) => {
             note(config, &format!("stdin: {why}"));
             Exit::Success

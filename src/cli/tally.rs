@@ -9,7 +9,8 @@ use std::path::Path;
 
 use newsclean::config::{Config, Format, Mode};
 use newsclean::error::Error;
-use newsclean::input::{FileResult, HTML_IN_PLACE, Report};
+use newsclean::input::{FileResult, HTML_IN_PLACE, Report, diff_path};
+use newsclean::output::json;
 use newsclean::output::summary::{self, Summary};
 
 use super::Exit;
@@ -45,19 +46,31 @@ impl<'c> Tally<'c> {
         self.note(&format!("{}: {why}", path.display()));
     }
 
-    /// A file that failed, and why (an error, said even with `--quiet`).
-    pub(super) fn fail(&mut self, out: &mut dyn Write, message: impl Display) {
+    /// The file at `path` failed, and why (an error, said even with `--quiet`; with `--format
+    /// json` also an `error` record in the stream).
+    pub(super) fn fail(&mut self, out: &mut dyn Write, path: &Path, message: impl Display) {
         self.summary.fail();
+        let message = message.to_string();
+        self.error_record(out, path, &message);
         let _ = out.flush();
         eprintln!("newsclean: {message}");
     }
 
-    /// A file whose config failed to load: it fails, the config's error said once.
-    pub(super) fn config_failed(&mut self, out: &mut dyn Write, e: &Error) {
+    /// The file at `path`, whose config failed to load, fails: the config's error is said once
+    /// on stderr, and in an `error` record for each file with `--format json`.
+    pub(super) fn config_failed(&mut self, out: &mut dyn Write, path: &Path, e: &Error) {
         self.summary.fail();
+        self.error_record(out, path, &e.to_string());
         if self.config_errors.insert(e.to_string()) {
             let _ = out.flush();
             eprintln!("newsclean: {e}");
+        }
+    }
+
+    fn error_record(&self, out: &mut dyn Write, path: &Path, message: &str) {
+        if self.config.json {
+            // A failure to write it shows as the run's next write to stdout fails.
+            let _ = out.write_all(json::error_record(Some(&diff_path(path)), message).as_bytes());
         }
     }
 
@@ -80,7 +93,7 @@ impl<'c> Tally<'c> {
             }
             Err(Error::Output(e)) => Err(output_failed(&e)),
             Err(e) => {
-                self.fail(out, e);
+                self.fail(out, path, e);
                 Ok(())
             }
         }
@@ -109,16 +122,22 @@ impl<'c> Tally<'c> {
         Ok(())
     }
 
-    /// Ends the run: the `--statistics` table on stdout, the summary line (after `prefix`) on
+    /// Ends the run: the `--statistics` table on stdout (with `--format json`, the `statistics` and
+    /// `summary` records), the summary line (after `prefix`) on
     /// stderr, and the exit code: 2 if any file failed, 1 if `--check` found files that would
     /// change, else 0.
     pub(super) fn finish(self, out: &mut dyn Write, prefix: &str) -> Exit {
-        if self.config.settings.format == Format::Statistics
-            && let Err(e) = out.write_all(summary::statistics(&self.summary.by_rule).as_bytes())
-        {
-            return output_failed(&e);
+        let mut records = String::new();
+        if self.config.settings.format == Format::Statistics {
+            records.push_str(&match self.config.json {
+                true => json::statistics_record(&self.summary.by_rule),
+                false => summary::statistics(&self.summary.by_rule),
+            });
         }
-        if let Err(e) = out.flush() {
+        if self.config.json {
+            records.push_str(&json::summary_record(&self.summary));
+        }
+        if let Err(e) = out.write_all(records.as_bytes()).and_then(|()| out.flush()) {
             return output_failed(&e);
         }
         let verb = match self.config.mode {

@@ -135,7 +135,110 @@ pub fn header_name(prefix: &str, path: &Path) -> String {
     quoted
 }
 
-/// Writes one hunk: its `@@ -a,b +c,d @@ RULES` header and its lines.
+/// Select Graphic Rendition codes of the colored view.
+const RED: &str = "\x1b[31m";
+const GREEN: &str = "\x1b[32m";
+const RESET: &str = "\x1b[0m";
+/// What changed inside a changed line, in reverse video (as git's diff-highlight shows it).
+const EMPHASIS: (&str, &str) = ("\x1b[7m", "\x1b[27m");
+/// A marker standing for an invisible character, underlined.
+const MARKER: (&str, &str) = ("\x1b[4m", "\x1b[24m");
+/// Lines longer than this (in bytes) are colored whole, without the word-level view: the inline
+/// diff of a pair of enormous lines would hold up the terminal for nothing a person can read.
+const INLINE_MAX: usize = 20_000;
+
+/// The visible marker the colored view shows for a character that is invisible or looks like a
+/// plain space, so that an edit of one can be seen (the patch itself keeps the character).
+fn marker(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{00A0}' => "<nbsp>",
+        '\u{200B}' => "<zwsp>",
+        '\u{00AD}' => "<shy>",
+        '\u{200C}' => "<zwnj>",
+        '\u{200D}' => "<zwj>",
+        '\u{2060}' => "<wj>",
+        '\u{FEFF}' => "<bom>",
+        '\u{202F}' => "<nnbsp>",
+        '\u{2007}' => "<figsp>",
+        '\u{2009}' => "<thinsp>",
+        '\u{200A}' => "<hairsp>",
+        '\u{2000}'..='\u{2006}' | '\u{2008}' | '\u{205F}' | '\u{3000}' => "<space>",
+        _ => return None,
+    })
+}
+
+/// `text` for the colored view, its invisible characters shown as markers.
+fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.is_ascii() || !text.chars().any(|c| marker(c).is_some()) {
+        return text.into();
+    }
+    let mut shown = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match marker(c) {
+            Some(name) => {
+                shown.push_str(MARKER.0);
+                shown.push_str(name);
+                shown.push_str(MARKER.1);
+            }
+            None => shown.push(c),
+        }
+    }
+    shown.into()
+}
+
+/// A line's text cut into pieces, those that changed marked true.
+type Pieces = Vec<(bool, String)>;
+
+/// The word-level view of a changed line and what it became (`similar`'s inline changes of the
+/// two lines, by words), or `None` when they are too different for it to help, or too long.
+fn inline_changes(old: &str, new: &str) -> Option<(Pieces, Pieces)> {
+    if old.len() > INLINE_MAX || new.len() > INLINE_MAX {
+        return None;
+    }
+    let diff = similar::TextDiff::from_lines(old, new);
+    let (mut removed, mut added) = (Vec::new(), Vec::new());
+    for op in diff.ops() {
+        for change in diff.iter_inline_changes(op) {
+            let side = match change.tag() {
+                similar::ChangeTag::Delete => &mut removed,
+                similar::ChangeTag::Insert => &mut added,
+                similar::ChangeTag::Equal => return None,
+            };
+            side.extend(change.iter_strings_lossy().map(|(emphasized, piece)| (emphasized, piece.into_owned())));
+        }
+    }
+    // Below similar's similarity ratio nothing is emphasized: the whole line is the change.
+    let emphasized = |pieces: &Pieces| pieces.iter().any(|(e, _)| *e);
+    (emphasized(&removed) || emphasized(&added)).then_some((removed, added))
+}
+
+/// For each line of `hunk`, the word-level pieces it is drawn in, if it is a changed line whose
+/// counterpart (the output line made from the same input line) is in the hunk too.
+fn word_views(hunk: &Hunk) -> Vec<Option<Pieces>> {
+    let mut views = vec![None; hunk.lines.len()];
+    for (r, (tag, old)) in hunk.lines.iter().enumerate() {
+        if *tag != Tag::Remove {
+            continue;
+        }
+        // The new side of a change group follows its old side; line numbers pair them.
+        let paired = hunk.lines[r + 1..]
+            .iter()
+            .enumerate()
+            .take_while(|(_, (t, _))| *t != Tag::Keep)
+            .find(|(_, (t, new))| *t == Tag::Add && new.number == old.number);
+        if let Some((offset, (_, new))) = paired
+            && let Some((removed, added)) = inline_changes(&old.text, &new.text)
+        {
+            views[r] = Some(removed);
+            views[r + 1 + offset] = Some(added);
+        }
+    }
+    views
+}
+
+/// Writes one hunk: its `@@ -a,b +c,d @@ RULES` header and its lines. Colored, a changed line
+/// shows the words that changed in reverse video and invisible characters as markers
+/// (`<nbsp>`); uncolored, it is the exact patch.
 pub fn write_hunk(out: &mut dyn Write, hunk: &Hunk, color: bool) -> io::Result<()> {
     let (old_count, new_count) = (hunk.old_lines().count(), hunk.new_lines().count());
     // An empty side is numbered by the line before it, as diff -u does.
@@ -149,14 +252,28 @@ pub fn write_hunk(out: &mut dyn Write, hunk: &Hunk, color: bool) -> io::Result<(
         start(hunk.new_start, new_count),
         rules.join(" ")
     )?;
-    for (tag, line) in &hunk.lines {
+    let views = if color { word_views(hunk) } else { Vec::new() };
+    for (i, (tag, line)) in hunk.lines.iter().enumerate() {
         let (sign, code) = match tag {
             Tag::Keep => (' ', ""),
-            Tag::Remove => ('-', "\x1b[31m"),
-            Tag::Add => ('+', "\x1b[32m"),
+            Tag::Remove => ('-', RED),
+            Tag::Add => ('+', GREEN),
         };
-        let (code, reset) = if color && !code.is_empty() { (code, "\x1b[0m") } else { ("", "") };
-        write!(out, "{code}{sign}{}{reset}", line.text)?;
+        if !color {
+            write!(out, "{sign}{}", line.text)?;
+        } else if let Some(Some(pieces)) = views.get(i) {
+            write!(out, "{code}{sign}")?;
+            for (emphasized, piece) in pieces {
+                match emphasized {
+                    true => write!(out, "{}{}{}", EMPHASIS.0, visible(piece), EMPHASIS.1)?,
+                    false => write!(out, "{}", visible(piece))?,
+                }
+            }
+            write!(out, "{RESET}")?;
+        } else {
+            let reset = if code.is_empty() { "" } else { RESET };
+            write!(out, "{code}{sign}{}{reset}", visible(&line.text))?;
+        }
         match line.ending {
             Ending::None => out.write_all(b"\n\\ No newline at end of file\n")?,
             ending => out.write_all(ending.as_str().as_bytes())?,

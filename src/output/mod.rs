@@ -4,6 +4,7 @@
 //! through the one write path of `input`.
 
 pub mod diff;
+pub mod github;
 pub mod json;
 pub mod review;
 pub mod summary;

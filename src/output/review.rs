@@ -109,13 +109,20 @@ pub struct Terminal<'a> {
     pub color: bool,
 }
 
+/// One line per answer, each starting with its key; only the keys offered are shown.
 const HELP: &str = "\
 y - apply this hunk
 n - do not apply this hunk
 q - quit; do not apply this hunk or any of the remaining ones (hunks accepted so far in this file are written)
-a - apply this hunk and all later hunks in the file
-d - do not apply this hunk or any of the later hunks in the file
-s - split the current hunk into smaller hunks (offered when its changes are apart)
+a - apply this hunk and all later undecided hunks in the file
+d - do not apply this hunk or any of the later undecided hunks in the file
+k - leave this hunk undecided, see previous undecided hunk
+K - leave this hunk undecided, see previous hunk
+j - leave this hunk undecided, see next undecided hunk
+J - leave this hunk undecided, see next hunk
+g - select a hunk to go to
+/ - search for a hunk matching the given regex
+s - split the current hunk into smaller hunks
 e - manually edit the current hunk
 ? - print help
 ";
@@ -125,7 +132,80 @@ pub fn descriptions() -> BTreeMap<String, String> {
     rules::builtin().iter().map(|r| (r.id.clone(), r.description.clone())).collect()
 }
 
-/// Asks about each of `hunks` of the file at `path`, whose lines are `original`.
+/// What was answered about a hunk so far.
+#[derive(Clone, Debug)]
+enum Decision {
+    Undecided,
+    Apply(Accepted),
+    Skip,
+}
+
+impl Decision {
+    fn is_undecided(&self) -> bool {
+        matches!(self, Decision::Undecided)
+    }
+}
+
+/// The hunks of a file being reviewed, with what was decided about each, in file order.
+struct Queue {
+    hunks: Vec<Hunk>,
+    decisions: Vec<Decision>,
+}
+
+impl Queue {
+    /// The first undecided hunk after `i`, else the first undecided one from the top.
+    fn next_undecided(&self, i: usize) -> Option<usize> {
+        let undecided = |j: &usize| self.decisions[*j].is_undecided();
+        (i + 1..self.hunks.len()).find(undecided).or_else(|| (0..=i.min(self.hunks.len() - 1)).find(undecided))
+    }
+
+    fn undecided_after(&self, i: usize) -> Option<usize> {
+        (i + 1..self.hunks.len()).find(|&j| self.decisions[j].is_undecided())
+    }
+
+    fn undecided_before(&self, i: usize) -> Option<usize> {
+        (0..i).rev().find(|&j| self.decisions[j].is_undecided())
+    }
+
+    /// True if applying `accepted` as hunk `i` would change a line of a hunk applied before or
+    /// after it (only an edit can do that, of a hunk split from one sharing context lines).
+    fn overlaps(&self, i: usize, accepted: &Accepted) -> bool {
+        let applied = |j: &usize| match &self.decisions[*j] {
+            Decision::Apply(other) => Some(other),
+            _ => None,
+        };
+        let before = (0..i).rev().find_map(|j| applied(&j));
+        let after = (i + 1..self.hunks.len()).find_map(|j| applied(&j));
+        before.is_some_and(|b| b.old_end() > accepted.old_start)
+            || after.is_some_and(|a| accepted.old_end() > a.old_start)
+    }
+
+    /// The keys offered for hunk `i`, in git's order.
+    fn choices(&self, i: usize, splits: bool) -> String {
+        let mut keys = vec!["y", "n", "a", "d", "q"];
+        let many = self.hunks.len() > 1;
+        keys.extend(self.undecided_before(i).map(|_| "k"));
+        keys.extend((i > 0).then_some("K"));
+        keys.extend(self.undecided_after(i).map(|_| "j"));
+        keys.extend((i + 1 < self.hunks.len()).then_some("J"));
+        keys.extend(many.then_some("g"));
+        keys.extend(many.then_some("/"));
+        keys.extend(splits.then_some("s"));
+        keys.extend(["e", "?"]);
+        keys.join(",")
+    }
+
+    /// The hunk's lines as the patch has them, for `/` to search.
+    fn text(&self, i: usize) -> String {
+        let mut rendered = Vec::new();
+        diff::write_hunk(&mut rendered, &self.hunks[i], false).expect("writing to memory");
+        String::from_utf8_lossy(&rendered).into_owned()
+    }
+}
+
+/// Asks about each of `hunks` of the file at `path`, whose lines are `original`. As in
+/// `git add -p`, a hunk can be left undecided and come back to (`j`, `k`, `J`, `K`, `g`, `/`);
+/// the review of the file ends when every hunk is decided, or at `q`.
 pub fn review(
     path: &Path,
     hunks: &[Hunk],
@@ -138,86 +218,214 @@ pub fn review(
         return Ok(review);
     }
     diff::write_header(term.out, path, term.color)?;
-    let mut queue = hunks.to_vec(); // grows when a hunk is split
-    let mut remaining = None; // Some(accept) once `a` or `d` decided the rest of the file
+    let mut queue = Queue { hunks: hunks.to_vec(), decisions: vec![Decision::Undecided; hunks.len()] };
     let mut i = 0;
-    while i < queue.len() {
-        let hunk = &queue[i];
-        if let Some(accept) = remaining {
-            if accept {
-                accept_hunk(&mut review, Accepted::whole(hunk), term)?;
-            }
-            i += 1;
-            continue;
-        }
-        diff::write_hunk(term.out, hunk, term.color)?;
+    'hunks: loop {
+        let hunk = queue.hunks[i].clone();
+        diff::write_hunk(term.out, &hunk, term.color)?;
         for rule in &hunk.rules {
             let description = descriptions.get(rule.as_str()).map_or("(a rule without a description)", String::as_str);
             writeln!(term.out, "# {rule}: {description}")?;
         }
         let parts = hunk.split();
-        // As git does, `s` is offered only when the hunk can be split.
-        let choices = if parts.len() > 1 { "y,n,a,d,q,s,e,?" } else { "y,n,a,d,q,e,?" };
+        // As git does, `s` is offered only when the hunk can be split, and a key only where it leads somewhere.
+        let choices = queue.choices(i, parts.len() > 1);
         loop {
             let (blue, reset) = if term.color { ("\x1b[1;34m", "\x1b[0m") } else { ("", "") };
-            write!(term.out, "{blue}({}/{}) Apply this hunk [{choices}]? {reset}", i + 1, queue.len())?;
+            write!(term.out, "{blue}({}/{}) Apply this hunk [{choices}]? {reset}", i + 1, queue.hunks.len())?;
             term.out.flush()?;
-            let mut answer = String::new();
-            if term.input.read_line(&mut answer)? == 0 {
+            let Some(answer) = read_answer(term)? else {
                 // End of input is a quit: nothing more is applied.
                 writeln!(term.out)?;
                 review.quit = true;
-                return Ok(review);
-            }
-            match answer.trim().chars().next().map(|c| c.to_ascii_lowercase()) {
-                Some('y') => accept_hunk(&mut review, Accepted::whole(hunk), term)?,
-                Some('n') => {}
-                Some('a') => {
-                    accept_hunk(&mut review, Accepted::whole(hunk), term)?;
-                    remaining = Some(true);
+                break 'hunks;
+            };
+            let key = answer.chars().next().unwrap_or('?');
+            let offered = |key: char| choices.split(',').any(|c| c.starts_with(key));
+            match key.to_ascii_lowercase() {
+                'y' => decide(&mut queue, i, true, term)?,
+                'n' => queue.decisions[i] = Decision::Skip,
+                'a' | 'd' => {
+                    let apply = key.eq_ignore_ascii_case(&'a');
+                    decide(&mut queue, i, apply, term)?;
+                    for j in i + 1..queue.hunks.len() {
+                        if queue.decisions[j].is_undecided() {
+                            decide(&mut queue, j, apply, term)?;
+                        }
+                    }
                 }
-                Some('d') => remaining = Some(false),
-                Some('q') => {
+                'q' => {
                     review.quit = true;
-                    return Ok(review);
+                    break 'hunks;
                 }
-                Some('s') if parts.len() > 1 => {
+                _ if "kKjJ".contains(key) => {
+                    let to = match key {
+                        'k' => queue.undecided_before(i),
+                        'K' => i.checked_sub(1),
+                        'j' => queue.undecided_after(i),
+                        _ => Some(i + 1).filter(|&n| n < queue.hunks.len()),
+                    };
+                    match to {
+                        Some(to) => {
+                            i = to;
+                            continue 'hunks;
+                        }
+                        None if key.eq_ignore_ascii_case(&'k') => writeln!(term.out, "No previous hunk")?,
+                        None => writeln!(term.out, "No next hunk")?,
+                    }
+                    continue;
+                }
+                'g' if offered('g') => match go_to(&queue, answer[1..].trim(), term)? {
+                    Some(to) => {
+                        i = to;
+                        continue 'hunks;
+                    }
+                    None => continue,
+                },
+                '/' if offered('/') => match search(&queue, i, answer[1..].trim(), term)? {
+                    Some(to) => {
+                        i = to;
+                        continue 'hunks;
+                    }
+                    None => continue,
+                },
+                's' if parts.len() > 1 => {
                     writeln!(term.out, "Split into {} hunks.", parts.len())?;
-                    review.total += parts.len() - 1;
-                    queue.splice(i..=i, parts);
-                    break; // show the first part
+                    let count = parts.len();
+                    queue.hunks.splice(i..=i, parts);
+                    queue.decisions.splice(i..=i, vec![Decision::Undecided; count]);
+                    continue 'hunks; // show the first part
                 }
-                Some('e') => match edit(hunk, original, term)? {
-                    Some(edited) if review.accepted.last().is_some_and(|last| last.old_end() > edited.old_start) => {
+                'e' => match edit(&hunk, original, term)? {
+                    Some(edited) if queue.overlaps(i, &edited) => {
                         writeln!(
                             term.out,
-                            "Your edited hunk does not apply: it changes a line of the hunk accepted before it"
+                            "Your edited hunk does not apply: it changes a line of a hunk applied beside it"
                         )?;
                         continue;
                     }
-                    Some(edited) => review.accepted.push(edited),
+                    Some(edited) => queue.decisions[i] = Decision::Apply(edited),
                     None => continue,
                 },
                 _ => {
-                    term.out.write_all(HELP.as_bytes())?;
+                    for line in HELP.lines().filter(|line| line.chars().next().is_some_and(offered)) {
+                        writeln!(term.out, "{line}")?;
+                    }
                     continue;
                 }
             }
-            i += 1;
-            break;
+            match queue.next_undecided(i) {
+                Some(next) => {
+                    i = next;
+                    continue 'hunks;
+                }
+                None => break 'hunks,
+            }
         }
     }
+    review.total = queue.hunks.len();
+    review.accepted = queue
+        .decisions
+        .into_iter()
+        .filter_map(|d| match d {
+            Decision::Apply(accepted) => Some(accepted),
+            _ => None,
+        })
+        .collect();
     Ok(review)
 }
 
-/// Accepts `accepted` unless it overlaps the hunk accepted before it, which only an edit of that
-/// hunk (changing a context line the two share after a split) can cause; it is then left out.
-fn accept_hunk(review: &mut Review, accepted: Accepted, term: &mut Terminal<'_>) -> io::Result<()> {
-    if review.accepted.last().is_some_and(|last| last.old_end() > accepted.old_start) {
-        return writeln!(term.out, "This hunk overlaps the edited hunk before it and is not applied");
+/// One answer line, trimmed; `None` at the end of input.
+fn read_answer(term: &mut Terminal<'_>) -> io::Result<Option<String>> {
+    let mut answer = String::new();
+    if term.input.read_line(&mut answer)? == 0 {
+        return Ok(None);
     }
-    review.accepted.push(accepted);
+    Ok(Some(answer.trim().to_owned()))
+}
+
+/// Decides hunk `i` (to be applied as it is, or not), unless applying it would overlap a hunk
+/// applied beside it, which only an edit of that one (changing a context line the two share
+/// after a split) can cause; it is then left out.
+fn decide(queue: &mut Queue, i: usize, apply: bool, term: &mut Terminal<'_>) -> io::Result<()> {
+    let accepted = Accepted::whole(&queue.hunks[i]);
+    queue.decisions[i] = match apply {
+        true if queue.overlaps(i, &accepted) => {
+            writeln!(term.out, "This hunk overlaps an edited hunk beside it and is not applied")?;
+            Decision::Skip
+        }
+        true => Decision::Apply(accepted),
+        false => Decision::Skip,
+    };
     Ok(())
+}
+
+/// `g`: the hunk to go to, given after the `g` or asked for after a list of the hunks (with what
+/// was decided: `+` apply, `-` not, blank undecided); `None` (after saying why) to stay.
+fn go_to(queue: &Queue, given: &str, term: &mut Terminal<'_>) -> io::Result<Option<usize>> {
+    let given = if given.is_empty() {
+        for (n, hunk) in queue.hunks.iter().enumerate() {
+            let mark = match queue.decisions[n] {
+                Decision::Undecided => ' ',
+                Decision::Apply(_) => '+',
+                Decision::Skip => '-',
+            };
+            // The first changed line that says something (a removed blank separator does not).
+            let changed = |(t, l): &&(diff::Tag, Line)| *t != diff::Tag::Keep && !l.text.trim().is_empty();
+            let first = hunk.lines.iter().find(changed).map_or("", |(_, l)| l.text.as_str());
+            let first: String = first.chars().take(60).collect();
+            let rules: Vec<&str> = hunk.rules.iter().map(|r| r.as_str()).collect();
+            writeln!(term.out, "{mark}{:>3}: -{} {} {first}", n + 1, hunk.old_start, rules.join(" "))?;
+        }
+        write!(term.out, "go to which hunk? ")?;
+        term.out.flush()?;
+        match read_answer(term)? {
+            Some(answer) if !answer.is_empty() => answer,
+            _ => return Ok(None),
+        }
+    } else {
+        given.to_owned()
+    };
+    match given.parse::<usize>() {
+        Ok(n) if (1..=queue.hunks.len()).contains(&n) => Ok(Some(n - 1)),
+        Ok(_) => {
+            let count = queue.hunks.len();
+            writeln!(term.out, "Sorry, only {count} hunk{} available.", if count == 1 { "" } else { "s" })?;
+            Ok(None)
+        }
+        Err(_) => {
+            writeln!(term.out, "Invalid number: '{given}'")?;
+            Ok(None)
+        }
+    }
+}
+
+/// `/`: the next hunk after `i` (wrapping around, `i` last) whose lines match the regex given after
+/// the `/` or asked for; `None` (after saying why) to stay.
+fn search(queue: &Queue, i: usize, given: &str, term: &mut Terminal<'_>) -> io::Result<Option<usize>> {
+    let pattern = if given.is_empty() {
+        write!(term.out, "search for regex? ")?;
+        term.out.flush()?;
+        match read_answer(term)? {
+            Some(answer) if !answer.is_empty() => answer,
+            _ => return Ok(None),
+        }
+    } else {
+        given.to_owned()
+    };
+    let regex = match regex::Regex::new(&pattern) {
+        Ok(regex) => regex,
+        Err(e) => {
+            writeln!(term.out, "Malformed search regexp {pattern}: {e}")?;
+            return Ok(None);
+        }
+    };
+    let count = queue.hunks.len();
+    let found = (1..=count).map(|step| (i + step) % count).find(|&j| regex.is_match(&queue.text(j)));
+    if found.is_none() {
+        writeln!(term.out, "No hunk matches the given pattern")?;
+    }
+    Ok(found)
 }
 
 const EDIT_GUIDE: &str = "\
@@ -383,7 +591,7 @@ mod tests {
         let (applied, _, shown) = answer(TWO_HUNKS, "n\ny\n");
         assert_eq!(applied, TWO_HUNKS.replace("smart phone", "smartphone"));
         assert!(shown.contains("# mt.smart-phone: "), "{shown}");
-        assert!(shown.contains("(2/2) Apply this hunk [y,n,a,d,q,e,?]? "), "{shown}");
+        assert!(shown.contains("(2/2) Apply this hunk [y,n,a,d,q,K,g,/,e,?]? "), "{shown}");
     }
 
     #[test]
@@ -439,7 +647,7 @@ mod tests {
     fn split_parts_are_applied_one_by_one() {
         let (only_second, review, shown) = answer(CLOSE, "s\nn\ny\n");
         assert!(shown.contains("(1/1) Apply this hunk [y,n,a,d,q,s,e,?]? Split into 2 hunks."), "{shown}");
-        assert!(shown.contains("(2/2) Apply this hunk [y,n,a,d,q,e,?]? "), "{shown}");
+        assert!(shown.contains("(2/2) Apply this hunk [y,n,a,d,q,K,g,/,e,?]? "), "{shown}");
         assert_eq!(review.total, 2);
         assert_eq!(only_second, CLOSE.replace("smart phone", "smartphone"));
         let (only_first, _, _) = answer(CLOSE, "s\ny\nn\n");
@@ -449,16 +657,17 @@ mod tests {
     }
 
     #[test]
-    fn a_hunk_overlapping_the_one_accepted_before_it_is_left_out() {
+    fn a_hunk_overlapping_the_one_applied_before_it_is_left_out() {
         // Split parts share context lines; only an edit can make one reach into its neighbour.
         let (hunks, _) = hunks_of(CLOSE);
-        let first = Accepted::whole(&hunks[0].split()[0]);
-        let mut review = Review { accepted: vec![first.clone()], total: 2, quit: false };
+        let parts = hunks[0].split();
+        // The first part, as if edited to reach down into the second.
+        let first = Accepted { old_count: 100, ..Accepted::whole(&parts[0]) };
+        let mut queue = Queue { hunks: parts, decisions: vec![Decision::Apply(first), Decision::Undecided] };
         let (mut input, mut out) = (&b""[..], Vec::new());
         let mut term = Terminal { input: &mut input, out: &mut out, color: false };
-        let overlapping = Accepted { old_start: first.old_start, old_count: 1, new: Vec::new() };
-        accept_hunk(&mut review, overlapping, &mut term).unwrap();
-        assert_eq!(review.accepted, [first]);
-        assert!(String::from_utf8(out).unwrap().contains("overlaps the edited hunk before it"));
+        decide(&mut queue, 1, true, &mut term).unwrap();
+        assert!(matches!(queue.decisions[1], Decision::Skip));
+        assert!(String::from_utf8(out).unwrap().contains("overlaps an edited hunk beside it"));
     }
 }

@@ -676,8 +676,9 @@ impl Engine {
         let mut changed = false;
         if let Some((rule, rest)) = self.glued_label(block, ctx, i, &hits) {
             let text = block.text(i).expect("present above");
-            let rest = format!("{}{rest}", &text[..text.len() - text.trim_start().len()]);
-            if !block.replace(i, rest, self.rules[rule].id.clone(), edits) {
+            // The label and its headline, exactly: the line's leading whitespace stays.
+            let label = text.len() - text.trim_start().len()..text.len() - rest.len();
+            if !block.remove_spans(i, &[label], self.rules[rule].id.clone(), edits) {
                 return false;
             }
             changed = true;

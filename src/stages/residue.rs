@@ -3,6 +3,8 @@
 //! (checking the slug is made of the title). The other residue rules are data
 //! (`rules/builtin.toml`), run by the engine; this stage removes only, anchored to line starts.
 
+use std::ops::Range;
+
 use regex::Regex;
 
 use crate::edit::{Edit, RuleId};
@@ -71,10 +73,10 @@ impl Residue {
 }
 
 impl Residue {
-    /// `text` without the `Also on <site> <headline>` boxes inside it, after a sentence (a
+    /// The byte ranges of the `Also on <site> <headline>` boxes inside `text`, after a sentence (a
     /// paragraph whose line breaks were lost), where `headline_end` is sure where each ends.
-    fn without_inline_boxes(&self, text: &str) -> Option<String> {
-        let mut kept = String::new();
+    fn inline_boxes(&self, text: &str) -> Vec<Range<usize>> {
+        let mut boxes = Vec::new();
         let mut copied = 0;
         for at in self.also_on_inside.find_iter(text.as_bytes()) {
             if at < copied || !ends_a_sentence(&text[..at]) {
@@ -86,10 +88,10 @@ impl Residue {
             let Some(end) = headline_end(rest).map(|h| rest_at + h) else { continue };
             // A box that ends the line takes the space before it along.
             let from = if end == text.len() { text[..at].trim_end().len() } else { at };
-            kept.push_str(&text[copied..from]);
+            boxes.push(from..end);
             copied = end;
         }
-        (copied > 0).then(|| kept + &text[copied..])
+        boxes
     }
 }
 
@@ -121,8 +123,12 @@ impl Stage for Residue {
             }
             match self.also_on(line) {
                 Some(AlsoOn::GluedTo(at)) => {
-                    let rest = line[at..].to_owned();
-                    block.replace(i, rest, ALSO_ON, edits);
+                    // The box goes with the line's surrounding whitespace, each its own edit, so
+                    // that the box's edit is exactly the box.
+                    let lead = text.len() - text.trim_start().len();
+                    let end = lead + line.len();
+                    let spans = [0..lead, lead..lead + at, end..text.len()];
+                    block.remove_spans(i, &spans, ALSO_ON, edits);
                 }
                 Some(AlsoOn::WholeLine) => {
                     block.remove(i, ALSO_ON, edits);
@@ -140,8 +146,9 @@ impl Stage for Residue {
                 None => {
                     if self.is_caption(line, block) {
                         block.remove(i, IMAGE_CAPTION, edits);
-                    } else if let Some(kept) = self.without_inline_boxes(text) {
-                        block.replace(i, kept, ALSO_ON, edits);
+                    } else {
+                        let boxes = self.inline_boxes(text);
+                        block.remove_spans(i, &boxes, ALSO_ON, edits);
                     }
                 }
             }

@@ -195,13 +195,27 @@ fn symlinks_are_skipped_unless_followed() {
 }
 
 #[test]
-fn color_is_used_only_when_asked_or_on_a_terminal() {
+fn color_follows_no_color_clicolor_and_clicolor_force_and_color_overrides_them() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.txt");
     fs::write(&path, DIRTY).unwrap();
-    newsclean().args(["--color", "always"]).arg(&path).assert().success().stdout(contains("\x1b[31m-Latest News"));
-    newsclean().arg(&path).assert().success().stdout(contains("\x1b[").not());
-    newsclean().args(["--color", "never"]).arg(&path).assert().success().stdout(contains("\x1b[").not());
+    // stdout is a pipe here; only the variables named change from one run to the next.
+    let colored = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = newsclean();
+        for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"] {
+            cmd.env_remove(var);
+        }
+        let out = cmd.envs(env.iter().copied()).env("TERM", "xterm").args(args).arg(&path).output().unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(stdout.contains("Latest News"), "{args:?} {env:?}: {stdout}");
+        stdout.contains("\x1b[31m-Latest News\x1b[0m")
+    };
+    assert!(!colored(&[], &[]), "a pipe gets no colors");
+    assert!(colored(&[], &[("CLICOLOR_FORCE", "1")]), "CLICOLOR_FORCE colors a pipe");
+    assert!(!colored(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]), "NO_COLOR wins over CLICOLOR_FORCE");
+    assert!(!colored(&["--color", "never"], &[("CLICOLOR_FORCE", "1")]), "--color never wins");
+    assert!(colored(&["--color", "always"], &[("NO_COLOR", "1"), ("CLICOLOR", "0")]), "--color always wins");
+    assert!(!colored(&["--color", "auto"], &[("NO_COLOR", "1")]));
 }
 
 #[test]

@@ -67,7 +67,9 @@ fn apply(input: &str, edits: &[Value]) -> Result<String, String> {
 /// The JSON report of `path` (its encoding and edits).
 fn report(path: &Path) -> (String, Vec<Value>) {
     let out = newsclean().arg("--format").arg("json").arg(path).output().unwrap();
-    let value: Value = serde_json::from_slice(&out.stdout)
+    // The first record is the file's; the summary follows.
+    let first = out.stdout.split(|&b| b == b'\n').next().unwrap();
+    let value: Value = serde_json::from_slice(first)
         .unwrap_or_else(|e| panic!("{}: {e}: {}", path.display(), String::from_utf8_lossy(&out.stderr)));
     (value["encoding"].as_str().unwrap().to_owned(), value["edits"].as_array().unwrap().clone())
 }

@@ -281,3 +281,26 @@ fn staged_from_a_subdirectory_uses_the_configs_of_the_work_tree() {
         );
     }
 }
+
+#[test]
+fn staged_reports_in_json_and_github_formats_too() {
+    if !require(&["git"]) {
+        return;
+    }
+    let repo = Repo::new();
+    repo.write("a.txt", DIRTY);
+    repo.ok(repo.git(&["add", "."]));
+    let json = repo.newsclean(&["--check", "--staged", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(1), "{}", text(&json));
+    let records: Vec<serde_json::Value> =
+        text(&json).lines().filter(|l| l.starts_with('{')).map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert_eq!(
+        (&records[0]["type"], &records[0]["path"], &records[0]["changed"]),
+        (&"file".into(), &"a.txt".into(), &true.into())
+    );
+    assert_eq!((&records[1]["type"], &records[1]["changed"]), (&"summary".into(), &1.into()));
+    let github = repo.newsclean(&["--check", "--staged", "--format", "github"]);
+    assert_eq!(github.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&github.stdout).starts_with("::warning file=a.txt,line="), "{}", text(&github));
+}

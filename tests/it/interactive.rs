@@ -1,6 +1,6 @@
 //! `--interactive` driven as a person drives it: the real binary in a pseudo-terminal (rexpect),
-//! answering each `Apply this hunk [y,n,a,d,q,e,?]?` prompt, with `$EDITOR` a small script for `e`,
-//! and the files checked byte for byte afterwards.
+//! answering each `Apply this hunk [y,n,a,d,q,j,J,g,/,e,?]?` prompt (moving between hunks too), with `$EDITOR` a small script for `e`,
+//! and the files checked byte for byte afterwards; and the colors a terminal gets.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -26,7 +26,10 @@ fn with(hunks: &[(&str, &str)]) -> String {
 
 fn start(dir: &Path, args: &[&str], editor: Option<&Path>) -> PtySession {
     let mut cmd = Command::new(NEWSCLEAN);
-    cmd.args(args).current_dir(dir).env_remove("VISUAL").env_remove("NO_COLOR");
+    cmd.args(args).current_dir(dir).env_remove("VISUAL").env("TERM", "xterm");
+    for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"] {
+        cmd.env_remove(var);
+    }
     match editor {
         Some(editor) => cmd.env("EDITOR", editor),
         None => cmd.env("EDITOR", "false"),
@@ -34,11 +37,21 @@ fn start(dir: &Path, args: &[&str], editor: Option<&Path>) -> PtySession {
     rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn newsclean in a pseudo-terminal")
 }
 
-/// Waits for prompt `n` of `total` and answers it.
+/// Waits for prompt `n` of `total` and answers it; returns what was shown before the prompt.
 fn answer(session: &mut PtySession, n: usize, total: usize, reply: &str) -> String {
     let seen = session
-        .exp_string(&format!("({n}/{total}) Apply this hunk [y,n,a,d,q,e,?]? "))
+        .exp_string(&format!("({n}/{total}) Apply this hunk ["))
         .unwrap_or_else(|e| panic!("no prompt {n}/{total}: {e}"));
+    session.exp_string("]? ").expect("the prompt's choices");
+    session.send_line(reply).expect("answer");
+    seen
+}
+
+/// Waits for prompt `n` of `total` offering exactly `choices`, and answers it.
+fn answer_offered(session: &mut PtySession, n: usize, total: usize, choices: &str, reply: &str) -> String {
+    let seen = session
+        .exp_string(&format!("({n}/{total}) Apply this hunk [{choices}]? "))
+        .unwrap_or_else(|e| panic!("no prompt {n}/{total} [{choices}]: {e}"));
     session.send_line(reply).expect("answer");
     seen
 }
@@ -263,4 +276,127 @@ fn issue_8_a_feed_is_passed_over_without_a_question_even_read_only() {
     assert!(!rest.contains("Apply this hunk"), "{rest:?}");
     assert!(matches!(session.process().wait(), Ok(WaitStatus::Exited(_, 0))));
     assert_eq!(fs::read_to_string(&path).unwrap(), feed);
+}
+
+#[test]
+fn a_terminal_gets_colors_unless_term_is_dumb() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), DOC).unwrap();
+    for (term, colored) in [("xterm", true), ("dumb", false)] {
+        let mut cmd = Command::new(NEWSCLEAN);
+        cmd.arg("a.txt").current_dir(dir.path()).env("TERM", term);
+        for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"] {
+            cmd.env_remove(var);
+        }
+        let session = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn newsclean");
+        let shown = finish(session);
+        assert!(shown.contains("-Latest News"), "{shown:?}");
+        assert_eq!(shown.contains("\x1b[31m-Latest News"), colored, "TERM={term}: {shown:?}");
+    }
+}
+
+/// A 200-character paragraph with one word to fix, and a line with invisible characters.
+const PROSE: &str = "Title\n\nHuawei said the new flats from the company, which had been tested for months in several \
+                     markets, would reach stores in the spring, and that older models would get the update too.\n\n\
+                     A\u{a0}price of 5\u{200b}00 dollars.\n";
+
+#[test]
+fn a_terminal_sees_the_one_word_that_changed_in_a_long_paragraph_and_invisible_characters_as_markers() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), PROSE).unwrap();
+    let (emphasis, plain) = ("\x1b[7m", "\x1b[27m");
+    // The dry run's diff on a terminal, then the same hunk in the review.
+    let mut session = start(dir.path(), &["a.txt"], None);
+    session.exp_string("+++ b/a.txt").expect("the diff");
+    let diff = finish(session);
+    let mut session = start(dir.path(), &["-i", "a.txt"], None);
+    // Two changes apart: the hunk can be split, so the prompt offers `s` too.
+    let review = session.exp_string("(1/1) Apply this hunk [").expect("the prompt");
+    session.send_line("n").expect("answer");
+    finish(session);
+    for shown in [diff, review] {
+        // Only the word is emphasized, inside the line's color.
+        assert!(
+            shown.contains(&format!("\x1b[31m-Huawei said the new {emphasis}flats{plain} from the company,")),
+            "{shown:?}"
+        );
+        assert!(
+            shown.contains(&format!("\x1b[32m+Huawei said the new {emphasis}tablets{plain} from the company,")),
+            "{shown:?}"
+        );
+        assert_eq!(shown.matches(emphasis).count(), 2 + 4, "flats, tablets, and two per side below: {shown:?}");
+        // The no-break space and the zero-width space are markers on the old side, where they are.
+        assert!(
+            shown.contains(&format!(
+                "-A{emphasis}\x1b[4m<nbsp>\x1b[24m{plain}price of {emphasis}5\x1b[4m<zwsp>\x1b[24m00{plain} dollars."
+            )),
+            "{shown:?}"
+        );
+        assert!(shown.contains(&format!("+A{emphasis} {plain}price of {emphasis}500{plain} dollars.")), "{shown:?}");
+    }
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), PROSE, "nothing accepted, nothing written");
+}
+
+#[test]
+fn the_diff_in_a_pipe_stays_the_exact_patch_with_the_invisible_characters_themselves() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), PROSE).unwrap();
+    let out = newsclean().arg("a.txt").current_dir(dir.path()).env_remove("CLICOLOR_FORCE").output().unwrap();
+    let diff = String::from_utf8(out.stdout).unwrap();
+    assert!(diff.contains("\n-A\u{a0}price of 5\u{200b}00 dollars.\n+A price of 500 dollars.\n"), "{diff:?}");
+    assert!(!diff.contains('\x1b') && !diff.contains("<nbsp>"), "{diff:?}");
+}
+
+#[test]
+fn hunks_can_be_left_undecided_and_come_back_to_with_git_s_navigation_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), DOC).unwrap();
+    let mut session = start(dir.path(), &["-i", "a.txt"], None);
+    // Keys are offered only where they lead somewhere, in git's order.
+    answer_offered(&mut session, 1, 3, "y,n,a,d,q,j,J,g,/,e,?", "j"); // leave 1 undecided
+    let second = answer_offered(&mut session, 2, 3, "y,n,a,d,q,k,K,j,J,g,/,e,?", "y");
+    assert!(second.contains("smart phone"), "{second:?}");
+    // After a decision: the next undecided hunk, the third.
+    let third = answer_offered(&mut session, 3, 3, "y,n,a,d,q,k,K,g,/,e,?", "J");
+    assert!(third.contains("-Credit :"), "{third:?}");
+    // J on the last hunk leads nowhere: said, and asked again; k goes back to the first.
+    let again = answer(&mut session, 3, 3, "k");
+    assert!(again.contains("No next hunk"), "{again:?}");
+    let first = answer(&mut session, 1, 3, "/[");
+    assert!(first.contains("-Latest News"), "{first:?}");
+    let malformed = answer(&mut session, 1, 3, "/Credit"); // search: on to the third
+    assert!(malformed.contains("Malformed search regexp ["), "{malformed:?}");
+    answer(&mut session, 3, 3, "K");
+    // K shows the second again, decided as it is; g lists the hunks with their decisions.
+    answer(&mut session, 2, 3, "g");
+    let listed = session.exp_string("go to which hunk? ").expect("the list of hunks");
+    assert!(listed.contains("+  2: -8 mt.smart-phone Huawei said its smart phone sales fell."), "{listed:?}");
+    assert!(listed.contains("   1: -1 residue.latest-news Latest News"), "{listed:?}");
+    session.send_line("1").expect("answer");
+    answer(&mut session, 1, 3, "g 9");
+    let sorry = answer(&mut session, 1, 3, "n");
+    assert!(sorry.contains("Sorry, only 3 hunks available."), "{sorry:?}");
+    answer(&mut session, 3, 3, "y"); // the last undecided one; then the file is done
+    let rest = finish(session);
+    assert!(rest.contains("a.txt: 2 of 3 hunks applied"), "{rest:?}");
+    assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), with(&[SECOND, THIRD]));
+}
+
+#[test]
+fn the_help_lists_the_navigation_keys_offered() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), DOC).unwrap();
+    let mut session = start(dir.path(), &["-i", "a.txt"], None);
+    answer(&mut session, 1, 3, "?");
+    let help = answer(&mut session, 1, 3, "q");
+    for line in [
+        "j - leave this hunk undecided, see next undecided hunk",
+        "J - leave this hunk undecided, see next hunk",
+        "g - select a hunk to go to",
+        "/ - search for a hunk matching the given regex",
+    ] {
+        assert!(help.contains(line), "{line}: {help:?}");
+    }
+    assert!(!help.contains("k - leave") && !help.contains("s - split"), "only keys offered here: {help:?}");
+    finish(session);
 }

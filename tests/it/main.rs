@@ -12,6 +12,7 @@ mod edits;
 mod golden;
 mod hook;
 mod interactive;
+mod json;
 mod layout;
 mod precommit;
 mod properties;
