@@ -47,6 +47,10 @@ pub const MATCHERS: &[Matcher] = &[
     matcher("macroman-as-latin1", "mojibake.macroman-as-latin1", "src/stages/mojibake/macroman.rs"),
     matcher("also-on", "residue.also-on", "src/stages/residue.rs"),
     matcher("image-caption", "residue.image-caption", "src/stages/residue.rs"),
+    matcher("share-run", "residue.share-run", "src/stages/widgets.rs"),
+    matcher("photo-gallery", "residue.photo-gallery", "src/stages/widgets.rs"),
+    matcher("newsletter-box", "residue.newsletter-box", "src/stages/widgets.rs"),
+    matcher("headline-read-more", "residue.headline-read-more", "src/stages/widgets.rs"),
     matcher("spaced-double-period", "punct.spaced-double-period", "src/stages/punct.rs"),
 ];
 
