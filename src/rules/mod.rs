@@ -51,6 +51,8 @@ pub const MATCHERS: &[Matcher] = &[
     matcher("photo-gallery", "residue.photo-gallery", "src/stages/widgets.rs"),
     matcher("newsletter-box", "residue.newsletter-box", "src/stages/widgets.rs"),
     matcher("headline-read-more", "residue.headline-read-more", "src/stages/widgets.rs"),
+    matcher("donation-appeal", "residue.donation-appeal", "src/stages/widgets.rs"),
+    matcher("glued-caption", "residue.glued-caption", "src/stages/widgets.rs"),
     matcher("spaced-double-period", "punct.spaced-double-period", "src/stages/punct.rs"),
 ];
 

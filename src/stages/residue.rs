@@ -114,8 +114,8 @@ impl Stage for Residue {
         line.len() <= MAX_RESIDUE_LINE && matches!(self.also_on(line), Some(AlsoOn::WholeLine | AlsoOn::LinkBox))
     }
 
-    fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
-        widgets::apply(block, edits);
+    fn apply(&self, block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>) {
+        widgets::apply(block, ctx, edits);
         for i in 0..block.len() {
             let Some(text) = block.text(i) else { continue };
             let line = text.trim();

@@ -1,11 +1,13 @@
 //! Page widgets flattened into the lines of a paragraph, found by their shape over several lines:
-//! a share bar of one network per line, a photo gallery (`Fullscreen` … `38 Photos`), a newsletter
-//! sign-up box, and a related headline with its `Read more` link on the next line. Residue that
-//! one line shows is left to the data rules (`rules/builtin.toml`); this module removes whole lines.
+//! a share bar of one network per line, a photo gallery (`Fullscreen` … `38 Photos`, or a caption
+//! between an image count and `VIEW GALLERY`), a newsletter sign-up box, a donation appeal, a
+//! related headline with its `Read more` link on the next line, and a caption glued to the
+//! paragraph under its photo credit. Residue that one line shows is left to the data rules
+//! (`rules/builtin.toml`).
 
 use crate::edit::{Edit, RuleId};
-use crate::rules::text::{MAX_RESIDUE_LINE, is_headline};
-use crate::stage::WorkBlock;
+use crate::rules::text::{MAX_RESIDUE_LINE, SENTENCE_STARTERS, is_headline};
+use crate::stage::{Context, WorkBlock};
 
 /// A share bar of three or more lines each naming one network (`Facebook` / `Twitter` / `LinkedIn`).
 pub const SHARE_RUN: RuleId = RuleId::builtin("residue.share-run");
@@ -15,6 +17,10 @@ pub const PHOTO_GALLERY: RuleId = RuleId::builtin("residue.photo-gallery");
 pub const NEWSLETTER_BOX: RuleId = RuleId::builtin("residue.newsletter-box");
 /// A related headline with its `Read more` link on the line after it.
 pub const HEADLINE_READ_MORE: RuleId = RuleId::builtin("residue.headline-read-more");
+/// A newsroom's appeal for money, a paragraph of its own.
+pub const DONATION_APPEAL: RuleId = RuleId::builtin("residue.donation-appeal");
+/// A photo caption (a name, a title) glued to the start of the paragraph under its credit line.
+pub const GLUED_CAPTION: RuleId = RuleId::builtin("residue.glued-caption");
 
 /// Share targets as share bars name them (not Instagram or YouTube: those are followed, not
 /// shared to, and a list of apps naming them is prose).
@@ -52,15 +58,22 @@ const MIN_SHARE_RUN: usize = 3;
 const MAX_GALLERY_LINES: usize = 150;
 /// A newsletter box spreads this many lines at most on either side of its button.
 const MAX_BOX_REACH: usize = 4;
+/// A donation appeal is a paragraph of this many bytes at most.
+const MAX_APPEAL: usize = 800;
 
 /// Removes the widgets of `block`, line by line.
-pub fn apply(block: &mut WorkBlock, edits: &mut Vec<Edit>) {
+pub fn apply(block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>) {
     // Present lines with text, trimmed; widgets are made of short lines, so long ones are only
     // kept as boundaries.
     let lines: Vec<(usize, &str)> = block.texts().map(|(i, t)| (i, t.trim())).filter(|(_, t)| !t.is_empty()).collect();
+    if gallery_caption(&lines, ctx) {
+        block.remove(lines[0].0, PHOTO_GALLERY, edits);
+        return;
+    }
     if !lines.iter().any(|(_, t)| may_start_a_widget(t)) {
         return; // the common case: a paragraph of prose
     }
+    let glued = (0..lines.len()).find_map(|k| glued_caption(&lines, k).map(|at| (lines[k + 1].0, at)));
     let mut remove: Vec<(usize, RuleId)> = Vec::new();
     let mut k = 0;
     while k < lines.len() {
@@ -68,7 +81,8 @@ pub fn apply(block: &mut WorkBlock, edits: &mut Vec<Edit>) {
             .map(|end| (k, end, SHARE_RUN))
             .or_else(|| gallery(&lines, k).map(|(start, end)| (start, end, PHOTO_GALLERY)))
             .or_else(|| headline_read_more(&lines, k).map(|end| (k, end, HEADLINE_READ_MORE)))
-            .or_else(|| newsletter_box(&lines, k).map(|(start, end)| (start, end, NEWSLETTER_BOX)));
+            .or_else(|| newsletter_box(&lines, k).map(|(start, end)| (start, end, NEWSLETTER_BOX)))
+            .or_else(|| is_donation_appeal(lines[k].1).then_some((k, k, DONATION_APPEAL)));
         match found {
             Some((start, end, rule)) => {
                 // A widget reaching back over lines already taken (a box's text above its button)
@@ -83,19 +97,31 @@ pub fn apply(block: &mut WorkBlock, edits: &mut Vec<Edit>) {
     for (i, rule) in remove {
         block.remove(i, rule, edits);
     }
+    if let Some((i, at)) = glued
+        && let Some(text) = block.text(i)
+    {
+        let lead = text.len() - text.trim_start().len();
+        let rest = format!("{}{}", &text[..lead], &text[lead + at..]);
+        block.replace(i, rest, GLUED_CAPTION, edits);
+    }
 }
 
 /// A cheap look at one line: could a widget start or be anchored here?
 fn may_start_a_widget(t: &str) -> bool {
-    t.len() <= MAX_RESIDUE_LINE
-        && (network_line(t, true)
-            || t == "Fullscreen"
-            || is_read_more(t)
-            || t.contains("ign up")
-            || t.contains("ign Up")
-            || t.contains("ubscrib")
-            || t.contains("SUBSCRIBE")
-            || t.contains("SIGN UP"))
+    if t.len() > MAX_RESIDUE_LINE {
+        return t.len() <= MAX_APPEAL && (t.contains("support") || t.contains("donat") || t.contains("Donat"));
+    }
+    network_line(t, true)
+        || is_credit_line(t)
+        || t.contains("support")
+        || t.contains("donat")
+        || t == "Fullscreen"
+        || is_read_more(t)
+        || t.contains("ign up")
+        || t.contains("ign Up")
+        || t.contains("ubscrib")
+        || t.contains("SUBSCRIBE")
+        || t.contains("SIGN UP")
 }
 
 /// True if `t` names one network, as a share bar's line does; the first line of a bar may carry
@@ -213,6 +239,94 @@ fn newsletter_box(lines: &[(usize, &str)], k: usize) -> Option<(usize, usize)> {
     Some((start, end))
 }
 
+/// A gallery's caption, alone in its paragraph between the paragraphs of the image count (`2`)
+/// and of the gallery's button for as many images (`VIEW GALLERY - 2 IMAGES`).
+fn gallery_caption(lines: &[(usize, &str)], ctx: &Context<'_>) -> bool {
+    let [(_, caption)] = lines else { return false };
+    if caption.len() > 200 || ctx.prev.is_none() {
+        return false;
+    }
+    let count = ctx.prev.and_then(|b| b.text_lines().last()).map(str::trim);
+    let button = ctx.next.and_then(|b| b.text_lines().next()).map(str::trim);
+    let (Some(count), Some(button)) = (count, button) else { return false };
+    let button_count = ["VIEW GALLERY - ", "View Gallery - ", "VIEW GALLERY – ", "View Gallery – "]
+        .iter()
+        .find_map(|p| button.strip_prefix(p))
+        .and_then(|rest| [" IMAGES", " Images", " PHOTOS", " Photos"].iter().find_map(|s| rest.strip_suffix(s)));
+    count.len() <= 3
+        && count.parse::<u32>().is_ok_and(|n| n >= 2)
+        && button_count == Some(count)
+        && caption.len() <= 200
+        && is_headline(caption)
+}
+
+/// A photo credit line under which a caption may be glued (`Image Source : PTI`, `Photo: Jane Roe`).
+fn is_credit_line(t: &str) -> bool {
+    t.len() <= 80
+        && [
+            "Image Source",
+            "Image source",
+            "Image Credit",
+            "Image credit",
+            "Image:",
+            "Photo:",
+            "Photo Credit",
+            "Photo credit",
+        ]
+        .iter()
+        .any(|p| t.starts_with(p))
+}
+
+/// Where the sentence starts in the line after the credit line `k`, when a caption is glued before
+/// it: two to eight capitalised words (`Union Health Minister Dr. Jane Roe`), then a sentence
+/// starter (`The`) going on in lower case. The byte offset is in the trimmed line.
+fn glued_caption(lines: &[(usize, &str)], k: usize) -> Option<usize> {
+    if !is_credit_line(lines[k].1) {
+        return None;
+    }
+    let (_, next) = *lines.get(k + 1)?;
+    let words: Vec<(usize, &str)> =
+        next.split_whitespace().take(16).map(|w| (w.as_ptr() as usize - next.as_ptr() as usize, w)).collect();
+    let starter = words.iter().position(|(_, w)| SENTENCE_STARTERS.contains(w))?;
+    let caption_ok =
+        (2..=8).contains(&starter) && words[..starter].iter().all(|(_, w)| w.starts_with(char::is_uppercase));
+    let sentence_ok = words.len() >= starter + 4
+        && words[starter + 1..(starter + 6).min(words.len())].iter().any(|(_, w)| w.starts_with(char::is_lowercase));
+    (caption_ok && sentence_ok).then(|| words[starter].0)
+}
+
+/// A newsroom's appeal for money: asks the reader for support (two cues or more) for its reporting,
+/// and quotes no one (an article about a fundraiser does).
+fn is_donation_appeal(t: &str) -> bool {
+    if !(100..=MAX_APPEAL).contains(&t.len()) || t.contains(['“', '”', '"']) {
+        return false;
+    }
+    let lower = t.to_lowercase();
+    if [" said", " says", " told"].iter().any(|w| lower.contains(w)) {
+        return false;
+    }
+    let asks = [
+        "your support",
+        "your help",
+        "your partnership",
+        "donate",
+        "donation",
+        "contribute",
+        "become a member",
+        "chip in",
+        "give today",
+        "dollar value",
+        "support us",
+        "support our",
+    ]
+    .iter()
+    .filter(|w| lower.contains(*w))
+    .count();
+    let newsroom =
+        ["reporting", "journalism", "local news", "newsroom", "independent news"].iter().any(|w| lower.contains(w));
+    asks >= 2 && newsroom
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,6 +347,25 @@ mod tests {
         assert!(is_signup_button("Hi! You'll love my daily newsletter, How To LA. Subscribe"));
         assert!(!is_signup_button("Subscribe to the newsletter to get the code, the fraudsters said."));
         assert!(!is_signup_button("Sign up for a library card, the mayor urged."));
+    }
+
+    #[test]
+    fn a_caption_glued_under_a_credit_line_ends_at_the_sentence_starter() {
+        let lines =
+            [(0, "Image Source : PTI"), (1, "Health Minister Dr. Jane Roe The ministry on Thursday made a rule.")];
+        assert_eq!(glued_caption(&lines, 0).map(|at| &lines[1].1[at..]), Some("The ministry on Thursday made a rule."));
+        let prose = [(0, "Image Source : PTI"), (1, "The ministry on Thursday made a rule.")];
+        assert_eq!(glued_caption(&prose, 0), None);
+    }
+
+    #[test]
+    fn donation_appeals_ask_twice_for_the_reporting_and_quote_no_one() {
+        assert!(is_donation_appeal(
+            "Put a dollar value on the reporting you rely on. We need your help to keep it going, and your support matters now. Thank you."
+        ));
+        assert!(!is_donation_appeal(
+            "“We need your help and your support,” the editor said, as the newsroom asked readers to donate to its reporting fund."
+        ));
     }
 
     #[test]
