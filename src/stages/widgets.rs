@@ -5,6 +5,10 @@
 //! paragraph under its photo credit. Residue that one line shows is left to the data rules
 //! (`rules/builtin.toml`).
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 use crate::edit::{Edit, RuleId};
 use crate::rules::text::{MAX_RESIDUE_LINE, SENTENCE_STARTERS, is_headline};
 use crate::stage::{Context, WorkBlock};
@@ -106,22 +110,22 @@ pub fn apply(block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>) {
     }
 }
 
-/// A cheap look at one line: could a widget start or be anchored here?
+/// Words that a newsletter box or a donation appeal cannot do without, found in one scan of a line.
+static CUES: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::new(["support", "donat", "Donat", "ign up", "ign Up", "ubscrib", "SUBSCRIBE", "SIGN UP"])
+        .expect("the cues are plain strings")
+});
+
+/// A cheap look at one line: could a widget start or be anchored here? One automaton scan at most,
+/// since this runs on every line of every paragraph.
 fn may_start_a_widget(t: &str) -> bool {
-    if t.len() > MAX_RESIDUE_LINE {
-        return t.len() <= MAX_APPEAL && (t.contains("support") || t.contains("donat") || t.contains("Donat"));
+    if t.len() > MAX_APPEAL {
+        return false;
     }
-    network_line(t, true)
-        || is_credit_line(t)
-        || t.contains("support")
-        || t.contains("donat")
-        || t == "Fullscreen"
-        || is_read_more(t)
-        || t.contains("ign up")
-        || t.contains("ign Up")
-        || t.contains("ubscrib")
-        || t.contains("SUBSCRIBE")
-        || t.contains("SIGN UP")
+    if t.len() <= 24 && (network_line(t, true) || t == "Fullscreen" || is_read_more(t)) {
+        return true;
+    }
+    is_credit_line(t) || CUES.is_match(t)
 }
 
 /// True if `t` names one network, as a share bar's line does; the first line of a bar may carry
@@ -130,8 +134,12 @@ fn network_line(t: &str, first: bool) -> bool {
     if t.len() > 24 {
         return false;
     }
-    let t =
-        if first { ["Play ", "Share on ", "Share "].iter().find_map(|p| t.strip_prefix(p)).unwrap_or(t) } else { t };
+    let t = if first {
+        let t = t.strip_prefix("Play ").unwrap_or(t);
+        ["Share on ", "Share "].iter().find_map(|p| t.strip_prefix(p)).unwrap_or(t)
+    } else {
+        t
+    };
     NETWORKS.contains(&t) || (first && matches!(t, "Share" | "Share:" | "Share this" | "Share this:"))
 }
 
