@@ -134,13 +134,14 @@ fn network_line(t: &str, first: bool) -> bool {
     if t.len() > 24 {
         return false;
     }
-    let t = if first {
-        let t = t.strip_prefix("Play ").unwrap_or(t);
-        ["Share on ", "Share "].iter().find_map(|p| t.strip_prefix(p)).unwrap_or(t)
-    } else {
-        t
-    };
-    NETWORKS.contains(&t) || (first && matches!(t, "Share" | "Share:" | "Share this" | "Share this:"))
+    if !first {
+        return NETWORKS.contains(&t);
+    }
+    if matches!(t, "Share" | "Share:" | "Share this" | "Share this:" | "Share this article" | "Share this story") {
+        return true;
+    }
+    let t = t.strip_prefix("Play ").unwrap_or(t);
+    NETWORKS.contains(&["Share on ", "Share "].iter().find_map(|p| t.strip_prefix(p)).unwrap_or(t))
 }
 
 /// The end (index into `lines`) of a share bar starting at `k`.
@@ -195,7 +196,9 @@ fn headline_read_more(lines: &[(usize, &str)], k: usize) -> Option<usize> {
 /// The words of a sign-up box, lowercased.
 fn has_signup_words(t: &str) -> bool {
     let t = t.to_lowercase();
-    ["inbox", "newsletter", "sign up", "signing up", "subscribe", "email", "e-mail"].iter().any(|w| t.contains(w))
+    ["inbox", "newsletter", "sign up", "signing up", "subscribe", "email", "e-mail", "privacy policy"]
+        .iter()
+        .any(|w| t.contains(w))
 }
 
 /// A sign-up button, alone (`Sign Up`, `Subscribe now`), with its thanks (`Sign Up Thank you for
@@ -345,6 +348,7 @@ mod tests {
         assert_eq!(share_run(&lines(&["Facebook", "Twitter", "Google+", "LinkedIn", "Text."]), 0), Some(3));
         assert_eq!(share_run(&lines(&["Play Facebook", "Twitter", "Google Plus", "Embed"]), 0), Some(2));
         assert_eq!(share_run(&lines(&["Facebook", "Twitter", "He left."]), 0), None);
+        assert_eq!(share_run(&lines(&["Share this", "Reddit", "Email", "Print", "Text."]), 0), Some(3));
         assert_eq!(share_run(&lines(&["The apps they use:", "Facebook", "Twitter", "WhatsApp"]), 1), None);
     }
 
