@@ -23,11 +23,11 @@ import subprocess
 import sys
 
 # Reached when these floors were recorded (see CHANGELOG.md); CI fails below them.
-FLOOR_RECALL = 84
+FLOOR_RECALL = 113
 FLOOR_FIXES = 28
 # The families the residue rules serve (the page family is page chrome, another stage).
 RESIDUE_FAMILIES = ("rt", "blog", "legacy", "lang")
-FLOOR_RESIDUE_FAMILIES_RECALL = 71
+FLOOR_RESIDUE_FAMILIES_RECALL = 72
 
 TOTAL = re.compile(
     r"^realdev: recall (\d+)/(\d+), fixes (\d+)/(\d+), keep-violations (\d+), clean-controls-changed (\d+)/(\d+)$"

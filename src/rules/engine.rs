@@ -789,12 +789,21 @@ impl Engine {
             .find(|&r| self.rules[r].followed_by == Some(Follow::HeadlineList))
     }
 
-    /// True if line `i` is an item of a headline list: a headline, in Title Case unless the list
-    /// runs to the end of the paragraph (a sentence-case subheading after the list stays).
-    fn is_list_item(&self, block: &WorkBlock, i: usize) -> bool {
+    /// True if line `i` is an item of a headline list: a headline in Title Case, a profile link
+    /// (`Rex Tillerson - wildcard diplomat`), any headline when the list runs to the end of the
+    /// paragraph, or a sentence-case headline of `MIN_LIST_ITEM_WORDS` words or more in a run of
+    /// two or more (`after_item`: the line before was an item). A short sentence-case subheading
+    /// after the list (`Here come the generals`) stays.
+    fn is_list_item(&self, block: &WorkBlock, i: usize, after_item: bool) -> bool {
         let is_item = |t: &str| t.trim().len() <= MAX_RESIDUE_LINE && is_headline(t);
+        let long_item = |t: &str| is_item(t) && t.split_whitespace().count() >= MIN_LIST_ITEM_WORDS;
         let Some(text) = block.text(i) else { return false };
-        is_item(text) && (is_title_case(text) || block.texts().filter(|&(j, _)| j > i).all(|(_, t)| is_item(t)))
+        let mut after = block.texts().filter(|&(j, t)| j > i && !t.trim().is_empty()).map(|(_, t)| t);
+        is_item(text)
+            && (is_title_case(text)
+                || is_profile_link(text)
+                || block.texts().filter(|&(j, _)| j > i).all(|(_, t)| is_item(t))
+                || (long_item(text) && (after_item || after.next().is_some_and(long_item))))
     }
 
     /// A related-link widget shows its headline twice, as a title and after its label (`Trump buys
@@ -1171,6 +1180,24 @@ fn followed_by_any(rest: &str, words: &[String]) -> bool {
     !next.is_empty() && words.contains(&next)
 }
 
+/// A sentence-case headline takes this many words to count as a list item: a subheading after a
+/// list is shorter (`Here come the generals`), a related story's headline longer.
+const MIN_LIST_ITEM_WORDS: usize = 6;
+
+/// A profile link of a `Read more about:` list: a name of one to four capitalised words, a dash,
+/// and a short role (`Steven Mnuchin - Secretary of the Treasury nominee`).
+fn is_profile_link(text: &str) -> bool {
+    let text = text.trim();
+    let Some((name, role)) = [" - ", " – ", " — "].iter().find_map(|dash| text.split_once(dash)) else {
+        return false;
+    };
+    let name_words: Vec<&str> = name.split_whitespace().collect();
+    let role_words = role.split_whitespace().count();
+    (1..=4).contains(&name_words.len())
+        && name_words.iter().all(|w| w.starts_with(char::is_uppercase))
+        && (1..=10).contains(&role_words)
+}
+
 const LINE_PLACES: &[Place] = &[Place::OwnLine, Place::LineStart, Place::Head];
 const TAIL_PLACES: &[Place] = &[Place::Tail];
 const NOT_HEAD: &[Place] = &[Place::OwnLine, Place::LineStart, Place::Tail];
@@ -1216,16 +1243,19 @@ impl Stage for Engine {
         // A list label ending the paragraph before (`TRENDING STORIES`, then a blank line) takes
         // the headlines that open this one.
         let mut list = ctx.prev.and_then(|prev| prev.text_lines().last()).and_then(|last| self.list_label(last));
+        let mut after_item = false;
         for i in 0..block.len() {
             if block.text(i).is_none_or(|t| t.trim().is_empty()) {
                 continue;
             }
             if let Some(rule) = list {
-                if self.is_list_item(block, i) && block.remove(i, self.rules[rule].id.clone(), edits) {
+                if self.is_list_item(block, i, after_item) && block.remove(i, self.rules[rule].id.clone(), edits) {
+                    after_item = true;
                     continue;
                 }
                 list = None;
             }
+            after_item = false;
             // A line changed in place is looked at again from the start: what was left may now be a
             // whole line of residue (a bracketed link gone, the line is short enough to be one), so
             // that a second run finds nothing.

@@ -56,6 +56,12 @@ pub const MATCHERS: &[Matcher] = &[
     matcher("chrome-image", "chrome.image", "src/stages/chrome.rs"),
     matcher("chrome-title", "chrome.title", "src/stages/chrome.rs"),
     matcher("chrome-credit", "chrome.credit", "src/stages/chrome.rs"),
+    matcher("share-run", "residue.share-run", "src/stages/widgets.rs"),
+    matcher("photo-gallery", "residue.photo-gallery", "src/stages/widgets.rs"),
+    matcher("newsletter-box", "residue.newsletter-box", "src/stages/widgets.rs"),
+    matcher("headline-read-more", "residue.headline-read-more", "src/stages/widgets.rs"),
+    matcher("donation-appeal", "residue.donation-appeal", "src/stages/widgets.rs"),
+    matcher("glued-caption", "residue.glued-caption", "src/stages/widgets.rs"),
     matcher("spaced-double-period", "punct.spaced-double-period", "src/stages/punct.rs"),
 ];
 

@@ -10,7 +10,7 @@ pub const MAX_RESIDUE_LINE: usize = 300;
 const MAX_HEADLINE_WORDS: usize = 30;
 
 /// Words that start a sentence often enough to trust a glue point after a number or an acronym.
-const SENTENCE_STARTERS: &[&str] = &[
+pub(crate) const SENTENCE_STARTERS: &[&str] = &[
     "The",
     "A",
     "An",

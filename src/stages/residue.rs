@@ -1,7 +1,8 @@
 //! Scraper residue that takes more than a pattern to find: `Also on rt.com <headline>` link boxes
 //! glued to the sentence after them (finding the glue point), and `slug - Title` image captions
-//! (checking the slug is made of the title). The other residue rules are data
-//! (`rules/builtin.toml`), run by the engine; this stage removes only, anchored to line starts.
+//! (checking the slug is made of the title), and the page widgets of `stages::widgets`. The other
+//! residue rules are data (`rules/builtin.toml`), run by the engine; this stage removes only,
+//! anchored to line starts.
 
 use std::ops::Range;
 
@@ -12,6 +13,7 @@ use crate::rules::text::{
     MAX_RESIDUE_LINE, ends_a_sentence, find_glue, headline_end, is_headline, starts_like_a_headline,
 };
 use crate::stage::{Context, Stage, WorkBlock};
+use crate::stages::widgets;
 
 /// `Also on rt.com <headline>` injected before a paragraph, or on a line of its own.
 pub const ALSO_ON: RuleId = RuleId::builtin("residue.also-on");
@@ -114,7 +116,8 @@ impl Stage for Residue {
         line.len() <= MAX_RESIDUE_LINE && matches!(self.also_on(line), Some(AlsoOn::WholeLine | AlsoOn::LinkBox))
     }
 
-    fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
+    fn apply(&self, block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>) {
+        widgets::apply(block, ctx, edits);
         for i in 0..block.len() {
             let Some(text) = block.text(i) else { continue };
             let line = text.trim();
