@@ -33,12 +33,18 @@ pub trait Sink {
     fn finish(&mut self) -> io::Result<()> {
         Ok(())
     }
+    /// Called (before `finish`) when the input is a page of furniture only, left as it was.
+    fn furniture_only(&mut self) {}
 }
 
 impl<A: Sink, B: Sink> Sink for (A, B) {
     fn block(&mut self, block: &Processed) -> io::Result<()> {
         self.0.block(block)?;
         self.1.block(block)
+    }
+    fn furniture_only(&mut self) {
+        self.0.furniture_only();
+        self.1.furniture_only();
     }
     fn finish(&mut self) -> io::Result<()> {
         self.0.finish()?;
@@ -53,6 +59,9 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     fn finish(&mut self) -> io::Result<()> {
         (**self).finish()
     }
+    fn furniture_only(&mut self) {
+        (**self).furniture_only();
+    }
 }
 
 /// Counts of edits per rule over one input.
@@ -62,6 +71,9 @@ pub struct Outcome {
     pub by_rule: BTreeMap<RuleId, usize>,
     /// True if the output differs from the input.
     pub changed: bool,
+    /// True if the input is a page of furniture only (a home page, an index of headlines), which
+    /// the page-chrome rules left as it was for its user to look at.
+    pub furniture_only: bool,
 }
 
 impl Outcome {
@@ -221,6 +233,7 @@ impl Cleaner {
                 let lines: Vec<&Line> = block.lines.iter().chain(ahead.iter().flat_map(|b| &b.lines)).collect();
                 classified_to = lines.last().map_or(classified_to, |l| l.number);
                 marks = classifier.classify(&lines);
+                outcome.furniture_only |= marks.furniture_only;
             }
             let is_last = if self.stages.iter().any(|s| s.wants_is_last(&block)) {
                 self.only_tail_follows(&mut reader, &mut ahead, &mut at_eof)?
@@ -271,6 +284,9 @@ impl Cleaner {
         }
         for p in held.drain(..) {
             sink.block(&p).map_err(StreamError::Write)?;
+        }
+        if outcome.furniture_only {
+            sink.furniture_only();
         }
         sink.finish().map_err(StreamError::Write)?;
         Ok(outcome)

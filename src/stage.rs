@@ -68,12 +68,20 @@ impl Context<'_> {
 #[derive(Default)]
 pub struct Marks {
     rules: HashMap<usize, RuleId>,
+    /// True if the window is a page of furniture only (a home page, an index of headlines): no
+    /// line is marked, and the page is reported and left for its user.
+    pub furniture_only: bool,
 }
 
 impl Marks {
     /// The rule that removes line `number`, if any.
     pub fn get(&self, number: usize) -> Option<&RuleId> {
         self.rules.get(&number)
+    }
+
+    /// The decision for a page of furniture only: nothing removed, the page reported.
+    pub(crate) fn furniture_only() -> Self {
+        Marks { rules: HashMap::new(), furniture_only: true }
     }
 
     pub(crate) fn set(&mut self, number: usize, rule: &RuleId) {

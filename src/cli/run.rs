@@ -20,7 +20,7 @@ use newsclean::project::{Plan, Projects};
 use super::Exit;
 use super::args::Args;
 use super::commands::run_command;
-use super::tally::{Tally, describe, note, output_failed};
+use super::tally::{FURNITURE_ONLY, Tally, describe, note, output_failed};
 
 /// Runs newsclean with parsed arguments.
 pub fn run(mut args: Args) -> Exit {
@@ -399,6 +399,10 @@ fn run_stdin(cleaner: &Cleaner, config: &Config) -> Exit {
 }
 
 fn stdin_exit(config: &Config, report: &Report, out: &mut dyn Write) -> Exit {
+    if report.outcome.furniture_only {
+        let _ = out.flush();
+        note(config, &format!("stdin: {FURNITURE_ONLY}"));
+    }
     match report {
         Report { rewritten: true, .. } if matches!(config.mode, Mode::Check { .. }) => {
             if config.mode == (Mode::Check { diff: false }) {

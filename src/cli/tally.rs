@@ -111,6 +111,10 @@ impl<'c> Tally<'c> {
             let governed = governed.map(|g| format!(", {g}")).unwrap_or_default();
             eprintln!("newsclean: {}: {}{governed}", path.display(), describe(report));
         }
+        if report.outcome.furniture_only {
+            out.flush()?;
+            self.note(&format!("{}: {FURNITURE_ONLY}", path.display()));
+        }
         // `--check` lists the files that would change, after their diffs.
         if report.rewritten
             && matches!(self.config.mode, Mode::Check { .. })
@@ -172,6 +176,10 @@ impl<'c> Tally<'c> {
         }
     }
 }
+
+/// What is said of a page of furniture only, which the chrome rules leave for its user.
+pub(super) const FURNITURE_ONLY: &str =
+    "a page of furniture only (a home page or an index of headlines, no article found): left as it was";
 
 /// A note (not an error) on stderr, unless `--quiet`: for runs without a tally (stdin).
 pub(super) fn note(config: &Config, message: &str) {

@@ -88,7 +88,7 @@ fn json_string(text: &str) -> String {
 
 /// Writes one input's `file` record, one line, as its blocks pass: `{"type": "file", "version": 1,
 /// "path": ..., "encoding": ..., "encoding_reason": ..., "edits": [{"rule", "kind", "line",
-/// "column", "before", "after"}...], "changed": ...}`. Memory stays bounded: edits are written as
+/// "column", "before", "after"}...], "changed": ..., "furniture_only": ...}`. Memory stays bounded: edits are written as
 /// they come.
 pub struct JsonSink<W> {
     out: W,
@@ -96,6 +96,7 @@ pub struct JsonSink<W> {
     head: String,
     edits: usize,
     changed: bool,
+    furniture_only: bool,
 }
 
 impl<W: Write> JsonSink<W> {
@@ -107,7 +108,7 @@ impl<W: Write> JsonSink<W> {
             json_string(choice.encoding.name()),
             json_string(&choice.reason.to_string())
         );
-        JsonSink { out, started: false, head, edits: 0, changed: false }
+        JsonSink { out, started: false, head, edits: 0, changed: false, furniture_only: false }
     }
 
     fn start(&mut self) -> io::Result<()> {
@@ -140,9 +141,13 @@ impl<W: Write> Sink for JsonSink<W> {
         Ok(())
     }
 
+    fn furniture_only(&mut self) {
+        self.furniture_only = true;
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         self.start()?;
-        writeln!(self.out, "],\"changed\":{}}}", self.changed)?;
+        writeln!(self.out, "],\"changed\":{},\"furniture_only\":{}}}", self.changed, self.furniture_only)?;
         self.out.flush()
     }
 }

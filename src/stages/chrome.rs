@@ -152,6 +152,9 @@ impl Classifier {
         if dump {
             self.chrome_blocks(&shapes, &blocks, &mut marks);
         }
+        if is_furniture_only(&shapes, &blocks, &marks) {
+            return Marks::furniture_only();
+        }
         marks
     }
 
@@ -507,6 +510,26 @@ impl Shape<'_> {
             })
         })
     }
+}
+
+/// Pages at least this many text lines long may be judged to hold no article at all.
+const MIN_FURNITURE_PAGE: usize = 30;
+
+/// True for a page that is only furniture (a home page, an index of headlines): long, half of its
+/// lines or more chrome, and no paragraph of prose left among the rest (twelve words or more,
+/// ending a sentence). Such a page is reported and left for its user rather than emptied.
+fn is_furniture_only(shapes: &[Shape], blocks: &[(usize, usize)], marks: &Marks) -> bool {
+    let text = shapes.iter().filter(|s| !s.is_blank()).count();
+    let marked = shapes.iter().filter(|s| marks.has(s.number)).count();
+    if text < MIN_FURNITURE_PAGE || marked * 2 < text {
+        return false;
+    }
+    let prose = blocks.iter().any(|&(start, end)| {
+        let kept: Vec<&Shape> = shapes[start..end].iter().filter(|s| !s.is_blank() && !marks.has(s.number)).collect();
+        let words = kept.iter().map(|s| s.words).fold(0usize, usize::saturating_add);
+        words >= 12 && kept.last().is_some_and(|s| s.words == usize::MAX || ends_sentence(&s.visible))
+    });
+    !prose
 }
 
 /// The first and last prose lines of the window (a long line, or a sentence of ten words or more):

@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod chrome;
 mod cli;
 mod decode;
 mod edits;
