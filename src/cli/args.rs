@@ -82,6 +82,15 @@ pub struct Args {
     /// Follow symlinks when walking and write through them to their targets.
     #[arg(long)]
     pub follow_symlinks: bool,
+    /// Walk files that .gitignore, .ignore and .git/info/exclude list (as ripgrep's --no-ignore).
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Walk hidden files and directories too (as ripgrep's --hidden); .git is never walked.
+    #[arg(long)]
+    pub hidden: bool,
+    /// Use N threads to walk and clean (0: one per core, the default).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
 
     /// Refuse an input holding a line longer than this many MiB (a line is held whole while it is
     /// cleaned); that input is reported and the batch goes on
@@ -214,7 +223,14 @@ impl Args {
             }
         };
         Ok(Config {
-            walk: Walk { include: self.include, exclude: self.exclude, follow_symlinks: self.follow_symlinks },
+            walk: Walk {
+                include: self.include,
+                exclude: self.exclude,
+                follow_symlinks: self.follow_symlinks,
+                no_ignore: self.no_ignore,
+                hidden: self.hidden,
+                threads: self.threads,
+            },
             paths: self.paths,
             mode,
             settings: Settings {

@@ -43,6 +43,8 @@ pub fn run(mut args: Args) -> Exit {
             return Exit::Error;
         }
     };
+    // `-j N`: the pool cleaning the files (the walk takes the same number of threads).
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(config.walk.threads).build_global();
     let projects = Projects::new(config.project.as_deref(), config.rules.clone());
     let mut projects = match projects.map(|p| p.with_max_line(config.settings.max_line)) {
         Ok(projects) => projects,

@@ -17,4 +17,5 @@ mod precommit;
 mod properties;
 mod roundtrip;
 mod rules;
+mod walk;
 mod writes;
