@@ -14,6 +14,7 @@ mod hook;
 mod interactive;
 mod layout;
 mod precommit;
+mod progress;
 mod properties;
 mod roundtrip;
 mod rules;
