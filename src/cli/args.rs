@@ -37,8 +37,8 @@ pub enum ColorChoice {
 /// Cleans scraped news text and shows every change as a unified diff naming the rule that made it.
 ///
 /// With paths, prints a diff of what would change (a dry run). With no path and text on stdin (or
-/// the path `-`), writes the cleaned text to stdout. A first path named `rules`, `explain` or
-/// `hook` is that command (`--config`, `--select` and `--ignore` may stand before or after it):
+/// the path `-`), writes the cleaned text to stdout. A first path named `rules`, `explain`, `hook`,
+/// `completions` or `man` is that command (`--config`, `--select` and `--ignore` may stand before or after it):
 /// write `./rules` for a file of that name.
 #[derive(Debug, Parser)]
 #[command(name = "newsclean", version, after_help = EXIT_CODES)]
@@ -162,6 +162,14 @@ pub enum Command {
     /// Manage the native git pre-commit hook.
     #[command(subcommand)]
     Hook(HookCommand),
+    /// Print the shell completion script for SHELL on stdout (see the README for where it goes).
+    Completions {
+        /// The shell: bash, elvish, fish, powershell or zsh.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, newsclean(1), in roff on stdout (`newsclean man | man -l -` reads it).
+    Man,
 }
 
 /// `newsclean hook ...`

@@ -11,6 +11,7 @@ mod decode;
 mod edits;
 mod golden;
 mod hook;
+mod install;
 mod interactive;
 mod layout;
 mod precommit;
