@@ -6,9 +6,10 @@
 //! The hook environment is built once, not once per run: the snapshot is committed at a fixed place
 //! under `target/` with fixed dates, so an unchanged checkout gives the same commit, and
 //! pre-commit's cache (`PRE_COMMIT_HOME`) is kept under `target/` too, where it finds the
-//! environment it built for that commit. A changed checkout is a new commit, built with `cargo
-//! install` into a target directory kept under `target/` as well, so only the first build compiles
-//! the dependencies.
+//! environment it built for that commit. A changed checkout is a new commit, which pre-commit
+//! builds with `cargo install` into this checkout's own `target/` (cargo lets go of it while tests
+//! run), where the dependencies of `cargo build --release` are already built: only newsclean itself
+//! is compiled again.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -30,7 +31,7 @@ struct Scratch {
     cache: PathBuf,
 }
 
-/// Where the tests keep what outlives one run: the snapshot, pre-commit's cache, the hook's build.
+/// Where the tests keep what outlives one run: the snapshot and pre-commit's cache.
 fn kept(name: &str) -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join(name)
 }
@@ -53,7 +54,8 @@ impl Scratch {
         let mut cmd = Command::new(program);
         cmd.args(prefix).args(args).current_dir(dir);
         isolate_git(&mut cmd, &self.home());
-        cmd.env("PRE_COMMIT_HOME", &self.cache).env("CARGO_TARGET_DIR", kept("pre-commit-hook-build"));
+        let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("tmp is inside the target directory");
+        cmd.env("PRE_COMMIT_HOME", &self.cache).env("CARGO_TARGET_DIR", target);
         for (var, default) in [("CARGO_HOME", ".cargo"), ("RUSTUP_HOME", ".rustup")] {
             if let Some(home) = toolchain_home(var, default) {
                 cmd.env(var, home);
