@@ -1,7 +1,7 @@
 //! Inputs on disk: walking paths and directories into the files to clean (ripgrep's walker and its
 //! ignore files, extensions, globs, hidden files, symlinks), and writing a cleaned file back
-//! atomically. Reading and cleaning belong to
-//! the pipeline; this module only decides which files and how bytes reach the disk.
+//! atomically. Reading and cleaning belong to the pipeline; this module only decides which files
+//! and how bytes reach the disk.
 
 use std::ffi::OsStr;
 use std::fs;

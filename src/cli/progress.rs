@@ -55,6 +55,11 @@ impl Progress {
         bar.inc(1);
     }
 
+    /// True once the bar is on the screen.
+    pub(super) fn shown(&self) -> bool {
+        self.shown
+    }
+
     /// Runs `print` (which writes to stdout or stderr) with the bar out of the way if it is shown.
     pub(super) fn around<R>(&self, print: impl FnOnce() -> R) -> R {
         match &self.bar {

@@ -135,7 +135,14 @@ pub fn run(mut args: Args) -> Exit {
                 }
                 _ => false,
             };
-            let report = || report_file(&mut projects, &config, &mut tally, &mut out, found, done, plan);
+            let report = || {
+                let reported = report_file(&mut projects, &config, &mut tally, &mut out, found, done, plan);
+                // Out before the bar comes back, not from the buffer some files later, over it.
+                if progress.shown() {
+                    let _ = out.flush();
+                }
+                reported
+            };
             let edits = match if silent { report() } else { progress.around(report) } {
                 Ok(edits) => edits,
                 Err(exit) => return exit,

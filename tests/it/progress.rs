@@ -52,6 +52,26 @@ fn a_dry_run_on_a_terminal_prints_every_diff_around_the_bar() {
     let seen = on_a_terminal(dir.path(), &[], Some(0));
     assert!(seen.contains(" MB/s, "), "{seen:?}");
     assert_eq!(seen.matches("-Latest News").count(), 50, "{seen:?}");
+    // The bar is taken off (`\r`, erase line) before each diff: every header starts its own line.
+    let plain = without_escapes(&seen);
+    let headers: Vec<&str> = plain.split(['\r', '\n']).filter(|line| line.contains("+++ b/")).collect();
+    assert_eq!(headers.len(), 50, "{plain}");
+    assert!(headers.iter().all(|line| line.starts_with("+++ b/")), "{headers:?}");
+}
+
+/// `text` without its terminal escape sequences (colors, erase line).
+fn without_escapes(text: &str) -> String {
+    let mut plain = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // ESC [ parameters, up to the final letter.
+            chars.by_ref().find(|c| c.is_ascii_alphabetic());
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
 }
 
 #[test]
