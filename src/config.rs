@@ -115,4 +115,10 @@ pub struct Walk {
     pub exclude: Vec<String>,
     /// `--follow-symlinks`.
     pub follow_symlinks: bool,
+    /// `--no-ignore`: walk what `.gitignore`, `.ignore` and `.git/info/exclude` list.
+    pub no_ignore: bool,
+    /// `--hidden`: walk hidden files and directories (`.git` excepted).
+    pub hidden: bool,
+    /// `-j/--threads`: threads for the walk and the cleaning (0: one per core).
+    pub threads: usize,
 }

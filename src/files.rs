@@ -1,6 +1,7 @@
-//! Inputs on disk: walking paths and directories into the files to clean (extensions, globs, hidden
-//! directories, symlinks), and writing a cleaned file back atomically. Reading and cleaning belong to
-//! the pipeline; this module only decides which files and how bytes reach the disk.
+//! Inputs on disk: walking paths and directories into the files to clean (ripgrep's walker and its
+//! ignore files, extensions, globs, hidden files, symlinks), and writing a cleaned file back
+//! atomically. Reading and cleaning belong to the pipeline; this module only decides which files
+//! and how bytes reach the disk.
 
 use std::ffi::OsStr;
 use std::fs;
@@ -9,7 +10,6 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use walkdir::WalkDir;
 
 use crate::config::Walk;
 
@@ -22,6 +22,9 @@ pub struct Selection {
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
     follow_symlinks: bool,
+    no_ignore: bool,
+    hidden: bool,
+    threads: usize,
 }
 
 /// A bad `--include`/`--exclude` pattern.
@@ -49,8 +52,15 @@ fn glob_set(patterns: &[String]) -> Result<Option<GlobSet>, BadGlob> {
 impl Selection {
     /// `include` replaces the default extensions; `exclude` applies to walked and explicit paths alike.
     pub fn new(walk: &Walk) -> Result<Self, BadGlob> {
-        let Walk { include, exclude, follow_symlinks } = walk;
-        Ok(Selection { include: glob_set(include)?, exclude: glob_set(exclude)?, follow_symlinks: *follow_symlinks })
+        let Walk { include, exclude, follow_symlinks, no_ignore, hidden, threads } = walk;
+        Ok(Selection {
+            include: glob_set(include)?,
+            exclude: glob_set(exclude)?,
+            follow_symlinks: *follow_symlinks,
+            no_ignore: *no_ignore,
+            hidden: *hidden,
+            threads: *threads,
+        })
     }
 
     /// True if a walk would take the file at `path`: it has a default extension or matches
@@ -105,16 +115,29 @@ pub enum Found {
     Error(PathBuf, io::Error),
 }
 
-fn is_hidden(name: &std::ffi::OsStr) -> bool {
-    name.to_str().is_some_and(|n| n.starts_with('.') && n != "." && n != "..")
+impl Found {
+    /// The path found.
+    pub fn path(&self) -> &Path {
+        match self {
+            Found::File(input) => &input.path,
+            Found::Skipped(path, _) | Found::Error(path, _) => path,
+        }
+    }
 }
 
 /// The note for a FIFO, device or socket: only regular files are cleaned.
 const NOT_A_FILE: &str = "not a regular file (a FIFO, device or socket), skipped";
 
-/// Expands the paths a user gave into files, in a stable order. Directories are walked recursively,
-/// skipping hidden directories and files (`.git` among them); files named explicitly are taken
-/// whatever their extension, unless excluded.
+/// The note for a symlink a walk or an argument leads to, without `--follow-symlinks`.
+const SYMLINK: &str = "symlink not followed (use --follow-symlinks)";
+
+/// Expands the paths a user gave into files, sorted by path within each argument so that output
+/// and diffs are the same from run to run. Directories are walked recursively by ripgrep's walker
+/// (the `ignore` crate, in parallel), which honours `.gitignore` (inside a git repository, as
+/// ripgrep does), `.ignore` and `.git/info/exclude`, and skips hidden files and directories, unless
+/// `--no-ignore` and `--hidden` say otherwise; `.git` itself is never walked. Files named
+/// explicitly are taken whatever their extension and whatever the ignore files say, unless
+/// `--exclude` names them.
 pub fn walk(paths: &[PathBuf], selection: &Selection) -> Vec<Found> {
     let mut found = Vec::new();
     for root in paths {
@@ -129,7 +152,7 @@ pub fn walk(paths: &[PathBuf], selection: &Selection) -> Vec<Found> {
             continue;
         }
         if meta.file_type().is_symlink() && !selection.follow_symlinks {
-            found.push(Found::Skipped(root.clone(), "symlink not followed (use --follow-symlinks)"));
+            found.push(Found::Skipped(root.clone(), SYMLINK));
             continue;
         }
         let followed = fs::metadata(root);
@@ -143,39 +166,92 @@ pub fn walk(paths: &[PathBuf], selection: &Selection) -> Vec<Found> {
             found.push(Found::File(Input { path: root.clone(), relative }));
             continue;
         }
-        let walker = WalkDir::new(root).follow_links(selection.follow_symlinks).sort_by_file_name();
-        // Hidden directories, and directories `--exclude` names, are not walked into.
-        let entries = walker.into_iter().filter_entry(|e| {
-            e.depth() == 0
-                || !(is_hidden(e.file_name())
-                    || e.file_type().is_dir() && selection.excluded(e.path().strip_prefix(root).unwrap_or(e.path())))
-        });
-        for entry in entries {
-            match entry {
-                Ok(entry) => {
-                    let path = entry.path();
-                    let kind = entry.file_type();
-                    let relative = path.strip_prefix(root).unwrap_or(path);
-                    if kind.is_dir() || selection.excluded(relative) || !selection.included(path) {
-                        continue;
-                    }
-                    if kind.is_symlink() {
-                        found.push(Found::Skipped(path.to_path_buf(), "symlink not followed (use --follow-symlinks)"));
-                    } else if kind.is_file() {
-                        let relative = path.strip_prefix(root).unwrap_or(path).to_path_buf();
-                        found.push(Found::File(Input { path: path.to_path_buf(), relative }));
-                    } else {
-                        found.push(Found::Skipped(path.to_path_buf(), NOT_A_FILE));
-                    }
-                }
-                Err(e) => {
-                    let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| root.clone());
-                    found.push(Found::Error(path, e.into()));
-                }
-            }
-        }
+        let mut under = walk_directory(root, selection);
+        under.sort_by(|a, b| a.path().cmp(b.path()));
+        found.extend(under);
     }
     found
+}
+
+/// The files under the directory `root`, in no particular order (the walk is parallel).
+fn walk_directory(root: &Path, selection: &Selection) -> Vec<Found> {
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .standard_filters(!selection.no_ignore)
+        .hidden(!selection.hidden)
+        .follow_links(selection.follow_symlinks)
+        .threads(selection.threads);
+    // `.git` is a repository's own store: never text to clean, even with --hidden. Directories
+    // `--exclude` names are not walked into.
+    let filter = selection.clone();
+    let top = root.to_path_buf();
+    builder.filter_entry(move |entry| {
+        entry.depth() == 0
+            || !(entry.file_type().is_some_and(|t| t.is_dir())
+                && (entry.file_name() == ".git"
+                    || filter.excluded(entry.path().strip_prefix(&top).unwrap_or(entry.path()))))
+    });
+    let found = std::sync::Mutex::new(Vec::new());
+    builder.build_parallel().run(|| {
+        Box::new(|entry| {
+            if let Some(one) = take(root, selection, entry) {
+                found.lock().expect("no walker thread panics holding the list").push(one);
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    found.into_inner().expect("no walker thread panics holding the list")
+}
+
+/// What one entry of a walk under `root` gives: a file to clean, a note, an error, or nothing
+/// (a directory, a file of another kind than the selection takes).
+fn take(root: &Path, selection: &Selection, entry: Result<ignore::DirEntry, ignore::Error>) -> Option<Found> {
+    let entry = match entry {
+        Ok(entry) => entry,
+        Err(e) => {
+            let path = error_path(&e).unwrap_or(root).to_path_buf();
+            return Some(Found::Error(path, walk_error(e)));
+        }
+    };
+    let path = entry.path();
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    let kind = entry.file_type()?;
+    if kind.is_dir() || selection.excluded(relative) || !selection.included(path) {
+        return None;
+    }
+    Some(if kind.is_symlink() {
+        Found::Skipped(path.to_path_buf(), SYMLINK)
+    } else if kind.is_file() {
+        Found::File(Input { path: path.to_path_buf(), relative: relative.to_path_buf() })
+    } else {
+        Found::Skipped(path.to_path_buf(), NOT_A_FILE)
+    })
+}
+
+/// The path an error of the walk is about, if it names one.
+fn error_path(e: &ignore::Error) -> Option<&Path> {
+    match e {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::Loop { child, .. } => Some(child),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::Partial(errors) => errors.iter().find_map(error_path),
+        _ => None,
+    }
+}
+
+/// An error of the walk as the `io::Error` a `Found::Error` carries, said without the path (the
+/// report names it already).
+fn walk_error(e: ignore::Error) -> io::Error {
+    match e {
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => walk_error(*err),
+        ignore::Error::Loop { ancestor, .. } => {
+            io::Error::other(format!("symlink loop (back to {})", ancestor.display()))
+        }
+        other => {
+            let message = other.to_string();
+            other.into_io_error().unwrap_or_else(|| io::Error::other(message))
+        }
+    }
 }
 
 /// Output kept in memory up to this size before it spills into a temporary file.

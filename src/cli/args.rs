@@ -37,8 +37,8 @@ pub enum ColorChoice {
 /// Cleans scraped news text and shows every change as a unified diff naming the rule that made it.
 ///
 /// With paths, prints a diff of what would change (a dry run). With no path and text on stdin (or
-/// the path `-`), writes the cleaned text to stdout. A first path named `rules`, `explain` or
-/// `hook` is that command (`--config`, `--select` and `--ignore` may stand before or after it):
+/// the path `-`), writes the cleaned text to stdout. A first path named `rules`, `explain`, `hook`,
+/// `completions` or `man` is that command (`--config`, `--select` and `--ignore` may stand before or after it):
 /// write `./rules` for a file of that name.
 #[derive(Debug, Parser)]
 #[command(name = "newsclean", version, after_help = EXIT_CODES)]
@@ -83,6 +83,15 @@ pub struct Args {
     /// Follow symlinks when walking and write through them to their targets.
     #[arg(long)]
     pub follow_symlinks: bool,
+    /// Walk files that .gitignore, .ignore and .git/info/exclude list (as ripgrep's --no-ignore).
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Walk hidden files and directories too (as ripgrep's --hidden); .git is never walked.
+    #[arg(long)]
+    pub hidden: bool,
+    /// Use N threads to walk and clean (0: one per core, the default).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
 
     /// Refuse an input holding a line longer than this many MiB (a line is held whole while it is
     /// cleaned); that input is reported and the batch goes on
@@ -157,6 +166,14 @@ pub enum Command {
     /// Manage the native git pre-commit hook.
     #[command(subcommand)]
     Hook(HookCommand),
+    /// Print the shell completion script for SHELL on stdout (see the README for where it goes).
+    Completions {
+        /// The shell: bash, elvish, fish, powershell or zsh.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, newsclean(1), in roff on stdout (`newsclean man | man -l -` reads it).
+    Man,
 }
 
 /// `newsclean hook ...`
@@ -218,7 +235,14 @@ impl Args {
             ColorChoice::Auto => anstream::AutoStream::choice(&io::stdout()) != anstream::ColorChoice::Never,
         };
         Ok(Config {
-            walk: Walk { include: self.include, exclude: self.exclude, follow_symlinks: self.follow_symlinks },
+            walk: Walk {
+                include: self.include,
+                exclude: self.exclude,
+                follow_symlinks: self.follow_symlinks,
+                no_ignore: self.no_ignore,
+                hidden: self.hidden,
+                threads: self.threads,
+            },
             paths: self.paths,
             mode,
             settings: Settings {

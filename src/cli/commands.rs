@@ -1,4 +1,5 @@
-//! The commands other than cleaning: `rules`, `explain` and `hook install`.
+//! The commands other than cleaning: `rules`, `explain`, `hook install`, and `completions` and `man`,
+//! which print what clap_complete and clap_mangen make of the arguments.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -8,6 +9,8 @@ use newsclean::git;
 use newsclean::output::json;
 use newsclean::project::Projects;
 use newsclean::rules::{RuleSet, RuleSpec};
+
+use clap::CommandFactory;
 
 use super::Exit;
 use super::args::{Args, Command, Format, HookCommand};
@@ -42,8 +45,21 @@ pub(super) fn run_command(command: Command, args: Args) -> Exit {
             return Exit::Error;
         }
     };
-    if let Command::Hook(hook) = command {
-        return run_hook_command(hook);
+    match command {
+        Command::Hook(hook) => return run_hook_command(hook),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Args::command(), "newsclean", &mut script);
+            return print(&script);
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            if let Err(e) = clap_mangen::Man::new(Args::command()).render(&mut page) {
+                return output_failed(&e);
+            }
+            return print(&page);
+        }
+        _ => {}
     }
     let cli = CliRules { select: args.select, ignore: args.ignore };
     let set = Projects::new(args.config.as_deref(), cli).and_then(|mut p| p.rules_for_dir(Path::new(".")));
@@ -55,7 +71,7 @@ pub(super) fn run_command(command: Command, args: Args) -> Exit {
         }
     };
     let text = match command {
-        Command::Hook(_) => unreachable!("handled above"),
+        Command::Hook(_) | Command::Completions { .. } | Command::Man => unreachable!("handled above"),
         Command::Rules { test: false } if json => rule_records(&set),
         Command::Rules { test: false } => list_rules(&set),
         Command::Rules { test: true } => return test_rules(&set, &protect),
@@ -71,8 +87,13 @@ pub(super) fn run_command(command: Command, args: Args) -> Exit {
             }
         },
     };
+    print(text.as_bytes())
+}
+
+/// Writes a command's whole output to stdout.
+fn print(bytes: &[u8]) -> Exit {
     let mut out = io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => Exit::Success,
         Err(e) => output_failed(&e),
     }

@@ -20,6 +20,7 @@ use newsclean::project::{Plan, Projects};
 use super::Exit;
 use super::args::Args;
 use super::commands::run_command;
+use super::progress::Progress;
 use super::tally::{FURNITURE_ONLY, Tally, describe, note, output_failed};
 
 /// Runs newsclean with parsed arguments.
@@ -45,6 +46,8 @@ pub fn run(mut args: Args) -> Exit {
             return Exit::Error;
         }
     };
+    // `-j N`: the pool cleaning the files (the walk takes the same number of threads).
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(config.walk.threads).build_global();
     let projects = Projects::new(config.project.as_deref(), config.rules.clone());
     let mut projects = match projects.map(|p| p.with_max_line(config.settings.max_line)) {
         Ok(projects) => projects,
@@ -96,6 +99,8 @@ pub fn run(mut args: Args) -> Exit {
     // Files are cleaned in parallel a batch at a time, each into its own buffer, and reported in
     // walk order, so the output is the same whatever the thread count. Large files stream straight
     // to stdout on this thread instead, to keep memory bounded.
+    let files = found.iter().filter(|f| matches!(f, Found::File(_))).count();
+    let mut progress = Progress::new(files, config.quiet);
     for batch in found.chunks(PARALLEL_BATCH) {
         // Which cleaner each file gets (its newsclean.toml, overrides), decided here in walk order.
         // A broken config fails the files it governs (its error said once), not the whole batch.
@@ -106,61 +111,105 @@ pub fn run(mut args: Args) -> Exit {
                 _ => None,
             })
             .collect();
-        let done: Vec<Option<Buffered>> = batch
+        let done: Vec<(u64, Option<Buffered>)> = batch
             .par_iter()
             .zip(&plans)
-            .map(|(found, plan)| match (found, plan) {
-                (Found::File(input), Some(Ok(Plan::Clean(cleaner)))) if !is_large(&input.path) => {
-                    let mut buffer = Vec::new();
-                    let result = input::clean_file(cleaner, input, &config.mode, &config.settings, &mut buffer);
-                    Some((result, buffer))
+            .map(|(found, plan)| {
+                let Found::File(input) = found else { return (0, None) };
+                let size = std::fs::metadata(&input.path).map_or(0, |m| m.len());
+                match plan {
+                    Some(Ok(Plan::Clean(cleaner))) if size <= LARGE_FILE => {
+                        let mut buffer = Vec::new();
+                        let result = input::clean_file(cleaner, input, &config.mode, &config.settings, &mut buffer);
+                        (size, Some((result, buffer)))
+                    }
+                    _ => (size, None),
                 }
-                _ => None,
             })
             .collect();
-        for ((found, done), plan) in batch.iter().zip(done).zip(plans) {
-            let input = match found {
-                Found::File(input) => input,
-                Found::Skipped(path, why) => {
-                    tally.skip(&mut out, path, why);
-                    continue;
+        for ((found, (size, done)), plan) in batch.iter().zip(done).zip(plans) {
+            // A file cleaned with nothing to say (--write, a --check that passes) leaves the bar be.
+            let silent = match &done {
+                Some((Ok(FileResult::Cleaned(report)), buffer)) => {
+                    buffer.is_empty()
+                        && !config.verbose
+                        && !(report.rewritten && matches!(config.mode, Mode::Check { .. }))
                 }
-                Found::Error(path, e) => {
-                    tally.fail(&mut out, path, format!("{}: cannot read: {e}", path.display()));
-                    continue;
-                }
+                _ => false,
             };
-            let result = match (done, plan) {
-                (Some((result, buffer)), _) => {
-                    if let Err(e) = out.write_all(&buffer) {
-                        return output_failed(&e);
-                    }
-                    result
+            let report = || {
+                let reported = report_file(&mut projects, &config, &mut tally, &mut out, found, done, plan);
+                // Out before the bar comes back, not from the buffer some files later, over it.
+                if progress.shown() {
+                    let _ = out.flush();
                 }
-                (None, Some(Ok(Plan::Clean(cleaner)))) => {
-                    input::clean_file(&cleaner, input, &config.mode, &config.settings, &mut out)
-                }
-                (None, Some(Err(e))) => {
-                    tally.config_failed(&mut out, &input.path, &e);
-                    continue;
-                }
-                (None, _) => {
-                    if config.verbose {
-                        eprintln!("newsclean: {}: excluded by newsclean.toml", input.path.display());
-                    }
-                    continue;
-                }
+                reported
             };
-            let governed = config.verbose.then(|| match projects.config_path(&input.path) {
-                Some(file) => format!("config {}", file.display()),
-                None => "built-in rules (no newsclean.toml)".to_owned(),
-            });
-            if let Err(exit) = tally.file(&mut out, &input.path, result, governed) {
-                return exit;
+            let edits = match if silent { report() } else { progress.around(report) } {
+                Ok(edits) => edits,
+                Err(exit) => return exit,
+            };
+            if matches!(found, Found::File(_)) {
+                progress.done(size, edits);
             }
         }
     }
+    progress.finish();
     tally.finish(&mut out, "")
+}
+
+/// Reports one thing the walk found: writes the output its cleaning buffered (or cleans it now,
+/// streaming, when it was too large to buffer) and tells the tally. Returns the file's edits, or
+/// the exit code when stdout failed.
+fn report_file(
+    projects: &mut Projects,
+    config: &Config,
+    tally: &mut Tally,
+    out: &mut impl Write,
+    found: &Found,
+    done: Option<Buffered>,
+    plan: Option<Result<Plan, Error>>,
+) -> Result<usize, Exit> {
+    let input = match found {
+        Found::File(input) => input,
+        Found::Skipped(path, why) => {
+            tally.skip(out, path, why);
+            return Ok(0);
+        }
+        Found::Error(path, e) => {
+            tally.fail(out, path, format!("{}: cannot read: {e}", path.display()));
+            return Ok(0);
+        }
+    };
+    let result = match (done, plan) {
+        (Some((result, buffer)), _) => {
+            out.write_all(&buffer).map_err(|e| output_failed(&e))?;
+            result
+        }
+        (None, Some(Ok(Plan::Clean(cleaner)))) => {
+            input::clean_file(&cleaner, input, &config.mode, &config.settings, out)
+        }
+        (None, Some(Err(e))) => {
+            tally.config_failed(out, &input.path, &e);
+            return Ok(0);
+        }
+        (None, _) => {
+            if config.verbose {
+                eprintln!("newsclean: {}: excluded by newsclean.toml", input.path.display());
+            }
+            return Ok(0);
+        }
+    };
+    let edits = match &result {
+        Ok(FileResult::Cleaned(report)) => report.outcome.edits(),
+        _ => 0,
+    };
+    let governed = config.verbose.then(|| match projects.config_path(&input.path) {
+        Some(file) => format!("config {}", file.display()),
+        None => "built-in rules (no newsclean.toml)".to_owned(),
+    });
+    tally.file(out, &input.path, result, governed)?;
+    Ok(edits)
 }
 
 /// Before `--out DIR` writes anything: refuses a run that would write over one of its inputs (DIR
@@ -326,10 +375,6 @@ type Buffered = (Result<FileResult, Error>, Vec<u8>);
 const PARALLEL_BATCH: usize = 256;
 /// Files larger than this are cleaned on the main thread, streaming, rather than into a buffer.
 const LARGE_FILE: u64 = 8 << 20;
-
-fn is_large(path: &std::path::Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.len() > LARGE_FILE)
-}
 
 /// Stdin standing for a path its config excludes (`--stdin-filename`): the text passes through
 /// unchanged where the cleaned text would go, and nothing would change.

@@ -411,7 +411,10 @@ impl Classifier {
                     continue;
                 }
                 let from = offsets[k];
-                let to = joined.floor_char_boundary((from + 4 * MAX_CHROME_LINE).min(joined.len()));
+                let mut to = (from + 4 * MAX_CHROME_LINE).min(joined.len());
+                while !joined.is_char_boundary(to) {
+                    to -= 1;
+                }
                 let Some(doubled) = doubled_prefix(&joined[from..to]) else { continue };
                 // The lines the doubled text spans, then at most four of caption and credit.
                 let spanned = offsets[k..].iter().take_while(|&&o| o < from + doubled).count();
