@@ -27,7 +27,7 @@ fn with(hunks: &[(&str, &str)]) -> String {
 fn start(dir: &Path, args: &[&str], editor: Option<&Path>) -> PtySession {
     let mut cmd = Command::new(NEWSCLEAN);
     cmd.args(args).current_dir(dir).env_remove("VISUAL").env("TERM", "xterm");
-    for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"] {
+    for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "CI"] {
         cmd.env_remove(var);
     }
     match editor {
@@ -285,7 +285,8 @@ fn a_terminal_gets_colors_unless_term_is_dumb() {
     for (term, colored) in [("xterm", true), ("dumb", false)] {
         let mut cmd = Command::new(NEWSCLEAN);
         cmd.arg("a.txt").current_dir(dir.path()).env("TERM", term);
-        for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"] {
+        // `CI` too: under CI (as `.ci/run` sets it) anstream colors a terminal whatever `TERM` says.
+        for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "CI"] {
             cmd.env_remove(var);
         }
         let session = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn newsclean");
