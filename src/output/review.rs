@@ -377,11 +377,9 @@ fn go_to(queue: &Queue, given: &str, term: &mut Terminal<'_>) -> io::Result<Opti
             let rules: Vec<&str> = hunk.rules.iter().map(|r| r.as_str()).collect();
             writeln!(term.out, "{mark}{:>3}: -{} {} {first}", n + 1, hunk.old_start, rules.join(" "))?;
         }
-        write!(term.out, "go to which hunk? ")?;
-        term.out.flush()?;
-        match read_answer(term)? {
-            Some(answer) if !answer.is_empty() => answer,
-            _ => return Ok(None),
+        match ask(term, "go to which hunk? ")? {
+            Some(answer) => answer,
+            None => return Ok(None),
         }
     } else {
         given.to_owned()
@@ -400,15 +398,20 @@ fn go_to(queue: &Queue, given: &str, term: &mut Terminal<'_>) -> io::Result<Opti
     }
 }
 
+/// Asks `question` and reads the answer; `None` for an empty answer or the end of input.
+fn ask(term: &mut Terminal<'_>, question: &str) -> io::Result<Option<String>> {
+    write!(term.out, "{question}")?;
+    term.out.flush()?;
+    Ok(read_answer(term)?.filter(|answer| !answer.is_empty()))
+}
+
 /// `/`: the next hunk after `i` (wrapping around, `i` last) whose lines match the regex given after
 /// the `/` or asked for; `None` (after saying why) to stay.
 fn search(queue: &Queue, i: usize, given: &str, term: &mut Terminal<'_>) -> io::Result<Option<usize>> {
     let pattern = if given.is_empty() {
-        write!(term.out, "search for regex? ")?;
-        term.out.flush()?;
-        match read_answer(term)? {
-            Some(answer) if !answer.is_empty() => answer,
-            _ => return Ok(None),
+        match ask(term, "search for regex? ")? {
+            Some(answer) => answer,
+            None => return Ok(None),
         }
     } else {
         given.to_owned()

@@ -574,17 +574,17 @@ const CONTROLS: &[&str] = &[
     "next",
 ];
 
-/// True if `text` is only widget controls (two or more, or one of several words).
+/// True if `text` is only widget controls (two or more, or one of several words). Compared without
+/// case and without a lower-cased copy: the controls are ASCII.
 fn is_controls(text: &str) -> bool {
-    let lower = text.to_lowercase();
-    let mut rest = lower.trim();
+    let mut rest = text.trim();
     let mut count = 0;
     let mut multi_word = false;
     while !rest.is_empty() {
-        let Some(c) = CONTROLS
-            .iter()
-            .find(|c| rest.starts_with(*c) && rest[c.len()..].chars().next().is_none_or(|n| !n.is_alphanumeric()))
-        else {
+        let Some(c) = CONTROLS.iter().find(|c| {
+            rest.get(..c.len()).is_some_and(|head| head.eq_ignore_ascii_case(c))
+                && rest[c.len()..].chars().next().is_none_or(|n| !n.is_alphanumeric())
+        }) else {
             return false;
         };
         multi_word |= c.contains(' ');
