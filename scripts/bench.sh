@@ -5,6 +5,7 @@
 #   MB=500 scripts/bench.sh                 # ... on a 500 MiB corpus
 #   MB=1024 scripts/bench.sh --memory-only  # peak RSS of newsclean on a ~1 GiB input
 #   scripts/bench.sh --with-memory          # both (the memory input is MEM_MB, default 1024)
+#   scripts/bench.sh --ratios-only          # only the speed issue's table of ratios (step 5)
 #
 # Environment:
 #   MB        corpus size in MiB (default 100); with --memory-only, the size of the big input
@@ -23,10 +24,17 @@
 #      os.wait4, so nothing but Python 3 is needed (that fallback adds a floor of ~7 MiB to every
 #      RSS figure; the report prints the floor of the method used);
 #   4. prints Markdown tables, machine facts and the commands; the same report is saved to
-#      target/bench-report.md (or target/bench-memory.md).
+#      target/bench-report.md (or target/bench-memory.md);
+#   5. (with the speed table, or --ratios-only) measures the speed issue's rows as ratios in one
+#      run, from CPU time (user + system, all threads, best of RUNS), which other jobs on a shared
+#      machine move less than wall clock: newsclean ÷ sed, 5,000 user rules ÷ none, the text with
+#      its blank lines removed ÷ as is, peak RSS on one 50 MiB line ÷ the line, the durable syncs
+#      of `--write` on every *.txt file of files/ (strace), and the CPU cost per byte of the
+#      legacy-encoded files against the UTF-8 ones; saved to target/bench-ratios.md.
 # MB/s is input bytes / seconds with MB = 2^20 bytes, the unit make_corpus.py's --mb uses. The
 # stdin workload is pinned to CPU 0 with `taskset -c 0` where taskset exists and works.
-# Needs: bash, cargo, python3, and the usual coreutils, find and GNU sed.
+# Needs: bash, cargo, python3, and the usual coreutils, find and GNU sed; strace for the count of
+# syncs (the row says when it is missing).
 set -euo pipefail
 
 usage() {
@@ -39,6 +47,7 @@ for arg in "$@"; do
     case "$arg" in
         --memory-only) MODE=memory ;;
         --with-memory) MODE=both ;;
+        --ratios-only) MODE=ratios ;;
         -h | --help) usage; exit 0 ;;
         *) echo "bench.sh: unknown argument: $arg (see --help)" >&2; exit 2 ;;
     esac
@@ -307,8 +316,144 @@ memory() {
     } | tee "$ROOT/target/bench-memory.md"
 }
 
+# ---- 5. ratios ----------------------------------------------------------------------------------
+# cpu_run STDIN_FILE -- COMMAND [ARG]...: runs COMMAND RUNS times in the corpus directory (stdout
+# and stderr to /dev/null) and prints the best run's `CPU_SECONDS WALL_SECONDS PEAK_RSS_KIB
+# EXIT_CODE`; CPU time is user + system of the process and its threads (os.wait4).
+cpu_run() {
+    local input=$1
+    shift 2 # the input and the `--`
+    (cd "$CORPUS" && "$PY" -I -S -c '
+import os, sys, time
+runs, stdin, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+best = None
+for _ in range(runs):
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(os.open(stdin, os.O_RDONLY), 0)
+        out = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(out, 1)
+        os.dup2(out, 2)
+        try:
+            os.execvp(cmd[0], cmd)
+        finally:
+            os._exit(127)
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.monotonic() - start
+    run = (usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+    if best is None or run[0] < best[0]:
+        best = run
+print("%.3f %.3f %d %d" % best)
+' "${RUNS_OVERRIDE:-$RUNS}" "$input" "$@")
+}
+
+# meets FIGURE OP GOAL: `yes` or `no`.
+meets() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { ok = (op == "<=") ? a <= b : (op == "<") ? a < b : a >= b; print ok ? "yes" : "no" }'; }
+
+# copy_txt DIR: a fresh copy of every *.txt file of files/ in DIR.
+copy_txt() {
+    rm -rf "$1"
+    mkdir -p "$1"
+    (cd "$CORPUS" && find files -name '*.txt' -print0 | xargs -0 cp --parents -t "$1")
+}
+
+ratios() {
+    local cpu_nc cpu_sed cpu_rules cpu_noblank noblank_bytes line_bytes rss_line rc r _
+    local -a rows=()
+    say "== ratios: best of $RUNS, CPU time"
+    METHOD=${METHOD:-wait4}
+    local noblank=$WORK/no-blank-lines.txt one_line=$WORK/one-line.txt rules_5000=$WORK/rules-5000.toml
+    grep -v '^[[:space:]]*$' "$BIG" > "$noblank"
+    noblank_bytes=$(txt_bytes "$noblank")
+    # One 50 MiB line: big.txt's first 50 MiB with its line breaks made spaces.
+    head -c $((50 * 1048576)) "$BIG" | tr '\n\r' '  ' > "$one_line"
+    echo >> "$one_line"
+    line_bytes=$(txt_bytes "$one_line")
+    "$PY" "$ROOT/scripts/many_rules.py" 5000 > "$rules_5000"
+
+    say "  newsclean, sed, +5,000 rules, no blank lines, one 50 MiB line"
+    read -r cpu_nc _ _ rc < <(cpu_run "$BIG" -- "${PIN[@]}" "$BIN")
+    read -r cpu_sed _ _ _ < <(cpu_run "$BIG" -- env LC_ALL=C "${PIN[@]}" sed -E -f "$SED_SCRIPT")
+    read -r cpu_rules _ _ _ < <(cpu_run "$BIG" -- "${PIN[@]}" "$BIN" --config "$rules_5000")
+    read -r cpu_noblank _ _ _ < <(cpu_run "$noblank" -- "${PIN[@]}" "$BIN")
+    read -r _ _ rss_line _ < <(RUNS_OVERRIDE=1 cpu_run "$one_line" -- "${PIN[@]}" "$BIN")
+
+    r=$(calc 2 "$cpu_nc / $cpu_sed")
+    rows+=("| stdin → stdout, newsclean ÷ \`LC_ALL=C sed -E -f scripts/residue.sed\` | $r ($cpu_nc s ÷ $cpu_sed s) | ≤ 0.5 | $(meets "$r" "<=" 0.5) |")
+    r=$(calc 1 "$BIG_BYTES / 1000000 / $cpu_nc")
+    rows+=("| newsclean on one core, every built-in family on (MB = 10⁶ bytes) | $r MB/s | ≥ 400 MB/s | $(meets "$r" ">=" 400) |")
+    r=$(calc 2 "$cpu_rules / $cpu_nc")
+    rows+=("| 5,000 user rules (\`scripts/many_rules.py 5000\`) ÷ none | $r ($cpu_rules s ÷ $cpu_nc s) | ≤ 1.15 | $(meets "$r" "<=" 1.15) |")
+    r=$(calc 2 "($cpu_noblank / $noblank_bytes) / ($cpu_nc / $BIG_BYTES)")
+    rows+=("| the same text with its blank lines removed ÷ as is (per byte) | $r | ≤ 1.3 | $(meets "$r" "<=" 1.3) |")
+    r=$(calc 2 "$rss_line * 1024 / $line_bytes")
+    rows+=("| peak RSS on one $(calc 0 "$line_bytes / 1048576") MiB line ÷ the line | $r ($(calc 1 "$rss_line / 1024") MiB) | < 3 | $(meets "$r" "<" 3) |")
+
+    # --write on a copy of every *.txt file of files/, copied again before each run (a run changes them).
+    local copy=$WORK/write-copy cpu_write wall_write cpu_check wall_check changed syncs
+    say "  --write on the $TXT_COUNT *.txt files"
+    copy_txt "$copy"
+    read -r cpu_check wall_check _ _ < <(RUNS_OVERRIDE=1 cpu_run /dev/null -- "$BIN" --check --include '*.txt' "$copy")
+    changed=$(cd "$CORPUS" && "$BIN" --check --include '*.txt' files 2> /dev/null | grep -c . || true)
+    read -r cpu_write wall_write _ _ < <(RUNS_OVERRIDE=1 cpu_run /dev/null -- "$BIN" --write --include '*.txt' "$copy")
+    local timing="--write: $wall_write s wall, $cpu_write s CPU; --check of the same files: $wall_check s, $cpu_check s"
+    if command -v strace > /dev/null 2>&1; then
+        copy_txt "$copy"
+        strace -f -qq -c -o "$WORK/strace.txt" -e trace=fsync,fdatasync,syncfs,sync "$BIN" --write --include '*.txt' "$copy" > /dev/null 2>&1 || true
+        syncs=$(awk '$NF ~ /^(fsync|fdatasync|syncfs|sync)$/ { n += $4 } END { print n + 0 }' "$WORK/strace.txt")
+        rows+=("| \`--write\` on the $TXT_COUNT *.txt files of files/, $changed of which change: durable syncs (strace) | $syncs ($(calc 1 "$syncs / ($changed > 0 ? $changed : 1)") per changed file); $timing | one per batch | $( ((syncs <= 1)) && echo yes || echo no) |")
+    else
+        rows+=("| \`--write\` on the $TXT_COUNT *.txt files of files/, $changed of which change: durable syncs | not counted (no strace); $timing | one per batch | ? |")
+    fi
+    rm -rf "$copy"
+
+    # Legacy-encoded files (windows-1251, KOI8-R) against the UTF-8 ones, hard-linked into two trees.
+    local legacy=$WORK/legacy utf8=$WORK/utf8 cpu_legacy cpu_utf8 legacy_bytes utf8_bytes
+    say "  legacy-encoded files against UTF-8 ones"
+    "$PY" - "$CORPUS" "$legacy" "$utf8" <<'EOF'
+import os, shutil, sys
+corpus, legacy, utf8 = sys.argv[1:]
+for d in (legacy, utf8):
+    os.makedirs(d, exist_ok=True)
+with open(os.path.join(corpus, "MANIFEST.tsv"), encoding="utf-8") as manifest:
+    next(manifest)
+    for row in manifest:
+        name, encoding = row.rstrip("\n").split("\t")[:2]
+        if not name.endswith(".txt"):
+            continue
+        source = os.path.join(corpus, "files", name)
+        target = os.path.join(legacy if encoding in ("windows-1251", "koi8-r") else utf8, os.path.basename(name))
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+EOF
+    legacy_bytes=$(txt_bytes "$legacy")
+    utf8_bytes=$(txt_bytes "$utf8")
+    read -r cpu_legacy _ _ _ < <(cpu_run /dev/null -- "$BIN" --check --include '*.txt' "$legacy")
+    read -r cpu_utf8 _ _ _ < <(cpu_run /dev/null -- "$BIN" --check --include '*.txt' "$utf8")
+    r=$(calc 2 "($cpu_legacy / $legacy_bytes) / ($cpu_utf8 / $utf8_bytes)")
+    rows+=("| directory batch: legacy-encoded files' CPU time per byte ÷ UTF-8 files' | $r; they are $(calc 1 "100 * $legacy_bytes / ($legacy_bytes + $utf8_bytes)")% of the bytes, $(calc 1 "100 * $cpu_legacy / ($cpu_legacy + $cpu_utf8)")% of the CPU time | detection on a bounded prefix (≤ 1.5) | $(meets "$r" "<=" 1.5) |")
+    rm -rf "$legacy" "$utf8"
+
+    {
+        echo "## The speed issue's rows, as ratios in one run (${CORPUS_MB} MiB corpus)"
+        echo
+        echo "| measured | here | goal | met |"
+        echo "|---|---|---|:---:|"
+        printf '%s\n' "${rows[@]}"
+        echo
+        echo "- CPU time is user + system of the process and its threads (\`os.wait4\`), best of $RUNS run(s); the --write, one-line and --check-of-the-copy rows take 1 run; stdin rows: ${PIN_NOTE}"
+        echo "- load average when the ratios finished: $(cut -d' ' -f1-3 /proc/loadavg 2> /dev/null || echo unknown)"
+        echo "- newsclean's exit code on big.txt: $rc"
+        machine_facts "$RUNS"
+    } | tee "$ROOT/target/bench-ratios.md"
+}
+
 case $MODE in
-    speed) speed ;;
+    speed) speed; echo; ratios ;;
     memory) memory ;;
-    both) speed; echo; memory ;;
+    both) speed; echo; ratios; echo; memory ;;
+    ratios) ratios ;;
 esac

@@ -58,9 +58,12 @@ pub(crate) fn is_close_quote(c: char) -> bool {
 /// sentences of running text (no `. ` or `。` followed by more words, no final full stop).
 pub fn is_headline(text: &str) -> bool {
     let text = text.trim();
-    let words = text.split_whitespace().count();
-    starts_like_a_headline(text)
-        && words <= MAX_HEADLINE_WORDS
+    // Bounded work however long `text` is (a line of megabytes meets this at every label in it):
+    // past 800 bytes there are more than 200 characters, and words are counted only up to the
+    // limit.
+    text.len() <= 800
+        && starts_like_a_headline(text)
+        && text.split_whitespace().take(MAX_HEADLINE_WORDS + 1).count() <= MAX_HEADLINE_WORDS
         && text.chars().count() <= 200
         && !text.ends_with(['.', '。'])
         && !text.contains(". ")
@@ -147,7 +150,7 @@ pub fn find_glue(text: &str) -> Option<usize> {
             }
             _ => false,
         };
-        if glued && text[at..].split_whitespace().count() >= 4 && at <= MAX_RESIDUE_LINE {
+        if glued && at <= MAX_RESIDUE_LINE && text[at..].split_whitespace().take(4).count() >= 4 {
             return Some(at);
         }
     }
@@ -202,7 +205,8 @@ fn title_run_end(rest: &str) -> Option<usize> {
     let (_, last_of_headline) = words[first_lower - 2];
     let starter_ok = SENTENCE_STARTERS.contains(&starter)
         || (last_of_headline.ends_with(['?', '!', '”', '"', ')']) && starter.starts_with(char::is_uppercase));
-    let sentence_words = rest[start..].split_whitespace().count();
+    // Four words are enough to know: counting all of them made long lines quadratic.
+    let sentence_words = rest[start..].split_whitespace().take(4).count();
     (starter_ok && !last_of_headline.ends_with(':') && sentence_words >= 4 && is_headline(&rest[..start]))
         .then_some(start)
 }
