@@ -124,7 +124,7 @@ pub fn out_path(path: &Path, target: &Path, settings: &Settings) -> PathBuf {
 
 /// The file `--write` replaces for `path`: a symlink's target with `--follow-symlinks`, else the
 /// entry `path` names (never a file a symlink swapped in after the walk leads to).
-fn write_target(path: &Path, settings: &Settings) -> Result<PathBuf, Error> {
+pub(crate) fn write_target(path: &Path, settings: &Settings) -> Result<PathBuf, Error> {
     match settings.follow_symlinks {
         true => fs::canonicalize(path).map_err(|e| read_error(path, e)),
         false => Ok(path.to_owned()),
@@ -132,7 +132,7 @@ fn write_target(path: &Path, settings: &Settings) -> Result<PathBuf, Error> {
 }
 
 /// What the file `--write` replaces for `path` was like before it was read.
-fn stamp_of(path: &Path, settings: &Settings) -> Result<crate::files::Stamp, Error> {
+pub(crate) fn stamp_of(path: &Path, settings: &Settings) -> Result<crate::files::Stamp, Error> {
     let stamp = match settings.follow_symlinks {
         true => crate::files::Stamp::of(path),
         false => crate::files::Stamp::of_entry(path),

@@ -15,6 +15,7 @@ mod hook;
 mod install;
 mod interactive;
 mod json;
+mod jsonl;
 mod layout;
 mod precommit;
 mod progress;
