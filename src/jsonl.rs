@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::{self, BufRead, Cursor, Write};
+use std::io::{self, BufRead, Write};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -392,7 +392,7 @@ fn clean_record(cleaner: &Cleaner, bytes: &[u8], number: u64, options: &Options)
 /// Cleans `text` as `newsclean -` would clean it on stdin (a leading U+FEFF is a byte-order mark
 /// there, which the caller puts back): a text that is binary or a feed is left as it was.
 fn clean_text(cleaner: &Cleaner, text: &str, settings: &Settings, mut sink: &mut dyn Sink) -> Outcome {
-    let input: Box<dyn io::Read> = Box::new(Cursor::new(text.as_bytes().to_vec()));
+    let input: Box<dyn io::Read + '_> = Box::new(text.as_bytes());
     match source::open(Source::Stdin(input), settings, false) {
         Ok(Ok(Document { text: reader, offset, .. })) => {
             cleaner.clean_stream(reader, offset, &mut sink).unwrap_or_default()
