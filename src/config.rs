@@ -110,6 +110,9 @@ pub struct Settings {
     pub follow_symlinks: bool,
     /// `--backup SUFFIX`: `--write` and `--interactive` keep each original they replace as PATH + SUFFIX.
     pub backup: Option<std::ffi::OsString>,
+    /// `--feed`: read every input as an RSS or Atom feed (feeds are found by their root element
+    /// without it).
+    pub feed: bool,
 }
 
 /// Selection given on the command line, which overrides the file's.

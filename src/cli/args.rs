@@ -112,6 +112,10 @@ pub struct Args {
     /// Treat every input as an HTML page (.html and .htm files always are): clean its article text.
     #[arg(long)]
     pub html: bool,
+    /// Read every input as an RSS or Atom feed, item by item (files whose root element is <rss>,
+    /// <feed> or <rdf:RDF> always are); on stdin, print the cleaned items as JSON lines.
+    #[arg(long, conflicts_with = "html")]
+    pub feed: bool,
     /// Print no summary line and no notes on stderr (errors are still printed).
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -312,6 +316,7 @@ impl Args {
                 follow_symlinks: self.follow_symlinks,
                 max_line: (self.max_line_mib as usize) << 20,
                 backup: self.backup,
+                feed: self.feed,
             },
             quiet: self.quiet,
             verbose: self.verbose,

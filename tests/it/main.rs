@@ -10,6 +10,7 @@ mod chrome;
 mod cli;
 mod decode;
 mod edits;
+mod feeds;
 mod golden;
 mod hook;
 mod install;
