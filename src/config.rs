@@ -66,6 +66,21 @@ pub struct Config {
     /// Check the staged versions of the staged files (`--staged`) instead of `paths` on disk;
     /// `paths`, if any, limit which staged files.
     pub staged: bool,
+    /// `--jsonl`: inputs are JSON lines, one record a line, whose field is cleaned.
+    pub jsonl: Option<Jsonl>,
+}
+
+/// How JSON lines are read (`--jsonl` and its options).
+#[derive(Clone, Debug)]
+pub struct Jsonl {
+    /// `--field`: the field cleaned, a dotted path into nested objects.
+    pub field: String,
+    /// `--id-field`: the field naming a record in diffs and messages (else its line number).
+    pub id_field: Option<String>,
+    /// `--report-field`: a field added to each record with its edits.
+    pub report_field: Option<String>,
+    /// `--on-error skip`: drop the lines that cannot be cleaned instead of passing them through.
+    pub skip_bad: bool,
 }
 
 impl Config {
@@ -95,6 +110,9 @@ pub struct Settings {
     pub follow_symlinks: bool,
     /// `--backup SUFFIX`: `--write` and `--interactive` keep each original they replace as PATH + SUFFIX.
     pub backup: Option<std::ffi::OsString>,
+    /// `--feed`: read every input as an RSS or Atom feed (feeds are found by their root element
+    /// without it).
+    pub feed: bool,
 }
 
 /// Selection given on the command line, which overrides the file's.

@@ -73,6 +73,14 @@ pub enum Error {
         /// The file.
         path: PathBuf,
     },
+    /// A feed could not be read item by item (not well-formed, an unknown encoding, too large).
+    #[error("{}: cannot read the feed: {reason}", path.display())]
+    Feed {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// An HTML page could not be turned into text.
     #[error("{}: {reason}", path.display())]
     Html {

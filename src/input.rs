@@ -124,7 +124,7 @@ pub fn out_path(path: &Path, target: &Path, settings: &Settings) -> PathBuf {
 
 /// The file `--write` replaces for `path`: a symlink's target with `--follow-symlinks`, else the
 /// entry `path` names (never a file a symlink swapped in after the walk leads to).
-fn write_target(path: &Path, settings: &Settings) -> Result<PathBuf, Error> {
+pub(crate) fn write_target(path: &Path, settings: &Settings) -> Result<PathBuf, Error> {
     match settings.follow_symlinks {
         true => fs::canonicalize(path).map_err(|e| read_error(path, e)),
         false => Ok(path.to_owned()),
@@ -132,7 +132,7 @@ fn write_target(path: &Path, settings: &Settings) -> Result<PathBuf, Error> {
 }
 
 /// What the file `--write` replaces for `path` was like before it was read.
-fn stamp_of(path: &Path, settings: &Settings) -> Result<crate::files::Stamp, Error> {
+pub(crate) fn stamp_of(path: &Path, settings: &Settings) -> Result<crate::files::Stamp, Error> {
     let stamp = match settings.follow_symlinks {
         true => crate::files::Stamp::of(path),
         false => crate::files::Stamp::of_entry(path),
@@ -153,6 +153,9 @@ pub fn clean_file(
     // `--interactive` reviews through `clean_for_review`; here it shows the diff it would ask about.
     let prints = matches!(mode, Mode::Diff | Mode::Print | Mode::Interactive | Mode::Check { diff: true });
     let html = source::is_page(path, settings);
+    if !html && crate::feed::clean::reads_items(mode) && is_feed(path, settings)? {
+        return clean_feed_file(cleaner, input, mode, settings, out).map(FileResult::Cleaned);
+    }
     // In-place modes work on text files: `--write` would replace a page with its text, so
     // `--check` (the gate `--write` must be able to satisfy) passes pages over too.
     if html && matches!(mode, Mode::Write | Mode::Check { .. }) {
@@ -216,6 +219,89 @@ pub fn clean_file(
         }
     };
     Ok(FileResult::Cleaned(Report { outcome, choice, rewritten }))
+}
+
+/// True if the file at `path` is read as a feed: `--feed`, or an RSS, Atom or RSS 1.0 root element
+/// (or, failing that, a `.rss` or `.atom` name).
+fn is_feed(path: &Path, settings: &Settings) -> Result<bool, Error> {
+    if settings.feed {
+        return Ok(true);
+    }
+    let mut head = Vec::new();
+    let file = fs::File::open(path).map_err(|e| read_error(path, e))?;
+    file.take(4096).read_to_end(&mut head).map_err(|e| read_error(path, e))?;
+    let kind = crate::feed::sniff(&head, UTF_8).or_else(|| crate::feed::from_path(path));
+    Ok(kind.is_some_and(crate::feed::Kind::is_feed))
+}
+
+/// Cleans the feed at `input` item by item: a diff per item (`feed.xml#item-3`), or with `--out`
+/// its cleaned items as JSON lines in `DIR/…/feed.jsonl`. A feed is never written back.
+fn clean_feed_file(
+    cleaner: &Cleaner,
+    input: &Input,
+    mode: &Mode,
+    settings: &Settings,
+    out: &mut dyn Write,
+) -> Result<Report, Error> {
+    use crate::feed::clean::{Items, clean_feed};
+    let path = input.path.as_path();
+    let mut bytes = Vec::new();
+    let file = fs::File::open(path).map_err(|e| read_error(path, e))?;
+    file.take(settings.max_line as u64 + 1).read_to_end(&mut bytes).map_err(|e| read_error(path, e))?;
+    if bytes.len() > settings.max_line {
+        let reason = format!("larger than --max-line-mib ({} MiB)", settings.max_line >> 20);
+        return Err(Error::Feed { path: path.to_owned(), reason });
+    }
+    let shown = diff_path(path);
+    match mode {
+        Mode::Out(dir) => {
+            let target = dir.join(&input.relative).with_extension("jsonl");
+            if let Some(parent) = target.parent() {
+                fs::create_dir_all(parent).map_err(|e| write_error(&target, e))?;
+            }
+            let to = WriteTo { path: &target, target: &target, encoding: (UTF_8, b""), backup: None, read: None };
+            let (report, _) = to.write(|writer| {
+                let report = clean_feed(cleaner, path, &shown, &bytes, settings, Items::Records(writer)).map_err(
+                    |e| match e {
+                        Error::Output(e) => write_error(&target, e),
+                        e => e,
+                    },
+                )?;
+                Ok((report, true))
+            })?;
+            Ok(report)
+        }
+        Mode::Check { diff: false } => clean_feed(cleaner, path, &shown, &bytes, settings, Items::Names(out)),
+        _ => clean_feed(cleaner, path, &shown, &bytes, settings, Items::Report(out)),
+    }
+}
+
+/// `--feed` on stdin: the feed's cleaned items as JSON lines to `out` (a filter), or a diff per
+/// item (`stdin#item-3`), or with `--check` the items that would change.
+fn clean_feed_stream(
+    cleaner: &Cleaner,
+    input: impl Read,
+    output: StreamOutput,
+    settings: &Settings,
+    out: &mut dyn Write,
+) -> Result<Report, Error> {
+    use crate::feed::clean::{Items, clean_feed};
+    let path = Path::new("stdin");
+    let mut bytes = Vec::new();
+    input.take(settings.max_line as u64 + 1).read_to_end(&mut bytes).map_err(|e| read_error(path, e))?;
+    if bytes.len() > settings.max_line {
+        let reason = format!("larger than --max-line-mib ({} MiB)", settings.max_line >> 20);
+        return Err(Error::Feed { path: path.to_owned(), reason });
+    }
+    let items = match output {
+        _ if matches!(settings.format, Format::Json | Format::Github | Format::Statistics) => Items::Report(out),
+        StreamOutput::Text => Items::Records(out),
+        StreamOutput::Diff => Items::Report(out),
+        StreamOutput::Nothing => Items::Names(out),
+    };
+    let report = clean_feed(cleaner, path, "stdin", &bytes, settings, items)?;
+    out.flush().map_err(Error::Output)?;
+    Ok(report)
 }
 
 /// Checks `bytes` as the content of `path` (the staged version of a file in the index, say), as
@@ -339,6 +425,9 @@ pub fn clean_stream<'a>(
         Mode::Check { diff: false } => StreamOutput::Nothing,
         _ => StreamOutput::Text,
     };
+    if settings.feed {
+        return clean_feed_stream(cleaner, input, output, settings, out).map(FileResult::Cleaned);
+    }
     let Document { choice, text, offset, html } = match source::open(Source::Stdin(Box::new(input)), settings, false)? {
         Ok(document) => document,
         Err(skip) => {

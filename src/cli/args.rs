@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 
-use newsclean::config::{CliRules, Config, Mode, Settings, Walk};
+use newsclean::config::{CliRules, Config, Jsonl, Mode, Settings, Walk};
 use newsclean::decode;
 
 const EXIT_CODES: &str = "\
@@ -112,6 +112,10 @@ pub struct Args {
     /// Treat every input as an HTML page (.html and .htm files always are): clean its article text.
     #[arg(long)]
     pub html: bool,
+    /// Read every input as an RSS or Atom feed, item by item (files whose root element is <rss>,
+    /// <feed> or <rdf:RDF> always are); on stdin, print the cleaned items as JSON lines.
+    #[arg(long, conflicts_with = "html")]
+    pub feed: bool,
     /// Print no summary line and no notes on stderr (errors are still printed).
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -135,6 +139,34 @@ pub struct Args {
     /// Print a table of how often each rule fired instead of diffs (with --format json, a record).
     #[arg(long)]
     pub statistics: bool,
+
+    /// Read JSON lines (stdin or files, *.jsonl *.ndjson *.json when walking): each line is a
+    /// record whose --field is cleaned; every other byte of the line is kept as it was.
+    #[arg(long, help_heading = "JSON lines")]
+    pub jsonl: bool,
+    /// The field cleaned in each record, a dotted path for nested fields (`meta.body`) [default: text]
+    #[arg(long, value_name = "NAME", requires = "jsonl", help_heading = "JSON lines")]
+    pub field: Option<String>,
+    /// The field naming a record in diffs and messages (`data.jsonl#ID`) instead of its line number.
+    #[arg(long, value_name = "NAME", requires = "jsonl", help_heading = "JSON lines")]
+    pub id_field: Option<String>,
+    /// Add this top-level field to each record: its edits (rule, line, column, before, after).
+    #[arg(long, value_name = "NAME", requires = "jsonl", help_heading = "JSON lines")]
+    pub report_field: Option<String>,
+    /// What becomes of a line that is not a record to clean (not JSON, no such field, not a
+    /// string, longer than --max-line-mib): passed through unchanged, or dropped. Either way it is
+    /// reported with its line number and the run exits 2.
+    #[arg(long, value_enum, value_name = "WHAT", requires = "jsonl", help_heading = "JSON lines")]
+    pub on_error: Option<OnError>,
+}
+
+/// What `--jsonl` does with a line it cannot clean.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OnError {
+    /// Write it out unchanged (the default: nothing is lost).
+    Pass,
+    /// Leave it out of the output.
+    Skip,
 }
 
 /// How inputs are reported.
@@ -227,6 +259,30 @@ impl Args {
                 ));
             }
         }
+        let jsonl = match self.jsonl {
+            true => {
+                if self.interactive || self.staged || self.html || self.format != Format::Text {
+                    return Err(
+                        "--jsonl does not combine with --interactive, --staged, --html or --format (add a record's edits to it with --report-field)"
+                            .to_owned(),
+                    );
+                }
+                if self.field.as_deref().is_some_and(|f| f.split('.').any(str::is_empty)) {
+                    return Err("--field: an empty name (a dotted path is `a.b`)".to_owned());
+                }
+                Some(Jsonl {
+                    field: self.field.unwrap_or_else(|| "text".to_owned()),
+                    id_field: self.id_field,
+                    report_field: self.report_field,
+                    skip_bad: self.on_error == Some(OnError::Skip),
+                })
+            }
+            false => None,
+        };
+        let mut include = self.include;
+        if jsonl.is_some() && include.is_empty() {
+            include = ["*.jsonl", "*.ndjson", "*.json"].map(String::from).to_vec();
+        }
         let color = match self.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -236,7 +292,7 @@ impl Args {
         };
         Ok(Config {
             walk: Walk {
-                include: self.include,
+                include,
                 exclude: self.exclude,
                 follow_symlinks: self.follow_symlinks,
                 no_ignore: self.no_ignore,
@@ -260,6 +316,7 @@ impl Args {
                 follow_symlinks: self.follow_symlinks,
                 max_line: (self.max_line_mib as usize) << 20,
                 backup: self.backup,
+                feed: self.feed,
             },
             quiet: self.quiet,
             verbose: self.verbose,
@@ -268,6 +325,7 @@ impl Args {
             rules: CliRules { select: self.select, ignore: self.ignore },
             staged: self.staged,
             stdin_filename: self.stdin_filename,
+            jsonl,
         })
     }
 }

@@ -4,6 +4,7 @@
 
 mod args;
 mod commands;
+mod jsonl;
 mod progress;
 mod run;
 mod tally;

@@ -56,6 +56,9 @@ pub fn run(mut args: Args) -> Exit {
             return Exit::Error;
         }
     };
+    if config.jsonl.is_some() {
+        return super::jsonl::run(&mut projects, &config, &selection);
+    }
     if config.staged {
         return run_staged(&mut projects, &config, &selection);
     }

@@ -267,10 +267,22 @@ fn issue_8_feeds_survive_write_byte_for_byte_and_check_passes() {
     assert_eq!(fs::read(dir.path().join("feed.txt")).unwrap(), RSS.as_bytes());
     assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), CLEAN);
     newsclean().current_dir(dir.path()).args(["--check", "feed.txt", "news.rss"]).assert().code(0).stdout("");
-    newsclean().current_dir(dir.path()).arg("feed.txt").assert().success().stdout("");
+    // A dry run reads the feed item by item (the diff is of the item's text, never applied to the feed).
+    newsclean().current_dir(dir.path()).arg("feed.txt").assert().success().stdout(
+        contains(
+            "--- a/feed.txt#item-1
+",
+        )
+        .and(contains(
+            "+Huawei said its smartphone sales fell.
+",
+        )),
+    );
     let out = dir.path().join("out");
     newsclean().arg("--out").arg(&out).arg(dir.path().join("feed.txt")).assert().success();
     assert!(!out.join("feed.txt").exists(), "a feed is not copied as if it were cleaned text");
+    let items = fs::read_to_string(out.join("feed.jsonl")).unwrap();
+    assert!(items.contains("\"link\":\"https://news.example/story?id=7&lang=en\""), "{items}");
 }
 
 #[test]

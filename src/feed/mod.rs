@@ -1,7 +1,11 @@
 //! XML documents and feeds (RSS, Atom, RSS 1.0), recognised by their first bytes or their
 //! extension, so that no mode cleans their markup as text: decoding `&amp;` in a feed's links
-//! would leave invalid XML. Until feeds are read item by item, they are left untouched with a note;
-//! HTML pages, XHTML included, are the `html` module's job and are not recognised here.
+//! would leave invalid XML. A feed is read item by item (`items`) and its items cleaned as
+//! documents (`clean`), never changed in place; other XML is left untouched with a note. HTML
+//! pages, XHTML included, are the `html` module's job and are not recognised here.
+
+pub mod clean;
+pub mod items;
 
 use std::path::Path;
 
@@ -29,6 +33,13 @@ impl Kind {
             Kind::Rdf => "RSS 1.0 feed left untouched (feeds are not cleaned as text)",
             Kind::Xml => "XML document left untouched (markup is not cleaned as text)",
         }
+    }
+}
+
+impl Kind {
+    /// True for RSS, Atom and RSS 1.0 feeds (not any XML document).
+    pub fn is_feed(self) -> bool {
+        self != Kind::Xml
     }
 }
 

@@ -1,0 +1,702 @@
+//! JSON lines, one record a line (`{"url": …, "text": …}`): the text of one field is cleaned as a
+//! document on stdin would be, and every other byte of the line stays as it was (key order, number
+//! formats, escapes: the line is not re-serialized). Records are cleaned in parallel batches and
+//! written in input order, so memory is bounded by a batch whatever the stream's length. A line
+//! that cannot be cleaned (not JSON, no such field, not a string, too long) is passed through
+//! unchanged or dropped, and reported with its line number; the others go on.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{self, BufRead, Write};
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::config::{Format, Mode, Settings};
+use crate::edit::RuleId;
+use crate::error::Error;
+use crate::input;
+use crate::output::diff::DiffSink;
+use crate::output::write::{WriteTo, write_error};
+use crate::pipeline::{Cleaner, Outcome, Processed, Sink, TextSink};
+use crate::source::read_error;
+use crate::source::{self, Document, Source};
+
+/// Records cleaned in parallel at a time (fewer when they are large: see `BATCH_BYTES`).
+const BATCH_RECORDS: usize = 2048;
+/// The bytes of records held at a time, beyond which a batch is cleaned and written.
+const BATCH_BYTES: usize = 8 << 20;
+
+/// Which fields of a record matter, each a dotted path into nested objects (`meta.body`).
+#[derive(Clone, Debug)]
+pub struct Fields {
+    /// The field cleaned (`--field`, default `text`).
+    pub text: Vec<String>,
+    /// The field naming a record in diffs and messages (`--id-field`); else its line number.
+    pub id: Option<Vec<String>>,
+    /// A top-level field added to each record with its edits (`--report-field`).
+    pub report: Option<String>,
+}
+
+impl Fields {
+    /// `text` and `id` as dotted paths, `report` as a top-level name.
+    pub fn new(text: &str, id: Option<&str>, report: Option<&str>) -> Self {
+        let path = |p: &str| p.split('.').map(str::to_owned).collect();
+        Fields { text: path(text), id: id.map(path), report: report.map(str::to_owned) }
+    }
+}
+
+/// How a stream of records is read and reported.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The fields that matter.
+    pub fields: Fields,
+    /// The name of the stream in diffs and messages (`stdin`, a path).
+    pub name: String,
+    /// What to write for each record.
+    pub output: Output,
+    /// Drop lines that cannot be cleaned instead of passing them through (`--on-error skip`).
+    pub skip_bad: bool,
+    /// A longer line is a bad record (`--max-line-mib`).
+    pub max_record: usize,
+    /// Settings every record is cleaned with (colors, `--html`...).
+    pub settings: Settings,
+}
+
+/// What a run writes for each record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// The cleaned record (every line of the input, in order).
+    Records,
+    /// A unified diff of each record's field that would change, named `NAME#LINE` (or `NAME#ID`).
+    Diffs,
+    /// The name of each record that would change, one a line.
+    Names,
+    /// Nothing (only the totals).
+    Nothing,
+}
+
+/// Why a line is not a record that can be cleaned.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BadRecord {
+    /// JSON is UTF-8.
+    #[error("not UTF-8")]
+    NotUtf8,
+    /// Not a JSON value.
+    #[error("not JSON ({0})")]
+    NotJson(String),
+    /// A JSON value, but not an object.
+    #[error("not a JSON object")]
+    NotObject,
+    /// The field (or an object on its path) is missing.
+    #[error("no field `{0}`")]
+    Missing(String),
+    /// The field holds something else than a string.
+    #[error("field `{0}` is {1}, not a string")]
+    NotString(String, &'static str),
+    /// Longer than the limit (in bytes).
+    #[error("longer than --max-line-mib ({} MiB): not read", .0 >> 20)]
+    TooLong(usize),
+}
+
+/// A line that could not be cleaned, for the caller to report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// Its line number, from 1.
+    pub line: u64,
+    /// Why.
+    pub why: BadRecord,
+}
+
+/// What a stream of records added up to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Records read (lines that are not blank), good or bad.
+    pub records: u64,
+    /// Records whose field changed (or would).
+    pub changed: u64,
+    /// Edits per rule over every record.
+    pub by_rule: BTreeMap<RuleId, usize>,
+    /// Records that are a page of furniture only, left as they were.
+    pub furniture_only: u64,
+    /// Lines that could not be cleaned, in order.
+    pub failures: Vec<Failure>,
+}
+
+/// Why a stream of records stopped.
+#[derive(Debug)]
+pub enum StreamError {
+    /// Reading the input failed.
+    Read(io::Error),
+    /// Writing the output failed.
+    Write(io::Error),
+}
+
+/// One line as read: its bytes without the line ending, and the ending (`\n`, `\r\n` or nothing).
+struct RawLine {
+    number: u64,
+    bytes: Vec<u8>,
+    ending: &'static [u8],
+}
+
+/// One record cleaned: what to write for it, and what it did.
+struct Done {
+    /// The line to write (without its ending); `None` drops it.
+    line: Option<Vec<u8>>,
+    /// Its diff, or its name if it would change (as `Output` asks).
+    report: Vec<u8>,
+    outcome: Outcome,
+    failure: Option<BadRecord>,
+}
+
+/// Cleans every record of `input` with `cleaner`, writing to `out` what `options.output` asks, in
+/// input order. Lines that cannot be cleaned are in the totals' failures (and passed through
+/// unchanged, or dropped with `skip_bad`); only a failure to read or write stops the stream.
+pub fn clean_records(
+    cleaner: &Cleaner,
+    mut input: impl BufRead,
+    options: &Options,
+    out: &mut dyn Write,
+) -> Result<Totals, StreamError> {
+    let mut totals = Totals::default();
+    let mut batch: Vec<RawLine> = Vec::new();
+    let mut held = 0;
+    let mut number = 0;
+    // A UTF-8 byte-order mark belongs to the stream, not to its first record.
+    let bom = b"\xEF\xBB\xBF";
+    if input.fill_buf().map_err(StreamError::Read)?.starts_with(bom) {
+        input.consume(bom.len());
+        if options.output == Output::Records {
+            out.write_all(bom).map_err(StreamError::Write)?;
+        }
+    }
+    loop {
+        number += 1;
+        let mut bytes = Vec::new();
+        match read_line(&mut input, &mut bytes, options.max_record).map_err(StreamError::Read)? {
+            LineRead::Eof => break,
+            LineRead::Line(ending) => {
+                held += bytes.len();
+                batch.push(RawLine { number, bytes, ending });
+                if batch.len() >= BATCH_RECORDS || held >= BATCH_BYTES {
+                    flush(cleaner, &mut batch, options, out, &mut totals)?;
+                    held = 0;
+                }
+            }
+            LineRead::TooLong => {
+                // Everything before it first, then the line itself streams through (or is skipped)
+                // without ever being held whole.
+                flush(cleaner, &mut batch, options, out, &mut totals)?;
+                held = 0;
+                totals.records += 1;
+                totals.failures.push(Failure { line: number, why: BadRecord::TooLong(options.max_record) });
+                let pass = options.output == Output::Records && !options.skip_bad;
+                if pass {
+                    out.write_all(&bytes).map_err(StreamError::Write)?;
+                }
+                pass_rest_of_line(&mut input, if pass { Some(&mut *out) } else { None })?;
+            }
+        }
+    }
+    flush(cleaner, &mut batch, options, out, &mut totals)?;
+    out.flush().map_err(StreamError::Write)?;
+    Ok(totals)
+}
+
+/// Cleans the records of the walked file `input` in `mode`: a diff (`Mode::Diff`, `Mode::Check`
+/// with diffs) or the names of the records that would change (`--check`) go to `out`; `--write`
+/// replaces the file through the one crash-safe write path if any record changed (or a bad line
+/// was dropped); `--out DIR` writes the cleaned copy under DIR. Returns the totals and whether the
+/// file was written. `options.output` is set from `mode` here.
+pub fn clean_file(
+    cleaner: &Cleaner,
+    input: &crate::files::Input,
+    mode: &Mode,
+    options: &Options,
+    out: &mut dyn Write,
+) -> Result<(Totals, bool), Error> {
+    let path = input.path.as_path();
+    let read = match mode {
+        Mode::Write => Some(input::stamp_of(path, &options.settings)?),
+        _ => None,
+    };
+    let file = std::fs::File::open(path).map_err(|e| read_error(path, e))?;
+    let reader = io::BufReader::with_capacity(1 << 16, file);
+    let mut options = options.clone();
+    options.name = input::diff_path(path);
+    let stream_error = |e: StreamError, to: &Path| match e {
+        StreamError::Read(e) => read_error(path, e),
+        StreamError::Write(e) => write_error(to, e),
+    };
+    match mode {
+        Mode::Write | Mode::Out(_) => {
+            let target = match mode {
+                Mode::Out(dir) => dir.join(&input.relative),
+                _ => input::write_target(path, &options.settings)?,
+            };
+            if let (Mode::Out(_), Some(dir)) = (mode, target.parent()) {
+                std::fs::create_dir_all(dir).map_err(|e| write_error(&target, e))?;
+            }
+            let always = matches!(mode, Mode::Out(_));
+            let backup = if always { None } else { options.settings.backup.as_deref() };
+            let to = WriteTo { path, target: &target, encoding: (encoding_rs::UTF_8, b""), backup, read };
+            options.output = Output::Records;
+            to.write(|writer| {
+                let totals = clean_records(cleaner, reader, &options, writer).map_err(|e| stream_error(e, &target))?;
+                let dropped = options.skip_bad && !totals.failures.is_empty();
+                let write = always || totals.changed > 0 || dropped;
+                Ok((totals, write))
+            })
+        }
+        _ => {
+            options.output = match mode {
+                Mode::Check { diff: false } => Output::Names,
+                _ if options.settings.format == Format::Statistics => Output::Nothing,
+                _ => Output::Diffs,
+            };
+            let totals = clean_records(cleaner, reader, &options, out).map_err(|e| match e {
+                StreamError::Read(e) => read_error(path, e),
+                StreamError::Write(e) => Error::Output(e),
+            })?;
+            Ok((totals, false))
+        }
+    }
+}
+
+/// Cleans a batch of lines in parallel and writes their output in order.
+fn flush(
+    cleaner: &Cleaner,
+    batch: &mut Vec<RawLine>,
+    options: &Options,
+    out: &mut dyn Write,
+    totals: &mut Totals,
+) -> Result<(), StreamError> {
+    let done: Vec<Done> = batch.par_iter().map(|line| clean_line(cleaner, line, options)).collect();
+    for (line, done) in batch.drain(..).zip(done) {
+        if !line.bytes.iter().all(u8::is_ascii_whitespace) {
+            totals.records += 1;
+        }
+        if let Some(why) = done.failure {
+            totals.failures.push(Failure { line: line.number, why });
+        }
+        totals.changed += u64::from(done.outcome.changed);
+        totals.furniture_only += u64::from(done.outcome.furniture_only);
+        for (rule, n) in done.outcome.by_rule {
+            *totals.by_rule.entry(rule).or_default() += n;
+        }
+        match options.output {
+            Output::Records => {
+                if let Some(bytes) = done.line {
+                    out.write_all(&bytes).map_err(StreamError::Write)?;
+                    out.write_all(line.ending).map_err(StreamError::Write)?;
+                }
+            }
+            _ => out.write_all(&done.report).map_err(StreamError::Write)?,
+        }
+    }
+    Ok(())
+}
+
+/// Cleans one line: a blank line passes through as it is; a bad one passes (or is dropped) and
+/// says why.
+fn clean_line(cleaner: &Cleaner, line: &RawLine, options: &Options) -> Done {
+    let unchanged = |failure: Option<BadRecord>| Done {
+        line: (!options.skip_bad || failure.is_none()).then(|| line.bytes.clone()),
+        report: Vec::new(),
+        outcome: Outcome::default(),
+        failure,
+    };
+    if line.bytes.iter().all(u8::is_ascii_whitespace) {
+        return unchanged(None);
+    }
+    match clean_record(cleaner, &line.bytes, line.number, options) {
+        Ok(done) => done,
+        Err(why) => unchanged(Some(why)),
+    }
+}
+
+/// Cleans the record `bytes` (line `number`).
+fn clean_record(cleaner: &Cleaner, bytes: &[u8], number: u64, options: &Options) -> Result<Done, BadRecord> {
+    let line = std::str::from_utf8(bytes).map_err(|_| BadRecord::NotUtf8)?;
+    let record = Record::parse(line)?;
+    let field = record.find(&options.fields.text)?;
+    let text: Cow<'_, str> = match serde_json::from_str(field.get()) {
+        Ok(text) => text,
+        Err(_) => return Err(BadRecord::NotString(options.fields.text.join("."), json_type(field.get()))),
+    };
+    let name = match &options.fields.id {
+        Some(id) => match record.find(id) {
+            Ok(raw) => serde_json::from_str::<String>(raw.get()).unwrap_or_else(|_| raw.get().to_owned()),
+            Err(_) => number.to_string(),
+        },
+        None => number.to_string(),
+    };
+    let name = format!("{}#{name}", options.name);
+    // A leading U+FEFF is read as a byte-order mark, as on stdin, and kept in front.
+    let bom = text.starts_with('\u{feff}');
+    let mut cleaned = Vec::with_capacity(text.len());
+    if bom {
+        cleaned.extend_from_slice("\u{feff}".as_bytes());
+    }
+    let mut edits = EditList::default();
+    let mut report = Vec::new();
+    let want_edits = options.fields.report.is_some();
+    let outcome = {
+        let mut text_sink = TextSink::new(&mut cleaned);
+        let mut edit_sink = want_edits.then_some(&mut edits);
+        match options.output {
+            Output::Diffs => {
+                let mut diff = DiffSink::new(&mut report, Path::new(&name), bom, options.settings.color);
+                clean_text(cleaner, &text, &options.settings, &mut (&mut text_sink, (&mut diff, &mut edit_sink)))
+            }
+            _ => clean_text(cleaner, &text, &options.settings, &mut (&mut text_sink, &mut edit_sink)),
+        }
+    };
+    if options.output == Output::Names && outcome.changed {
+        report.extend_from_slice(name.as_bytes());
+        report.push(b'\n');
+    }
+    let mut splices: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    if outcome.changed {
+        let cleaned = String::from_utf8(cleaned).expect("cleaning keeps text UTF-8");
+        splices.push((span(line, field.get()), encode_like(field.get(), &cleaned)));
+    }
+    if let Some(report_field) = &options.fields.report {
+        let value = serde_json::to_string(&edits.0).expect("edits are plain data");
+        match record.entries.iter().rev().find(|(key, _)| key == report_field) {
+            Some((_, raw)) => splices.push((span(line, raw.get()), value)),
+            None => {
+                let close = line.trim_end().len() - 1;
+                let comma = if record.entries.is_empty() { "" } else { "," };
+                let key = serde_json::to_string(report_field).expect("a string always serializes");
+                splices.push((close..close, format!("{comma}{key}:{value}")));
+            }
+        }
+    }
+    splices.sort_by_key(|(range, _)| range.start);
+    let mut out = Vec::with_capacity(line.len() + 64);
+    let mut at = 0;
+    for (range, with) in splices {
+        out.extend_from_slice(&bytes[at..range.start]);
+        out.extend_from_slice(with.as_bytes());
+        at = range.end;
+    }
+    out.extend_from_slice(&bytes[at..]);
+    Ok(Done { line: Some(out), report, outcome, failure: None })
+}
+
+/// Cleans `text` as `newsclean -` would clean it on stdin (a leading U+FEFF is a byte-order mark
+/// there, which the caller puts back): a text that is binary or a feed is left as it was.
+fn clean_text(cleaner: &Cleaner, text: &str, settings: &Settings, mut sink: &mut dyn Sink) -> Outcome {
+    let input: Box<dyn io::Read + '_> = Box::new(text.as_bytes());
+    match source::open(Source::Stdin(input), settings, false) {
+        Ok(Ok(Document { text: reader, offset, .. })) => {
+            cleaner.clean_stream(reader, offset, &mut sink).unwrap_or_default()
+        }
+        _ => Outcome::default(),
+    }
+}
+
+/// The edits of one record, as `--report-field` writes them.
+#[derive(Default)]
+struct EditList(Vec<EditRecord>);
+
+#[derive(Serialize)]
+struct EditRecord {
+    rule: String,
+    line: usize,
+    column: usize,
+    before: String,
+    after: String,
+}
+
+impl Sink for EditList {
+    fn block(&mut self, block: &Processed) -> io::Result<()> {
+        self.0.extend(block.edits.iter().map(|e| EditRecord {
+            rule: e.rule.as_str().to_owned(),
+            line: e.line,
+            column: e.column,
+            before: e.before.clone(),
+            after: e.after.clone(),
+        }));
+        Ok(())
+    }
+}
+
+impl<S: Sink> Sink for Option<S> {
+    fn block(&mut self, block: &Processed) -> io::Result<()> {
+        self.as_mut().map_or(Ok(()), |s| s.block(block))
+    }
+    fn finish(&mut self) -> io::Result<()> {
+        self.as_mut().map_or(Ok(()), |s| s.finish())
+    }
+    fn furniture_only(&mut self) {
+        if let Some(s) = self {
+            s.furniture_only();
+        }
+    }
+}
+
+/// A JSON object's members as written, each value's text a slice of the line.
+struct Record<'a> {
+    entries: Vec<(String, &'a RawValue)>,
+}
+
+impl<'a> Record<'a> {
+    fn parse(line: &'a str) -> Result<Self, BadRecord> {
+        let entries = parse_object(line)?;
+        Ok(Record { entries })
+    }
+
+    /// The raw value at a dotted path (the last member of a name, as JSON parsers take it).
+    fn find(&self, path: &[String]) -> Result<&'a RawValue, BadRecord> {
+        let missing = || BadRecord::Missing(path.join("."));
+        let mut entries = Cow::Borrowed(&self.entries);
+        let (last, parents) = path.split_last().ok_or_else(missing)?;
+        for parent in parents {
+            let raw = lookup(&entries, parent).ok_or_else(missing)?;
+            entries = Cow::Owned(parse_object(raw.get()).map_err(|_| missing())?);
+        }
+        lookup(&entries, last).ok_or_else(missing)
+    }
+}
+
+fn lookup<'a>(entries: &[(String, &'a RawValue)], name: &str) -> Option<&'a RawValue> {
+    entries.iter().rev().find(|(key, _)| key == name).map(|(_, raw)| *raw)
+}
+
+fn parse_object(text: &str) -> Result<Vec<(String, &RawValue)>, BadRecord> {
+    match serde_json::from_str::<Members<'_>>(text) {
+        Ok(members) => Ok(members.0),
+        Err(e) if e.classify() == serde_json::error::Category::Data => Err(BadRecord::NotObject),
+        // The position is within the record: its line is the stream's, said by the caller.
+        Err(e) => Err(BadRecord::NotJson(e.to_string().replace(" at line 1 column ", " at column "))),
+    }
+}
+
+/// An object's members in order, values unparsed.
+struct Members<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Members<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MembersVisitor;
+        impl<'de> Visitor<'de> for MembersVisitor {
+            type Value = Members<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
+                    entries.push(entry);
+                }
+                Ok(Members(entries))
+            }
+        }
+        deserializer.deserialize_map(MembersVisitor)
+    }
+}
+
+/// Where `part`, a slice of `line`, lies in it.
+fn span(line: &str, part: &str) -> std::ops::Range<usize> {
+    let start = part.as_ptr() as usize - line.as_ptr() as usize;
+    start..start + part.len()
+}
+
+/// What kind of JSON value `raw` is, for messages.
+fn json_type(raw: &str) -> &'static str {
+    match raw.as_bytes().first() {
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        _ => "a number",
+    }
+}
+
+/// `text` as a JSON string written the way `original` was: with `\uXXXX` escapes for every
+/// non-ASCII character if the original had its non-ASCII characters escaped (as Python's
+/// `json.dumps` writes by default), else in UTF-8.
+fn encode_like(original: &str, text: &str) -> String {
+    let json = serde_json::to_string(text).expect("a string always serializes");
+    if !original.is_ascii() || !original.contains("\\u") || json.is_ascii() {
+        return json;
+    }
+    let mut escaped = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if c.is_ascii() {
+            escaped.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                escaped.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    escaped
+}
+
+enum LineRead {
+    /// A line, with its ending.
+    Line(&'static [u8]),
+    /// The line is longer than the limit: what was read of it is in the buffer, the rest unread.
+    TooLong,
+    /// No more input.
+    Eof,
+}
+
+/// Reads one line into `bytes` (without its ending), at most `max` bytes of it.
+fn read_line(input: &mut impl BufRead, bytes: &mut Vec<u8>, max: usize) -> io::Result<LineRead> {
+    loop {
+        let available = match input.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(if bytes.is_empty() { LineRead::Eof } else { LineRead::Line(b"") });
+        }
+        let (take, newline) = match memchr::memchr(b'\n', available) {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if bytes.len() + take > max + usize::from(newline) {
+            return Ok(LineRead::TooLong);
+        }
+        bytes.extend_from_slice(&available[..take]);
+        input.consume(take);
+        if newline {
+            bytes.pop();
+            if bytes.last() == Some(&b'\r') {
+                bytes.pop();
+                return Ok(LineRead::Line(b"\r\n"));
+            }
+            return Ok(LineRead::Line(b"\n"));
+        }
+    }
+}
+
+/// Copies (or skips) the rest of the current line, its ending included.
+fn pass_rest_of_line(input: &mut impl BufRead, mut out: Option<&mut dyn Write>) -> Result<(), StreamError> {
+    loop {
+        let available = input.fill_buf().map_err(StreamError::Read)?;
+        if available.is_empty() {
+            return Ok(());
+        }
+        let (take, done) = match memchr::memchr(b'\n', available) {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if let Some(out) = out.as_mut() {
+            out.write_all(&available[..take]).map_err(StreamError::Write)?;
+        }
+        input.consume(take);
+        if done {
+            return Ok(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(output: Output) -> Options {
+        Options {
+            fields: Fields::new("text", None, None),
+            name: "stdin".into(),
+            output,
+            skip_bad: false,
+            max_record: 1 << 20,
+            settings: Settings::default(),
+        }
+    }
+
+    fn run(input: &str, options: &Options) -> (String, Totals) {
+        let mut out = Vec::new();
+        let totals = clean_records(&Cleaner::new(), input.as_bytes(), options, &mut out).unwrap();
+        (String::from_utf8(out).unwrap(), totals)
+    }
+
+    #[test]
+    fn only_the_field_changes_and_every_other_byte_stays() {
+        let line = "{\"id\": 7,  \"n\":1.50e3,\"text\":\"His smart phone rang.\\nLatest News\",\"z\":\"\\u00e9\"}\n";
+        let (out, totals) = run(line, &options(Output::Records));
+        assert_eq!(out, "{\"id\": 7,  \"n\":1.50e3,\"text\":\"His smartphone rang.\",\"z\":\"\\u00e9\"}\n");
+        assert_eq!((totals.records, totals.changed), (1, 1));
+    }
+
+    #[test]
+    fn escapes_follow_the_original() {
+        assert_eq!(encode_like("\"caf\\u00e9\"", "café “x”"), "\"caf\\u00e9 \\u201cx\\u201d\"");
+        assert_eq!(encode_like("\"café\"", "café"), "\"café\"");
+        assert_eq!(encode_like("\"a\"", "😀"), "\"😀\"");
+        assert_eq!(encode_like("\"\\u00e9\"", "😀"), "\"\\ud83d\\ude00\"");
+    }
+
+    #[test]
+    fn bad_lines_pass_through_and_are_numbered() {
+        let input = "not json\n{\"text\": 3}\n[1]\n{\"other\":\"x\"}\n\n{\"text\":\"ok\"}";
+        let (out, totals) = run(input, &options(Output::Records));
+        assert_eq!(out, input);
+        let lines: Vec<(u64, String)> = totals.failures.iter().map(|f| (f.line, f.why.to_string())).collect();
+        assert_eq!(
+            lines[1..],
+            [
+                (2, "field `text` is a number, not a string".to_owned()),
+                (3, "not a JSON object".to_owned()),
+                (4, "no field `text`".to_owned())
+            ]
+        );
+        assert!(lines[0].1.starts_with("not JSON"), "{lines:?}");
+        assert_eq!(totals.records, 5);
+    }
+
+    #[test]
+    fn skip_drops_bad_lines_only() {
+        let mut opts = options(Output::Records);
+        opts.skip_bad = true;
+        let (out, totals) = run("oops\n{\"text\":\"fine\"}\n", &opts);
+        assert_eq!(out, "{\"text\":\"fine\"}\n");
+        assert_eq!(totals.failures.len(), 1);
+    }
+
+    #[test]
+    fn nested_fields_and_report_field() {
+        let mut opts = options(Output::Records);
+        opts.fields = Fields::new("a.body", None, Some("edits"));
+        let (out, _) =
+            run("{\"a\":{\"body\":\"smart phone\"}}\n{\"a\":{\"body\":\"fine\"},\"edits\":null}\n{}\n", &opts);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[0],
+            "{\"a\":{\"body\":\"smartphone\"},\"edits\":[{\"rule\":\"mt.smart-phone\",\"line\":1,\"column\":1,\"before\":\"smart phone\",\"after\":\"smartphone\"}]}"
+        );
+        assert_eq!(lines[1], "{\"a\":{\"body\":\"fine\"},\"edits\":[]}");
+        assert_eq!(lines[2], "{}");
+    }
+
+    #[test]
+    fn an_overlong_line_streams_through_unread() {
+        let mut opts = options(Output::Records);
+        opts.max_record = 40;
+        let input = format!("{{\"text\":\"{}\"}}\n{{\"text\":\"smart phone\"}}\n", "x".repeat(100));
+        let (out, totals) = run(&input, &opts);
+        assert_eq!(out, input.replace("smart phone", "smartphone"));
+        assert_eq!(totals.failures, [Failure { line: 1, why: BadRecord::TooLong(40) }]);
+    }
+
+    #[test]
+    fn diffs_and_names_say_which_record() {
+        let input = "{\"text\":\"fine\"}\n{\"id\":\"x9\",\"text\":\"smart phone\"}\n";
+        let (diff, _) = run(input, &options(Output::Diffs));
+        assert!(diff.contains("--- a/stdin#2\n+++ b/stdin#2\n"), "{diff}");
+        let mut opts = options(Output::Names);
+        opts.fields.id = Some(vec!["id".into()]);
+        assert_eq!(run(input, &opts).0, "stdin#x9\n");
+    }
+}
