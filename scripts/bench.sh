@@ -183,6 +183,9 @@ else
 fi
 BIG=$CORPUS/big.txt
 BIG_BYTES=$(txt_bytes "$BIG")
+# The same articles as JSON lines, one {"id", "text"} record a line (make_corpus.py writes both).
+JSONL=$CORPUS/corpus.jsonl
+JSONL_BYTES=$(txt_bytes "$JSONL")
 FILES_BYTES=$(txt_bytes "$CORPUS/files")
 FILE_COUNT=$(find "$CORPUS/files" -type f | wc -l | tr -d ' ')
 TXT_COUNT=$(find "$CORPUS/files" -type f -name '*.txt' | wc -l | tr -d ' ')
@@ -235,6 +238,13 @@ speed() {
     w="big.txt diff"
     measure "$w" newsclean "$BIG_BYTES" /dev/null "newsclean big.txt > /dev/null" -- "$BIN" big.txt
     newsclean_notes "$w / newsclean" "$LAST_RC" "$LAST_ERR"
+
+    w="corpus.jsonl --jsonl"
+    measure "$w" "newsclean, one core" "$JSONL_BYTES" "$JSONL" "${PIN_SHOWN}newsclean --jsonl -j1 < corpus.jsonl > /dev/null" \
+        -- "${PIN[@]}" "$BIN" --jsonl -j1
+    newsclean_notes "$w / newsclean, one core" "$LAST_RC" "$LAST_ERR"
+    measure "$w" "newsclean, every core" "$JSONL_BYTES" "$JSONL" "newsclean --jsonl < corpus.jsonl > /dev/null" -- "$BIN" --jsonl
+    newsclean_notes "$w / newsclean, every core" "$LAST_RC" "$LAST_ERR"
 
     # newsclean is limited to *.txt (it also reads *.html pages by default), as are the peers: every
     # row of this workload reads the same bytes.
@@ -359,7 +369,7 @@ copy_txt() {
 }
 
 ratios() {
-    local cpu_nc cpu_sed cpu_rules cpu_noblank noblank_bytes line_bytes rss_line rc r _
+    local cpu_nc cpu_sed cpu_rules cpu_noblank cpu_jsonl noblank_bytes line_bytes rss_line rc r _
     local -a rows=()
     say "== ratios: best of $RUNS, CPU time"
     METHOD=${METHOD:-wait4}
@@ -378,6 +388,7 @@ ratios() {
     read -r cpu_rules _ _ _ < <(cpu_run "$BIG" -- "${PIN[@]}" "$BIN" --config "$rules_5000")
     read -r cpu_noblank _ _ _ < <(cpu_run "$noblank" -- "${PIN[@]}" "$BIN")
     read -r _ _ rss_line _ < <(RUNS_OVERRIDE=1 cpu_run "$one_line" -- "${PIN[@]}" "$BIN")
+    read -r cpu_jsonl _ _ _ < <(cpu_run "$JSONL" -- "${PIN[@]}" "$BIN" --jsonl -j1)
 
     r=$(calc 2 "$cpu_nc / $cpu_sed")
     rows+=("| stdin → stdout, newsclean ÷ \`LC_ALL=C sed -E -f scripts/residue.sed\` | $r ($cpu_nc s ÷ $cpu_sed s) | ≤ 0.5 | $(meets "$r" "<=" 0.5) |")
@@ -385,6 +396,8 @@ ratios() {
     rows+=("| newsclean on one core, every built-in family on (MB = 10⁶ bytes) | $r MB/s | ≥ 400 MB/s | $(meets "$r" ">=" 400) |")
     r=$(calc 2 "$cpu_rules / $cpu_nc")
     rows+=("| 5,000 user rules (\`scripts/many_rules.py 5000\`) ÷ none | $r ($cpu_rules s ÷ $cpu_nc s) | ≤ 1.15 | $(meets "$r" "<=" 1.15) |")
+    r=$(calc 2 "($BIG_BYTES / $cpu_nc) > 0 ? ($JSONL_BYTES / $cpu_jsonl) / ($BIG_BYTES / $cpu_nc) : 0")
+    rows+=("| JSON lines (\`--jsonl -j1\` on corpus.jsonl, the same articles) ÷ stdin → stdout, throughput per CPU second | $r ($cpu_jsonl s for $(calc 0 "$JSONL_BYTES / 1048576") MiB) | ≥ 0.8 | $(meets "$r" ">=" 0.8) |")
     r=$(calc 2 "($cpu_noblank / $noblank_bytes) / ($cpu_nc / $BIG_BYTES)")
     rows+=("| the same text with its blank lines removed ÷ as is (per byte) | $r | ≤ 1.3 | $(meets "$r" "<=" 1.3) |")
     r=$(calc 2 "$rss_line * 1024 / $line_bytes")
