@@ -12,6 +12,7 @@ mod decode;
 mod edits;
 mod golden;
 mod hook;
+mod html;
 mod install;
 mod interactive;
 mod json;
