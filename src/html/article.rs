@@ -30,7 +30,7 @@ const MIN_ARTICLE_SCORE: f64 = 10.0;
 const MIN_SENTENCE_WORDS: usize = 4;
 /// An ancestor joins the article if what it adds is prose at least this many times over what it
 /// adds of other text (an article split into sibling blocks, each holding some of its paragraphs).
-const WIDEN_RATIO: usize = 10;
+const WIDEN_RATIO: usize = 5;
 /// The `<article>` element around the article found is taken whole if it adds no prose and at most
 /// this many characters of other text (its title, byline, date).
 const MAX_ARTICLE_FRAME: usize = 1000;
