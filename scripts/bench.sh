@@ -23,6 +23,9 @@
 #      from Python, peak RSS from GNU time (`/usr/bin/time -f %M`) where it exists, else from
 #      os.wait4, so nothing but Python 3 is needed (that fallback adds a floor of ~7 MiB to every
 #      RSS figure; the report prints the floor of the method used);
+#      The HTML row turns the scrapinghub benchmark's 181 pages ($SHARED/peers/..., gunzipped once
+#      into target/bench-html) into text with --out, on one core (-j 1, pinned where possible);
+#      it is left out, with a note, when that folder is missing.
 #   4. prints Markdown tables, machine facts and the commands; the same report is saved to
 #      target/bench-report.md (or target/bench-memory.md);
 #   5. (with the speed table, or --ratios-only) measures the speed issue's rows as ratios in one
@@ -263,6 +266,14 @@ speed() {
             -- env LC_ALL="$UTF8_LOCALE" find files -type f -name '*.txt' -exec sed -E -f "$SED_SCRIPT" {} +
     fi
 
+    # HTML → article text: real news pages, one core.
+    if prepare_html_pages; then
+        w="HTML pages → text, one core"
+        measure "$w" newsclean "$HTML_BYTES" /dev/null "${PIN_SHOWN}newsclean -j 1 --quiet --out html-out/ bench-html/ > /dev/null" \
+            -- "${PIN[@]}" "$BIN" -j 1 --quiet --out "$WORK/html-out" "$HTML_PAGES"
+        newsclean_notes "$w / newsclean" "$LAST_RC" "$LAST_ERR"
+    fi
+
     {
         echo "## newsclean throughput, ${CORPUS_MB} MiB corpus"
         echo
@@ -273,12 +284,36 @@ speed() {
         echo "- inputs: big.txt $(calc 1 "$BIG_BYTES / 1048576") MiB; files/ $FILE_COUNT files, of which $TXT_COUNT *.txt" \
             "($(calc 1 "$FILES_BYTES / 1048576") MiB, the bytes every files/ row reads; $LEGACY_TXT of them windows-1251/KOI8-R)"
         machine_facts "$RUNS"
+        [[ -z ${HTML_BYTES:-} ]] || echo "- HTML pages: the scrapinghub benchmark's $HTML_COUNT pages, $(calc 1 "$HTML_BYTES / 1048576") MiB of HTML (gunzipped into target/bench-html); MB/s is HTML in"
         echo "- rules-500.toml is \`scripts/many_rules.py 500\` (125 each of own-line trailers, line-start links, triggered regexes, word substitutions)"
         echo "- commands (run in ${CORPUS#"$ROOT"/}; newsclean is target/release/newsclean):"
         printf '  %s\n' "${CMDS[@]}"
         echo "- newsclean's stderr (last run):"
         printf '  %s\n' "${NOTES[@]}"
     } | tee "$ROOT/target/bench-report.md"
+}
+
+# The scrapinghub pages, gunzipped once into target/bench-html; false (with a note) without them.
+prepare_html_pages() {
+    local source=$SHARED/peers/scrapinghub-article-extraction-benchmark/html
+    HTML_PAGES=$ROOT/target/bench-html
+    if [[ ! -d $source ]]; then
+        say "bench.sh: $source not found: no HTML row"
+        NOTES+=("- HTML row left out: $source not found")
+        return 1
+    fi
+    if [[ ! -f $HTML_PAGES/.complete ]]; then
+        rm -rf "$HTML_PAGES"
+        mkdir -p "$HTML_PAGES"
+        local page
+        for page in "$source"/*.html.gz; do
+            gunzip -c "$page" > "$HTML_PAGES/$(basename "$page" .gz)"
+        done
+        touch "$HTML_PAGES/.complete"
+    fi
+    HTML_COUNT=$(find "$HTML_PAGES" -name '*.html' | wc -l | tr -d ' ')
+    HTML_BYTES=$(find "$HTML_PAGES" -name '*.html' -printf '%s\n' | awk '{ s += $1 } END { print s }')
+    cat "$HTML_PAGES"/*.html > /dev/null
 }
 
 # ---- 6. memory ----------------------------------------------------------------------------------

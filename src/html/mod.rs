@@ -1,10 +1,12 @@
 //! HTML to article text, streaming with lol_html: page furniture (scripts, navigation, share bars,
 //! comment threads, cookie notices, lists of links...) is dropped with everything inside it, block
 //! elements become paragraph breaks, entities are decoded and whitespace is collapsed as a browser
-//! shows it. No DOM is built: what is held is the paragraph being read and the text of blocks whose
-//! fate their end decides (a bounded amount). Charset decoding is left to `decode`, and HTML residue
-//! inside plain text to the `markup` stage.
+//! shows it. No DOM is built: a page's paragraphs are held with the block element each was read in
+//! (an index into a list of parents, `article::Page`) and the article is chosen among them at the
+//! end (`article`); a page past `article::MAX_PAGE_TEXT` streams with the element rules alone.
+//! Charset decoding is left to `decode`, and HTML residue inside plain text to the `markup` stage.
 
+mod article;
 pub(crate) mod entities;
 mod rules;
 
@@ -48,7 +50,7 @@ pub enum HtmlError {
 /// blank line, `<br>` as a line break, ending with a single newline (nothing at all for a page
 /// without text). Memory stays bounded whatever the input size.
 pub fn extract_text<W: Write>(mut input: impl Read, mut out: W) -> Result<(), HtmlError> {
-    let state = Rc::new(RefCell::new(Extractor::default()));
+    let state = Rc::new(RefCell::new(Extractor { page: Some(article::Page::default()), ..Extractor::default() }));
     let on_element = Rc::clone(&state);
     let on_text = Rc::clone(&state);
     let settings = Settings::new()
@@ -76,6 +78,9 @@ pub fn extract_text<W: Write>(mut input: impl Read, mut out: W) -> Result<(), Ht
     let mut state = state.borrow_mut();
     state.finish();
     state.drain_to(&mut out)?;
+    if state.wrote_any {
+        out.write_all(b"\n").map_err(HtmlError::Write)?;
+    }
     out.flush().map_err(HtmlError::Write)
 }
 
@@ -85,7 +90,8 @@ fn start_element(state: &Rc<RefCell<Extractor>>, el: &mut Element<'_, '_>) -> lo
     if st.skipping {
         return Ok(()); // inside a dropped element: its own end handler ends the skip
     }
-    let end = match rules::classify(el) {
+    let kind = rules::classify(el);
+    let end = match kind {
         Kind::Inline => return Ok(()),
         Kind::LineBreak => {
             st.line_break();
@@ -118,11 +124,19 @@ fn start_element(state: &Rc<RefCell<Extractor>>, el: &mut Element<'_, '_>) -> lo
             End::Link
         }
     };
+    let node = match kind {
+        Kind::Furniture { .. } | Kind::Container | Kind::Block | Kind::Pre if el.can_have_content() => st.open_node(el),
+        _ => None,
+    };
     drop(st);
     if el.can_have_content() {
         let state = Rc::clone(state);
         el.on_end_tag(end_tag!(move |_| {
-            state.borrow_mut().end_element(end);
+            let mut st = state.borrow_mut();
+            st.end_element(end);
+            if let Some(node) = node {
+                st.close_node(node);
+            }
             Ok(())
         }))?;
     }
@@ -181,10 +195,21 @@ enum Test {
 struct Region {
     id: u64,
     test: Test,
-    /// Where the region's text starts in `ready`.
+    /// Where the region's text starts in `ready`: a piece index, and the bytes held before it.
     mark: usize,
-    wrote_any: bool,
+    mark_bytes: usize,
     start: Totals,
+}
+
+/// A finished paragraph waiting in `ready`.
+struct Piece {
+    text: String,
+    /// Bytes of `text` inside links.
+    links: usize,
+    /// The innermost block element it was read in (`article::Page`'s index), if the page is held.
+    node: Option<u32>,
+    /// It continues the previous piece on the same line (a paragraph too long to hold whole).
+    continued: bool,
 }
 
 /// The streaming state: the paragraph being read and the text ready to be written.
@@ -208,10 +233,15 @@ struct Extractor {
     glued: bool,
     /// The tail of a text chunk that may be the start of a character reference split across chunks.
     carry: String,
-    /// Finished text not yet written; what follows the first open region's mark is held back.
-    ready: String,
-    /// Some paragraph is in `ready` or was written (the next one needs a blank line before it).
+    /// Finished paragraphs not yet written; what follows the first open region's mark is held back,
+    /// and all of them while the whole page is held.
+    ready: Vec<Piece>,
+    /// Bytes of text in `ready`.
+    ready_bytes: usize,
+    /// Some paragraph was written (the next one needs a blank line before it).
     wrote_any: bool,
+    /// The page's block elements and which of them are open, while the whole page is held.
+    page: Option<article::Page>,
     totals: Totals,
     /// Open regions, outermost first.
     regions: Vec<Region>,
@@ -244,7 +274,7 @@ impl Extractor {
         self.paragraph_break();
         let id = self.next_region;
         self.next_region += 1;
-        let region = Region { id, test, mark: self.ready.len(), wrote_any: self.wrote_any, start: self.totals };
+        let region = Region { id, test, mark: self.ready.len(), mark_bytes: self.ready_bytes, start: self.totals };
         self.regions.push(region);
         id
     }
@@ -268,7 +298,7 @@ impl Extractor {
         };
         if drop {
             self.ready.truncate(region.mark);
-            self.wrote_any = region.wrote_any;
+            self.ready_bytes = region.mark_bytes;
             // What was dropped as link lines stays counted: the enclosing region held those links.
             self.totals = Totals { dropped_links: self.totals.dropped_links, ..region.start };
         }
@@ -283,7 +313,7 @@ impl Extractor {
                 Test::Furniture { .. } => false,
                 Test::LinkList => !rules::may_be_link_list(own),
             };
-            if !settled && self.ready.len() - region.mark <= MAX_HELD {
+            if !settled && self.ready_bytes - region.mark_bytes <= MAX_HELD {
                 break;
             }
             self.regions.remove(0);
@@ -434,11 +464,10 @@ impl Extractor {
             if whole && !continued && rules::is_mostly_links(text.len(), self.para_links) {
                 self.totals.dropped_links += text.len();
             } else {
-                if self.wrote_any && !continued {
-                    self.ready.push_str("\n\n");
-                }
-                self.ready.push_str(text);
-                self.wrote_any = true;
+                let node = self.page.as_ref().and_then(article::Page::current);
+                let links = self.para_links.min(text.len());
+                self.ready.push(Piece { text: text.to_owned(), links, node, continued });
+                self.ready_bytes += text.len();
                 self.totals.text += text.len();
                 self.totals.links += self.para_links.min(text.len());
                 self.totals.long_paragraphs += usize::from(text.len() >= rules::LONG_PARAGRAPH);
@@ -457,20 +486,45 @@ impl Extractor {
         if let Some(outermost) = self.regions.first().map(|r| r.id) {
             self.close_region(outermost);
         }
-        if self.wrote_any {
-            self.ready.push('\n');
+        if let Some(page) = self.page.take() {
+            page.select(&mut self.ready);
         }
     }
 
-    /// Writes the text that no open region may still take back.
+    /// Opens a block element of the held page; its id, if the page is held.
+    fn open_node(&mut self, el: &Element<'_, '_>) -> Option<u32> {
+        self.page.as_mut()?.open(el)
+    }
+
+    fn close_node(&mut self, node: u32) {
+        if let Some(page) = &mut self.page {
+            page.close(node);
+        }
+    }
+
+    /// Writes the text that no open region may still take back (none while the whole page is
+    /// held, unless it has grown past `article::MAX_PAGE_TEXT`: then the page streams from here).
     fn drain_to<W: Write>(&mut self, out: &mut W) -> Result<(), HtmlError> {
-        let n = self.regions.first().map_or(self.ready.len(), |r| r.mark);
-        if n > 0 {
-            out.write_all(&self.ready.as_bytes()[..n]).map_err(HtmlError::Write)?;
-            self.ready.drain(..n);
-            for region in &mut self.regions {
-                region.mark -= n;
+        if let Some(page) = &self.page {
+            if self.ready_bytes <= article::MAX_PAGE_TEXT && !page.is_full() {
+                return Ok(());
             }
+            self.page = None;
+        }
+        let n = self.regions.first().map_or(self.ready.len(), |r| r.mark);
+        let mut bytes = 0;
+        for piece in self.ready.drain(..n) {
+            if self.wrote_any && !piece.continued {
+                out.write_all(b"\n\n").map_err(HtmlError::Write)?;
+            }
+            out.write_all(piece.text.as_bytes()).map_err(HtmlError::Write)?;
+            self.wrote_any = true;
+            bytes += piece.text.len();
+        }
+        self.ready_bytes -= bytes;
+        for region in &mut self.regions {
+            region.mark -= n;
+            region.mark_bytes -= bytes;
         }
         Ok(())
     }
@@ -674,8 +728,20 @@ mod tests {
     #[test]
     fn text_after_a_region_too_large_to_hold_is_kept_in_order() {
         let article = format!("<p>{STORY}</p>").repeat(MAX_HELD / STORY.len() + 10);
-        let html = format!("<aside>{article}</aside><p>End.</p>");
+        let end = "In the end, the talks went on for another week, and the deal was signed on Friday.";
+        let html = format!("<body><aside>{article}</aside><p>{end}</p></body>");
+        let out = text(&html);
+        assert!(out.starts_with(STORY) && out.ends_with(&format!("\n\n{end}\n")));
+    }
+
+    #[test]
+    fn a_page_too_large_to_hold_streams_with_the_element_rules() {
+        // Held, the short line outside the article would be dropped; past the bound it is kept.
+        let article = format!("<p>{STORY}</p>").repeat(article::MAX_PAGE_TEXT / STORY.len() + 10);
+        let html = format!("<body><div>{article}</div><p>End.</p></body>");
         let out = text(&html);
         assert!(out.starts_with(STORY) && out.ends_with("\n\nEnd.\n"));
+        let held = format!("<body><div>{}</div><p>End.</p></body>", format!("<p>{STORY}</p>").repeat(10));
+        assert!(!text(&held).contains("End."));
     }
 }

@@ -86,3 +86,17 @@ fn stage_cases_clean_to_their_out_files() {
     assert!(cases > 0, "no testdata/<stage>/*.in cases found");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn html_pages_give_their_out_files() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/html");
+    let pages = files_with_extension(&dir, "html");
+    assert!(!pages.is_empty(), "no testdata/html/*.html pages found");
+    let mut failures = Vec::new();
+    for page in &pages {
+        let out = newsclean().args(["--html", "-"]).write_stdin(fs::read(page).unwrap()).output().unwrap();
+        assert!(out.status.success(), "{}: {}", page.display(), String::from_utf8_lossy(&out.stderr));
+        failures.extend(check(&page.with_extension("out"), &out.stdout));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -13,6 +13,7 @@ mod edits;
 mod feeds;
 mod golden;
 mod hook;
+mod html;
 mod install;
 mod interactive;
 mod json;
