@@ -1,10 +1,9 @@
 //! XML documents and feeds (RSS, Atom, RSS 1.0), recognised by their first bytes or their
 //! extension, so that no mode cleans their markup as text: decoding `&amp;` in a feed's links
-//! would leave invalid XML. A feed is read item by item (`items`) and its items cleaned as
-//! documents (`clean`), never changed in place; other XML is left untouched with a note. HTML
-//! pages, XHTML included, are the `html` module's job and are not recognised here.
+//! would leave invalid XML. A feed is read item by item (`items`; `input::feed` cleans them as
+//! documents), never changed in place; other XML is left untouched with a note. HTML pages, XHTML
+//! included, are the `html` module's job and are not recognised here.
 
-pub mod clean;
 pub mod items;
 
 use std::path::Path;

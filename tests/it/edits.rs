@@ -130,7 +130,9 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn the_json_edits_of_every_testdata_file_give_what_write_writes() {
     let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
-    let files = files_under(&testdata);
+    // Feeds are reported item by item and never written back: their edits replay on items, not on the file.
+    let files: Vec<PathBuf> =
+        files_under(&testdata).into_iter().filter(|f| f.extension().is_none_or(|e| e != "rss")).collect();
     assert!(files.len() > 50, "testdata is there: {}", files.len());
     let mut edits = 0;
     let failures: Vec<String> = files.iter().filter_map(|f| check(f).map(|n| edits += n).err()).collect();

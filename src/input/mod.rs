@@ -2,6 +2,8 @@
 //! cleaned text, an atomic rewrite, or a copy under `--out`. Choosing files belongs to `files`,
 //! encodings to `decode`; this module puts them together for one input.
 
+mod feed;
+
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -153,7 +155,7 @@ pub fn clean_file(
     // `--interactive` reviews through `clean_for_review`; here it shows the diff it would ask about.
     let prints = matches!(mode, Mode::Diff | Mode::Print | Mode::Interactive | Mode::Check { diff: true });
     let html = source::is_page(path, settings);
-    if !html && crate::feed::clean::reads_items(mode) && is_feed(path, settings)? {
+    if !html && feed::reads_items(mode) && is_feed(path, settings)? {
         return clean_feed_file(cleaner, input, mode, settings, out).map(FileResult::Cleaned);
     }
     // In-place modes work on text files: `--write` would replace a page with its text, so
@@ -243,7 +245,7 @@ fn clean_feed_file(
     settings: &Settings,
     out: &mut dyn Write,
 ) -> Result<Report, Error> {
-    use crate::feed::clean::{Items, clean_feed};
+    use feed::{Items, clean_feed};
     let path = input.path.as_path();
     let mut bytes = Vec::new();
     let file = fs::File::open(path).map_err(|e| read_error(path, e))?;
@@ -253,27 +255,29 @@ fn clean_feed_file(
         return Err(Error::Feed { path: path.to_owned(), reason });
     }
     let shown = diff_path(path);
-    match mode {
+    let (outcome, choice) = match mode {
         Mode::Out(dir) => {
             let target = dir.join(&input.relative).with_extension("jsonl");
             if let Some(parent) = target.parent() {
                 fs::create_dir_all(parent).map_err(|e| write_error(&target, e))?;
             }
             let to = WriteTo { path: &target, target: &target, encoding: (UTF_8, b""), backup: None, read: None };
-            let (report, _) = to.write(|writer| {
-                let report = clean_feed(cleaner, path, &shown, &bytes, settings, Items::Records(writer)).map_err(
+            to.write(|writer| {
+                let done = clean_feed(cleaner, path, &shown, &bytes, settings, Items::Records(writer)).map_err(
                     |e| match e {
                         Error::Output(e) => write_error(&target, e),
                         e => e,
                     },
                 )?;
-                Ok((report, true))
-            })?;
-            Ok(report)
+                Ok((done, true))
+            })?
+            .0
         }
-        Mode::Check { diff: false } => clean_feed(cleaner, path, &shown, &bytes, settings, Items::Names(out)),
-        _ => clean_feed(cleaner, path, &shown, &bytes, settings, Items::Report(out)),
-    }
+        Mode::Check { diff: false } => clean_feed(cleaner, path, &shown, &bytes, settings, Items::Names(out))?,
+        _ => clean_feed(cleaner, path, &shown, &bytes, settings, Items::Report(out))?,
+    };
+    let rewritten = outcome.changed;
+    Ok(Report { outcome, choice, rewritten })
 }
 
 /// `--feed` on stdin: the feed's cleaned items as JSON lines to `out` (a filter), or a diff per
@@ -285,7 +289,7 @@ fn clean_feed_stream(
     settings: &Settings,
     out: &mut dyn Write,
 ) -> Result<Report, Error> {
-    use crate::feed::clean::{Items, clean_feed};
+    use feed::{Items, clean_feed};
     let path = Path::new("stdin");
     let mut bytes = Vec::new();
     input.take(settings.max_line as u64 + 1).read_to_end(&mut bytes).map_err(|e| read_error(path, e))?;
@@ -299,9 +303,10 @@ fn clean_feed_stream(
         StreamOutput::Diff => Items::Report(out),
         StreamOutput::Nothing => Items::Names(out),
     };
-    let report = clean_feed(cleaner, path, "stdin", &bytes, settings, items)?;
+    let (outcome, choice) = clean_feed(cleaner, path, "stdin", &bytes, settings, items)?;
     out.flush().map_err(Error::Output)?;
-    Ok(report)
+    let rewritten = outcome.changed;
+    Ok(Report { outcome, choice, rewritten })
 }
 
 /// Checks `bytes` as the content of `path` (the staged version of a file in the index, say), as

@@ -12,11 +12,10 @@ use crate::config::{Format, Mode, Settings};
 use crate::decode::{Choice, Reason};
 use crate::error::Error;
 use crate::feed::items::{self, Item};
-use crate::input::Report;
 use crate::output::diff::DiffSink;
 use crate::output::github::GithubSink;
 use crate::output::json::JsonSink;
-use crate::pipeline::{Cleaner, NullSink, Outcome, Sink, TextSink};
+use crate::pipeline::{Cleaner, NullSink, Outcome, Sink, StreamError, TextSink};
 
 /// Where the items of a feed go.
 pub enum Items<'a> {
@@ -43,7 +42,8 @@ struct Record<'a> {
     text: &'a str,
 }
 
-/// Cleans the feed `bytes` (shown as `shown`) item by item into `items`. The read error names `path`.
+/// Cleans the feed `bytes` (shown as `shown`) item by item into `items`: what the items' edits add
+/// up to, and the encoding the feed was read in. The read error names `path`.
 pub fn clean_feed(
     cleaner: &Cleaner,
     path: &Path,
@@ -51,7 +51,7 @@ pub fn clean_feed(
     bytes: &[u8],
     settings: &Settings,
     mut to: Items<'_>,
-) -> Result<Report, Error> {
+) -> Result<(Outcome, Choice), Error> {
     let bad = |reason: String| Error::Feed { path: path.to_owned(), reason };
     let (text, encoding) = items::decode(bytes).map_err(|e| bad(e.to_string()))?;
     let list = items::read(&text).map_err(|e| bad(e.to_string()))?;
@@ -85,7 +85,11 @@ pub fn clean_feed(
                 },
                 _ => run(&mut (text_sink, NullSink)),
             };
-            result.map_err(|e| crate::source::stream_error(path, e))?
+            // The document is in memory: only writing the report can fail.
+            result.map_err(|e| match e {
+                StreamError::Write(e) => Error::Output(e),
+                StreamError::Read(e) => bad(format!("{e:?}")),
+            })?
         };
         match &mut to {
             Items::Records(out) => {
@@ -112,8 +116,7 @@ pub fn clean_feed(
             *total.by_rule.entry(rule).or_default() += n;
         }
     }
-    let rewritten = total.changed;
-    Ok(Report { outcome: total, choice, rewritten })
+    Ok((total, choice))
 }
 
 /// An item as one document: its title, a blank line, its body as text.
