@@ -27,6 +27,7 @@ pub mod files;
 pub mod git;
 pub mod html;
 pub mod input;
+pub mod learn;
 pub mod output;
 pub mod pipeline;
 pub mod project;

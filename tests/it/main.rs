@@ -16,6 +16,7 @@ mod install;
 mod interactive;
 mod json;
 mod layout;
+mod learn;
 mod precommit;
 mod progress;
 mod properties;
