@@ -197,7 +197,7 @@ pub struct LearnArgs {
     #[arg(long)]
     pub check: bool,
     /// A line, label or trailer must be in at least this percentage of its group's documents.
-    #[arg(long, value_name = "PERCENT", default_value_t = 5.0)]
+    #[arg(long, value_name = "PERCENT", default_value_t = 2.0)]
     pub min_share: f64,
     /// ...and in at least this many of them.
     #[arg(long, value_name = "N", default_value_t = 3)]
