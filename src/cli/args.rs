@@ -207,7 +207,7 @@ pub struct LearnArgs {
     #[arg(long, value_name = "PERCENT", default_value_t = 30.0)]
     pub max_removed: f64,
     /// Distinct keys counted at once over all groups: the memory bound (about 100 bytes each).
-    #[arg(long, value_name = "N", default_value_t = 1 << 19)]
+    #[arg(long, value_name = "N", default_value_t = 1 << 18)]
     pub max_keys: usize,
     /// Only walk files matching this glob (replaces the default *.txt *.text *.md *.html *.htm); repeatable.
     #[arg(long, value_name = "GLOB")]
