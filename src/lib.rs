@@ -28,6 +28,7 @@ pub mod git;
 pub mod html;
 pub mod input;
 pub mod jsonl;
+pub mod learn;
 pub mod output;
 pub mod pipeline;
 pub mod project;

@@ -206,6 +206,50 @@ pub enum Command {
     },
     /// Print the man page, newsclean(1), in roff on stdout (`newsclean man | man -l -` reads it).
     Man,
+    /// Find each source's own residue (lines, labels, trailers and blocks repeated across its
+    /// documents) and write it as rules to review; no document is changed.
+    Learn(LearnArgs),
+}
+
+/// `newsclean learn ...`
+#[derive(Debug, clap::Args)]
+pub struct LearnArgs {
+    /// Files and directories of the corpus (directories are walked as for cleaning).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// How documents are grouped into sources: `dir` (the directory holding each), a depth N
+    /// (the first N directories below the argument), a glob naming the group directories
+    /// (`'sites/*'`), or `json-field NAME` (needs JSON lines input: not yet supported).
+    #[arg(long, value_name = "HOW", num_args = 1..=2, default_value = "dir")]
+    pub group_by: Vec<String>,
+    /// Write the learned rules to FILE (default: stdout); the summary goes to stderr.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 if some group has residue the current config does not remove (write nothing unless -o).
+    #[arg(long)]
+    pub check: bool,
+    /// A line, label or trailer must be in at least this percentage of its group's documents.
+    #[arg(long, value_name = "PERCENT", default_value_t = 2.0)]
+    pub min_share: f64,
+    /// ...and in at least this many of them.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub min_docs: u32,
+    /// A document may lose at most this percentage of its text to learned rules; one that would
+    /// lose more is reported and left alone.
+    #[arg(long, value_name = "PERCENT", default_value_t = 30.0)]
+    pub max_removed: f64,
+    /// Distinct keys counted at once over all groups: the memory bound (about 100 bytes each).
+    #[arg(long, value_name = "N", default_value_t = 1 << 18)]
+    pub max_keys: usize,
+    /// Only walk files matching this glob (replaces the default *.txt *.text *.md *.html *.htm); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Skip files matching this glob; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Use N threads (0: one per core).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
 }
 
 /// `newsclean hook ...`

@@ -1,5 +1,6 @@
-//! The commands other than cleaning: `rules`, `explain`, `hook install`, and `completions` and `man`,
-//! which print what clap_complete and clap_mangen make of the arguments.
+//! The commands other than cleaning: `rules`, `explain`, `hook install`, `learn` (the mining is the
+//! library's `learn` module; here are its options, output and summary table), and `completions`
+//! and `man`, which print what clap_complete and clap_mangen make of the arguments.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -13,7 +14,7 @@ use newsclean::rules::{RuleSet, RuleSpec};
 use clap::CommandFactory;
 
 use super::Exit;
-use super::args::{Args, Command, Format, HookCommand};
+use super::args::{Args, Command, Format, HookCommand, LearnArgs};
 use super::tally::output_failed;
 
 pub(super) fn run_hook_command(command: HookCommand) -> Exit {
@@ -47,6 +48,7 @@ pub(super) fn run_command(command: Command, args: Args) -> Exit {
     };
     match command {
         Command::Hook(hook) => return run_hook_command(hook),
+        Command::Learn(learn) => return run_learn(learn, args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Args::command(), "newsclean", &mut script);
@@ -71,7 +73,9 @@ pub(super) fn run_command(command: Command, args: Args) -> Exit {
         }
     };
     let text = match command {
-        Command::Hook(_) | Command::Completions { .. } | Command::Man => unreachable!("handled above"),
+        Command::Hook(_) | Command::Completions { .. } | Command::Man | Command::Learn(_) => {
+            unreachable!("handled above")
+        }
         Command::Rules { test: false } if json => rule_records(&set),
         Command::Rules { test: false } => list_rules(&set),
         Command::Rules { test: true } => return test_rules(&set, &protect),
@@ -88,6 +92,142 @@ pub(super) fn run_command(command: Command, args: Args) -> Exit {
         },
     };
     print(text.as_bytes())
+}
+
+/// `newsclean learn`: mines the corpus, prints the summary table on stderr and the rules on stdout
+/// (or `-o FILE`); with `--check`, exits 1 when some group has residue the current config leaves.
+fn run_learn(learn: LearnArgs, args: Args) -> Exit {
+    use newsclean::config::{Settings, Walk};
+    use newsclean::files::{self, Selection};
+    use newsclean::learn::{self, GroupBy, Options, score::Thresholds};
+
+    let fail = |message: String| {
+        eprintln!("newsclean: {message}");
+        Exit::Error
+    };
+    let group_by = match GroupBy::parse(&learn.group_by) {
+        Ok(group_by) => group_by,
+        Err(e) => return fail(e),
+    };
+    let percent = |name: &str, v: f64| {
+        if (0.0..=100.0).contains(&v) {
+            Ok(v / 100.0)
+        } else {
+            Err(format!("--{name} is a percentage (0 to 100), not {v}"))
+        }
+    };
+    let (min_share, max_removed) =
+        match (percent("min-share", learn.min_share), percent("max-removed", learn.max_removed)) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(e), _) | (_, Err(e)) => return fail(e),
+        };
+    let walk = Walk { include: learn.include, exclude: learn.exclude, threads: learn.threads, ..Walk::default() };
+    let selection = match Selection::new(&walk) {
+        Ok(selection) => selection,
+        Err(e) => return fail(e.to_string()),
+    };
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(learn.threads).build_global();
+    let max_line = newsclean::block::DEFAULT_MAX_LINE;
+    let cli = CliRules { select: args.select, ignore: args.ignore };
+    let mut projects = match Projects::new(args.config.as_deref(), cli) {
+        Ok(projects) => projects.with_max_line(max_line),
+        Err(e) => return fail(e.to_string()),
+    };
+    let settings = Settings { max_line, ..Settings::default() };
+    let base_dir = match learn.output.as_deref().and_then(Path::parent) {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let options = Options {
+        group_by,
+        thresholds: Thresholds { min_docs: learn.min_docs.max(2), min_share },
+        max_removed,
+        max_keys: learn.max_keys,
+        base_dir,
+    };
+    let found = files::walk(&learn.paths, &selection);
+    let learned = match learn::learn(&found, &mut projects, &settings, &options) {
+        Ok(learned) => learned,
+        Err(e) => return fail(e.to_string()),
+    };
+    for (path, message) in &learned.failures {
+        eprintln!("newsclean: {}: {message}", path.display());
+    }
+    if !args.quiet {
+        eprint!("{}", learn_table(&learned));
+    }
+    let residue = !learned.rules.is_empty();
+    if !learn.check || learn.output.is_some() {
+        let text = learned.to_toml();
+        let written = match &learn.output {
+            Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: cannot write: {e}", path.display())),
+            None => match print(text.as_bytes()) {
+                Exit::Success => Ok(()),
+                other => return other,
+            },
+        };
+        if let Err(e) = written {
+            return fail(e);
+        }
+    }
+    if learn.check && residue {
+        eprintln!(
+            "newsclean: learn --check: {} rules' worth of residue the current config does not remove",
+            learned.rules.len()
+        );
+    }
+    match (learned.failures.is_empty(), learn.check && residue) {
+        (false, _) => Exit::Error,
+        (true, true) => Exit::WouldChange,
+        (true, false) => Exit::Success,
+    }
+}
+
+/// The summary of `newsclean learn`: per group, its documents, the rules found, the share of its
+/// text they would remove and the documents left alone for losing more than the cap.
+fn learn_table(learned: &newsclean::learn::Learned) -> String {
+    let width = learned.groups.iter().map(|g| g.name.chars().count()).max().unwrap_or(5).clamp(5, 40);
+    let mut out =
+        format!("{:<width$}  {:>9}  {:>5}  {:>7}  {:>8}\n", "group", "documents", "rules", "removes", "over cap");
+    let (mut docs, mut rules, mut bytes, mut removed, mut over) = (0, 0, 0, 0, 0);
+    for (g, group) in learned.groups.iter().enumerate() {
+        let share = if group.bytes == 0 { 0.0 } else { 100.0 * group.removed as f64 / group.bytes as f64 };
+        out.push_str(&format!(
+            "{:<width$}  {:>9}  {:>5}  {:>6.1}%  {:>8}\n",
+            group.name,
+            group.docs,
+            learned.rules_of(g),
+            share,
+            group.over_cap.len()
+        ));
+        docs += group.docs;
+        rules += learned.rules_of(g);
+        bytes += group.bytes;
+        removed += group.removed;
+        over += group.over_cap.len();
+    }
+    let share = if bytes == 0 { 0.0 } else { 100.0 * removed as f64 / bytes as f64 };
+    out.push_str(&format!("{:<width$}  {docs:>9}  {rules:>5}  {share:>6.1}%  {over:>8}\n", "total"));
+    for group in &learned.groups {
+        for (path, share) in &group.over_cap {
+            out.push_str(&format!(
+                "{}: would lose {:.0}% of its text (more than {:.0}%): left alone, in [[overrides]]\n",
+                path.display(),
+                100.0 * share,
+                100.0 * learned.max_removed
+            ));
+        }
+        if group.forgotten_below > 0 {
+            out.push_str(&format!(
+                "{}: keys seen in {} documents or fewer were forgotten to stay within --max-keys\n",
+                group.name, group.forgotten_below
+            ));
+        }
+        for (id, why) in &group.dropped {
+            out.push_str(&format!("{}: `{id}` dropped, its example did not hold: {why}\n", group.name));
+        }
+    }
+    out
 }
 
 /// Writes a command's whole output to stdout.

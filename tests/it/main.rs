@@ -19,6 +19,7 @@ mod interactive;
 mod json;
 mod jsonl;
 mod layout;
+mod learn;
 mod precommit;
 mod progress;
 mod properties;
