@@ -219,7 +219,7 @@ pub struct LearnArgs {
     pub paths: Vec<PathBuf>,
     /// How documents are grouped into sources: `dir` (the directory holding each), a depth N
     /// (the first N directories below the argument), a glob naming the group directories
-    /// (`'sites/*'`), or `json-field NAME` (needs JSON lines input: not yet supported).
+    /// (`'sites/*'`), or `json-field NAME` (records of JSON lines: not yet supported by learn).
     #[arg(long, value_name = "HOW", num_args = 1..=2, default_value = "dir")]
     pub group_by: Vec<String>,
     /// Write the learned rules to FILE (default: stdout); the summary goes to stderr.
@@ -314,8 +314,12 @@ impl Args {
                 if self.field.as_deref().is_some_and(|f| f.split('.').any(str::is_empty)) {
                     return Err("--field: an empty name (a dotted path is `a.b`)".to_owned());
                 }
+                let field = self.field.unwrap_or_else(|| "text".to_owned());
+                if self.report_field.as_deref() == Some(field.as_str()) {
+                    return Err(format!("--report-field {field} would write over the field cleaned (--field {field})"));
+                }
                 Some(Jsonl {
-                    field: self.field.unwrap_or_else(|| "text".to_owned()),
+                    field,
                     id_field: self.id_field,
                     report_field: self.report_field,
                     skip_bad: self.on_error == Some(OnError::Skip),

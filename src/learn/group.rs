@@ -21,14 +21,14 @@ pub enum GroupBy {
 }
 
 impl GroupBy {
-    /// Parses `--group-by`: `dir`, a number, or a glob. `json-field NAME` is refused: it needs
-    /// JSON lines input, which newsclean does not read yet.
+    /// Parses `--group-by`: `dir`, a number, or a glob. `json-field NAME` is refused: learning
+    /// reads each file as one document, not yet a JSON-lines file as records.
     pub fn parse(words: &[String]) -> Result<GroupBy, String> {
         match words {
             [dir] if dir == "dir" => Ok(GroupBy::Dir),
             [n] if n.parse::<usize>().is_ok() => Ok(GroupBy::Depth(n.parse().expect("checked"))),
             [field, ..] if field == "json-field" => Err(
-                "--group-by json-field NAME needs JSON lines input (one document per record), which newsclean does not read yet: not yet supported".to_owned(),
+                "--group-by json-field NAME needs JSON lines input (one document per record): `newsclean --jsonl` cleans such records, but learn reads each file as one document: not yet supported".to_owned(),
             ),
             [glob] => Glob::new(glob)
                 .map(|g| GroupBy::Glob(g.compile_matcher()))

@@ -223,6 +223,12 @@ fn options_that_do_not_apply_are_refused() {
         .code(2)
         .stderr(predicate::str::contains("--jsonl does not combine with"));
     newsclean().args(["--field", "body"]).write_stdin("x").assert().code(2);
+    newsclean()
+        .args(["--jsonl", "--report-field", "text"])
+        .write_stdin("{}\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("would write over the field cleaned"));
 }
 
 /// A real Spark in local mode: `rdd.pipe("newsclean --jsonl")` over a few thousand generated
