@@ -145,6 +145,8 @@ fn finish(config: &Config, out: &mut dyn Write, seen: Seen) -> Exit {
     let Totals { records, changed, furniture_only, failures, by_rule } = &seen.totals;
     let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let verb = match config.mode {
+        // Stdin's records come out on stdout whatever the mode asks of files.
+        _ if config.reads_stdin() => "changed",
         Mode::Write => "changed",
         Mode::Out(_) => "changed in the copies",
         Mode::Print => "changed",
@@ -156,7 +158,7 @@ fn finish(config: &Config, out: &mut dyn Write, seen: Seen) -> Exit {
         plural(*records, "record", "records"),
         plural(edits as u64, "edit", "edits")
     );
-    if seen.inputs > 1 || matches!(config.mode, Mode::Write) {
+    if !config.reads_stdin() {
         line.push_str(&format!(" in {}", plural(seen.inputs as u64, "file", "files")));
     }
     if *furniture_only > 0 {
