@@ -127,6 +127,19 @@ pub struct Totals {
     pub failures: Vec<Failure>,
 }
 
+impl Totals {
+    /// Adds another stream's totals to these (its failures after these).
+    pub fn absorb(&mut self, other: Totals) {
+        self.records += other.records;
+        self.changed += other.changed;
+        self.furniture_only += other.furniture_only;
+        self.failures.extend(other.failures);
+        for (rule, n) in other.by_rule {
+            *self.by_rule.entry(rule).or_default() += n;
+        }
+    }
+}
+
 /// Why a stream of records stopped.
 #[derive(Debug)]
 pub enum StreamError {

@@ -81,6 +81,15 @@ impl Outcome {
     pub fn edits(&self) -> usize {
         self.by_rule.values().sum()
     }
+
+    /// Adds `other`'s counts and flags to these (one outcome for several documents).
+    pub fn absorb(&mut self, other: Outcome) {
+        self.changed |= other.changed;
+        self.furniture_only |= other.furniture_only;
+        for (rule, n) in other.by_rule {
+            *self.by_rule.entry(rule).or_default() += n;
+        }
+    }
 }
 
 /// Why cleaning a stream stopped.

@@ -3,7 +3,6 @@
 //! and exiting 2 at the end; a summary counted in records.
 
 use std::io::{self, IsTerminal, Write};
-use std::path::Path;
 
 use newsclean::config::{Config, Format, Mode};
 use newsclean::files::{self, Found, Selection};
@@ -29,13 +28,7 @@ impl Seen {
         for failure in &totals.failures {
             eprintln!("newsclean: {name}:{}: {}", failure.line, failure.why);
         }
-        self.totals.records += totals.records;
-        self.totals.changed += totals.changed;
-        self.totals.furniture_only += totals.furniture_only;
-        self.totals.failures.extend(totals.failures);
-        for (rule, n) in totals.by_rule {
-            *self.totals.by_rule.entry(rule).or_default() += n;
-        }
+        self.totals.absorb(totals);
     }
 }
 
@@ -111,7 +104,7 @@ pub(super) fn run(projects: &mut Projects, config: &Config, selection: &Selectio
                 Ok((totals, written)) => {
                     let _ = out.flush();
                     seen.written += usize::from(written);
-                    seen.add(&display(&input.path), totals);
+                    seen.add(&newsclean::input::diff_path(&input.path), totals);
                 }
                 Err(newsclean::Error::Output(e)) => return output_failed(&e),
                 Err(e) => fail(&mut out, &mut seen, e.to_string()),
@@ -119,10 +112,6 @@ pub(super) fn run(projects: &mut Projects, config: &Config, selection: &Selectio
         }
     }
     finish(config, &mut out, seen)
-}
-
-fn display(path: &Path) -> String {
-    newsclean::input::diff_path(path)
 }
 
 fn fail(out: &mut dyn Write, seen: &mut Seen, message: String) {

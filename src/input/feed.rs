@@ -110,11 +110,7 @@ pub fn clean_feed(
             Items::Names(out) if outcome.changed => writeln!(out, "{name}").map_err(Error::Output)?,
             _ => {}
         }
-        total.changed |= outcome.changed;
-        total.furniture_only |= outcome.furniture_only;
-        for (rule, n) in outcome.by_rule {
-            *total.by_rule.entry(rule).or_default() += n;
-        }
+        total.absorb(outcome);
     }
     Ok((total, choice))
 }

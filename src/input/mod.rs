@@ -247,13 +247,8 @@ fn clean_feed_file(
 ) -> Result<Report, Error> {
     use feed::{Items, clean_feed};
     let path = input.path.as_path();
-    let mut bytes = Vec::new();
     let file = fs::File::open(path).map_err(|e| read_error(path, e))?;
-    file.take(settings.max_line as u64 + 1).read_to_end(&mut bytes).map_err(|e| read_error(path, e))?;
-    if bytes.len() > settings.max_line {
-        let reason = format!("larger than --max-line-mib ({} MiB)", settings.max_line >> 20);
-        return Err(Error::Feed { path: path.to_owned(), reason });
-    }
+    let bytes = read_feed(file, path, settings)?;
     let shown = diff_path(path);
     let (outcome, choice) = match mode {
         Mode::Out(dir) => {
@@ -280,6 +275,18 @@ fn clean_feed_file(
     Ok(Report { outcome, choice, rewritten })
 }
 
+/// A feed's bytes, read whole (items are decided on the whole document): at most
+/// `--max-line-mib`, beyond which it is an error naming `path`.
+fn read_feed(input: impl Read, path: &Path, settings: &Settings) -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::new();
+    input.take(settings.max_line as u64 + 1).read_to_end(&mut bytes).map_err(|e| read_error(path, e))?;
+    if bytes.len() > settings.max_line {
+        let reason = format!("larger than --max-line-mib ({} MiB)", settings.max_line >> 20);
+        return Err(Error::Feed { path: path.to_owned(), reason });
+    }
+    Ok(bytes)
+}
+
 /// `--feed` on stdin: the feed's cleaned items as JSON lines to `out` (a filter), or a diff per
 /// item (`stdin#item-3`), or with `--check` the items that would change.
 fn clean_feed_stream(
@@ -291,12 +298,7 @@ fn clean_feed_stream(
 ) -> Result<Report, Error> {
     use feed::{Items, clean_feed};
     let path = Path::new("stdin");
-    let mut bytes = Vec::new();
-    input.take(settings.max_line as u64 + 1).read_to_end(&mut bytes).map_err(|e| read_error(path, e))?;
-    if bytes.len() > settings.max_line {
-        let reason = format!("larger than --max-line-mib ({} MiB)", settings.max_line >> 20);
-        return Err(Error::Feed { path: path.to_owned(), reason });
-    }
+    let bytes = read_feed(input, path, settings)?;
     let items = match output {
         _ if matches!(settings.format, Format::Json | Format::Github | Format::Statistics) => Items::Report(out),
         StreamOutput::Text => Items::Records(out),
