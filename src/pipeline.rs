@@ -128,7 +128,7 @@ impl Cleaner {
     /// normalize, markup, mojibake, residue (rules written in Rust), the data rules (built-in
     /// residue and translation rules, then the user's), text damage, punctuation.
     pub fn with_rules(rules: &RuleSet, protect: &[String]) -> Self {
-        let disabled = rules.all().filter(|r| !rules.is_enabled(&r.id)).map(|r| RuleId::owned(r.id.clone())).collect();
+        let disabled = rules.disabled().map(|r| RuleId::owned(r.id.clone())).collect();
         Cleaner {
             stages: vec![
                 Box::new(Normalize),
@@ -146,10 +146,7 @@ impl Cleaner {
             max_line: crate::block::DEFAULT_MAX_LINE,
             policy: Policy::new(disabled, protect),
             descriptions: rules.all().map(|r| (r.id.clone(), r.description.clone())).collect(),
-            chrome: rules
-                .all()
-                .any(|r| r.id.starts_with("chrome.") && rules.is_enabled(&r.id))
-                .then(chrome::Classifier::new),
+            chrome: rules.enabled().any(|r| r.id.starts_with("chrome.")).then(chrome::Classifier::new),
         }
     }
 

@@ -69,6 +69,9 @@ pub struct Project {
     file: ProjectFile,
     exclude: Option<GlobSet>,
     overrides: Vec<GlobSet>,
+    /// The built-in rules and the file's own, checked once here (a user's regexes are compiled to
+    /// be checked: thousands of rules must not be checked again for every use of the file).
+    checked: RuleSet,
 }
 
 fn glob_set(patterns: &[String], path: &Path, text: &str) -> Result<Option<GlobSet>, Error> {
@@ -123,7 +126,7 @@ impl Project {
         }
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let dir = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        let project = Project { path: path.to_owned(), dir, file, exclude, overrides };
+        let project = Project { path: path.to_owned(), dir, file, exclude, overrides, checked: set };
         project.check_examples()?;
         Ok(project)
     }
@@ -171,7 +174,7 @@ impl Project {
 
     /// The rules and protected phrases for a file under the given overrides.
     fn rules(&self, overrides: &[usize], cli: &CliRules) -> Result<(RuleSet, Vec<String>), Error> {
-        let mut set = RuleSet::with_user(self.file.rule.clone()).map_err(|e| self.error(&e.message))?;
+        let mut set = self.checked.clone();
         set.apply(&Selection { select: self.file.select.clone(), ignore: self.file.ignore.clone() })
             .map_err(|m| self.error(&m))?;
         let mut protect = self.file.protect.clone();
@@ -200,7 +203,7 @@ fn apply_cli(set: &mut RuleSet, cli: &CliRules) -> Result<(), Error> {
 /// Checks the command line's selectors against the built-in rules and those of `project`.
 pub fn check_cli(cli: &CliRules, project: Option<&Project>) -> Result<(), Error> {
     let mut set = match project {
-        Some(p) => RuleSet::with_user(p.file.rule.clone()).map_err(|e| p.error(&e.message))?,
+        Some(p) => p.checked.clone(),
         None => RuleSet::builtin(),
     };
     apply_cli(&mut set, cli)

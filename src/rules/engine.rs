@@ -157,15 +157,25 @@ impl QuickFilter {
 
 /// A line holding a pattern holds every pattern inside it (`flat-panel` in `flat-panels`): asking
 /// for the inner ones is enough, and fewer needles keep the SIMD searcher.
+/// One automaton over all the patterns finds, in each pattern, the others inside it (linear in
+/// their total length, where comparing every pair cost seconds for thousands of rules).
 fn quick_needles(patterns: &[String]) -> Vec<&str> {
-    let mut sorted: Vec<&String> = patterns.iter().collect();
-    sorted.sort_by_key(|p| p.len());
-    let mut needles: Vec<&str> = Vec::new();
-    for p in sorted {
-        if !needles.iter().any(|inner| p.contains(inner)) {
-            needles.push(p);
-        }
-    }
+    let Ok(inside) = AhoCorasickBuilder::new().match_kind(AcMatchKind::Standard).build(patterns) else {
+        return patterns.iter().map(String::as_str).collect();
+    };
+    let mut needles: Vec<&str> = patterns
+        .iter()
+        .enumerate()
+        .filter(|&(k, p)| {
+            // Another pattern inside this one, shorter (or the same, listed earlier), rules it out.
+            !inside.find_overlapping_iter(p.as_str()).any(|m| {
+                let other = m.pattern().as_usize();
+                other != k && (m.len() < p.len() || other < k)
+            })
+        })
+        .map(|(_, p)| p.as_str())
+        .collect();
+    needles.sort_by_key(|p| p.len());
     needles
 }
 

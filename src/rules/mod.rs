@@ -7,6 +7,7 @@ pub mod engine;
 pub mod spec;
 pub mod text;
 
+use rayon::prelude::*;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
@@ -134,9 +135,12 @@ impl RuleSet {
     pub fn with_user(user: Vec<RuleSpec>) -> Result<Self, UserRuleError> {
         let mut set = RuleSet::builtin();
         let mut seen: HashSet<String> = set.rules.iter().map(|r| r.id.clone()).collect();
-        for (index, rule) in user.into_iter().enumerate() {
+        // Checking compiles each regex: done on every core, the first failure reported.
+        let matchers = builtin_matchers();
+        let checks: Vec<Result<(), String>> = user.par_iter().map(|rule| rule.check(&matchers, false)).collect();
+        for (index, (rule, check)) in user.into_iter().zip(checks).enumerate() {
             let fail = |message: String| UserRuleError { index, message };
-            rule.check(&builtin_matchers(), false).map_err(|e| fail(format!("rule `{}`: {e}", rule.id)))?;
+            check.map_err(|e| fail(format!("rule `{}`: {e}", rule.id)))?;
             if !seen.insert(rule.id.clone()) {
                 return Err(fail(format!("rule `{}` is defined twice (or reuses a built-in id)", rule.id)));
             }
@@ -216,6 +220,11 @@ impl RuleSet {
     /// The rules that are on.
     pub fn enabled(&self) -> impl Iterator<Item = &RuleSpec> {
         self.rules.iter().zip(&self.enabled).filter(|(_, on)| **on).map(|(r, _)| r)
+    }
+
+    /// The rules that are off.
+    pub fn disabled(&self) -> impl Iterator<Item = &RuleSpec> {
+        self.rules.iter().zip(&self.enabled).filter(|(_, on)| !**on).map(|(r, _)| r)
     }
 
     /// True if the rule with this id is on.

@@ -270,7 +270,7 @@ impl RuleSpec {
             // is reported with its rule and place before any file is touched, not found mid-run
             // (the engine compiles a rule's regex lazily); the tests compile the shipped ones.
             if !allow_builtin {
-                regex::Regex::new(pattern).map_err(|e| format!("bad regex: {e}"))?;
+                check_regex(pattern).map_err(|e| format!("bad regex: {e}"))?;
             }
             if m.trigger.as_ref().is_some_and(|t| t.is_empty() || t.iter().any(String::is_empty)) {
                 return Err("`trigger` needs non-empty literals".into());
@@ -284,7 +284,7 @@ impl RuleSpec {
                 return Err("`next_line` goes with `own-line`, `line-start` and `head` rules".into());
             }
             if !allow_builtin {
-                regex::Regex::new(next).map_err(|e| format!("bad `next_line` regex: {e}"))?;
+                check_regex(next).map_err(|e| format!("bad `next_line` regex: {e}"))?;
             }
         }
         match self.followed_by {
@@ -364,6 +364,23 @@ pub fn line_column(text: &str, at: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Checks that `pattern` compiles as the engine will compile it: its syntax, and the size of the
+/// automaton against the regex crate's default limit (`\w{5000}` is refused). Only the forward
+/// automaton is built, which is what the limit measures: a third of what compiling the whole
+/// regex costs, for files of thousands of rules.
+fn check_regex(pattern: &str) -> Result<(), String> {
+    use regex_automata::nfa::thompson;
+    let hir = regex_syntax::ParserBuilder::new().build().parse(pattern).map_err(|e| e.to_string())?;
+    let config = thompson::Config::new().nfa_size_limit(Some(REGEX_SIZE_LIMIT)).shrink(false);
+    thompson::Compiler::new().configure(config).build_from_hir(&hir).map(drop).map_err(|e| match e.size_limit() {
+        Some(limit) => format!("compiled regex exceeds size limit of {limit} bytes"),
+        None => e.to_string(),
+    })
+}
+
+/// The regex crate's default size limit for a compiled regex (`RegexBuilder::size_limit`).
+const REGEX_SIZE_LIMIT: usize = 10 * (1 << 20);
+
 /// Turns a toml error into a positioned message.
 pub fn toml_error(text: &str, e: &toml::de::Error) -> ParseError {
     let (line, column) = e.span().map_or((1, 1), |span: Range<usize>| line_column(text, span.start));
@@ -388,8 +405,17 @@ struct IdSpan {
 pub fn locate(rules: &mut [RuleSpec], text: &str, file: &str) {
     let spans: Vec<Range<usize>> =
         toml::from_str::<IdSpans>(text).map(|f| f.rule.into_iter().map(|r| r.id.span()).collect()).unwrap_or_default();
+    // Where each line starts, found once: a file of thousands of rules is located in one pass,
+    // not one pass over the text before each rule.
+    let line_starts: Vec<usize> =
+        std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|nl| nl + 1)).collect();
     for (k, rule) in rules.iter_mut().enumerate() {
-        let (line, column) = spans.get(k).map_or((0, 0), |span| line_column(text, span.start));
+        let (line, column) = spans.get(k).map_or((0, 0), |span| {
+            let at = span.start.min(text.len());
+            let line = line_starts.partition_point(|&start| start <= at);
+            let column = text[line_starts[line - 1]..at].chars().count() + 1;
+            (line, column)
+        });
         rule.origin = Origin { file: file.to_owned(), line, column };
     }
 }

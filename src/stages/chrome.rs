@@ -12,6 +12,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use regex::Regex;
 
@@ -81,11 +82,6 @@ impl Shape<'_> {
 /// Finds page chrome in a window of lines.
 pub struct Classifier {
     button: memchr::memmem::Finder<'static>,
-    timestamp: Regex,
-    image_file: Regex,
-    slash_credit: Regex,
-    for_credit: Regex,
-    via_credit: Regex,
 }
 
 impl Default for Classifier {
@@ -99,24 +95,34 @@ const NAME: &str = r"\p{Lu}[\p{L}\p{M}'’.\-]*";
 /// Organisations a photo credit names after a slash when it does not start with `The`.
 const AGENCIES: &str = r"(?:Getty Images|Shutterstock|Reuters|AP|Associated Press|AFP|Agence France-Presse|EPA|Bloomberg|Alamy|Pool|Redux|Zuma|ZUMA Press|Sipa|Anadolu|Xinhua|TASS|Sputnik|NurPhoto|SOPA Images|Corbis|Newscom|UPI|PA|PA Images|Rex Features|dpa|picture alliance|Keystone|iStock|Unsplash|Wikimedia Commons|Handout)";
 
+// The patterns are compiled the first time a line needs them (their Unicode classes cost more to
+// compile than a megabyte of cleaning, and most inputs never hold a line they could match).
+fn compile(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("chrome patterns are valid")
+}
+static TIMESTAMP_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    compile(concat!(
+        r"^(?:\d{1,3} ?(?:min|mins|minute|minutes) read",
+        r"|(?:(?:\d{1,3}|an?) (?:sec|secs|second|seconds|min|mins|minute|minutes|hr|hrs|hour|hours|day|days|week|weeks) ago ?)+",
+        r"|(?:Updated|Published|Posted) (?:\d{1,3}|an?) (?:min|mins|minutes?|hours?|hrs?|days?) ago)$"
+    ))
+});
+static IMAGE_FILE: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"^\[[^\]\s]*\.(?:jpe?g|png|gif|webp|svg|avif)(?:[?\]]|$)"));
+static SLASH_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
+    compile(&format!(
+        r"^{NAME}(?: (?:de |van |von |da |del |la |le )?{NAME}){{1,3}} ?/ ?(?:The {NAME}(?: {NAME}){{0,4}}|{AGENCIES})(?:(?:,| —| -| for)? (?:via )?(?:{AGENCIES}|The {NAME}(?: {NAME}){{0,4}}))*$"
+    ))
+});
+static FOR_CREDIT: LazyLock<Regex> =
+    LazyLock::new(|| compile(&format!(r"^{NAME}(?: {NAME}){{1,3}} for The {NAME}(?: {NAME}){{0,4}}$")));
+static VIA_CREDIT: LazyLock<Regex> =
+    LazyLock::new(|| compile(&format!(r"^via {NAME}(?: {NAME}|; via {NAME}| of {NAME}){{0,8}}$")));
+
 impl Classifier {
-    /// Compiles the patterns once.
+    /// The classifier (its patterns are compiled on first use).
     pub fn new() -> Self {
-        let re = |p: &str| Regex::new(p).expect("chrome patterns are valid");
-        Classifier {
-            button: memchr::memmem::Finder::new("(BUTTON)"),
-            timestamp: re(concat!(
-                r"^(?:\d{1,3} ?(?:min|mins|minute|minutes) read",
-                r"|(?:(?:\d{1,3}|an?) (?:sec|secs|second|seconds|min|mins|minute|minutes|hr|hrs|hour|hours|day|days|week|weeks) ago ?)+",
-                r"|(?:Updated|Published|Posted) (?:\d{1,3}|an?) (?:min|mins|minutes?|hours?|hrs?|days?) ago)$"
-            )),
-            image_file: re(r"^\[[^\]\s]*\.(?:jpe?g|png|gif|webp|svg|avif)(?:[?\]]|$)"),
-            slash_credit: re(&format!(
-                r"^{NAME}(?: (?:de |van |von |da |del |la |le )?{NAME}){{1,3}} ?/ ?(?:The {NAME}(?: {NAME}){{0,4}}|{AGENCIES})(?:(?:,| —| -| for)? (?:via )?(?:{AGENCIES}|The {NAME}(?: {NAME}){{0,4}}))*$"
-            )),
-            for_credit: re(&format!(r"^{NAME}(?: {NAME}){{1,3}} for The {NAME}(?: {NAME}){{0,4}}$")),
-            via_credit: re(&format!(r"^via {NAME}(?: {NAME}|; via {NAME}| of {NAME}){{0,8}}$")),
-        }
+        Classifier { button: memchr::memmem::Finder::new("(BUTTON)") }
     }
 
     /// The chrome in `lines` (consecutive lines of one input, blank lines included).
@@ -134,7 +140,7 @@ impl Classifier {
         }
         for s in &shapes {
             let v = &s.visible;
-            if s.is_short(12) && (v.contains(" read") || v.contains(" ago")) && self.timestamp.is_match(v) {
+            if s.is_short(12) && (v.contains(" read") || v.contains(" ago")) && TIMESTAMP_TEXT.is_match(v) {
                 marks.set(s.number, &TIMESTAMP);
             }
         }
@@ -338,7 +344,7 @@ impl Classifier {
     fn image_placeholders(&self, shapes: &[Shape], marks: &mut Marks) {
         let mut open = false;
         for s in shapes {
-            if open || self.image_file.is_match(s.text) || is_open_image_mark(s.text) {
+            if open || IMAGE_FILE.is_match(s.text) || is_open_image_mark(s.text) {
                 marks.set(s.number, &IMAGE);
                 open = !s.text.contains(']');
             }
@@ -433,9 +439,9 @@ impl Classifier {
         for s in shapes.iter().filter(|s| !s.is_blank()) {
             let v = &*s.visible;
             if !v.is_empty() && s.is_short(10) {
-                if (v.contains('/') && self.slash_credit.is_match(v))
-                    || (v.contains(" for The ") && self.for_credit.is_match(v))
-                    || (v.starts_with("via ") && self.via_credit.is_match(v))
+                if (v.contains('/') && SLASH_CREDIT.is_match(v))
+                    || (v.contains(" for The ") && FOR_CREDIT.is_match(v))
+                    || (v.starts_with("via ") && VIA_CREDIT.is_match(v))
                 {
                     marks.set(s.number, &CREDIT);
                 }
