@@ -21,7 +21,7 @@ use crate::edit::RuleId;
 use crate::error::Error;
 use crate::input;
 use crate::output::diff::DiffSink;
-use crate::output::write::{WriteTo, write_error};
+use crate::output::write::{Commit, WriteTo, write_error};
 use crate::pipeline::{Cleaner, Outcome, Processed, Sink, TextSink};
 use crate::source::read_error;
 use crate::source::{self, Document, Source};
@@ -256,7 +256,9 @@ pub fn clean_file(
             }
             let always = matches!(mode, Mode::Out(_));
             let backup = if always { None } else { options.settings.backup.as_deref() };
-            let to = WriteTo { path, target: &target, encoding: (encoding_rs::UTF_8, b""), backup, read };
+            // One file at a time: a JSON lines file is large, its sync a small part of its cost.
+            let encoding = (encoding_rs::UTF_8, &b""[..]);
+            let to = WriteTo { path, target: &target, encoding, backup, read, commit: Commit::Now };
             options.output = Output::Records;
             to.write(|writer| {
                 let totals = clean_records(cleaner, reader, &options, writer).map_err(|e| stream_error(e, &target))?;

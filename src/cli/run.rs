@@ -14,6 +14,7 @@ use newsclean::output::diff::DiffSink;
 use newsclean::output::json;
 use newsclean::output::review;
 use newsclean::output::summary::Summary;
+use newsclean::output::write::{Commit, write_error};
 use newsclean::pipeline::Cleaner;
 use newsclean::project::{Plan, Projects};
 
@@ -101,7 +102,9 @@ pub fn run(mut args: Args) -> Exit {
     }
     // Files are cleaned in parallel a batch at a time, each into its own buffer, and reported in
     // walk order, so the output is the same whatever the thread count. Large files stream straight
-    // to stdout on this thread instead, to keep memory bounded.
+    // to stdout on this thread instead, to keep memory bounded. A batch's written files go into
+    // place together, made durable by a few syncs rather than two per file (`files::Batch`),
+    // before any of them is reported written.
     let files = found.iter().filter(|f| matches!(f, Found::File(_))).count();
     let mut progress = Progress::new(files, config.quiet);
     for batch in found.chunks(PARALLEL_BATCH) {
@@ -114,22 +117,31 @@ pub fn run(mut args: Args) -> Exit {
                 _ => None,
             })
             .collect();
-        let done: Vec<(u64, Option<Buffered>)> = batch
+        let writes = files::Batch::default();
+        let mut done: Vec<(u64, Option<Buffered>)> = batch
             .par_iter()
             .zip(&plans)
-            .map(|(found, plan)| {
+            .enumerate()
+            .map(|(key, (found, plan))| {
                 let Found::File(input) = found else { return (0, None) };
                 let size = std::fs::metadata(&input.path).map_or(0, |m| m.len());
                 match plan {
                     Some(Ok(Plan::Clean(cleaner))) if size <= LARGE_FILE => {
                         let mut buffer = Vec::new();
-                        let result = input::clean_file(cleaner, input, &config.mode, &config.settings, &mut buffer);
+                        let commit = Commit::With(&writes, key);
+                        let result =
+                            input::clean_file(cleaner, input, &config.mode, &config.settings, &mut buffer, commit);
                         (size, Some((result, buffer)))
                     }
                     _ => (size, None),
                 }
             })
             .collect();
+        for failed in writes.finish() {
+            if let (_, Some((result, _))) = &mut done[failed.key] {
+                *result = Err(write_error(&failed.path, failed.error));
+            }
+        }
         for ((found, (size, done)), plan) in batch.iter().zip(done).zip(plans) {
             // A file cleaned with nothing to say (--write, a --check that passes) leaves the bar be.
             let silent = match &done {
@@ -190,7 +202,7 @@ fn report_file(
             result
         }
         (None, Some(Ok(Plan::Clean(cleaner)))) => {
-            input::clean_file(&cleaner, input, &config.mode, &config.settings, out)
+            input::clean_file(&cleaner, input, &config.mode, &config.settings, out, Commit::Now)
         }
         (None, Some(Err(e))) => {
             tally.config_failed(out, &input.path, &e);

@@ -17,7 +17,7 @@ use crate::files::Input;
 use crate::output::diff::DiffSink;
 use crate::output::github::GithubSink;
 use crate::output::json::JsonSink;
-use crate::output::write::{WriteTo, write_error};
+use crate::output::write::{Commit, WriteTo, write_error};
 use crate::pipeline::{Cleaner, NullSink, Outcome, Sink, TextSink};
 use crate::source::{self, Document, READ_BUFFER, Source, read_error, stream_error};
 
@@ -143,20 +143,23 @@ pub(crate) fn stamp_of(path: &Path, settings: &Settings) -> Result<crate::files:
 }
 
 /// Cleans the walked file `input` in `mode`, writing any diff or path list to `out`
-/// (`Mode::Out(dir)` writes its copy to `dir` joined with its place below the walk's root).
+/// (`Mode::Out(dir)` writes its copy to `dir` joined with its place below the walk's root). A file
+/// written (`--write`, `--out`) goes into place as `commit` says: with a batch, it is in place
+/// only once the batch is finished, which may still fail it.
 pub fn clean_file(
     cleaner: &Cleaner,
     input: &Input,
     mode: &Mode,
     settings: &Settings,
     out: &mut dyn Write,
+    commit: Commit,
 ) -> Result<FileResult, Error> {
     let path = input.path.as_path();
     // `--interactive` reviews through `clean_for_review`; here it shows the diff it would ask about.
     let prints = matches!(mode, Mode::Diff | Mode::Print | Mode::Interactive | Mode::Check { diff: true });
     let html = source::is_page(path, settings);
     if !html && feed::reads_items(mode) && is_feed(path, settings)? {
-        return clean_feed_file(cleaner, input, mode, settings, out).map(FileResult::Cleaned);
+        return clean_feed_file(cleaner, input, mode, settings, out, commit).map(FileResult::Cleaned);
     }
     // In-place modes work on text files: `--write` would replace a page with its text, so
     // `--check` (the gate `--write` must be able to satisfy) passes pages over too.
@@ -206,7 +209,8 @@ pub fn clean_file(
             let target = write_target(path, settings)?;
             let mut report = report_sink(settings, out, &shown, &choice);
             let encoding = output_encoding(&choice, settings);
-            let to = WriteTo { path, target: &target, encoding, backup: settings.backup.as_deref(), read };
+            let backup = settings.backup.as_deref();
+            let to = WriteTo { path, target: &target, encoding, backup, read, commit };
             to.clean_into(cleaner, (text, offset), converts, &mut *report)?
         }
         Mode::Out(dir) => {
@@ -216,7 +220,7 @@ pub fn clean_file(
             }
             let encoding = if html { (UTF_8, &b""[..]) } else { output_encoding(&choice, settings) };
             let mut report = report_sink(settings, out, &shown, &choice);
-            let to = WriteTo { path: &target, target: &target, encoding, backup: None, read: None };
+            let to = WriteTo { path: &target, target: &target, encoding, backup: None, read: None, commit };
             to.clean_into(cleaner, (text, offset), true, &mut *report)?
         }
     };
@@ -244,6 +248,7 @@ fn clean_feed_file(
     mode: &Mode,
     settings: &Settings,
     out: &mut dyn Write,
+    commit: Commit,
 ) -> Result<Report, Error> {
     use feed::{Items, clean_feed};
     let path = input.path.as_path();
@@ -256,7 +261,8 @@ fn clean_feed_file(
             if let Some(parent) = target.parent() {
                 fs::create_dir_all(parent).map_err(|e| write_error(&target, e))?;
             }
-            let to = WriteTo { path: &target, target: &target, encoding: (UTF_8, b""), backup: None, read: None };
+            let encoding = (UTF_8, &b""[..]);
+            let to = WriteTo { path: &target, target: &target, encoding, backup: None, read: None, commit };
             to.write(|writer| {
                 let done = clean_feed(cleaner, path, &shown, &bytes, settings, Items::Records(writer)).map_err(
                     |e| match e {
@@ -401,7 +407,8 @@ pub fn write_reviewed(
         return Err(Error::ChangedMeanwhile { path: path.to_owned() });
     }
     let encoding = output_encoding(choice, settings);
-    let to = WriteTo { path, target: &target, encoding, backup: settings.backup.as_deref(), read: Some(stamp) };
+    let backup = settings.backup.as_deref();
+    let to = WriteTo { path, target: &target, encoding, backup, read: Some(stamp), commit: Commit::Now };
     to.write(|writer| writer.write_all(text.as_bytes()).map(|()| ((), true)).map_err(|e| write_error(path, e)))?;
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! The one write path of `--write`, `--out` and `--interactive`: cleaned text goes to a spool beside
 //! the target, in the target's encoding and byte-order mark, and is renamed into place only when
 //! complete (`files::Spool`: crash-safe, `--backup`, owner, permissions and extended attributes
-//! kept, a file changed meanwhile left alone).
+//! kept, a file changed meanwhile left alone), now or with a batch made durable together
+//! (`files::Batch`).
 
 use std::io::{self, BufRead, Write};
 use std::path::Path;
@@ -10,12 +11,12 @@ use encoding_rs::Encoding;
 
 use crate::decode::{EncodeWriter, Unmappable};
 use crate::error::Error;
-use crate::files::Spool;
+use crate::files::{Batch, Spool};
 use crate::pipeline::{Cleaner, Outcome, Sink, StreamError, TextSink};
 use crate::source::stream_error;
 
 /// The most precise error for a failed write of `path`.
-pub(crate) fn write_error(path: &Path, source: io::Error) -> Error {
+pub fn write_error(path: &Path, source: io::Error) -> Error {
     if source.get_ref().is_some_and(|e| e.is::<crate::files::ReadOnly>()) {
         return Error::ReadOnly { path: path.to_owned() };
     }
@@ -37,12 +38,24 @@ pub struct WriteTo<'a> {
     pub backup: Option<&'a std::ffi::OsStr>,
     /// What the file was when it was read: it is replaced only if it still is.
     pub read: Option<crate::files::Stamp>,
+    /// When the file goes into place.
+    pub commit: Commit<'a>,
+}
+
+/// When a written file goes into place.
+#[derive(Clone, Copy, Debug)]
+pub enum Commit<'a> {
+    /// Before the write returns, durably (a batch of one).
+    Now,
+    /// With the batch, durably when [`Batch::finish`] returns, which names it by this key if it
+    /// fails then.
+    With(&'a Batch, usize),
 }
 
 impl WriteTo<'_> {
     /// Writes the text `fill` produces to a spool beside the target, in the target's encoding, and
-    /// renames it into place (crash-safe, see `files::Spool`) if `fill` says to; returns what
-    /// `fill` returned.
+    /// renames it into place (crash-safe, see `files::Spool`) if `fill` says to, now or with the
+    /// batch; returns what `fill` returned.
     pub fn write<T>(
         &self,
         fill: impl FnOnce(&mut EncodeWriter<Spool>) -> Result<(T, bool), Error>,
@@ -54,7 +67,12 @@ impl WriteTo<'_> {
         let (value, commit) = fill(&mut writer)?;
         if commit {
             let spool = writer.into_inner().map_err(|e| write_error(self.path, e))?;
-            spool.commit(self.target, self.backup, self.read).map_err(|e| write_error(self.path, e))?;
+            let replacement =
+                spool.prepare(self.target, self.backup, self.read).map_err(|e| write_error(self.path, e))?;
+            match self.commit {
+                Commit::Now => replacement.commit().map_err(|e| write_error(self.path, e))?,
+                Commit::With(batch, key) => batch.add(key, self.path, replacement),
+            }
         }
         Ok((value, commit))
     }

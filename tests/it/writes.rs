@@ -187,8 +187,9 @@ fn kill_rounds(files: u64, backup: bool) {
 
     let mut caught_midway = 0;
     // Kill at fixed early moments (while it walks and starts writing) and at fractions of a whole
-    // run, so some kills land mid-batch however fast this machine is.
-    let fractions = [0.1, 0.3, 0.5, 0.7, 0.9];
+    // run, so some kills land mid-run however fast this machine is: a batch's files go into place
+    // together (after one sync of their data), so a run has few moments between none and all.
+    let fractions = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
     let delays = std::iter::once(5)
         .chain(fractions.iter().map(|f| (whole_run.as_millis() as f64 * f) as u64))
         .chain(std::iter::once(20));
@@ -264,6 +265,66 @@ fn sigkill_mid_write_leaves_each_file_old_or_new_and_a_second_run_finishes() {
 #[test]
 fn sigkill_mid_write_with_backup_never_loses_an_original() {
     kill_rounds(KILL_FILES / 4, true);
+}
+
+/// The batch size of `--write` (the CLI's parallel batch, `files::Batch`'s bound in files).
+const WRITE_BATCH: usize = 256;
+
+/// Counts the sync system calls of `newsclean ARGS` under `strace -f -c`; `None` (skipped, or a
+/// failure under `CI=true`) when strace is missing or may not trace here.
+fn count_syncs(dir: &Path, args: &[&str]) -> Option<u64> {
+    if !common::require(&["strace"]) {
+        return None;
+    }
+    let log = dir.join("strace.txt");
+    let traced = Command::new("strace")
+        .args(["-f", "-qq", "-c", "-e", "trace=fsync,fdatasync,syncfs,sync,sync_file_range,msync", "-o"])
+        .arg(&log)
+        .arg(NEWSCLEAN)
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    if !common::skip_unless(traced.success() && log.exists(), &format!("strace could not trace here ({traced})")) {
+        return None;
+    }
+    // `% time  seconds  usecs/call  calls  [errors]  syscall`, one row per system call made.
+    let table = fs::read_to_string(&log).unwrap();
+    let syscalls = ["fsync", "fdatasync", "syncfs", "sync", "sync_file_range", "msync"];
+    let rows = table.lines().map(|l| l.split_whitespace().collect::<Vec<_>>());
+    let calls =
+        rows.filter(|f| f.len() >= 5 && syscalls.contains(f.last().unwrap())).map(|f| f[3].parse::<u64>().unwrap());
+    let calls = calls.sum();
+    fs::remove_file(&log).unwrap();
+    Some(calls)
+}
+
+/// `--write` makes each batch durable with a sync per file system before renaming and one after,
+/// not with two syncs per changed file (the file and its directory): 600 changed files in 3
+/// directories, 3 batches, take at most 6 syncs, and the result is the same as file by file.
+#[test]
+fn write_syncs_once_per_batch_not_per_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: usize = 600;
+    for k in 0..files {
+        let sub = dir.path().join(format!("d{}", k % 3));
+        fs::create_dir_all(&sub).unwrap();
+        fs::write(sub.join(format!("{k:04}.txt")), DIRTY).unwrap();
+    }
+    let Some(syncs) = count_syncs(dir.path(), &["--write", "-q", "d0", "d1", "d2"]) else { return };
+    for k in 0..files {
+        let path = dir.path().join(format!("d{}/{k:04}.txt", k % 3));
+        assert_eq!(fs::read_to_string(&path).unwrap(), CLEAN, "{}", path.display());
+    }
+    let batches = files.div_ceil(WRITE_BATCH) as u64;
+    assert!(syncs >= 1 && syncs <= 2 * batches, "{syncs} syncs for {files} changed files in {batches} batches");
+    // A file by itself (an interactive write, a file too large for a batch) is still synced.
+    let one = dir.path().join("one.txt");
+    fs::write(&one, DIRTY).unwrap();
+    let Some(syncs) = count_syncs(dir.path(), &["--write", "-q", "one.txt"]) else { return };
+    assert_eq!(fs::read_to_string(&one).unwrap(), CLEAN);
+    assert_eq!(syncs, 2, "the file's data before the rename, its directory after");
 }
 
 /// Issue 13, item 2: two `--write --backup .orig` runs at once lost originals (the second run's

@@ -1,265 +1,20 @@
-//! Inputs on disk: walking paths and directories into the files to clean (ripgrep's walker and its
-//! ignore files, extensions, globs, hidden files, symlinks), and writing a cleaned file back
-//! atomically. Reading and cleaning belong to the pipeline; this module only decides which files
-//! and how bytes reach the disk.
+//! Replacing a file with its cleaned copy: the output spooled beside the target, given its
+//! permissions, owner and extended attributes, then (once synced, which `durable` does for a whole
+//! batch) locked, checked, backed up if asked and renamed over it. Which files, and when the
+//! disk is synced, belong to others.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-
-use globset::{Glob, GlobSet, GlobSetBuilder};
-
-use crate::config::Walk;
-
-/// Extensions cleaned when walking a directory (HTML pages are turned into their text first).
-pub const DEFAULT_EXTENSIONS: &[&str] = &["txt", "text", "md", "html", "htm"];
-
-/// Which files a walk takes.
-#[derive(Clone, Debug, Default)]
-pub struct Selection {
-    include: Option<GlobSet>,
-    exclude: Option<GlobSet>,
-    follow_symlinks: bool,
-    no_ignore: bool,
-    hidden: bool,
-    threads: usize,
-}
-
-/// A bad `--include`/`--exclude` pattern.
-#[derive(Debug, thiserror::Error)]
-#[error("bad glob `{pattern}`: {reason}")]
-pub struct BadGlob {
-    /// The pattern as given.
-    pub pattern: String,
-    /// Why it is bad.
-    pub reason: String,
-}
-
-fn glob_set(patterns: &[String]) -> Result<Option<GlobSet>, BadGlob> {
-    if patterns.is_empty() {
-        return Ok(None);
-    }
-    let mut builder = GlobSetBuilder::new();
-    for p in patterns {
-        let glob = Glob::new(p).map_err(|e| BadGlob { pattern: p.clone(), reason: e.kind().to_string() })?;
-        builder.add(glob);
-    }
-    builder.build().map(Some).map_err(|e| BadGlob { pattern: patterns.join(" "), reason: e.to_string() })
-}
-
-impl Selection {
-    /// `include` replaces the default extensions; `exclude` applies to walked and explicit paths alike.
-    pub fn new(walk: &Walk) -> Result<Self, BadGlob> {
-        let Walk { include, exclude, follow_symlinks, no_ignore, hidden, threads } = walk;
-        Ok(Selection {
-            include: glob_set(include)?,
-            exclude: glob_set(exclude)?,
-            follow_symlinks: *follow_symlinks,
-            no_ignore: *no_ignore,
-            hidden: *hidden,
-            threads: *threads,
-        })
-    }
-
-    /// True if a walk would take the file at `path`: it has a default extension or matches
-    /// `--include`, and does not match `--exclude`.
-    pub fn takes(&self, path: &Path) -> bool {
-        self.included(path) && !self.excluded(path)
-    }
-
-    /// True if `--exclude` matches `path`: the path as given (without a leading `./`), its file
-    /// name, or any directory on the way to it (`--exclude drafts` skips `drafts/a.txt`). Walked
-    /// paths are matched relative to the walk's root, however the root was spelled (`.`,
-    /// `./news`, an absolute path).
-    fn excluded(&self, path: &Path) -> bool {
-        let Some(exclude) = &self.exclude else { return false };
-        let path = path.strip_prefix(".").unwrap_or(path);
-        if path.is_absolute() {
-            // Named by an absolute path: the directories above the user's tree are not theirs to match.
-            return exclude.is_match(path) || path.file_name().is_some_and(|name| exclude.is_match(name));
-        }
-        exclude.is_match(path) || path.ancestors().filter_map(Path::file_name).any(|name| exclude.is_match(name))
-    }
-
-    fn included(&self, path: &Path) -> bool {
-        match &self.include {
-            Some(include) => include.is_match(path) || path.file_name().is_some_and(|name| include.is_match(name)),
-            None => path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| DEFAULT_EXTENSIONS.iter().any(|d| d.eq_ignore_ascii_case(e))),
-        }
-    }
-}
-
-/// A file to clean, and its path relative to the argument it was found under (where `--out`
-/// puts its cleaned copy).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Input {
-    /// The path to read.
-    pub path: PathBuf,
-    /// The path relative to the directory argument (the file name for a file argument).
-    pub relative: PathBuf,
-}
-
-/// One thing found while walking.
-#[derive(Debug)]
-pub enum Found {
-    /// A file to clean.
-    File(Input),
-    /// A path passed over, and why (reported as a note, not an error).
-    Skipped(PathBuf, &'static str),
-    /// A path that could not be walked (missing, unreadable, a symlink loop).
-    Error(PathBuf, io::Error),
-}
-
-impl Found {
-    /// The path found.
-    pub fn path(&self) -> &Path {
-        match self {
-            Found::File(input) => &input.path,
-            Found::Skipped(path, _) | Found::Error(path, _) => path,
-        }
-    }
-}
-
-/// The note for a FIFO, device or socket: only regular files are cleaned.
-const NOT_A_FILE: &str = "not a regular file (a FIFO, device or socket), skipped";
-
-/// The note for a symlink a walk or an argument leads to, without `--follow-symlinks`.
-const SYMLINK: &str = "symlink not followed (use --follow-symlinks)";
-
-/// Expands the paths a user gave into files, sorted by path within each argument so that output
-/// and diffs are the same from run to run. Directories are walked recursively by ripgrep's walker
-/// (the `ignore` crate, in parallel), which honours `.gitignore` (inside a git repository, as
-/// ripgrep does), `.ignore` and `.git/info/exclude`, and skips hidden files and directories, unless
-/// `--no-ignore` and `--hidden` say otherwise; `.git` itself is never walked. Files named
-/// explicitly are taken whatever their extension and whatever the ignore files say, unless
-/// `--exclude` names them.
-pub fn walk(paths: &[PathBuf], selection: &Selection) -> Vec<Found> {
-    let mut found = Vec::new();
-    for root in paths {
-        let meta = match fs::symlink_metadata(root) {
-            Ok(meta) => meta,
-            Err(e) => {
-                found.push(Found::Error(root.clone(), e));
-                continue;
-            }
-        };
-        if selection.excluded(root) {
-            continue;
-        }
-        if meta.file_type().is_symlink() && !selection.follow_symlinks {
-            found.push(Found::Skipped(root.clone(), SYMLINK));
-            continue;
-        }
-        let followed = fs::metadata(root);
-        if followed.as_ref().is_ok_and(|m| !m.is_dir() && !m.is_file()) {
-            // Reading a FIFO with no writer, or a device, would never end; writing would replace it.
-            found.push(Found::Skipped(root.clone(), NOT_A_FILE));
-            continue;
-        }
-        if !followed.map(|m| m.is_dir()).unwrap_or(false) {
-            let relative = root.file_name().map_or_else(|| root.clone(), PathBuf::from);
-            found.push(Found::File(Input { path: root.clone(), relative }));
-            continue;
-        }
-        let mut under = walk_directory(root, selection);
-        under.sort_by(|a, b| a.path().cmp(b.path()));
-        found.extend(under);
-    }
-    found
-}
-
-/// The files under the directory `root`, in no particular order (the walk is parallel).
-fn walk_directory(root: &Path, selection: &Selection) -> Vec<Found> {
-    let mut builder = ignore::WalkBuilder::new(root);
-    builder
-        .standard_filters(!selection.no_ignore)
-        .hidden(!selection.hidden)
-        .follow_links(selection.follow_symlinks)
-        .threads(selection.threads);
-    // `.git` is a repository's own store: never text to clean, even with --hidden. Directories
-    // `--exclude` names are not walked into.
-    let filter = selection.clone();
-    let top = root.to_path_buf();
-    builder.filter_entry(move |entry| {
-        entry.depth() == 0
-            || !(entry.file_type().is_some_and(|t| t.is_dir())
-                && (entry.file_name() == ".git"
-                    || filter.excluded(entry.path().strip_prefix(&top).unwrap_or(entry.path()))))
-    });
-    let found = std::sync::Mutex::new(Vec::new());
-    builder.build_parallel().run(|| {
-        Box::new(|entry| {
-            if let Some(one) = take(root, selection, entry) {
-                found.lock().expect("no walker thread panics holding the list").push(one);
-            }
-            ignore::WalkState::Continue
-        })
-    });
-    found.into_inner().expect("no walker thread panics holding the list")
-}
-
-/// What one entry of a walk under `root` gives: a file to clean, a note, an error, or nothing
-/// (a directory, a file of another kind than the selection takes).
-fn take(root: &Path, selection: &Selection, entry: Result<ignore::DirEntry, ignore::Error>) -> Option<Found> {
-    let entry = match entry {
-        Ok(entry) => entry,
-        Err(e) => {
-            let path = error_path(&e).unwrap_or(root).to_path_buf();
-            return Some(Found::Error(path, walk_error(e)));
-        }
-    };
-    let path = entry.path();
-    let relative = path.strip_prefix(root).unwrap_or(path);
-    let kind = entry.file_type()?;
-    if kind.is_dir() || selection.excluded(relative) || !selection.included(path) {
-        return None;
-    }
-    Some(if kind.is_symlink() {
-        Found::Skipped(path.to_path_buf(), SYMLINK)
-    } else if kind.is_file() {
-        Found::File(Input { path: path.to_path_buf(), relative: relative.to_path_buf() })
-    } else {
-        Found::Skipped(path.to_path_buf(), NOT_A_FILE)
-    })
-}
-
-/// The path an error of the walk is about, if it names one.
-fn error_path(e: &ignore::Error) -> Option<&Path> {
-    match e {
-        ignore::Error::WithPath { path, .. } => Some(path),
-        ignore::Error::Loop { child, .. } => Some(child),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
-        ignore::Error::Partial(errors) => errors.iter().find_map(error_path),
-        _ => None,
-    }
-}
-
-/// An error of the walk as the `io::Error` a `Found::Error` carries, said without the path (the
-/// report names it already).
-fn walk_error(e: ignore::Error) -> io::Error {
-    match e {
-        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => walk_error(*err),
-        ignore::Error::Loop { ancestor, .. } => {
-            io::Error::other(format!("symlink loop (back to {})", ancestor.display()))
-        }
-        other => {
-            let message = other.to_string();
-            other.into_io_error().unwrap_or_else(|| io::Error::other(message))
-        }
-    }
-}
 
 /// Output kept in memory up to this size before it spills into a temporary file.
 const SPOOL_MEMORY: usize = 8 << 20;
 
 /// Cleaned output of one file on its way to replacing it: held in memory while small, spilled to a
 /// temporary file in the target's directory when large, and renamed over the target only by
-/// `commit`. Dropped uncommitted, it leaves no trace and the original untouched.
+/// `commit` (or the [`Replacement`] `prepare` makes). Dropped uncommitted, it leaves no trace and the original untouched.
 pub struct Spool {
     dir: PathBuf,
     memory: Vec<u8>,
@@ -281,24 +36,31 @@ impl Spool {
         Ok(BufWriter::with_capacity(1 << 16, file))
     }
 
-    /// Flushes the output to disk and renames it over `target`, keeping `target`'s permissions and,
-    /// where allowed, its owner (a new file gets the default permissions of a new file). A target
-    /// with no write bit is refused with [`ReadOnly`] and left alone, whoever runs this (root
-    /// included). With `backup`, the original is first kept beside the target as `target` +
-    /// `backup`, so that at every moment it exists under one of the two names.
+    /// Flushes the output to disk and renames it over `target` (see [`Spool::prepare`]): a batch
+    /// of one, durable when this returns.
+    pub fn commit(self, target: &Path, backup: Option<&OsStr>, read: Option<Stamp>) -> io::Result<()> {
+        self.prepare(target, backup, read)?.commit()
+    }
+
+    /// Writes the output to a temporary file beside `target` with `target`'s permissions, owner
+    /// (where allowed) and extended attributes (a new file gets the default permissions of a new
+    /// file), but neither syncs it nor renames it: the [`Replacement`] does that, alone or with a
+    /// [`Batch`](super::Batch). A target with no write bit is refused with [`ReadOnly`] and left
+    /// alone, whoever runs this (root included).
     ///
-    /// With `read`, the stamp of the file as it was read, the target must still be that file when
-    /// it is replaced: it is locked (against another newsclean run replacing it at the same time,
+    /// With `backup`, the original will be kept beside the target as `target` + `backup` before
+    /// it is replaced, so that at every moment it exists under one of the two names. With `read`,
+    /// the stamp of the file as it was read, the target must still be that file when it is
+    /// replaced: it is then locked (against another newsclean run replacing it at the same time,
     /// whose backup would then hold cleaned text) and checked, and a file that changed, vanished or
     /// became a symlink meanwhile is left alone with [`ChangedOnDisk`].
-    pub fn commit(mut self, target: &Path, backup: Option<&OsStr>, read: Option<Stamp>) -> io::Result<()> {
-        let _lock = read.map(|stamp| lock_unchanged(target, stamp)).transpose()?;
+    pub fn prepare(mut self, target: &Path, backup: Option<&OsStr>, read: Option<Stamp>) -> io::Result<Replacement> {
         let original = match fs::metadata(target) {
             Ok(meta) => Some(meta),
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => return Err(e),
         };
-        if original.is_some() && is_read_only(target)? {
+        if original.as_ref().is_some_and(|meta| meta.permissions().mode() & 0o222 == 0) {
             return Err(io::Error::new(io::ErrorKind::PermissionDenied, ReadOnly));
         }
         let mut file = match self.file.take() {
@@ -316,16 +78,82 @@ impl Spool {
             // tempfile creates 0600 files; a new output file gets the usual 0644.
             None => fs::set_permissions(file.path(), fs::Permissions::from_mode(0o644))?,
         }
-        // The data must be on disk before the rename makes it the file: after a crash the name
-        // then points at the old bytes or the new ones, never at an empty or partial file.
-        file.as_file().sync_all()?;
-        if let (Some(suffix), Some(_)) = (backup, &original) {
-            back_up(target, suffix, &self.dir)?;
+        let meta = file.as_file().metadata()?;
+        Ok(Replacement {
+            // Closed here: a batch holds its files by name, not by descriptor.
+            temp: file.into_temp_path(),
+            dir: self.dir,
+            target: target.to_owned(),
+            backup: backup.filter(|_| original.is_some()).map(OsStr::to_owned),
+            read,
+            replaces: original.is_some(),
+            device: meta.dev(),
+            len: meta.len(),
+        })
+    }
+}
+
+/// A cleaned file written beside its target, not yet synced or renamed into place. Dropped, it
+/// removes its temporary file and leaves the target as it was.
+#[derive(Debug)]
+pub struct Replacement {
+    temp: tempfile::TempPath,
+    dir: PathBuf,
+    target: PathBuf,
+    backup: Option<OsString>,
+    read: Option<Stamp>,
+    replaces: bool,
+    device: u64,
+    len: u64,
+}
+
+impl Replacement {
+    /// Syncs it and renames it into place, durable when this returns: a batch of one.
+    pub fn commit(self) -> io::Result<()> {
+        let batch = super::Batch::default();
+        batch.add(0, Path::new(""), self);
+        batch.finish().pop().map_or(Ok(()), |failed| Err(failed.error))
+    }
+
+    /// The size of the temporary file, in bytes.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// True if the cleaned file is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The file system (device) the temporary file and its target are on.
+    pub(super) fn device(&self) -> u64 {
+        self.device
+    }
+
+    /// The directory the temporary file and its target are in.
+    pub(super) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The temporary file, opened for a sync of it or of its file system.
+    pub(super) fn open_temp(&self) -> io::Result<fs::File> {
+        fs::File::open(&self.temp)
+    }
+
+    /// Backs up the target if asked and renames the temporary file over it, after checking (under
+    /// the lock) that the target is still the file that was read and is not read-only. Not
+    /// durable until the directory is synced; the data must be already, so that after a crash the
+    /// name points at the old bytes or the new ones, never at an empty or partial file.
+    pub(super) fn rename_into_place(self) -> io::Result<()> {
+        let _lock = self.read.map(|stamp| lock_unchanged(&self.target, stamp)).transpose()?;
+        // Looked at again: the batch may have been pending for a second since `prepare`.
+        if self.replaces && is_read_only(&self.target).unwrap_or(false) {
+            return Err(io::Error::new(io::ErrorKind::PermissionDenied, ReadOnly));
         }
-        file.persist(target).map_err(|e| e.error)?;
-        // Best effort: makes the rename itself durable; some file systems refuse to sync a directory.
-        let _ = fs::File::open(&self.dir).and_then(|dir| dir.sync_all());
-        Ok(())
+        if let Some(suffix) = &self.backup {
+            back_up(&self.target, suffix, &self.dir)?;
+        }
+        self.temp.persist(&self.target).map_err(|e| e.error)
     }
 }
 
@@ -558,24 +386,5 @@ mod tests {
         drop(spool);
         assert_eq!(fs::read_to_string(&target).unwrap(), "old");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-
-    #[test]
-    fn walk_skips_hidden_directories_and_other_extensions() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::create_dir_all(dir.path().join(".git")).unwrap();
-        fs::create_dir_all(dir.path().join("sub")).unwrap();
-        fs::write(dir.path().join(".git/x.txt"), "").unwrap();
-        fs::write(dir.path().join("sub/a.txt"), "").unwrap();
-        fs::write(dir.path().join("sub/b.png"), "").unwrap();
-        fs::write(dir.path().join("c.md"), "").unwrap();
-        let files: Vec<String> = walk(&[dir.path().to_path_buf()], &Selection::default())
-            .into_iter()
-            .map(|f| match f {
-                Found::File(input) => input.relative.display().to_string(),
-                other => panic!("{other:?}"),
-            })
-            .collect();
-        assert_eq!(files, ["c.md", "sub/a.txt"]);
     }
 }
