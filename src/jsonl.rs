@@ -179,13 +179,8 @@ pub fn clean_records(
     let mut batch: Vec<RawLine> = Vec::new();
     let mut held = 0;
     let mut number = 0;
-    // A UTF-8 byte-order mark belongs to the stream, not to its first record.
-    let bom = b"\xEF\xBB\xBF";
-    if input.fill_buf().map_err(StreamError::Read)?.starts_with(bom) {
-        input.consume(bom.len());
-        if options.output == Output::Records {
-            out.write_all(bom).map_err(StreamError::Write)?;
-        }
+    if skip_bom(&mut input).map_err(StreamError::Read)? && options.output == Output::Records {
+        out.write_all(BOM).map_err(StreamError::Write)?;
     }
     loop {
         number += 1;
@@ -338,11 +333,7 @@ fn clean_line(cleaner: &Cleaner, line: &RawLine, options: &Options) -> Done {
 fn clean_record(cleaner: &Cleaner, bytes: &[u8], number: u64, options: &Options) -> Result<Done, BadRecord> {
     let line = std::str::from_utf8(bytes).map_err(|_| BadRecord::NotUtf8)?;
     let record = Record::parse(line)?;
-    let field = record.find(&options.fields.text)?;
-    let text: Cow<'_, str> = match serde_json::from_str(field.get()) {
-        Ok(text) => text,
-        Err(_) => return Err(BadRecord::NotString(options.fields.text.join("."), json_type(field.get()))),
-    };
+    let (field, text) = record.text(&options.fields.text)?;
     let name = match &options.fields.id {
         Some(id) => match record.find(id) {
             Ok(raw) => serde_json::from_str::<String>(raw.get()).unwrap_or_else(|_| raw.get().to_owned()),
@@ -404,9 +395,28 @@ fn clean_record(cleaner: &Cleaner, bytes: &[u8], number: u64, options: &Options)
     Ok(Done { line: Some(out), report, outcome, failure: None })
 }
 
+/// The text of the record `bytes` (the string at the dotted path `text`, as `--jsonl` reads it)
+/// and the value at the dotted path `label`: a string as it is, another value as its JSON text,
+/// `None` when it is missing or null. `newsclean learn --group-by json-field` reads records so.
+pub fn record_text<'a>(
+    bytes: &'a [u8],
+    text: &[String],
+    label: &[String],
+) -> Result<(Cow<'a, str>, Option<String>), BadRecord> {
+    let line = std::str::from_utf8(bytes).map_err(|_| BadRecord::NotUtf8)?;
+    let record = Record::parse(line)?;
+    let (_, text) = record.text(text)?;
+    let label = match record.find(label) {
+        Ok(raw) if raw.get() == "null" => None,
+        Ok(raw) => Some(serde_json::from_str::<String>(raw.get()).unwrap_or_else(|_| raw.get().to_owned())),
+        Err(_) => None,
+    };
+    Ok((text, label))
+}
+
 /// Cleans `text` as `newsclean -` would clean it on stdin (a leading U+FEFF is a byte-order mark
 /// there, which the caller puts back): a text that is binary or a feed is left as it was.
-fn clean_text(cleaner: &Cleaner, text: &str, settings: &Settings, mut sink: &mut dyn Sink) -> Outcome {
+pub(crate) fn clean_text(cleaner: &Cleaner, text: &str, settings: &Settings, mut sink: &mut dyn Sink) -> Outcome {
     let input: Box<dyn io::Read + '_> = Box::new(text.as_bytes());
     match source::open(Source::Stdin(input), settings, false) {
         Ok(Ok(Document { text: reader, offset, .. })) => {
@@ -465,6 +475,15 @@ impl<'a> Record<'a> {
     fn parse(line: &'a str) -> Result<Self, BadRecord> {
         let entries = parse_object(line)?;
         Ok(Record { entries })
+    }
+
+    /// The raw value at a dotted path and its text, which must be a string.
+    fn text(&self, path: &[String]) -> Result<(&'a RawValue, Cow<'a, str>), BadRecord> {
+        let field = self.find(path)?;
+        match serde_json::from_str(field.get()) {
+            Ok(text) => Ok((field, text)),
+            Err(_) => Err(BadRecord::NotString(path.join("."), json_type(field.get()))),
+        }
     }
 
     /// The raw value at a dotted path (the last member of a name, as JSON parsers take it).
@@ -555,7 +574,19 @@ fn encode_like(original: &str, text: &str) -> String {
     escaped
 }
 
-enum LineRead {
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Skips a UTF-8 byte-order mark at the start of a stream (it belongs to the stream, not to its
+/// first record); says whether there was one.
+pub(crate) fn skip_bom(input: &mut impl BufRead) -> io::Result<bool> {
+    let bom = input.fill_buf()?.starts_with(BOM);
+    if bom {
+        input.consume(BOM.len());
+    }
+    Ok(bom)
+}
+
+pub(crate) enum LineRead {
     /// A line, with its ending.
     Line(&'static [u8]),
     /// The line is longer than the limit: what was read of it is in the buffer, the rest unread.
@@ -565,7 +596,7 @@ enum LineRead {
 }
 
 /// Reads one line into `bytes` (without its ending), at most `max` bytes of it.
-fn read_line(input: &mut impl BufRead, bytes: &mut Vec<u8>, max: usize) -> io::Result<LineRead> {
+pub(crate) fn read_line(input: &mut impl BufRead, bytes: &mut Vec<u8>, max: usize) -> io::Result<LineRead> {
     loop {
         let available = match input.fill_buf() {
             Ok(b) => b,
@@ -596,7 +627,7 @@ fn read_line(input: &mut impl BufRead, bytes: &mut Vec<u8>, max: usize) -> io::R
 }
 
 /// Copies (or skips) the rest of the current line, its ending included.
-fn pass_rest_of_line(input: &mut impl BufRead, mut out: Option<&mut dyn Write>) -> Result<(), StreamError> {
+pub(crate) fn pass_rest_of_line(input: &mut impl BufRead, mut out: Option<&mut dyn Write>) -> Result<(), StreamError> {
     loop {
         let available = input.fill_buf().map_err(StreamError::Read)?;
         if available.is_empty() {

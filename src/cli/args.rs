@@ -214,14 +214,19 @@ pub enum Command {
 /// `newsclean learn ...`
 #[derive(Debug, clap::Args)]
 pub struct LearnArgs {
-    /// Files and directories of the corpus (directories are walked as for cleaning).
+    /// Files and directories of the corpus (directories are walked as for cleaning); `-` reads
+    /// JSON lines on stdin (with `--group-by json-field`).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// How documents are grouped into sources: `dir` (the directory holding each), a depth N
     /// (the first N directories below the argument), a glob naming the group directories
-    /// (`'sites/*'`), or `json-field NAME` (records of JSON lines: not yet supported by learn).
+    /// (`'sites/*'`), or `json-field NAME`: JSON lines (*.jsonl *.ndjson *.json when walking),
+    /// each record a document, grouped by its field NAME (a dotted path; without it: `(none)`).
     #[arg(long, value_name = "HOW", num_args = 1..=2, default_value = "dir")]
     pub group_by: Vec<String>,
+    /// With `--group-by json-field`: the field holding each record's text, a dotted path [default: text]
+    #[arg(long, value_name = "NAME")]
+    pub field: Option<String>,
     /// Write the learned rules to FILE (default: stdout); the summary goes to stderr.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

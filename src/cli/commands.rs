@@ -121,7 +121,24 @@ fn run_learn(learn: LearnArgs, args: Args) -> Exit {
             (Ok(a), Ok(b)) => (a, b),
             (Err(e), _) | (_, Err(e)) => return fail(e),
         };
-    let walk = Walk { include: learn.include, exclude: learn.exclude, threads: learn.threads, ..Walk::default() };
+    let field = match (&group_by, learn.field.as_deref()) {
+        (GroupBy::JsonField(_), Some(f)) if f.split('.').any(str::is_empty) => {
+            return fail("--field: an empty name (a dotted path is `a.b`)".to_owned());
+        }
+        (GroupBy::JsonField(_), f) => f.unwrap_or("text").split('.').map(str::to_owned).collect(),
+        (_, Some(_)) => return fail("--field names a JSON field: it goes with --group-by json-field NAME".to_owned()),
+        (_, None) => Vec::new(),
+    };
+    let stdin_asked = learn.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin_asked && group_by.json_field().is_none() {
+        return fail("learn reads stdin (`-`) as JSON lines only: add --group-by json-field NAME".to_owned());
+    }
+    let paths: Vec<PathBuf> = learn.paths.into_iter().filter(|p| p.as_os_str() != "-").collect();
+    let mut include = learn.include;
+    if group_by.json_field().is_some() && include.is_empty() {
+        include = ["*.jsonl", "*.ndjson", "*.json"].map(String::from).to_vec();
+    }
+    let walk = Walk { include, exclude: learn.exclude, threads: learn.threads, ..Walk::default() };
     let selection = match Selection::new(&walk) {
         Ok(selection) => selection,
         Err(e) => return fail(e.to_string()),
@@ -140,19 +157,24 @@ fn run_learn(learn: LearnArgs, args: Args) -> Exit {
     };
     let options = Options {
         group_by,
+        field,
         thresholds: Thresholds { min_docs: learn.min_docs.max(2), min_share },
         max_removed,
         max_keys: learn.max_keys,
         base_dir,
     };
-    let found = files::walk(&learn.paths, &selection);
-    let learned = match learn::learn(&found, &mut projects, &settings, &options) {
+    let found = files::walk_lazily(&paths, &selection);
+    let stdin = stdin_asked.then(|| Box::new(io::BufReader::with_capacity(1 << 16, io::stdin().lock())) as _);
+    // Failures are said as they are met; notes (binary files, feeds) are counted only.
+    let mut report = |problem: learn::Problem| {
+        if let learn::Problem::Failed(name, message) = problem {
+            eprintln!("newsclean: {name}: {message}");
+        }
+    };
+    let learned = match learn::learn(found, stdin, &mut projects, &settings, &options, &mut report) {
         Ok(learned) => learned,
         Err(e) => return fail(e.to_string()),
     };
-    for (path, message) in &learned.failures {
-        eprintln!("newsclean: {}: {message}", path.display());
-    }
     if !args.quiet {
         eprint!("{}", learn_table(&learned));
     }
@@ -176,7 +198,7 @@ fn run_learn(learn: LearnArgs, args: Args) -> Exit {
             learned.rules.len()
         );
     }
-    match (learned.failures.is_empty(), learn.check && residue) {
+    match (learned.failures == 0, learn.check && residue) {
         (false, _) => Exit::Error,
         (true, true) => Exit::WouldChange,
         (true, false) => Exit::Success,
@@ -208,11 +230,26 @@ fn learn_table(learned: &newsclean::learn::Learned) -> String {
     }
     let share = if bytes == 0 { 0.0 } else { 100.0 * removed as f64 / bytes as f64 };
     out.push_str(&format!("{:<width$}  {docs:>9}  {rules:>5}  {share:>6.1}%  {over:>8}\n", "total"));
+    if learned.passed_over > 0 {
+        out.push_str(&format!(
+            "{} documents not read: their groups came after the first {} (--max-keys / 1024); raise --max-keys or group more coarsely\n",
+            learned.passed_over,
+            learned.groups.len()
+        ));
+    }
+    if learned.failures > 0 {
+        out.push_str(&format!("{} inputs or lines could not be read (said above)\n", learned.failures));
+    }
     for group in &learned.groups {
-        for (path, share) in &group.over_cap {
+        for (path, share, file) in &group.over_cap {
+            // An override takes whole files: a record over the cap is only reported.
+            let what = if !file {
+                "reported (a record: [[overrides]] take whole files)"
+            } else {
+                "left alone, in [[overrides]]"
+            };
             out.push_str(&format!(
-                "{}: would lose {:.0}% of its text (more than {:.0}%): left alone, in [[overrides]]\n",
-                path.display(),
+                "{path}: would lose {:.0}% of its text (more than {:.0}%): {what}\n",
                 100.0 * share,
                 100.0 * learned.max_removed
             ));

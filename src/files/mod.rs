@@ -145,40 +145,79 @@ const SYMLINK: &str = "symlink not followed (use --follow-symlinks)";
 pub fn walk(paths: &[PathBuf], selection: &Selection) -> Vec<Found> {
     let mut found = Vec::new();
     for root in paths {
-        let meta = match fs::symlink_metadata(root) {
-            Ok(meta) => meta,
-            Err(e) => {
-                found.push(Found::Error(root.clone(), e));
-                continue;
+        match argument(root, selection) {
+            Argument::Found(one) => found.extend(one),
+            Argument::Directory => {
+                let mut under = walk_directory(root, selection);
+                under.sort_by(|a, b| a.path().cmp(b.path()));
+                found.extend(under);
             }
-        };
-        if selection.excluded(root) {
-            continue;
         }
-        if meta.file_type().is_symlink() && !selection.follow_symlinks {
-            found.push(Found::Skipped(root.clone(), SYMLINK));
-            continue;
-        }
-        let followed = fs::metadata(root);
-        if followed.as_ref().is_ok_and(|m| !m.is_dir() && !m.is_file()) {
-            // Reading a FIFO with no writer, or a device, would never end; writing would replace it.
-            found.push(Found::Skipped(root.clone(), NOT_A_FILE));
-            continue;
-        }
-        if !followed.map(|m| m.is_dir()).unwrap_or(false) {
-            let relative = root.file_name().map_or_else(|| root.clone(), PathBuf::from);
-            found.push(Found::File(Input { path: root.clone(), relative }));
-            continue;
-        }
-        let mut under = walk_directory(root, selection);
-        under.sort_by(|a, b| a.path().cmp(b.path()));
-        found.extend(under);
     }
     found
 }
 
+/// The files `walk` finds, one at a time as the walk goes (on one thread, in the order the
+/// directories list them, not sorted): memory stays bounded however many files there are, for
+/// `newsclean learn`, whose result does not depend on the order.
+pub fn walk_lazily<'a>(paths: &'a [PathBuf], selection: &'a Selection) -> impl Iterator<Item = Found> + 'a {
+    paths.iter().flat_map(move |root| -> Box<dyn Iterator<Item = Found> + 'a> {
+        match argument(root, selection) {
+            Argument::Found(one) => Box::new(one.into_iter()),
+            Argument::Directory => {
+                Box::new(builder(root, selection).build().filter_map(move |entry| take(root, selection, entry)))
+            }
+        }
+    })
+}
+
+/// What a path given as an argument is.
+enum Argument {
+    /// A file, a note or an error (or nothing: excluded).
+    Found(Option<Found>),
+    /// A directory to walk.
+    Directory,
+}
+
+fn argument(root: &Path, selection: &Selection) -> Argument {
+    let meta = match fs::symlink_metadata(root) {
+        Ok(meta) => meta,
+        Err(e) => return Argument::Found(Some(Found::Error(root.to_path_buf(), e))),
+    };
+    if selection.excluded(root) {
+        return Argument::Found(None);
+    }
+    if meta.file_type().is_symlink() && !selection.follow_symlinks {
+        return Argument::Found(Some(Found::Skipped(root.to_path_buf(), SYMLINK)));
+    }
+    let followed = fs::metadata(root);
+    if followed.as_ref().is_ok_and(|m| !m.is_dir() && !m.is_file()) {
+        // Reading a FIFO with no writer, or a device, would never end; writing would replace it.
+        return Argument::Found(Some(Found::Skipped(root.to_path_buf(), NOT_A_FILE)));
+    }
+    if !followed.map(|m| m.is_dir()).unwrap_or(false) {
+        let relative = root.file_name().map_or_else(|| root.to_path_buf(), PathBuf::from);
+        return Argument::Found(Some(Found::File(Input { path: root.to_path_buf(), relative })));
+    }
+    Argument::Directory
+}
+
 /// The files under the directory `root`, in no particular order (the walk is parallel).
 fn walk_directory(root: &Path, selection: &Selection) -> Vec<Found> {
+    let found = std::sync::Mutex::new(Vec::new());
+    builder(root, selection).build_parallel().run(|| {
+        Box::new(|entry| {
+            if let Some(one) = take(root, selection, entry) {
+                found.lock().expect("no walker thread panics holding the list").push(one);
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    found.into_inner().expect("no walker thread panics holding the list")
+}
+
+/// The walker of the directory `root`, with the selection's filters.
+fn builder(root: &Path, selection: &Selection) -> ignore::WalkBuilder {
     let mut builder = ignore::WalkBuilder::new(root);
     builder
         .standard_filters(!selection.no_ignore)
@@ -195,16 +234,7 @@ fn walk_directory(root: &Path, selection: &Selection) -> Vec<Found> {
                 && (entry.file_name() == ".git"
                     || filter.excluded(entry.path().strip_prefix(&top).unwrap_or(entry.path()))))
     });
-    let found = std::sync::Mutex::new(Vec::new());
-    builder.build_parallel().run(|| {
-        Box::new(|entry| {
-            if let Some(one) = take(root, selection, entry) {
-                found.lock().expect("no walker thread panics holding the list").push(one);
-            }
-            ignore::WalkState::Continue
-        })
-    });
-    found.into_inner().expect("no walker thread panics holding the list")
+    builder
 }
 
 /// What one entry of a walk under `root` gives: a file to clean, a note, an error, or nothing

@@ -18,18 +18,24 @@ pub enum GroupBy {
     /// By the leading directories of its path (below the argument) that the glob matches; a
     /// document under none is in the group `other`.
     Glob(GlobMatcher),
+    /// JSON lines: each record is a document, grouped by the value of this field (a dotted path);
+    /// a record without it is in the group `(none)`.
+    JsonField(Vec<String>),
 }
 
 impl GroupBy {
-    /// Parses `--group-by`: `dir`, a number, or a glob. `json-field NAME` is refused: learning
-    /// reads each file as one document, not yet a JSON-lines file as records.
+    /// Parses `--group-by`: `dir`, a number, a glob, or `json-field NAME`.
     pub fn parse(words: &[String]) -> Result<GroupBy, String> {
         match words {
             [dir] if dir == "dir" => Ok(GroupBy::Dir),
             [n] if n.parse::<usize>().is_ok() => Ok(GroupBy::Depth(n.parse().expect("checked"))),
-            [field, ..] if field == "json-field" => Err(
-                "--group-by json-field NAME needs JSON lines input (one document per record): `newsclean --jsonl` cleans such records, but learn reads each file as one document: not yet supported".to_owned(),
-            ),
+            [field, name] if field == "json-field" => match name.split('.').any(str::is_empty) {
+                true => Err(format!("--group-by json-field `{name}`: an empty name (a dotted path is `a.b`)")),
+                false => Ok(GroupBy::JsonField(name.split('.').map(str::to_owned).collect())),
+            },
+            [field] if field == "json-field" => {
+                Err("--group-by json-field needs the field's NAME (`--group-by json-field site`)".to_owned())
+            }
             [glob] => Glob::new(glob)
                 .map(|g| GroupBy::Glob(g.compile_matcher()))
                 .map_err(|e| format!("bad --group-by glob `{glob}`: {}", e.kind())),
@@ -37,7 +43,7 @@ impl GroupBy {
         }
     }
 
-    /// The group of a document.
+    /// The group of a file (a record's is the value of its field).
     pub fn group_of(&self, input: &Input) -> String {
         let dirs: Vec<String> = input
             .relative
@@ -51,8 +57,8 @@ impl GroupBy {
             .collect();
         let root = || root_name(input);
         match self {
-            GroupBy::Dir if dirs.is_empty() => root(),
-            GroupBy::Dir => dirs.join("/"),
+            GroupBy::Dir | GroupBy::JsonField(_) if dirs.is_empty() => root(),
+            GroupBy::Dir | GroupBy::JsonField(_) => dirs.join("/"),
             GroupBy::Depth(0) => root(),
             GroupBy::Depth(_) if dirs.is_empty() => root(),
             GroupBy::Depth(n) => dirs[..(*n).min(dirs.len())].join("/"),
@@ -94,6 +100,8 @@ mod tests {
         assert_eq!(GroupBy::Depth(2).group_of(&i), "news/bugle");
         assert_eq!(GroupBy::parse(&["news/*".into()]).unwrap().group_of(&i), "news/bugle");
         assert_eq!(GroupBy::parse(&["blogs/*".into()]).unwrap().group_of(&i), "other");
-        assert!(GroupBy::parse(&["json-field".into(), "site".into()]).unwrap_err().contains("not yet supported"));
+        let by_field = GroupBy::parse(&["json-field".into(), "meta.site".into()]).unwrap();
+        assert_eq!(by_field.json_field(), Some(&["meta".to_owned(), "site".to_owned()][..]));
+        assert!(GroupBy::parse(&["json-field".into(), "a..b".into()]).is_err());
     }
 }

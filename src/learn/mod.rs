@@ -5,6 +5,7 @@
 //! accepted rule would remove is measured per document; a document that would lose more than
 //! `Options::max_removed` of its text is reported and left alone. No document is ever changed.
 
+mod corpus;
 pub mod emit;
 pub mod group;
 pub mod mine;
@@ -12,24 +13,21 @@ pub mod score;
 pub mod table;
 
 use std::collections::{HashMap, HashSet};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
-
-use rayon::prelude::*;
 
 use crate::config::Settings;
 use crate::error::Error;
-use crate::files::{Found, Input};
-use crate::project::{Plan, Projects};
+use crate::files::Found;
+use crate::project::Projects;
 use crate::rules::spec::Place;
-use crate::source::{self, Source};
 
+use corpus::Mined;
 pub use group::GroupBy;
-use mine::{DocSummary, HEAD_ZONE, Miner};
+use mine::HEAD_ZONE;
 use score::{Candidate, Form, Refused, Thresholds};
 use table::{Spill, Table};
 
-/// Files mined at a time (each batch on every core).
-const BATCH: usize = 256;
 /// Sample body lines kept per group, for keep-examples.
 const GROUP_SAMPLES: usize = 8;
 /// Refused candidates listed per group in the learned file, most frequent first.
@@ -40,6 +38,8 @@ const LISTED_REFUSALS: usize = 12;
 pub struct Options {
     /// How documents are grouped into sources.
     pub group_by: GroupBy,
+    /// With `GroupBy::JsonField`: the field holding a record's text (a dotted path, `--field`).
+    pub field: Vec<String>,
     /// How frequent a key must be.
     pub thresholds: Thresholds,
     /// The largest share of a document's text the learned rules may remove; a document that would
@@ -62,8 +62,10 @@ pub struct GroupReport {
     pub bytes: u64,
     /// Bytes the learned rules would remove (documents over the cap left out).
     pub removed: u64,
-    /// Documents that would lose more than the cap, with the share, left alone.
-    pub over_cap: Vec<(PathBuf, f64)>,
+    /// Documents that would lose more than the cap (a path, or `path:LINE` for a record), with
+    /// the share and whether it is a whole file: files are left alone (`[[overrides]]`), records
+    /// only reported.
+    pub over_cap: Vec<(String, f64, bool)>,
     /// Candidates frequent enough to judge that were not proposed, and why.
     pub refused: Vec<Refused>,
     /// Rules dropped because their examples did not hold (id, why).
@@ -79,10 +81,13 @@ pub struct Learned {
     pub groups: Vec<GroupReport>,
     /// The rules, with the index of their group.
     pub rules: Vec<(usize, emit::Proposal)>,
-    /// Inputs that could not be read (path, message).
-    pub failures: Vec<(PathBuf, String)>,
-    /// Inputs passed over (binary, feeds, excluded), with the note why.
-    pub skipped: Vec<(PathBuf, &'static str)>,
+    /// Inputs and JSON lines that could not be read (each said to `learn`'s `report`).
+    pub failures: u64,
+    /// Inputs passed over (binary, feeds, excluded).
+    pub skipped: u64,
+    /// Documents not read because their group came after the most groups counted at once
+    /// (`--max-keys` / 1,024).
+    pub passed_over: u64,
     /// The cap on the share removed, as given.
     pub max_removed: f64,
     /// `[[overrides]]` paths for the documents over the cap, relative to `Options::base_dir`.
@@ -127,6 +132,14 @@ impl Learned {
             for (id, why) in &group.dropped {
                 out.push_str(&format!("# Dropped `{id}`: its example did not hold ({why})\n"));
             }
+            // An override takes whole files: records over the cap can only be named.
+            for (name, share, _) in group.over_cap.iter().filter(|(_, _, file)| !file) {
+                out.push_str(&format!(
+                    "# Record {name} would lose {:.0}% of its text (more than {:.0}%): read it before cleaning.\n",
+                    100.0 * share,
+                    100.0 * self.max_removed
+                ));
+            }
         }
         if !self.override_paths.is_empty() && !self.rules.is_empty() {
             out.push_str(&format!(
@@ -143,113 +156,149 @@ impl Learned {
     }
 }
 
-/// One file mined: its group, its summary, or why not.
-enum Mined {
-    Doc(usize, DocSummary),
-    Skipped(&'static str),
-    Failed(String),
-}
-
-/// Cleans one file with `cleaner` and cuts its text into keys; `Ok(Err(note))` for a file passed
-/// over (binary, a feed).
-fn mine_file(
-    cleaner: &crate::pipeline::Cleaner,
-    input: &Input,
-    settings: &Settings,
-) -> Result<Result<DocSummary, &'static str>, Error> {
-    let document = match source::open(Source::File(&input.path), settings, false)? {
-        Ok(document) => document,
-        Err(skip) => return Ok(Err(skip.note)),
-    };
-    let mut miner = Miner::default();
-    cleaner
-        .clean_stream(document.text, document.offset, &mut miner)
-        .map_err(|e| source::stream_error(&input.path, e))?;
-    Ok(Ok(miner.finish_doc()))
+/// Something `learn` could not read, or passed over, said as it goes (`learn` keeps only counts).
+#[derive(Clone, Debug)]
+pub enum Problem {
+    /// An input or a JSON line that could not be read (named `path`, or `path:LINE`), and why.
+    Failed(String, String),
+    /// An input passed over (binary, a feed, excluded), with the note why.
+    Skipped(String, &'static str),
 }
 
 /// Per-group state of the counting pass.
 struct GroupState {
+    name: String,
     table: Table,
     docs: u32,
     bytes: u64,
-    samples: Vec<String>,
+    /// The body lines with the smallest hashes: a sample that does not depend on the order the
+    /// walk finds the files in.
+    samples: Vec<(u64, String)>,
 }
 
-/// Learns from `files` (as `files::walk` found them), cleaning each with the rules `projects`
-/// gives it. The corpus is read once; memory is bounded by `Options::max_keys` and a batch of
-/// documents.
-pub fn learn(
-    files: &[Found],
-    projects: &mut Projects,
-    settings: &Settings,
-    options: &Options,
-) -> Result<Learned, Error> {
-    let inputs: Vec<&Input> =
-        files.iter().filter_map(|f| if let Found::File(i) = f { Some(i) } else { None }).collect();
-    let mut learned = Learned {
-        groups: Vec::new(),
-        rules: Vec::new(),
-        failures: Vec::new(),
-        skipped: Vec::new(),
-        max_removed: options.max_removed,
-        override_paths: Vec::new(),
-    };
-    for f in files {
-        match f {
-            Found::Skipped(path, why) => learned.skipped.push((path.clone(), why)),
-            Found::Error(path, e) => learned.failures.push((path.clone(), format!("cannot read: {e}"))),
-            Found::File(_) => {}
+impl GroupState {
+    fn sample(&mut self, line: &str) {
+        let h = mine::key(mine::Kind::Line, line);
+        if self.samples.iter().any(|(k, _)| *k == h) {
+            return;
         }
+        if self.samples.len() < GROUP_SAMPLES {
+            self.samples.push((h, line.to_owned()));
+        } else if h < self.samples[GROUP_SAMPLES - 1].0 {
+            self.samples[GROUP_SAMPLES - 1] = (h, line.to_owned());
+        } else {
+            return;
+        }
+        self.samples.sort_unstable();
     }
-    // Groups, known before reading: the memory bound is shared among them.
-    let names: Vec<String> = inputs.iter().map(|i| options.group_by.group_of(i)).collect();
-    let mut order: Vec<String> = names.iter().cloned().collect::<HashSet<_>>().into_iter().collect();
-    order.sort();
-    let index: HashMap<&str, usize> = order.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
-    let cap = (options.max_keys / order.len().max(1)).max(4096);
-    let mut groups: Vec<GroupState> =
-        order.iter().map(|_| GroupState { table: Table::new(cap), docs: 0, bytes: 0, samples: Vec::new() }).collect();
-    let mut spill = Spill::new().map_err(Error::Output)?;
-    for (b, batch) in inputs.chunks(BATCH).enumerate() {
-        let plans: Vec<Result<Plan, Error>> = batch.iter().map(|i| projects.plan(&i.path)).collect();
-        let mined: Vec<Mined> = batch
-            .par_iter()
-            .zip(plans)
-            .enumerate()
-            .map(|(k, (input, plan))| {
-                let group = index[names[b * BATCH + k].as_str()];
-                match plan {
-                    Ok(Plan::Clean(cleaner)) => match mine_file(&cleaner, input, settings) {
-                        Ok(Ok(doc)) => Mined::Doc(group, doc),
-                        Ok(Err(note)) => Mined::Skipped(note),
-                        Err(e) => Mined::Failed(e.to_string()),
-                    },
-                    Ok(Plan::Excluded) => Mined::Skipped("excluded by newsclean.toml"),
-                    Err(e) => Mined::Failed(e.to_string()),
-                }
-            })
-            .collect();
-        for (k, m) in mined.into_iter().enumerate() {
-            let doc_index = (b * BATCH + k) as u32;
+}
+
+/// The counting pass: groups as they are met, their tables sharing `Options::max_keys`.
+struct Counting<'a> {
+    groups: Vec<GroupState>,
+    index: HashMap<String, usize>,
+    spill: Spill,
+    options: &'a Options,
+    learned: &'a mut Learned,
+    report: &'a mut dyn FnMut(Problem),
+}
+
+impl Counting<'_> {
+    /// The most groups counted at once: each keeps at least 1,024 keys within `max_keys`.
+    fn max_groups(&self) -> usize {
+        (self.options.max_keys / 1024).max(1)
+    }
+
+    fn count(&mut self, mined: Vec<Mined>) -> Result<(), Error> {
+        for m in mined {
             match m {
-                Mined::Doc(g, doc) => {
-                    let state = &mut groups[g];
+                Mined::Doc { group, name, file, doc } => {
+                    let g = match self.index.get(&group) {
+                        Some(&g) => g,
+                        None if self.groups.len() >= self.max_groups() => {
+                            self.learned.passed_over += 1;
+                            continue;
+                        }
+                        None => {
+                            let g = self.groups.len();
+                            self.index.insert(group.clone(), g);
+                            let cap = self.options.max_keys / (g + 1);
+                            self.groups.push(GroupState {
+                                name: group,
+                                table: Table::new(cap),
+                                docs: 0,
+                                bytes: 0,
+                                samples: Vec::new(),
+                            });
+                            for state in &mut self.groups {
+                                state.table.set_cap(cap);
+                            }
+                            g
+                        }
+                    };
+                    let state = &mut self.groups[g];
                     state.docs += 1;
                     state.bytes += doc.bytes;
                     state.table.add(&doc);
                     for s in &doc.samples {
-                        if state.samples.len() < GROUP_SAMPLES {
-                            state.samples.push(s.clone());
-                        }
+                        state.sample(s);
                     }
-                    spill.write(g as u32, doc_index, &doc).map_err(Error::Output)?;
+                    self.spill.write(g as u32, &name, file, &doc).map_err(Error::Output)?;
                 }
-                Mined::Skipped(why) => learned.skipped.push((batch[k].path.clone(), why)),
-                Mined::Failed(message) => learned.failures.push((batch[k].path.clone(), message)),
+                Mined::Failed { name, message } => {
+                    self.learned.failures += 1;
+                    (self.report)(Problem::Failed(name, message));
+                }
+                Mined::Skipped { name, note } => {
+                    self.learned.skipped += 1;
+                    (self.report)(Problem::Skipped(name, note));
+                }
             }
         }
+        Ok(())
     }
+}
+
+/// Learns from the files `found` (as `files::walk_lazily` finds them) and, with `--group-by
+/// json-field`, the JSON lines on `stdin`, cleaning each document with the rules `projects` gives
+/// it. The corpus is read once; memory is bounded by `Options::max_keys` and a batch of documents,
+/// whatever their number. What could not be read is said to `report` as it is met.
+pub fn learn(
+    found: impl Iterator<Item = Found>,
+    stdin: Option<Box<dyn BufRead + '_>>,
+    projects: &mut Projects,
+    settings: &Settings,
+    options: &Options,
+    report: &mut dyn FnMut(Problem),
+) -> Result<Learned, Error> {
+    let mut learned = Learned {
+        groups: Vec::new(),
+        rules: Vec::new(),
+        failures: 0,
+        skipped: 0,
+        passed_over: 0,
+        max_removed: options.max_removed,
+        override_paths: Vec::new(),
+    };
+    let mut counting = Counting {
+        groups: Vec::new(),
+        index: HashMap::new(),
+        spill: Spill::new().map_err(Error::Output)?,
+        options,
+        learned: &mut learned,
+        report,
+    };
+    corpus::read(found, stdin, projects, settings, options, &mut |mined| counting.count(mined))?;
+    let Counting { groups, spill, .. } = counting;
+    // Groups in name order; the spill knows them by the order they were met.
+    let mut groups: Vec<(usize, GroupState)> = groups.into_iter().enumerate().collect();
+    groups.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+    let mut rank = vec![0; groups.len()];
+    for (r, (met, _)) in groups.iter().enumerate() {
+        rank[*met] = r;
+    }
+    let groups: Vec<GroupState> = groups.into_iter().map(|(_, state)| state).collect();
+    let order: Vec<String> = groups.iter().map(|state| state.name.clone()).collect();
     // Judge each group's keys.
     let mut candidates: Vec<Vec<Candidate>> = Vec::new();
     for (g, state) in groups.iter().enumerate() {
@@ -264,7 +313,7 @@ pub fn learn(
         });
         candidates.push(accepted);
     }
-    let measured = measure(spill, &candidates, &inputs, options, &mut learned)?;
+    let measured = measure(spill, &candidates, &rank, options, &mut learned)?;
     // Rules, checked against their examples under the current rules.
     let (base, protect) = projects.rules_for_dir(Path::new("."))?;
     let mut specs: Vec<crate::rules::RuleSpec> = Vec::new();
@@ -283,6 +332,7 @@ pub fn learn(
         let body = groups[g]
             .samples
             .iter()
+            .map(|(_, s)| s)
             .find(|s| !cands.iter().any(|c| c.texts.iter().any(|t| s.contains(t.as_str()))))
             .cloned()
             .unwrap_or_else(|| "The council met on Tuesday to discuss the budget.".to_owned());
@@ -368,7 +418,7 @@ struct Measured {
 fn measure(
     spill: Spill,
     candidates: &[Vec<Candidate>],
-    inputs: &[&Input],
+    rank: &[usize],
     options: &Options,
     learned: &mut Learned,
 ) -> Result<Vec<Vec<Measured>>, Error> {
@@ -377,10 +427,10 @@ fn measure(
         .map(|cands| cands.iter().enumerate().flat_map(|(i, c)| c.keys.iter().map(move |&k| (k, i))).collect())
         .collect();
     let mut measured: Vec<Vec<Measured>> = candidates.iter().map(|c| vec![Measured::default(); c.len()]).collect();
-    let mut over: Vec<(usize, PathBuf, f64)> = Vec::new();
+    let mut over: Vec<(usize, String, bool, f64)> = Vec::new();
     spill
         .read(|doc| {
-            let g = doc.group as usize;
+            let g = rank[doc.group as usize];
             let cands = &candidates[g];
             let mut line_bytes: HashMap<u32, u32> = HashMap::new();
             for &(line, _, bytes) in &doc.hits {
@@ -411,7 +461,7 @@ fn measure(
             let removed: u64 = removal.values().map(|&(_, b)| u64::from(b)).sum();
             let share = removed as f64 / doc.bytes.max(1) as f64;
             if share > options.max_removed {
-                over.push((g, inputs[doc.doc as usize].path.clone(), share));
+                over.push((g, doc.name, doc.file, share));
                 return;
             }
             let mut tail_start = doc.lines;
@@ -435,11 +485,17 @@ fn measure(
         })
         .map_err(Error::Output)?;
     let base = std::fs::canonicalize(&options.base_dir).unwrap_or_else(|_| options.base_dir.clone());
-    for (g, path, share) in over {
-        let absolute = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        let relative = absolute.strip_prefix(&base).map(Path::to_path_buf).unwrap_or(absolute);
-        learned.override_paths.push(globset::escape(&relative.to_string_lossy()));
-        learned.groups[g].over_cap.push((path, share));
+    // In name order, whatever order the walk found the files in.
+    over.sort_by(|a, b| a.1.cmp(&b.1));
+    for (g, name, file, share) in over {
+        // A record cannot be left alone by an override (it takes whole files): it is reported.
+        if file {
+            let path = Path::new(&name);
+            let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            let relative = absolute.strip_prefix(&base).map(Path::to_path_buf).unwrap_or(absolute);
+            learned.override_paths.push(globset::escape(&relative.to_string_lossy()));
+        }
+        learned.groups[g].over_cap.push((name, share, file));
     }
     Ok(measured)
 }

@@ -53,6 +53,14 @@ impl Table {
         Table { map: HashMap::new(), cap: cap.max(1024), floor: 0 }
     }
 
+    /// Holds at most `cap` keys from now on (forgetting the rarest now if it holds more).
+    pub fn set_cap(&mut self, cap: usize) {
+        self.cap = cap.max(1024);
+        if self.map.len() > self.cap {
+            self.prune();
+        }
+    }
+
     /// Counts one document's keys.
     pub fn add(&mut self, doc: &DocSummary) {
         let lines = doc.lines.max(1);
@@ -104,8 +112,10 @@ impl Table {
 pub struct SpilledDoc {
     /// Its group.
     pub group: u32,
-    /// Its index among the files.
-    pub doc: u32,
+    /// Its name: a path, or `path:LINE` for a record.
+    pub name: String,
+    /// Whether it is a whole file (an `[[overrides]]` path can leave it alone).
+    pub file: bool,
     /// Text lines.
     pub lines: u32,
     /// Bytes of text.
@@ -126,10 +136,11 @@ impl Spill {
     }
 
     /// Appends one document.
-    pub fn write(&mut self, group: u32, doc: u32, summary: &DocSummary) -> io::Result<()> {
+    pub fn write(&mut self, group: u32, name: &str, file: bool, summary: &DocSummary) -> io::Result<()> {
         let o = &mut self.out;
         o.write_all(&group.to_le_bytes())?;
-        o.write_all(&doc.to_le_bytes())?;
+        o.write_all(&(name.len() as u32 | u32::from(file) << 31).to_le_bytes())?;
+        o.write_all(name.as_bytes())?;
         o.write_all(&summary.lines.to_le_bytes())?;
         o.write_all(&summary.bytes.to_le_bytes())?;
         o.write_all(&(summary.hits.len() as u32).to_le_bytes())?;
@@ -161,7 +172,11 @@ impl Spill {
         };
         let truncated = || io::Error::new(io::ErrorKind::UnexpectedEof, "spill file cut short");
         while let Some(group) = u32_(&mut r)? {
-            let doc = u32_(&mut r)?.ok_or_else(truncated)?;
+            let name_len = u32_(&mut r)?.ok_or_else(truncated)?;
+            let mut name = vec![0; (name_len & !(1 << 31)) as usize];
+            r.read_exact(&mut name)?;
+            let name = String::from_utf8(name).map_err(|_| io::Error::other("spill file damaged"))?;
+            let file = name_len >> 31 == 1;
             let lines = u32_(&mut r)?.ok_or_else(truncated)?;
             let bytes = u64_(&mut r)?;
             let n = u32_(&mut r)?.ok_or_else(truncated)?;
@@ -172,7 +187,7 @@ impl Spill {
                 let removed = u32_(&mut r)?.ok_or_else(truncated)?;
                 hits.push((line, key, removed));
             }
-            each(SpilledDoc { group, doc, lines, bytes, hits });
+            each(SpilledDoc { group, name, file, lines, bytes, hits });
         }
         Ok(())
     }
@@ -217,9 +232,10 @@ mod tests {
     #[test]
     fn the_spill_gives_back_what_was_written() {
         let mut spill = Spill::new().unwrap();
-        spill.write(3, 7, &doc(&[5, 6])).unwrap();
+        spill.write(3, "a/b.txt", true, &doc(&[5, 6])).unwrap();
+        spill.write(1, "c.jsonl:7", false, &doc(&[5])).unwrap();
         let mut seen = Vec::new();
-        spill.read(|d| seen.push((d.group, d.doc, d.hits.len()))).unwrap();
-        assert_eq!(seen, vec![(3, 7, 2)]);
+        spill.read(|d| seen.push((d.group, d.name, d.file, d.hits.len()))).unwrap();
+        assert_eq!(seen, vec![(3, "a/b.txt".to_owned(), true, 2), (1, "c.jsonl:7".to_owned(), false, 1)]);
     }
 }

@@ -156,13 +156,94 @@ fn grouping_decides_the_share_of_documents_a_line_needs() {
     assert!(fs::read_to_string(&globbed).unwrap().contains(header));
 }
 
+/// A JSON lines file of `docs` articles from each of `sites` (`{"url", "site", "text"}`),
+/// interleaved; `site` is the site's domain.
+fn records(sites: &[&str], docs: usize) -> String {
+    let mut out = String::new();
+    for doc in 0..docs {
+        for site in sites {
+            let domain = format!("www.{}.example", site.to_lowercase());
+            let record = serde_json::json!({
+                "url": format!("https://{domain}/{doc}"),
+                "site": domain,
+                "text": article(site, doc),
+            });
+            out.push_str(&record.to_string());
+            out.push('\n');
+        }
+    }
+    out
+}
+
 #[test]
-fn group_by_json_field_says_it_needs_json_lines_input() {
+fn group_by_json_field_learns_each_site_of_one_file_and_the_jsonl_diff_removes_its_residue() {
     let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.jsonl");
+    let mut text = records(&["Tidewater", "Ridgeline"], 12);
+    // Line 25: a record without the group field; line 26: not JSON; line 27: no text field.
+    text.push_str(&format!("{}\n", serde_json::json!({ "text": article("Harbor", 1) })));
+    text.push_str("{\"site\": \"www.tidewater.example\", \"text\": \n");
+    text.push_str("{\"site\": \"www.tidewater.example\", \"body\": \"x\"}\n");
+    fs::write(&data, &text).unwrap();
+    let learned = dir.path().join("learned.toml");
+    // Bad lines are said with their line numbers and make the exit 2; learning goes on.
     newsclean()
-        .args(["learn", "--group-by", "json-field", "site"])
+        .args(["learn", "--group-by", "json-field", "site", "-o"])
+        .arg(&learned)
         .arg(dir.path())
         .assert()
         .code(2)
-        .stderr(contains("needs JSON lines input").and(contains("not yet supported")));
+        .stderr(
+            contains("data.jsonl:26: not JSON")
+                .and(contains("data.jsonl:27: no field `text`"))
+                .and(contains("www.tidewater.example"))
+                .and(contains("www.ridgeline.example"))
+                .and(contains("(none)")),
+        );
+    assert_eq!(fs::read_to_string(&data).unwrap(), text, "learning changed the data");
+    let rules = fs::read_to_string(&learned).unwrap();
+    assert!(rules.contains("id = \"learned.www-tidewater-example-"), "{rules}");
+    assert!(rules.contains("id = \"learned.www-ridgeline-example-"), "{rules}");
+    assert!(rules.contains("in 12 of 12 documents of www.tidewater.example"), "{rules}");
+    // The record without the field is a group of its own, of one document: nothing learned there.
+    assert!(rules.contains("# == (none): 1 documents, 0 rules"), "{rules}");
+    // Cleaning the records with the learned file: the residue of each site goes, the repeated
+    // facts and quotes stay.
+    let out = newsclean().arg("--jsonl").arg("--config").arg(&learned).arg(&data).assert().code(2);
+    let diff = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    for residue in [
+        "-Tidewater Gazette | Your daily paper",
+        "-Ridgeline Gazette | Your daily paper",
+        "-By Staff Writer",
+        "-READ NEXT FROM RIDGELINE: Harbor 4 plan goes to vote",
+        "-Subscribe to the Tidewater Gazette for unlimited access.",
+    ] {
+        assert!(diff.contains(residue), "{residue} not removed:\n{diff}");
+    }
+    assert!(diff.contains("learned.www-ridgeline-example-"), "{diff}");
+    assert!(!diff.contains("-The figures are provisional"), "a repeated fact was removed:\n{diff}");
+    assert!(!diff.contains("-“We will keep working"), "a quote was removed:\n{diff}");
+}
+
+#[test]
+fn group_by_json_field_reads_stdin_and_a_nested_text_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut input = String::new();
+    for doc in 0..10 {
+        let record =
+            serde_json::json!({ "meta": { "site": "tidewater" }, "body": { "text": article("Tidewater", doc) } });
+        input.push_str(&record.to_string());
+        input.push('\n');
+    }
+    let learned = dir.path().join("learned.toml");
+    newsclean()
+        .args(["learn", "-", "--group-by", "json-field", "meta.site", "--field", "body.text", "-o"])
+        .arg(&learned)
+        .write_stdin(input)
+        .assert()
+        .success()
+        .stderr(contains("tidewater").and(contains("10")));
+    assert!(fs::read_to_string(&learned).unwrap().contains("learned.tidewater-"));
+    // Stdin is read only as JSON lines.
+    newsclean().args(["learn", "-"]).write_stdin("x").assert().code(2).stderr(contains("json-field"));
 }
