@@ -153,7 +153,7 @@ pub fn replay(lines: &[Line], edits: &[Edit]) -> Result<Vec<Line>, String> {
 }
 
 /// Byte length of the longest common prefix, on a character boundary.
-fn common_prefix(a: &str, b: &str) -> usize {
+pub(crate) fn common_prefix(a: &str, b: &str) -> usize {
     a.char_indices()
         .zip(b.chars())
         .find(|((_, x), y)| x != y)
@@ -163,7 +163,7 @@ fn common_prefix(a: &str, b: &str) -> usize {
 }
 
 /// Byte length of the longest common suffix, on a character boundary.
-fn common_suffix(a: &str, b: &str) -> usize {
+pub(crate) fn common_suffix(a: &str, b: &str) -> usize {
     a.chars().rev().zip(b.chars().rev()).take_while(|(x, y)| x == y).map(|(x, _)| x.len_utf8()).sum()
 }
 

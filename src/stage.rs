@@ -11,6 +11,10 @@ use aho_corasick::AhoCorasick;
 use crate::block::{Block, Ending, Line};
 use crate::edit::{Edit, EditKind, RuleId};
 
+/// Changes to a line longer than this (in bytes) are recorded one edit per change, not as one edit
+/// from the first change to the last, which on a huge line would copy most of it twice.
+pub const SPLIT_EDITS_ABOVE: usize = 1 << 16;
+
 /// Lines counted as the document's head (titles, site headers): the first this many text lines.
 pub const HEAD_LINES: usize = 5;
 
@@ -130,15 +134,37 @@ impl Policy {
     }
 }
 
-/// A block being cleaned: the lines as read, and a copy made on the first change.
+/// A block being cleaned: the lines as read, and, from the first change on, what became of each.
 pub struct WorkBlock<'p> {
     old: Block,
-    current: Option<Vec<Option<String>>>,
+    current: Option<Vec<Slot>>,
     /// Per line, whether its current text is all ASCII: found once here and kept up to date by
     /// `replace`, so that the stages with nothing to do on ASCII text (most lines of most news)
     /// skip it without each passing over its bytes again.
     ascii: Vec<bool>,
     policy: &'p Policy,
+}
+
+/// What became of one line of a `WorkBlock`. A line is copied only when it first changes, so that a
+/// huge line is held at most twice (as read, and as changed in place) while a block is cleaned.
+#[derive(Clone)]
+enum Slot {
+    /// The line as read.
+    Same,
+    /// The line's new text.
+    Text(String),
+    /// A rule removed the line.
+    Removed,
+}
+
+/// One change a `WorkBlock` applies to a line: `range` (bytes of the current text) becomes `text`.
+pub struct Splice {
+    /// The bytes replaced, on character boundaries.
+    pub range: Range<usize>,
+    /// What replaces them.
+    pub text: String,
+    /// The rule making the change.
+    pub rule: RuleId,
 }
 
 impl<'p> WorkBlock<'p> {
@@ -175,9 +201,10 @@ impl<'p> WorkBlock<'p> {
 
     /// The current text of the line at `index`, or `None` if a rule removed it.
     pub fn text(&self, index: usize) -> Option<&str> {
-        match &self.current {
-            None => Some(&self.old.lines[index].text),
-            Some(lines) => lines[index].as_deref(),
+        match self.current.as_ref().map(|lines| &lines[index]) {
+            None | Some(Slot::Same) => Some(&self.old.lines[index].text),
+            Some(Slot::Text(text)) => Some(text),
+            Some(Slot::Removed) => None,
         }
     }
 
@@ -186,9 +213,15 @@ impl<'p> WorkBlock<'p> {
         (0..self.len()).filter_map(|i| self.text(i).map(|t| (i, t)))
     }
 
-    fn current_mut(&mut self) -> &mut Vec<Option<String>> {
-        let old = &self.old;
-        self.current.get_or_insert_with(|| old.lines.iter().map(|l| Some(l.text.clone())).collect())
+    fn current_mut(&mut self) -> &mut Vec<Slot> {
+        let n = self.old.lines.len();
+        self.current.get_or_insert_with(|| vec![Slot::Same; n])
+    }
+
+    /// Sets the text of the line at `index`.
+    fn set(&mut self, index: usize, text: String) {
+        self.ascii[index] = text.is_ascii();
+        self.current_mut()[index] = Slot::Text(text);
     }
 
     /// Replaces the text of the line at `index`, recording the minimal edit under `rule`. Returns
@@ -205,8 +238,7 @@ impl<'p> WorkBlock<'p> {
             return false;
         }
         edits.push(edit);
-        self.ascii[index] = text.is_ascii();
-        self.current_mut()[index] = Some(text);
+        self.set(index, text);
         true
     }
 
@@ -216,45 +248,95 @@ impl<'p> WorkBlock<'p> {
     /// `Also on … meetingAurora` leaves `Aurora`, which shares its first letter with the label).
     /// Returns false, changing nothing, if the rule is off or a span would touch a protected phrase.
     pub fn remove_spans(&mut self, index: usize, spans: &[Range<usize>], rule: RuleId, edits: &mut Vec<Edit>) -> bool {
-        let number = self.old.lines[index].number;
         let text = self.text(index).expect("only present lines are changed");
         let spans: Vec<Range<usize>> = spans.iter().filter(|s| !s.is_empty()).cloned().collect();
         if spans.is_empty() || !self.policy.allows(&rule) || spans.iter().any(|s| self.policy.protects(text, s.clone()))
         {
             return false;
         }
-        let mut kept = String::with_capacity(text.len());
-        let mut made = Vec::with_capacity(spans.len());
-        let (mut copied, mut column) = (0, 1);
-        for span in spans {
-            column += text[copied..span.start].chars().count();
-            kept.push_str(&text[copied..span.start]);
-            // Columns count in the line as the edits before this one left it (`edit::replay`).
-            made.push(Edit {
-                rule: rule.clone(),
-                kind: EditKind::Replace,
-                line: number,
-                column,
-                before: text[span.clone()].to_owned(),
-                after: String::new(),
-            });
-            copied = span.end;
-        }
-        kept.push_str(&text[copied..]);
-        self.replace_all(index, kept, made, edits);
+        let splices =
+            spans.into_iter().map(|range| Splice { range, text: String::new(), rule: rule.clone() }).collect();
+        self.splice_unchecked(index, splices, edits);
         true
     }
 
-    /// Replaces the text of the line at `index` with the result of several changes a rule made in
-    /// one pass, recording `made` (the caller built them, columns included). Costs one copy of
-    /// the line however many changes: a long line with thousands of them stays linear.
-    pub fn replace_all(&mut self, index: usize, text: String, made: Vec<Edit>, edits: &mut Vec<Edit>) {
-        if made.is_empty() {
+    /// Makes the `splices` (in order, not overlapping, not empty) of the line at `index`, each
+    /// recorded as the smallest edit of its rule. Returns false, changing nothing, if a rule is off
+    /// or the changed stretch (first splice to last) would touch a protected phrase, as `replace`
+    /// would for the same line made in one piece.
+    pub fn splice(&mut self, index: usize, splices: Vec<Splice>, edits: &mut Vec<Edit>) -> bool {
+        let text = self.text(index).expect("only present lines are changed");
+        if let Some(first) = splices.first()
+            && text.len() <= SPLIT_EDITS_ABOVE
+            && splices.iter().all(|s| s.rule == first.rule)
+        {
+            // A line of news: one edit of the whole stretch changed, as `replace` records it.
+            let rule = first.rule.clone();
+            let mut new = String::with_capacity(text.len());
+            let mut copied = 0;
+            for s in &splices {
+                new.push_str(&text[copied..s.range.start]);
+                new.push_str(&s.text);
+                copied = s.range.end;
+            }
+            new.push_str(&text[copied..]);
+            return self.replace(index, new, rule, edits);
+        }
+        let splices: Vec<Splice> = splices
+            .into_iter()
+            .filter_map(|s| {
+                let before = &text[s.range.clone()];
+                let prefix = crate::edit::common_prefix(before, &s.text);
+                let suffix = crate::edit::common_suffix(&before[prefix..], &s.text[prefix..]);
+                let range = s.range.start + prefix..s.range.end - suffix;
+                (!range.is_empty() || s.text.len() > prefix + suffix).then(|| Splice {
+                    range,
+                    text: s.text[prefix..s.text.len() - suffix].to_owned(),
+                    rule: s.rule,
+                })
+            })
+            .collect();
+        let (Some(first), Some(last)) = (splices.first(), splices.last()) else { return false };
+        if splices.iter().any(|s| !self.policy.allows(&s.rule))
+            || self.policy.protects(text, first.range.start..last.range.end)
+        {
+            return false;
+        }
+        self.splice_unchecked(index, splices, edits);
+        true
+    }
+
+    /// Makes the `splices` (in order, not overlapping) of the line at `index` as they are, one edit
+    /// each, the caller having checked them against the policy. The line is changed in place, so
+    /// a huge line with thousands of changes costs no second copy and stays linear.
+    pub fn splice_unchecked(&mut self, index: usize, splices: Vec<Splice>, edits: &mut Vec<Edit>) {
+        if splices.is_empty() {
             return;
         }
-        self.ascii[index] = text.is_ascii();
-        self.current_mut()[index] = Some(text);
-        edits.extend(made);
+        let number = self.old.lines[index].number;
+        let text = self.text(index).expect("only present lines are changed");
+        let (mut copied, mut column) = (0, 1);
+        for s in &splices {
+            column += text[copied..s.range.start].chars().count();
+            // Columns count in the line as the edits before this one left it (`edit::replay`).
+            edits.push(Edit {
+                rule: s.rule.clone(),
+                kind: EditKind::Replace,
+                line: number,
+                column,
+                before: text[s.range.clone()].to_owned(),
+                after: s.text.clone(),
+            });
+            column += s.text.chars().count();
+            copied = s.range.end;
+        }
+        let current = match std::mem::replace(&mut self.current_mut()[index], Slot::Removed) {
+            Slot::Text(text) => text,
+            Slot::Same => self.old.lines[index].text.clone(),
+            Slot::Removed => unreachable!("only present lines are changed"),
+        };
+        let bytes = splice_in_place(current.into_bytes(), &splices);
+        self.set(index, String::from_utf8(bytes).expect("splices replace whole characters by text"));
     }
 
     /// The input line number of the line at `index`.
@@ -270,8 +352,8 @@ impl<'p> WorkBlock<'p> {
         if !self.policy.allows(&rule) || self.policy.protects(text, 0..text.len()) {
             return false;
         }
-        let text = self.current_mut()[index].take().expect("checked present above");
-        edits.push(Edit::line_removed(rule, number, &text));
+        edits.push(Edit::line_removed(rule, number, text));
+        self.current_mut()[index] = Slot::Removed;
         true
     }
 
@@ -285,15 +367,18 @@ impl<'p> WorkBlock<'p> {
             return Processed { old: self.old, new: None, edits };
         }
         let emptied_by = edits.iter().rev().find(|e| e.kind == EditKind::RemoveLine).map(|e| e.rule.clone());
-        let current = match self.current {
-            Some(current) => current,
-            None => self.old.lines.iter().map(|l| Some(l.text.clone())).collect(),
-        };
+        let n = self.old.lines.len();
+        let current = self.current.unwrap_or_else(|| vec![Slot::Same; n]);
         let had_text = !self.old.is_blank();
-        let keeps_text = current.iter().zip(&self.old.lines).any(|(c, l)| c.is_some() && !l.is_blank());
+        let keeps_text = current.iter().zip(&self.old.lines).any(|(c, l)| !matches!(c, Slot::Removed) && !l.is_blank());
         let mut new = Vec::with_capacity(current.len());
         let mut leading = true;
-        for (text, line) in current.into_iter().zip(&self.old.lines) {
+        for (slot, line) in current.into_iter().zip(&self.old.lines) {
+            let text = match slot {
+                Slot::Same => Some(line.text.clone()),
+                Slot::Text(text) => Some(text),
+                Slot::Removed => None,
+            };
             let blank = line.is_blank();
             leading &= blank;
             let dropped_by = match blank {
@@ -309,6 +394,46 @@ impl<'p> WorkBlock<'p> {
         }
         Processed { old: self.old, new: Some(new), edits }
     }
+}
+
+/// `bytes` with the `splices` (in order, not overlapping) made in place: first the ones that
+/// shrink or keep their stretch, from the left (the write position never passes the read
+/// position), then the ones that grow it, from the right after one growth of the buffer.
+fn splice_in_place(mut bytes: Vec<u8>, splices: &[Splice]) -> Vec<u8> {
+    let mut growing: Vec<(Range<usize>, &[u8])> = Vec::new();
+    let (mut write, mut read) = (0, 0);
+    for s in splices {
+        let (range, text) = (&s.range, s.text.as_bytes());
+        if text.len() > range.len() {
+            // Where it will be once the shrinking splices before it are made.
+            let shift = read - write;
+            growing.push((range.start - shift..range.end - shift, text));
+            continue;
+        }
+        bytes.copy_within(read..range.start, write);
+        write += range.start - read;
+        bytes[write..write + text.len()].copy_from_slice(text);
+        write += text.len();
+        read = range.end;
+    }
+    let len = bytes.len();
+    bytes.copy_within(read..len, write);
+    bytes.truncate(write + len - read);
+    let growth: usize = growing.iter().map(|(range, text)| text.len() - range.len()).sum();
+    if growth == 0 {
+        return bytes;
+    }
+    let (mut read_end, mut write_end) = (bytes.len(), bytes.len() + growth);
+    bytes.reserve_exact(growth);
+    bytes.resize(write_end, 0);
+    for (range, text) in growing.iter().rev() {
+        let tail = read_end - range.end;
+        bytes.copy_within(range.end..read_end, write_end - tail);
+        write_end -= tail + text.len();
+        bytes[write_end..write_end + text.len()].copy_from_slice(text);
+        read_end = range.start;
+    }
+    bytes
 }
 
 /// A block after cleaning, as the sinks receive it.
@@ -352,5 +477,52 @@ impl Processed {
         self.edits.push(Edit::terminator(rule, last.number, &last.text, last.ending, ending));
         let new = self.new.get_or_insert_with(|| self.old.lines.clone());
         new.last_mut().expect("checked non-empty above").ending = ending;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn splice(text: &str, at: Range<usize>, with: &str) -> Splice {
+        assert!(text.is_char_boundary(at.start) && text.is_char_boundary(at.end));
+        Splice { range: at, text: with.to_owned(), rule: RuleId::builtin("t.x") }
+    }
+
+    #[test]
+    fn splices_that_grow_and_shrink_are_made_in_place() {
+        let text = "ab flats cd  ef flat gh";
+        let splices = vec![
+            splice(text, 0..0, ">>"),
+            splice(text, 3..8, "tablets"),
+            splice(text, 11..12, ""),
+            splice(text, 16..20, "tablet"),
+            splice(text, 23..23, "!"),
+        ];
+        let out = String::from_utf8(splice_in_place(text.as_bytes().to_vec(), &splices)).unwrap();
+        assert_eq!(out, ">>ab tablets cd ef tablet gh!");
+    }
+
+    fn block(text: &str) -> Block {
+        Block { lines: vec![Line { number: 1, text: text.to_owned(), ending: Ending::Lf }] }
+    }
+
+    #[test]
+    fn a_long_line_gets_one_edit_per_change_and_a_short_one_a_single_edit() {
+        let policy = Policy::default();
+        for (text, expected) in [
+            (format!("a\u{A0}b {}c\u{A0}d", "x".repeat(10)), 1),
+            (format!("a\u{A0}b {}c\u{A0}d", "x".repeat(SPLIT_EDITS_ABOVE)), 2),
+        ] {
+            let mut work = WorkBlock::new(block(&text), &policy);
+            let spaces = text.match_indices('\u{A0}').map(|(at, _)| splice(&text, at..at + 2, " ")).collect();
+            let mut edits = Vec::new();
+            assert!(work.splice(0, spaces, &mut edits));
+            assert_eq!(edits.len(), expected);
+            let processed = work.finish(edits, None);
+            let want = text.replace('\u{A0}', " ");
+            assert_eq!(processed.new_lines()[0].text, want);
+            assert_eq!(crate::edit::replay(&processed.old.lines, &processed.edits).unwrap()[0].text, want);
+        }
     }
 }

@@ -14,12 +14,12 @@ use regex::Regex;
 
 use super::spec::{Case, Follow, MatchKind, Place, RuleSpec};
 use crate::block::Block;
-use crate::edit::{Edit, EditKind, RuleId};
+use crate::edit::{Edit, RuleId};
 use crate::rules::text::{
     MAX_RESIDUE_LINE, ends_a_sentence, find_glue, headline_end, is_close_quote, is_headline, is_open_quote,
     is_title_case, starts_like_a_headline,
 };
-use crate::stage::{Context, Stage, WorkBlock};
+use crate::stage::{Context, Splice, Stage, WorkBlock};
 
 /// Inline regexes anchored to a line's end are looked for in this many last bytes of a line.
 const TAIL_BYTES: usize = 320;
@@ -1078,36 +1078,19 @@ impl Engine {
         if accepted.is_empty() {
             return false;
         }
-        let number = block.number(i);
-        let mut out = String::with_capacity(text.len() + 8 * accepted.len());
-        let mut made = Vec::with_capacity(accepted.len());
-        let (mut copied, mut column) = (0, 1);
+        let mut splices = Vec::with_capacity(accepted.len());
+        // Whether the line as changed so far ends with a space before the next change.
+        let (mut copied, mut space_before) = (0, false);
         for (start, end, rule, replacement) in accepted {
-            column += text[copied..start].chars().count();
-            out.push_str(&text[copied..start]);
-            let before = &text[start..end];
+            space_before = if start > copied { text[..start].ends_with(' ') } else { space_before };
             // A removal takes one of the spaces around it along, so no doubled space is left.
-            let (before, end) = if replacement.is_empty() && out.ends_with(' ') && text[end..].starts_with(' ') {
-                (&text[start..end + 1], end + 1)
-            } else {
-                (before, end)
-            };
-            out.push_str(&replacement);
-            let advance = replacement.chars().count();
-            made.push(Edit {
-                rule: self.rules[rule].id.clone(),
-                kind: EditKind::Replace,
-                line: number,
-                column,
-                before: before.to_owned(),
-                after: replacement,
-            });
-            // Columns count in the line as the edits before this one left it (`edit::replay`).
-            column += advance;
+            let end =
+                if replacement.is_empty() && space_before && text[end..].starts_with(' ') { end + 1 } else { end };
+            space_before = if replacement.is_empty() { space_before } else { replacement.ends_with(' ') };
+            splices.push(Splice { range: start..end, text: replacement, rule: self.rules[rule].id.clone() });
             copied = end;
         }
-        out.push_str(&text[copied..]);
-        block.replace_all(i, out, made, edits);
+        block.splice_unchecked(i, splices, edits);
         true
     }
 }

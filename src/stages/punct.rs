@@ -1,10 +1,12 @@
 //! Punctuation left broken by translation or by other rules: a full stop doubled across a space
 //! (`application. .`). Ellipses, spaced ellipses (`. . .`) and abbreviations are left alone.
 
+use std::ops::Range;
+
 use memchr::memmem;
 
 use crate::edit::{Edit, RuleId};
-use crate::stage::{Context, Stage, WorkBlock};
+use crate::stage::{Context, Splice, Stage, WorkBlock};
 
 /// `word. .` becomes `word.`.
 pub const SPACED_DOUBLE_PERIOD: RuleId = RuleId::builtin("punct.spaced-double-period");
@@ -34,18 +36,23 @@ impl Stage for Punctuation {
             if self.space_before_period.find(text.as_bytes()).is_none() {
                 continue;
             }
-            if let Some(fixed) = without_spaced_double_periods(text) {
-                block.replace(i, fixed, SPACED_DOUBLE_PERIOD, edits);
+            let cuts = spaced_double_periods(text);
+            if !cuts.is_empty() {
+                let splices = cuts
+                    .into_iter()
+                    .map(|range| Splice { range, text: String::new(), rule: SPACED_DOUBLE_PERIOD })
+                    .collect();
+                block.splice(i, splices, edits);
             }
         }
     }
 }
 
-/// Removes the ` .` of `X. .` where `X` ends a word or a quote, unless the dots are part of an
-/// ellipsis (`... .`, `. . .`, `. ..`).
-fn without_spaced_double_periods(text: &str) -> Option<String> {
+/// The ` .` of each `X. .` where `X` ends a word or a quote, unless the dots are part of an
+/// ellipsis (`... .`, `. . .`, `. ..`): the bytes to remove.
+fn spaced_double_periods(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
-    let mut cut: Vec<usize> = Vec::new();
+    let mut cut: Vec<Range<usize>> = Vec::new();
     let mut from = 0;
     while let Some(found) = text[from..].find(". .") {
         let at = from + found;
@@ -57,25 +64,20 @@ fn without_spaced_double_periods(text: &str) -> Option<String> {
             || text[at + 3..].starts_with(['”', '’'])
             || (after == Some(b' ') && !text[at + 3..].starts_with(" ."));
         if ends_word && ends_there {
-            cut.push(at + 1);
+            cut.push(at + 1..at + 3);
         }
     }
-    if cut.is_empty() {
-        return None;
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut copied = 0;
-    for at in cut {
-        out.push_str(&text[copied..at]);
-        copied = at + 2;
-    }
-    out.push_str(&text[copied..]);
-    Some(out)
+    cut
 }
 
 #[cfg(test)]
 mod tests {
-    use super::without_spaced_double_periods as fix;
+    fn fix(text: &str) -> Option<String> {
+        let cuts = super::spaced_double_periods(text);
+        let mut out = text.to_owned();
+        cuts.iter().rev().for_each(|cut| out.replace_range(cut.clone(), ""));
+        (!cuts.is_empty()).then_some(out)
+    }
 
     #[test]
     fn removes_the_doubled_period() {

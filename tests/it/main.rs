@@ -14,6 +14,7 @@ mod feeds;
 mod golden;
 mod hook;
 mod html;
+mod hugeline;
 mod install;
 mod interactive;
 mod json;

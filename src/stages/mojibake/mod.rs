@@ -17,7 +17,9 @@ use std::sync::OnceLock;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::edit::{Edit, RuleId};
-use crate::stage::{Context, Stage, WorkBlock};
+use std::ops::Range;
+
+use crate::stage::{Context, Splice, Stage, WorkBlock};
 
 /// UTF-8 read as Windows-1252 or Latin-1 is decoded back (`Huaweiâ€™s` → `Huawei’s`, `SÃ£o` → `São`).
 pub const UTF8_AS_CP1252: RuleId = RuleId::builtin("mojibake.utf8-as-cp1252");
@@ -54,6 +56,18 @@ impl Stage for Mojibake {
             // bad sequence, so a clean line costs one quick pass.
             if !looks_bad(text) && (unchanged || !looks_bad(original)) {
                 continue;
+            }
+            if text.len().max(original.len()) > SEGMENT {
+                match repair_long(text, original, unchanged) {
+                    Long::Repaired(pieces, rule) => {
+                        let splices =
+                            pieces.into_iter().map(|(range, text)| Splice { range, text, rule: rule.clone() });
+                        block.splice(i, splices.collect(), edits);
+                        continue;
+                    }
+                    Long::Clean => continue,
+                    Long::Whole => {}
+                }
             }
             // Normalize ran first and may have destroyed evidence: `Ã\u{AD}` (í) lost its soft hyphen
             // and `Ã\u{A0}` (à) its no-break space. Repair the line as read when normalize was the only
@@ -115,6 +129,125 @@ pub fn repair(line: &str) -> Option<(String, RuleId)> {
         rest = tail;
     }
     rule.map(|rule| (out, rule))
+}
+
+/// A stretch of a line (bytes) and what it becomes.
+type Piece = (Range<usize>, String);
+
+/// What `repair_long` found.
+enum Long {
+    /// The changes to make, under the rule.
+    Repaired(Vec<Piece>, RuleId),
+    /// Nothing to repair.
+    Clean,
+    /// The line's end cannot be told segment by segment (a last segment of blanks only): the
+    /// whole line is to be repaired at once.
+    Whole,
+}
+
+/// The repair of a line longer than `SEGMENT` as changes to its current `text` (`original` as
+/// read, `unchanged` if they are the same), segment by segment and word by word, so that a huge
+/// line is never copied whole: the same text as the repair of the whole line would give.
+fn repair_long(text: &str, original: &str, unchanged: bool) -> Long {
+    let from_original = !unchanged && normalizes_to(original, text);
+    let (source, (pieces, rule)) = match from_original.then(|| repair_pieces(original)).flatten() {
+        Some(found) => (original, found),
+        None => match repair_pieces(text) {
+            Some(found) => (text, found),
+            None => return Long::Clean,
+        },
+    };
+    let mut pieces = pieces.into_iter().peekable();
+    let mut splices = Vec::new();
+    let (mut from, mut pos) = (0, 0);
+    while from < source.len() {
+        let segment = from..from + segment_end(&source[from..]);
+        from = segment.end;
+        let last = from == source.len();
+        let fixed = match pieces.next_if(|(range, _)| *range == segment) {
+            Some((_, fixed)) => normalized_inside(&fixed),
+            None => normalized_inside(&source[segment.clone()]),
+        };
+        let end = match (last, std::ptr::eq(source, text)) {
+            (true, _) => text.len(),
+            (false, true) => segment.end,
+            (false, false) => pos + normalized_inside(&source[segment]).len(),
+        };
+        let fixed = if last { fixed.trim_end_matches([' ', '\t']) } else { &fixed };
+        if end > text.len() || (last && fixed.is_empty()) {
+            return Long::Whole;
+        }
+        word_changes(pos, &text[pos..end], fixed, &mut splices);
+        pos = end;
+    }
+    Long::Repaired(splices, rule)
+}
+
+/// The repaired segments of `line` (by `repair`'s cuts) with their fixed text, and the rule.
+fn repair_pieces(line: &str) -> Option<(Vec<Piece>, RuleId)> {
+    let (mut pieces, mut rule, mut from) = (Vec::new(), None, 0);
+    while from < line.len() {
+        let segment = from..from + segment_end(&line[from..]);
+        from = segment.end;
+        let text = &line[segment.clone()];
+        if let Some((fixed, r)) = (text.len() <= 2 * SEGMENT).then(|| repair_segment(text)).flatten() {
+            rule.get_or_insert(r);
+            pieces.push((segment, fixed));
+        }
+    }
+    rule.map(|rule| (pieces, rule))
+}
+
+/// True if `normalized(original) == text`, found segment by segment: the normalization of a
+/// segment ends where it does (segments are cut at a space between ASCII characters, which
+/// nothing composes with) but for the trailing blanks trimmed at the line's end.
+fn normalizes_to(original: &str, text: &str) -> bool {
+    let (mut from, mut pos) = (0, 0);
+    while from < original.len() {
+        let end = from + segment_end(&original[from..]);
+        let piece = normalized_inside(&original[from..end]);
+        from = end;
+        let take = piece.len().min(text.len() - pos);
+        if piece.as_bytes()[..take] != text.as_bytes()[pos..pos + take]
+            || !piece.as_bytes()[take..].iter().all(|&b| b == b' ' || b == b'\t')
+        {
+            return false;
+        }
+        pos += take;
+    }
+    pos == text.len() && !text.ends_with([' ', '\t'])
+}
+
+/// The changes turning `old` (at byte `offset` of its line) into `new`, word by word where both
+/// have as many space-separated words (a repair changes letters, not the spaces between words),
+/// else one change of the whole.
+fn word_changes(offset: usize, old: &str, new: &str, out: &mut Vec<Piece>) {
+    if old == new {
+        return;
+    }
+    if old.split(' ').count() != new.split(' ').count() {
+        out.push((offset..offset + old.len(), new.to_owned()));
+        return;
+    }
+    let mut at = offset;
+    let mut run: Option<Piece> = None;
+    for (before, after) in old.split(' ').zip(new.split(' ')) {
+        let word = at..at + before.len();
+        at = word.end + 1;
+        if before == after {
+            out.extend(run.take());
+            continue;
+        }
+        match &mut run {
+            Some((range, text)) => {
+                range.end = word.end;
+                text.push(' ');
+                text.push_str(after);
+            }
+            None => run = Some((word, after.to_owned())),
+        }
+    }
+    out.extend(run);
 }
 
 /// Lines are repaired in pieces of about this many bytes (ftfy cuts at a million characters).
@@ -525,14 +658,18 @@ fn mentions_mojibake(line: &str, repaired: &str) -> bool {
 /// nothing to do (repair can produce no-break spaces, soft hyphens or decomposed accents, and normalize
 /// has already run). Kept in step with `normalize.rs`, whose helpers are private to that stage.
 fn normalized(text: &str) -> String {
+    normalized_inside(text).trim_end_matches([' ', '\t']).to_owned()
+}
+
+/// `normalized` but for the trim of trailing blanks: the normalization of a piece of a line.
+fn normalized_inside(text: &str) -> String {
     let composed: String =
         if is_nfc_quick(text.chars()) == IsNormalized::Yes { text.to_owned() } else { text.nfc().collect() };
-    let cleaned: String = composed
+    composed
         .chars()
         .filter(|c| !matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}'))
         .map(|c| if matches!(c, '\u{A0}' | '\u{2000}'..='\u{200A}' | '\u{205F}') { ' ' } else { c })
-        .collect();
-    cleaned.trim_end_matches([' ', '\t']).to_owned()
+        .collect()
 }
 
 #[cfg(test)]
@@ -542,6 +679,29 @@ mod tests {
 
     fn clean(text: &str) -> String {
         Cleaner::new().clean_str(text).0
+    }
+
+    #[test]
+    fn a_long_line_is_repaired_piece_by_piece_as_it_would_be_whole() {
+        let clean_part = "The minister spoke today about the budget and the new rail line. ";
+        for (original, text) in [
+            ("Huaweiâ€™s tablet sales rose. SÃ£o Paulo said so.  ".repeat(3000), None),
+            (format!("{}Huaweiâ€™s\u{A0}tablets. ", clean_part.repeat(2000)).repeat(3) + "  ", None),
+            ("SÃ£o\u{A0}Paulo Ã\u{AD}ndice and more words here. ".repeat(3000), Some(())),
+        ] {
+            let text = match text {
+                Some(()) => normalized(&original),
+                None => original.clone(),
+            };
+            let unchanged = text == original;
+            let from = if !unchanged && normalized(&original) == text { &original } else { &text };
+            let whole = normalized(&repair(from).unwrap().0);
+            let Long::Repaired(pieces, _) = repair_long(&text, &original, unchanged) else { panic!("not repaired") };
+            assert!(pieces.len() >= 3, "{} pieces", pieces.len());
+            let mut out = text.clone();
+            pieces.iter().rev().for_each(|(range, with)| out.replace_range(range.clone(), with));
+            assert_eq!(out, whole);
+        }
     }
 
     fn fixed(text: &str) -> Option<String> {

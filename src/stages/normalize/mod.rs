@@ -8,7 +8,7 @@ pub mod markup;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::edit::{Edit, RuleId};
-use crate::stage::{Context, Stage, WorkBlock};
+use crate::stage::{Context, Splice, Stage, WorkBlock};
 
 /// Text not in Unicode NFC is composed (`e` + combining acute becomes `é`).
 pub const NFC: RuleId = RuleId::builtin("normalize.nfc");
@@ -21,8 +21,8 @@ pub const ODD_SPACE: RuleId = RuleId::builtin("normalize.odd-space");
 /// Spaces and tabs at the end of a line are removed.
 pub const TRAILING_WHITESPACE: RuleId = RuleId::builtin("normalize.trailing-whitespace");
 
-/// A normalization of a line: the fixed text, or `None` if there is nothing to fix.
-type Fix = fn(&str) -> Option<String>;
+/// A normalization of a line: the changes it makes under `rule` (none if there is nothing to fix).
+type Fix = fn(&str, RuleId) -> Vec<Splice>;
 
 /// The normalize stage.
 pub struct Normalize;
@@ -46,22 +46,22 @@ impl Stage for Normalize {
                 // leave them out of canonical order (`\u{1e008}\u{200b}\u{1193d}`), which a
                 // second run would then fix.
                 let steps: [(bool, RuleId, Fix); 4] = [
-                    (found.zero_width, ZERO_WIDTH, |t| without(t, is_zero_width)),
-                    (found.soft_hyphen, SOFT_HYPHEN, |t| without(t, |c| c == '\u{AD}')),
-                    (found.odd_space, ODD_SPACE, plain_spaces),
+                    (found.zero_width, ZERO_WIDTH, |t, rule| changed_runs(t, is_zero_width, |_| None, rule)),
+                    (found.soft_hyphen, SOFT_HYPHEN, |t, rule| changed_runs(t, |c| c == '\u{AD}', |_| None, rule)),
+                    (found.odd_space, ODD_SPACE, |t, rule| changed_runs(t, is_odd_space, |_| Some(' '), rule)),
                     (found.maybe_not_nfc, NFC, to_nfc),
                 ];
                 for (_, rule, step) in steps.into_iter().filter(|s| s.0) {
                     let current = block.text(i).expect("normalize removes no line");
-                    if let Some(fixed) = step(current) {
-                        block.replace(i, fixed, rule, edits);
-                    }
+                    let splices = step(current, rule);
+                    block.splice(i, splices, edits);
                 }
             }
             let text = block.text(i).expect("normalize removes no line");
-            let trimmed = text.trim_end_matches([' ', '\t']);
-            if trimmed.len() != text.len() {
-                block.replace(i, trimmed.to_owned(), TRAILING_WHITESPACE, edits);
+            let trimmed = text.trim_end_matches([' ', '\t']).len();
+            if trimmed != text.len() {
+                let trailing = Splice { range: trimmed..text.len(), text: String::new(), rule: TRAILING_WHITESPACE };
+                block.splice(i, vec![trailing], edits);
             }
         }
     }
@@ -136,12 +136,13 @@ fn always_nfc(c: char) -> bool {
     )
 }
 
-fn to_nfc(text: &str) -> Option<String> {
+fn to_nfc(text: &str, rule: RuleId) -> Vec<Splice> {
     if is_nfc_quick(text.chars()) == IsNormalized::Yes {
-        return None;
+        return Vec::new();
     }
     let composed: String = text.nfc().collect();
-    (composed != text).then_some(composed)
+    // `WorkBlock::splice` keeps only the stretch that changed.
+    vec![Splice { range: 0..text.len(), text: composed, rule }]
 }
 
 /// U+200B zero width space, U+2060 word joiner, U+FEFF inside text. ZWJ and ZWNJ are kept: emoji
@@ -150,8 +151,25 @@ fn is_zero_width(c: char) -> bool {
     matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}')
 }
 
-fn without(text: &str, drop: impl Fn(char) -> bool) -> Option<String> {
-    text.contains(&drop).then(|| text.chars().filter(|&c| !drop(c)).collect())
+/// One change per run of characters `matches` picks in `text`, each character becoming what `into`
+/// makes of it (nothing for `None`): changes, not a new line, so a huge line is not copied.
+fn changed_runs(
+    text: &str,
+    matches: impl Fn(char) -> bool,
+    into: impl Fn(char) -> Option<char>,
+    rule: RuleId,
+) -> Vec<Splice> {
+    let mut splices: Vec<Splice> = Vec::new();
+    for (at, c) in text.char_indices().filter(|&(_, c)| matches(c)) {
+        let end = at + c.len_utf8();
+        match splices.last_mut() {
+            Some(run) if run.range.end == at => run.range.end = end,
+            _ => splices.push(Splice { range: at..end, text: String::new(), rule: rule.clone() }),
+        }
+        let run = splices.last_mut().expect("pushed above");
+        run.text.extend(into(c));
+    }
+    splices
 }
 
 /// No-break space and the typographic spaces U+2000..U+200A, U+205F. The narrow no-break space
@@ -159,10 +177,6 @@ fn without(text: &str, drop: impl Fn(char) -> bool) -> Option<String> {
 /// kept: they are correct typography, not scraper residue.
 fn is_odd_space(c: char) -> bool {
     matches!(c, '\u{A0}' | '\u{2000}'..='\u{200A}' | '\u{205F}')
-}
-
-fn plain_spaces(text: &str) -> Option<String> {
-    text.contains(is_odd_space).then(|| text.chars().map(|c| if is_odd_space(c) { ' ' } else { c }).collect())
 }
 
 #[cfg(test)]
