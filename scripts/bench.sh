@@ -431,7 +431,7 @@ ratios() {
     rows+=("| newsclean on one core, every built-in family on (MB = 10⁶ bytes) | $r MB/s | ≥ 400 MB/s | $(meets "$r" ">=" 400) |")
     r=$(calc 2 "$cpu_rules / $cpu_nc")
     rows+=("| 5,000 user rules (\`scripts/many_rules.py 5000\`) ÷ none | $r ($cpu_rules s ÷ $cpu_nc s) | ≤ 1.15 | $(meets "$r" "<=" 1.15) |")
-    r=$(calc 2 "($BIG_BYTES / $cpu_nc) > 0 ? ($JSONL_BYTES / $cpu_jsonl) / ($BIG_BYTES / $cpu_nc) : 0")
+    r=$(calc 2 "(($BIG_BYTES / $cpu_nc) > 0 ? ($JSONL_BYTES / $cpu_jsonl) / ($BIG_BYTES / $cpu_nc) : 0)")
     rows+=("| JSON lines (\`--jsonl -j1\` on corpus.jsonl, the same articles) ÷ stdin → stdout, throughput per CPU second | $r ($cpu_jsonl s for $(calc 0 "$JSONL_BYTES / 1048576") MiB) | ≥ 0.8 | $(meets "$r" ">=" 0.8) |")
     r=$(calc 2 "($cpu_noblank / $noblank_bytes) / ($cpu_nc / $BIG_BYTES)")
     rows+=("| the same text with its blank lines removed ÷ as is (per byte) | $r | ≤ 1.3 | $(meets "$r" "<=" 1.3) |")
