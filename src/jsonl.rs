@@ -158,12 +158,22 @@ struct RawLine {
 
 /// One record cleaned: what to write for it, and what it did.
 struct Done {
-    /// The line to write (without its ending); `None` drops it.
-    line: Option<Vec<u8>>,
+    /// The line to write (without its ending).
+    line: Emit,
     /// Its diff, or its name if it would change (as `Output` asks).
     report: Vec<u8>,
     outcome: Outcome,
     failure: Option<BadRecord>,
+}
+
+/// What becomes of a line in the output.
+enum Emit {
+    /// Written as read (no copy is made of an unchanged record).
+    AsRead,
+    /// Written as given.
+    New(Vec<u8>),
+    /// Dropped.
+    Nothing,
 }
 
 /// Cleans every record of `input` with `cleaner`, writing to `out` what `options.output` asks, in
@@ -300,8 +310,13 @@ fn flush(
         }
         match options.output {
             Output::Records => {
-                if let Some(bytes) = done.line {
-                    out.write_all(&bytes).map_err(StreamError::Write)?;
+                let bytes = match &done.line {
+                    Emit::AsRead => Some(&line.bytes),
+                    Emit::New(bytes) => Some(bytes),
+                    Emit::Nothing => None,
+                };
+                if let Some(bytes) = bytes {
+                    out.write_all(bytes).map_err(StreamError::Write)?;
                     out.write_all(line.ending).map_err(StreamError::Write)?;
                 }
             }
@@ -315,7 +330,7 @@ fn flush(
 /// says why.
 fn clean_line(cleaner: &Cleaner, line: &RawLine, options: &Options) -> Done {
     let unchanged = |failure: Option<BadRecord>| Done {
-        line: (!options.skip_bad || failure.is_none()).then(|| line.bytes.clone()),
+        line: if options.skip_bad && failure.is_some() { Emit::Nothing } else { Emit::AsRead },
         report: Vec::new(),
         outcome: Outcome::default(),
         failure,
@@ -383,6 +398,9 @@ fn clean_record(cleaner: &Cleaner, bytes: &[u8], number: u64, options: &Options)
             }
         }
     }
+    if splices.is_empty() {
+        return Ok(Done { line: Emit::AsRead, report, outcome, failure: None });
+    }
     splices.sort_by_key(|(range, _)| range.start);
     let mut out = Vec::with_capacity(line.len() + 64);
     let mut at = 0;
@@ -392,7 +410,7 @@ fn clean_record(cleaner: &Cleaner, bytes: &[u8], number: u64, options: &Options)
         at = range.end;
     }
     out.extend_from_slice(&bytes[at..]);
-    Ok(Done { line: Some(out), report, outcome, failure: None })
+    Ok(Done { line: Emit::New(out), report, outcome, failure: None })
 }
 
 /// The text of the record `bytes` (the string at the dotted path `text`, as `--jsonl` reads it)
