@@ -349,14 +349,17 @@ fn clean_record(cleaner: &Cleaner, bytes: &[u8], number: u64, options: &Options)
     let line = std::str::from_utf8(bytes).map_err(|_| BadRecord::NotUtf8)?;
     let record = Record::parse(line)?;
     let (field, text) = record.text(&options.fields.text)?;
-    let name = match &options.fields.id {
-        Some(id) => match record.find(id) {
-            Ok(raw) => serde_json::from_str::<String>(raw.get()).unwrap_or_else(|_| raw.get().to_owned()),
-            Err(_) => number.to_string(),
-        },
-        None => number.to_string(),
+    // Records are named only where a diff or a list of names shows them: not for each record of a stream.
+    let name = || {
+        let id = match &options.fields.id {
+            Some(id) => match record.find(id) {
+                Ok(raw) => serde_json::from_str::<String>(raw.get()).unwrap_or_else(|_| raw.get().to_owned()),
+                Err(_) => number.to_string(),
+            },
+            None => number.to_string(),
+        };
+        format!("{}#{id}", options.name)
     };
-    let name = format!("{}#{name}", options.name);
     // A leading U+FEFF is read as a byte-order mark, as on stdin, and kept in front.
     let bom = text.starts_with('\u{feff}');
     let mut cleaned = Vec::with_capacity(text.len());
@@ -371,6 +374,7 @@ fn clean_record(cleaner: &Cleaner, bytes: &[u8], number: u64, options: &Options)
         let mut edit_sink = want_edits.then_some(&mut edits);
         match options.output {
             Output::Diffs => {
+                let name = name();
                 let mut diff = DiffSink::new(&mut report, Path::new(&name), bom, options.settings.color);
                 clean_text(cleaner, &text, &options.settings, &mut (&mut text_sink, (&mut diff, &mut edit_sink)))
             }
@@ -378,7 +382,7 @@ fn clean_record(cleaner: &Cleaner, bytes: &[u8], number: u64, options: &Options)
         }
     };
     if options.output == Output::Names && outcome.changed {
-        report.extend_from_slice(name.as_bytes());
+        report.extend_from_slice(name().as_bytes());
         report.push(b'\n');
     }
     let mut splices: Vec<(std::ops::Range<usize>, String)> = Vec::new();

@@ -213,7 +213,7 @@ fn learn_table(learned: &newsclean::learn::Learned) -> String {
         format!("{:<width$}  {:>9}  {:>5}  {:>7}  {:>8}\n", "group", "documents", "rules", "removes", "over cap");
     let (mut docs, mut rules, mut bytes, mut removed, mut over) = (0, 0, 0, 0, 0);
     for (g, group) in learned.groups.iter().enumerate() {
-        let share = if group.bytes == 0 { 0.0 } else { 100.0 * group.removed as f64 / group.bytes as f64 };
+        let share = group.removed_percent();
         out.push_str(&format!(
             "{:<width$}  {:>9}  {:>5}  {:>6.1}%  {:>8}\n",
             group.name,

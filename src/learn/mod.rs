@@ -74,6 +74,13 @@ pub struct GroupReport {
     pub forgotten_below: u32,
 }
 
+impl GroupReport {
+    /// The share of its text, in percent, that the learned rules would remove.
+    pub fn removed_percent(&self) -> f64 {
+        if self.bytes == 0 { 0.0 } else { 100.0 * self.removed as f64 / self.bytes as f64 }
+    }
+}
+
 /// A proposed rule and its group.
 #[derive(Clone, Debug)]
 pub struct Learned {
@@ -112,7 +119,7 @@ impl Learned {
             self.groups.len()
         );
         for (g, group) in self.groups.iter().enumerate() {
-            let share = if group.bytes == 0 { 0.0 } else { 100.0 * group.removed as f64 / group.bytes as f64 };
+            let share = group.removed_percent();
             out.push_str(&format!(
                 "\n# == {}: {} documents, {} rules, {share:.1}% of the text\n",
                 group.name,
