@@ -330,6 +330,16 @@ impl AnchorTable {
     }
 }
 
+/// What kind of rules label a list of headlines (`followed_by = "headline-list"`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum ListLabels {
+    None,
+    /// Whole-line literals only: found by the whole-line tables, without a scan.
+    WholeLines,
+    /// Some are regexes, found through their triggers or anchors.
+    Scanned,
+}
+
 /// A regex compiled the first time it is needed.
 struct LazyRegex {
     pattern: String,
@@ -383,6 +393,9 @@ pub struct Engine {
     /// Line-start rules followed by a headline whose label is also found inside a line, after a
     /// sentence or an opening bracket; every such label ends with a colon, which is what is searched.
     label_rules: Vec<usize>,
+    /// Which rules label a list of headlines (`followed_by = "headline-list"`) decides how the
+    /// line before a block (the last of the block before, scanned there already) is looked at.
+    list_labels: ListLabels,
     /// Regex rules without triggers, tried on every line.
     untriggered: Vec<usize>,
 }
@@ -476,6 +489,7 @@ impl Engine {
             end: None,
             long: None,
             label_rules: Vec::new(),
+            list_labels: ListLabels::None,
             untriggered: Vec::new(),
         };
         let mut anywhere: Interned<String> = Interned::default();
@@ -628,6 +642,14 @@ impl Engine {
         engine.label_rules = (0..rules.len())
             .filter(|&r| rules[r].place == Place::LineStart && rules[r].followed_by == Some(Follow::Headline))
             .collect();
+        let list_rules: Vec<&Compiled> = rules.iter().filter(|r| r.followed_by == Some(Follow::HeadlineList)).collect();
+        engine.list_labels = if list_rules.is_empty() {
+            ListLabels::None
+        } else if list_rules.iter().any(|r| r.kind == MatchKind::Regex) {
+            ListLabels::Scanned
+        } else {
+            ListLabels::WholeLines
+        };
         engine
     }
 
@@ -748,13 +770,14 @@ impl Engine {
 
     /// Hits of the scans that apply to `text` (see `Engine::short`), as (start, end, role).
     fn hits<'s>(&'s self, text: &str) -> Vec<(usize, usize, &'s Role)> {
-        let trimmed = text.trim();
+        let from_start = text.trim_start();
+        let trimmed = from_start.trim_end();
         if trimmed.is_empty() {
             return Vec::new();
         }
         if trimmed.len() <= MAX_RESIDUE_LINE {
             let mut hits = self.short.as_ref().map_or_else(Vec::new, |scan| scan.hits(text));
-            hits.extend(self.anchored_hits(text));
+            self.anchored_hits(trimmed, text.len() - from_start.len(), &mut hits);
             return hits;
         }
         let mut hits = self.long.as_ref().map_or_else(Vec::new, |scan| scan.hits(text));
@@ -765,19 +788,16 @@ impl Engine {
         hits
     }
 
-    /// Hits in the windows at a short line's start and end only: all that line rules anchored
-    /// there need (see `Engine::start`).
-    fn anchored_hits<'s>(&'s self, text: &str) -> Vec<(usize, usize, &'s Role)> {
-        let mut hits = Vec::new();
-        let trimmed = text.trim();
+    /// Adds to `hits` those in the windows at a short line's start and end only: all that line
+    /// rules anchored there need (see `Engine::start`). `trimmed` is the line without its
+    /// surrounding whitespace, `lead` bytes into it; a line without hits allocates nothing.
+    fn anchored_hits<'s>(&'s self, trimmed: &str, lead: usize, hits: &mut Vec<(usize, usize, &'s Role)>) {
         if trimmed.is_empty() || trimmed.len() > MAX_RESIDUE_LINE {
-            return hits;
+            return;
         }
-        let lead = text.len() - text.trim_start().len();
         for table in [&self.start, &self.end].into_iter().flatten() {
-            table.hits(trimmed.as_bytes(), lead, &mut hits);
+            table.hits(trimmed.as_bytes(), lead, hits);
         }
-        hits
     }
 
     fn context_allows(&self, rule: usize, block: &WorkBlock, ctx: &Context<'_>) -> bool {
@@ -836,7 +856,13 @@ impl Engine {
         if line.is_empty() || line.len() > MAX_RESIDUE_LINE {
             return None;
         }
-        self.line_candidates(line, 0, &self.hits(line), &[Place::OwnLine])
+        let hits = match self.list_labels {
+            ListLabels::None => return None,
+            // The whole-line tables are looked up whatever the hits: a scan would find nothing more.
+            ListLabels::WholeLines => Vec::new(),
+            ListLabels::Scanned => self.hits(line),
+        };
+        self.line_candidates(line, 0, &hits, &[Place::OwnLine])
             .into_iter()
             .find(|&r| self.rules[r].followed_by == Some(Follow::HeadlineList))
     }
@@ -1253,7 +1279,8 @@ impl Stage for Engine {
         block.text_lines().filter(may_start_tail).map(as_normalized).any(|line| {
             let line = line.trim();
             line.len() <= MAX_RESIDUE_LINE && {
-                let mut hits = self.anchored_hits(line);
+                let mut hits = Vec::new();
+                self.anchored_hits(line, 0, &mut hits);
                 if let Some(scan) = self.tail_triggers.as_ref().filter(|_| needs_scan) {
                     hits.extend(scan.hits(line));
                 }
@@ -1435,6 +1462,37 @@ mod tests {
         assert_eq!(found(&ends, "P"), [(2, 3)]);
         assert_eq!(found(&ends, "Photo: Reuters"), [(9, 16)]);
         assert!(found(&ends, "AP said").is_empty() && found(&ends, "Reuters.").is_empty());
+    }
+
+    #[test]
+    fn list_labels_written_as_literals_are_found_without_a_scan_as_with_one() {
+        let engine = Engine::new(crate::rules::RuleSet::builtin().enabled());
+        assert_eq!(engine.list_labels, ListLabels::WholeLines);
+        let with_scan = |line: &str| {
+            let line = line.trim();
+            engine
+                .line_candidates(line, 0, &engine.hits(line), &[Place::OwnLine])
+                .into_iter()
+                .find(|&r| engine.rules[r].followed_by == Some(Follow::HeadlineList))
+        };
+        let lines = [
+            "READ MORE:",
+            "  Read more:  ",
+            "TRENDING STORIES",
+            "Trending",
+            "Mehr zum Thema:",
+            "相关阅读：",
+            "À LIRE AUSSI",
+            "Read more: the budget",
+            "Credit: AP",
+            "The minister said so.",
+            "Related",
+            "",
+        ];
+        for line in lines {
+            assert_eq!(engine.list_label(line), with_scan(line), "{line:?}");
+        }
+        assert!(engine.list_label("TRENDING STORIES").is_some() && engine.list_label("À LIRE AUSSI").is_some());
     }
 
     #[test]
