@@ -149,9 +149,18 @@ impl QuickFilter {
         let (two, three): (Vec<&str>, Vec<&str>) = longer.iter().partition(|n| n.len() == 2);
         let mut searchers = 0;
         for group in [two, three] {
+            searchers += group.len().div_ceil(TEDDY_PATTERNS);
+            // A second pass over every line costs more than the few more candidates of half again
+            // as many needles laid out in one searcher (the built-in rules' 70 short-line needles).
+            if group.len() > TEDDY_PATTERNS
+                && group.len() <= TEDDY_PATTERNS * 3 / 2
+                && let Some(one) = teddy(&group)
+            {
+                pieces.push(one);
+                continue;
+            }
             for chunk in group.chunks(TEDDY_PATTERNS) {
                 pieces.push(teddy(chunk)?);
-                searchers += 1;
             }
         }
         (searchers <= TEDDY_CHUNKS).then_some(pieces)
@@ -1694,8 +1703,13 @@ mod tests {
 
     #[test]
     fn the_quick_filter_passes_every_line_the_automaton_matches() {
-        // The built-in patterns (64 and more needles: the laid-out fat Teddy, and a second one).
+        // The built-in patterns: 70 needles for short lines, laid out in one fat Teddy where AVX2 is.
         let engine = Engine::new(crate::rules::RuleSet::builtin().enabled());
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            let short = &engine.short.as_ref().expect("the built-in rules have inline words").quick;
+            assert!(matches!(short, QuickFilter::Pieces(pieces) if pieces.len() == 1), "one searcher, one pass");
+        }
         let lines = [
             "Flat panel sales rose.",
             "the FLAT-PANEL market",
