@@ -132,16 +132,35 @@ impl QuickFilter {
             })
             .collect();
         let teddy = |chunk: &[&str]| {
+            // aho-corasick's own choice: fat Teddy (16 buckets) past 32 patterns, where AVX2 is.
+            let buckets = if chunk.len() > 32 { 16 } else { 8 };
             let mut config = packed::Config::new();
             config.match_kind(packed::MatchKind::LeftmostFirst);
-            config.builder().extend(chunk).build().map(Piece::Teddy)
+            let mut laid_out = config.clone();
+            // The copies `teddy_order` adds may pass Teddy's 64-pattern heuristic.
+            laid_out.heuristic_pattern_limits(false).only_teddy_fat(Some(buckets == 16));
+            laid_out
+                .builder()
+                .extend(teddy_order(chunk, buckets))
+                .build()
+                .or_else(|| config.builder().extend(chunk).build())
+                .map(Piece::Teddy)
         };
         let (two, three): (Vec<&str>, Vec<&str>) = longer.iter().partition(|n| n.len() == 2);
         let mut searchers = 0;
         for group in [two, three] {
+            searchers += group.len().div_ceil(TEDDY_PATTERNS);
+            // A second pass over every line costs more than the few more candidates of half again
+            // as many needles laid out in one searcher (the built-in rules' 70 short-line needles).
+            if group.len() > TEDDY_PATTERNS
+                && group.len() <= TEDDY_PATTERNS * 3 / 2
+                && let Some(one) = teddy(&group)
+            {
+                pieces.push(one);
+                continue;
+            }
             for chunk in group.chunks(TEDDY_PATTERNS) {
                 pieces.push(teddy(chunk)?);
-                searchers += 1;
             }
         }
         (searchers <= TEDDY_CHUNKS).then_some(pieces)
@@ -153,6 +172,173 @@ impl QuickFilter {
             QuickFilter::LazyDfa(regex) => regex.is_match(text),
         }
     }
+}
+
+/// Rough share of `byte` among the bytes of news text (lowercase letters as measured on the
+/// benchmark corpus, in per mille): what `teddy_order` weighs a fingerprint's bytes by.
+fn byte_share(byte: u8) -> f64 {
+    const LOWERCASE: [u8; 26] =
+        [56, 8, 26, 29, 98, 19, 14, 33, 59, 1, 6, 31, 23, 54, 59, 23, 1, 46, 59, 65, 15, 8, 13, 2, 15, 1];
+    match byte {
+        b' ' => 0.15,
+        b'a'..=b'z' => f64::from(LOWERCASE[usize::from(byte - b'a')]) / 1000.0,
+        b'.' | b',' => 0.008,
+        b'A'..=b'Z' | b'0'..=b'9' | b'-' => 0.0008,
+        0xC0.. => 0.001,
+        _ => 0.0003,
+    }
+}
+
+/// The bytes a Teddy bucket lets through at each position of its fingerprint: Teddy keeps, per
+/// position, the set of low nybbles and the set of high nybbles of its needles' bytes there, and
+/// a byte passes if both of its nybbles are in them. So `Tags` and `flat` in one bucket let `dags`
+/// and `Tlat` through too: the more unlike the needles sharing a bucket, the more candidates.
+#[derive(Clone, Copy)]
+struct Fingerprint {
+    low: [u16; 4],
+    high: [u16; 4],
+}
+
+impl Fingerprint {
+    fn of(needle: &[u8]) -> Self {
+        let mut print = Fingerprint { low: [0; 4], high: [0; 4] };
+        for (k, &b) in needle.iter().take(4).enumerate() {
+            print.low[k] |= 1 << (b & 15);
+            print.high[k] |= 1 << (b >> 4);
+        }
+        print
+    }
+
+    fn union(self, other: Self) -> Self {
+        let mut print = self;
+        for k in 0..4 {
+            print.low[k] |= other.low[k];
+            print.high[k] |= other.high[k];
+        }
+        print
+    }
+
+    /// The estimated share of positions where a bucket of this fingerprint (`len` bytes) reports a
+    /// candidate, each byte weighed by `shares` (`byte_share`), as if bytes were independent.
+    fn candidate_rate(&self, len: usize, shares: &[f64; 256]) -> f64 {
+        let bits = |set: u16| (0..16u8).filter(move |&k| set & 1 << k != 0);
+        (0..len)
+            .map(|k| {
+                bits(self.high[k])
+                    .flat_map(|h| bits(self.low[k]).map(move |l| shares[usize::from(h << 4 | l)]))
+                    .sum::<f64>()
+            })
+            .product()
+    }
+}
+
+/// `needles` in the order that makes Teddy put into each of its `buckets` buckets needles whose
+/// fingerprints mix least, plus copies of some needles to get that order: the same needles are
+/// found, with fewer false candidates to verify (about two per short line of news text when the
+/// built-in 64 needles go round-robin into 16 buckets, most of the filter's cost).
+///
+/// Teddy (aho-corasick 1.1, pinned in Cargo.lock) puts needles whose fingerprints have the same low
+/// nybbles into the same bucket (`flats`, `Flats`, `FLATS`), and a needle with new low nybbles
+/// into bucket `buckets - 1 - id % buckets`. So: such groups are merged, two at a time, where
+/// merging adds the fewest estimated candidates, until they fit the buckets (with at most one
+/// group more than an even share each, which keeps the copies few); then each group's first
+/// needles are placed at ids that land in the group's bucket, the rest fill the ids between, and
+/// where nothing else fits, a copy of a needle of the bucket with the fewest candidates does. With
+/// another bucket assignment the filter stays exact and only its speed changes.
+fn teddy_order<'n>(needles: &[&'n str], buckets: usize) -> Vec<&'n str> {
+    let len = needles.iter().map(|n| n.len()).min().unwrap_or(0).min(4);
+    let shares: [f64; 256] = std::array::from_fn(|b| byte_share(b as u8));
+    let low_nybbles = |n: &str| n.as_bytes()[..len].iter().fold(0u32, |key, &b| key << 4 | u32::from(b & 15));
+    // Teddy's groups: their low nybbles, and per needle its group.
+    let mut keys: Vec<u32> = Vec::new();
+    let mut group_of: Vec<usize> = Vec::with_capacity(needles.len());
+    let mut prints: Vec<Fingerprint> = Vec::new();
+    for needle in needles {
+        let key = low_nybbles(needle);
+        let group = keys.iter().position(|&k| k == key).unwrap_or_else(|| {
+            keys.push(key);
+            prints.push(Fingerprint::of(needle.as_bytes()));
+            keys.len() - 1
+        });
+        prints[group] = prints[group].union(Fingerprint::of(needle.as_bytes()));
+        group_of.push(group);
+    }
+    // Buckets: each starts as one group; `bucket_of[group]` follows the merges.
+    let cap = keys.len().div_ceil(buckets) + 1;
+    let mut members: Vec<usize> = vec![1; keys.len()];
+    let mut rates: Vec<f64> = prints.iter().map(|p| p.candidate_rate(len, &shares)).collect();
+    let mut alive: Vec<bool> = vec![true; keys.len()];
+    let mut bucket_of: Vec<usize> = (0..keys.len()).collect();
+    let merge_cost = |a: usize, b: usize, prints: &[Fingerprint], rates: &[f64]| {
+        prints[a].union(prints[b]).candidate_rate(len, &shares) - rates[a] - rates[b]
+    };
+    let mut costs: Vec<Vec<f64>> = (0..keys.len())
+        .map(|a| {
+            (0..keys.len()).map(|b| if a < b { merge_cost(a, b, &prints, &rates) } else { f64::INFINITY }).collect()
+        })
+        .collect();
+    for _ in buckets..keys.len() {
+        let mut best = (f64::INFINITY, 0, 0);
+        for a in (0..keys.len()).filter(|&a| alive[a]) {
+            for b in (a + 1..keys.len()).filter(|&b| alive[b] && members[a] + members[b] <= cap) {
+                if costs[a][b] < best.0 {
+                    best = (costs[a][b], a, b);
+                }
+            }
+        }
+        let (_, a, b) = best;
+        if a == b {
+            break; // no two fit under the cap
+        }
+        prints[a] = prints[a].union(prints[b]);
+        rates[a] = prints[a].candidate_rate(len, &shares);
+        members[a] += members[b];
+        alive[b] = false;
+        bucket_of.iter_mut().filter(|g| **g == b).for_each(|g| *g = a);
+        for other in (0..keys.len()).filter(|&o| alive[o] && o != a) {
+            let (x, y) = (a.min(other), a.max(other));
+            costs[x][y] = merge_cost(x, y, &prints, &rates);
+        }
+    }
+    if alive.iter().filter(|&&a| a).count() > buckets {
+        return needles.to_vec(); // the cap left more groups than buckets: Teddy's round-robin it is
+    }
+    // Per bucket, the needles that bring a new group (to be placed at its ids), last first; per
+    // group, the needles after its first (placed anywhere once it is).
+    let mut openers: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
+    let mut later: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
+    for (k, &group) in group_of.iter().enumerate() {
+        match openers[bucket_of[group]].iter().any(|&o| group_of[o] == group) {
+            true => later[group].push(k),
+            false => openers[bucket_of[group]].push(k),
+        }
+    }
+    openers.iter_mut().for_each(|o| o.reverse());
+    let mut label: Vec<Option<usize>> = vec![None; buckets]; // Teddy's bucket -> our bucket
+    let mut free: Vec<usize> = Vec::new();
+    let mut order: Vec<&str> = Vec::with_capacity(needles.len());
+    let mut placed = 0;
+    while placed < needles.len() {
+        let teddy_bucket = buckets - 1 - order.len() % buckets;
+        if label[teddy_bucket].is_none() {
+            label[teddy_bucket] =
+                (0..keys.len()).find(|&b| alive[b] && !openers[b].is_empty() && !label.contains(&Some(b)));
+        }
+        if let Some(k) = label[teddy_bucket].and_then(|b| openers[b].pop()) {
+            order.push(needles[k]);
+            free.append(&mut later[group_of[k]]);
+        } else if let Some(k) = free.pop() {
+            order.push(needles[k]);
+        } else {
+            let rarest = (0..needles.len())
+                .filter(|&k| order.contains(&needles[k]))
+                .min_by(|&x, &y| rates[bucket_of[group_of[x]]].total_cmp(&rates[bucket_of[group_of[y]]]));
+            order.push(needles[rarest.expect("the first id always takes a needle")]);
+            continue;
+        }
+        placed += 1;
+    }
+    order
 }
 
 /// A line holding a pattern holds every pattern inside it (`flat-panel` in `flat-panels`): asking
@@ -330,6 +516,16 @@ impl AnchorTable {
     }
 }
 
+/// What kind of rules label a list of headlines (`followed_by = "headline-list"`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum ListLabels {
+    None,
+    /// Whole-line literals only: found by the whole-line tables, without a scan.
+    WholeLines,
+    /// Some are regexes, found through their triggers or anchors.
+    Scanned,
+}
+
 /// A regex compiled the first time it is needed.
 struct LazyRegex {
     pattern: String,
@@ -383,6 +579,9 @@ pub struct Engine {
     /// Line-start rules followed by a headline whose label is also found inside a line, after a
     /// sentence or an opening bracket; every such label ends with a colon, which is what is searched.
     label_rules: Vec<usize>,
+    /// Which rules label a list of headlines (`followed_by = "headline-list"`) decides how the
+    /// line before a block (the last of the block before, scanned there already) is looked at.
+    list_labels: ListLabels,
     /// Regex rules without triggers, tried on every line.
     untriggered: Vec<usize>,
 }
@@ -476,6 +675,7 @@ impl Engine {
             end: None,
             long: None,
             label_rules: Vec::new(),
+            list_labels: ListLabels::None,
             untriggered: Vec::new(),
         };
         let mut anywhere: Interned<String> = Interned::default();
@@ -628,6 +828,14 @@ impl Engine {
         engine.label_rules = (0..rules.len())
             .filter(|&r| rules[r].place == Place::LineStart && rules[r].followed_by == Some(Follow::Headline))
             .collect();
+        let list_rules: Vec<&Compiled> = rules.iter().filter(|r| r.followed_by == Some(Follow::HeadlineList)).collect();
+        engine.list_labels = if list_rules.is_empty() {
+            ListLabels::None
+        } else if list_rules.iter().any(|r| r.kind == MatchKind::Regex) {
+            ListLabels::Scanned
+        } else {
+            ListLabels::WholeLines
+        };
         engine
     }
 
@@ -748,13 +956,14 @@ impl Engine {
 
     /// Hits of the scans that apply to `text` (see `Engine::short`), as (start, end, role).
     fn hits<'s>(&'s self, text: &str) -> Vec<(usize, usize, &'s Role)> {
-        let trimmed = text.trim();
+        let from_start = text.trim_start();
+        let trimmed = from_start.trim_end();
         if trimmed.is_empty() {
             return Vec::new();
         }
         if trimmed.len() <= MAX_RESIDUE_LINE {
             let mut hits = self.short.as_ref().map_or_else(Vec::new, |scan| scan.hits(text));
-            hits.extend(self.anchored_hits(text));
+            self.anchored_hits(trimmed, text.len() - from_start.len(), &mut hits);
             return hits;
         }
         let mut hits = self.long.as_ref().map_or_else(Vec::new, |scan| scan.hits(text));
@@ -765,19 +974,16 @@ impl Engine {
         hits
     }
 
-    /// Hits in the windows at a short line's start and end only: all that line rules anchored
-    /// there need (see `Engine::start`).
-    fn anchored_hits<'s>(&'s self, text: &str) -> Vec<(usize, usize, &'s Role)> {
-        let mut hits = Vec::new();
-        let trimmed = text.trim();
+    /// Adds to `hits` those in the windows at a short line's start and end only: all that line
+    /// rules anchored there need (see `Engine::start`). `trimmed` is the line without its
+    /// surrounding whitespace, `lead` bytes into it; a line without hits allocates nothing.
+    fn anchored_hits<'s>(&'s self, trimmed: &str, lead: usize, hits: &mut Vec<(usize, usize, &'s Role)>) {
         if trimmed.is_empty() || trimmed.len() > MAX_RESIDUE_LINE {
-            return hits;
+            return;
         }
-        let lead = text.len() - text.trim_start().len();
         for table in [&self.start, &self.end].into_iter().flatten() {
-            table.hits(trimmed.as_bytes(), lead, &mut hits);
+            table.hits(trimmed.as_bytes(), lead, hits);
         }
-        hits
     }
 
     fn context_allows(&self, rule: usize, block: &WorkBlock, ctx: &Context<'_>) -> bool {
@@ -836,7 +1042,13 @@ impl Engine {
         if line.is_empty() || line.len() > MAX_RESIDUE_LINE {
             return None;
         }
-        self.line_candidates(line, 0, &self.hits(line), &[Place::OwnLine])
+        let hits = match self.list_labels {
+            ListLabels::None => return None,
+            // The whole-line tables are looked up whatever the hits: a scan would find nothing more.
+            ListLabels::WholeLines => Vec::new(),
+            ListLabels::Scanned => self.hits(line),
+        };
+        self.line_candidates(line, 0, &hits, &[Place::OwnLine])
             .into_iter()
             .find(|&r| self.rules[r].followed_by == Some(Follow::HeadlineList))
     }
@@ -1253,7 +1465,8 @@ impl Stage for Engine {
         block.text_lines().filter(may_start_tail).map(as_normalized).any(|line| {
             let line = line.trim();
             line.len() <= MAX_RESIDUE_LINE && {
-                let mut hits = self.anchored_hits(line);
+                let mut hits = Vec::new();
+                self.anchored_hits(line, 0, &mut hits);
                 if let Some(scan) = self.tail_triggers.as_ref().filter(|_| needs_scan) {
                     hits.extend(scan.hits(line));
                 }
@@ -1435,6 +1648,99 @@ mod tests {
         assert_eq!(found(&ends, "P"), [(2, 3)]);
         assert_eq!(found(&ends, "Photo: Reuters"), [(9, 16)]);
         assert!(found(&ends, "AP said").is_empty() && found(&ends, "Reuters.").is_empty());
+    }
+
+    #[test]
+    fn list_labels_written_as_literals_are_found_without_a_scan_as_with_one() {
+        let engine = Engine::new(crate::rules::RuleSet::builtin().enabled());
+        assert_eq!(engine.list_labels, ListLabels::WholeLines);
+        let with_scan = |line: &str| {
+            let line = line.trim();
+            engine
+                .line_candidates(line, 0, &engine.hits(line), &[Place::OwnLine])
+                .into_iter()
+                .find(|&r| engine.rules[r].followed_by == Some(Follow::HeadlineList))
+        };
+        let lines = [
+            "READ MORE:",
+            "  Read more:  ",
+            "TRENDING STORIES",
+            "Trending",
+            "Mehr zum Thema:",
+            "相关阅读：",
+            "À LIRE AUSSI",
+            "Read more: the budget",
+            "Credit: AP",
+            "The minister said so.",
+            "Related",
+            "",
+        ];
+        for line in lines {
+            assert_eq!(engine.list_label(line), with_scan(line), "{line:?}");
+        }
+        assert!(engine.list_label("TRENDING STORIES").is_some() && engine.list_label("À LIRE AUSSI").is_some());
+    }
+
+    #[test]
+    fn the_teddy_layout_keeps_every_needle_and_adds_only_copies() {
+        let words: Vec<String> = ["Tags:", "flats", "Flats", "FLATS", "Credit", "CREDIT", "credit", "更多", "Мнение "]
+            .into_iter()
+            .chain(["operation system", "Operation system", "OPERATION SYSTEM", "smart phone", "SMART PHONE"])
+            .map(str::to_owned)
+            .chain((0..40).map(|i| format!("needle{i:02}x")))
+            .collect();
+        let needles: Vec<&str> = words.iter().map(String::as_str).collect();
+        for buckets in [8, 16] {
+            let order = teddy_order(&needles, buckets);
+            let mut kept: Vec<&str> = order.clone();
+            kept.sort_unstable();
+            kept.dedup();
+            let mut given = needles.clone();
+            given.sort_unstable();
+            assert_eq!(kept, given, "every needle once at least, nothing else");
+        }
+    }
+
+    #[test]
+    fn the_quick_filter_passes_every_line_the_automaton_matches() {
+        // The built-in patterns: 70 needles for short lines, laid out in one fat Teddy where AVX2 is.
+        let engine = Engine::new(crate::rules::RuleSet::builtin().enabled());
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            let short = &engine.short.as_ref().expect("the built-in rules have inline words").quick;
+            assert!(matches!(short, QuickFilter::Pieces(pieces) if pieces.len() == 1), "one searcher, one pass");
+        }
+        let lines = [
+            "Flat panel sales rose.",
+            "the FLAT-PANEL market",
+            "Two flats.",
+            "CREDIT: AP",
+            "photo credit Jane",
+            "The operation system failed",
+            "OPERATION SYSTEM",
+            "a smart phone",
+            "Read More about it",
+            "READ MORE",
+            "更多新闻在这里",
+            "Мнение редакции",
+            "Читать далее",
+            "View important information here",
+            "He left for the city after lunch, the police said. The operation was a success.",
+            "Inflation, flatly, was flat; the smartest operators in the opera were credited.",
+            "",
+            "x",
+            "Tags",
+            "Tags: politics",
+        ];
+        for scan in [&engine.short, &engine.long].into_iter().flatten() {
+            for line in lines {
+                let long = format!("{line} {}", "padding words of plain prose ".repeat(12));
+                for text in [line.to_owned(), long] {
+                    let exact = scan.automaton.find_overlapping_iter(text.as_str()).next().is_some();
+                    assert_eq!(scan.quick.is_match(&text), exact, "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]
