@@ -356,6 +356,15 @@ impl Classifier {
     /// that each open with a clock time and go on as a headline (with the label over them).
     fn headline_lists(&self, shapes: &[Shape], marks: &mut Marks) {
         let text: Vec<usize> = (0..shapes.len()).filter(|&i| !shapes[i].is_blank()).collect();
+        // The run of timed headlines from each text line, counted once from the end: a run inside
+        // the body is looked at again from each of its lines, which recounting would make
+        // quadratic in the run's length (a live blog of thousands of timed lines).
+        let mut runs = vec![0usize; text.len()];
+        for k in (0..text.len()).rev() {
+            if is_timed_headline(&shapes[text[k]]) {
+                runs[k] = 1 + runs.get(k + 1).copied().unwrap_or(0);
+            }
+        }
         let body = body_span(shapes);
         let label_before = |k: usize, marks: &mut Marks| {
             if let Some(&p) = k.checked_sub(1).and_then(|j| text.get(j)) {
@@ -384,7 +393,7 @@ impl Classifier {
                     continue;
                 }
             }
-            let run = text[k..].iter().take_while(|&&i| is_timed_headline(&shapes[i])).count();
+            let run = runs[k];
             // A timeline inside the article (`09:15 Police arrive`) is the story's: only runs
             // outside the body are headline lists.
             let outside = body.is_none_or(|(first, last)| text[k] > last || text[k + run.max(1) - 1] < first);
@@ -714,5 +723,52 @@ impl Stage for Chrome {
                 block.remove(index, rule.clone(), edits);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::block::Ending;
+
+    /// The rule marked on each line of `texts` (numbered from 1), as the classifier decides them.
+    fn classify(texts: &[&str]) -> Vec<Option<RuleId>> {
+        let lines: Vec<Line> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Line { number: i + 1, text: (*t).to_owned(), ending: Ending::Lf })
+            .collect();
+        let refs: Vec<&Line> = lines.iter().collect();
+        let marks = Classifier::new().classify(&refs);
+        (1..=texts.len()).map(|n| marks.get(n).cloned()).collect()
+    }
+
+    #[test]
+    fn timed_headlines_inside_the_body_stay_and_those_after_it_go() {
+        let prose = "The council met on Tuesday to discuss the budget and agreed to continue talks next week.";
+        let timed = "09:15 Storm closes the port again tonight";
+        let mut texts = vec![prose];
+        texts.extend([timed; 5]);
+        texts.push(prose);
+        texts.extend([
+            "Latest",
+            "10:02 Council vote is delayed",
+            "10:30 Bridge reopens",
+            "11:45 Fans queue for tickets",
+        ]);
+        let marks = classify(&texts);
+        assert!(marks[..7].iter().all(Option::is_none), "{marks:?}");
+        assert!(marks[7..].iter().all(|m| m.as_ref() == Some(&HEADLINE_LIST)), "{marks:?}");
+    }
+
+    #[test]
+    fn a_long_run_of_timed_lines_in_the_body_is_left_as_it_is() {
+        // Each line of the run used to recount the rest of it: a run of thousands took seconds.
+        let prose = "The council met on Tuesday to discuss the budget and agreed to continue talks next week.";
+        let timed = "09:15 Storm closes the port again tonight on the coast";
+        let mut texts = vec![prose, ""];
+        texts.extend(std::iter::repeat_n(timed, 4000).flat_map(|t| [t, ""]));
+        texts.push(prose);
+        assert!(classify(&texts).iter().all(Option::is_none));
     }
 }
