@@ -79,15 +79,11 @@ impl Shape<'_> {
     }
 }
 
-/// Finds page chrome in a window of lines.
+/// Finds page chrome in a window of lines. It holds nothing (its patterns are statics, compiled on
+/// first use); the private field keeps it built through `new`.
+#[derive(Default)]
 pub struct Classifier {
-    button: memchr::memmem::Finder<'static>,
-}
-
-impl Default for Classifier {
-    fn default() -> Self {
-        Classifier::new()
-    }
+    _private: (),
 }
 
 /// A capitalised name word (`Doug`, `O’Hare`, `López`, `Jr.`).
@@ -122,7 +118,7 @@ static VIA_CREDIT: LazyLock<Regex> =
 impl Classifier {
     /// The classifier (its patterns are compiled on first use).
     pub fn new() -> Self {
-        Classifier { button: memchr::memmem::Finder::new("(BUTTON)") }
+        Classifier::default()
     }
 
     /// The chrome in `lines` (consecutive lines of one input, blank lines included).
@@ -130,7 +126,8 @@ impl Classifier {
         let dump = self.is_text_browser_dump(lines);
         let shapes: Vec<Shape> = lines.iter().map(|l| self.shape(l, dump)).collect();
         let mut marks = Marks::default();
-        let blocks = paragraphs(&shapes);
+        // Only a dump's rules look at paragraphs (and a page of furniture: it finds them itself).
+        let blocks = if dump { paragraphs(&shapes) } else { Vec::new() };
         if dump {
             self.link_refs(&shapes, &mut marks);
             self.form_controls(&shapes, &mut marks);
@@ -140,7 +137,7 @@ impl Classifier {
         }
         for s in &shapes {
             let v = &s.visible;
-            if s.is_short(12) && (v.contains(" read") || v.contains(" ago")) && TIMESTAMP_TEXT.is_match(v) {
+            if s.is_short(12) && may_be_timestamp(v) && TIMESTAMP_TEXT.is_match(v) {
                 marks.set(s.number, &TIMESTAMP);
             }
         }
@@ -158,7 +155,7 @@ impl Classifier {
         if dump {
             self.chrome_blocks(&shapes, &blocks, &mut marks);
         }
-        if is_furniture_only(&shapes, &blocks, &marks) {
+        if is_furniture_only(&shapes, &marks) {
             return Marks::furniture_only();
         }
         marks
@@ -180,52 +177,57 @@ impl Classifier {
                 item: None,
             };
         }
-        let plain = text.is_ascii() && !text.contains(['[', '\t']) && !text.contains("  ");
-        let (visible, links) = if plain {
-            (Cow::Borrowed(text), 0)
-        } else {
-            let mut visible = String::with_capacity(text.len());
-            let mut links = 0;
-            let mut rest = text;
-            while let Some((start, end)) = next_link_mark(rest) {
-                visible.push_str(&rest[..start]);
-                rest = &rest[end..];
-                links += 1;
+        if let Some(spaces) = plain_spaces(text) {
+            // Most short lines: the visible text is the text itself.
+            let words = if text.is_empty() { 0 } else { spaces + 1 };
+            let visible = Cow::Borrowed(text);
+            let item = list_item(text);
+            return Shape { number: line.number, text, visible, words, links: 0, starts_with_link: false, item };
+        }
+        let mut visible = String::with_capacity(text.len());
+        let mut links = 0;
+        let mut rest = text;
+        while let Some((start, end)) = next_link_mark(rest) {
+            visible.push_str(&rest[..start]);
+            rest = &rest[end..];
+            links += 1;
+        }
+        visible.push_str(rest);
+        let mut spaced = String::with_capacity(visible.len());
+        for word in visible.split(|c: char| c.is_whitespace() || is_invisible(c)).filter(|w| !w.is_empty()) {
+            if !spaced.is_empty() {
+                spaced.push(' ');
             }
-            visible.push_str(rest);
-            let mut spaced = String::with_capacity(visible.len());
-            for word in visible.split(|c: char| c.is_whitespace() || is_invisible(c)).filter(|w| !w.is_empty()) {
-                if !spaced.is_empty() {
-                    spaced.push(' ');
-                }
-                spaced.push_str(word);
-            }
-            (Cow::Owned(spaced), links)
-        };
+            spaced.push_str(word);
+        }
+        let visible: Cow<str> = Cow::Owned(spaced);
         let words = if visible.is_empty() { 0 } else { visible.bytes().filter(|&b| b == b' ').count() + 1 };
         let starts_with_link = links > 0 && next_link_mark(text).is_some_and(|(start, _)| start == 0);
-        let item = ["* ", "+ ", "• ", "*", "+", "•"].iter().find_map(|b| {
-            let rest = text.strip_prefix(b)?;
-            (rest.is_empty() || b.ends_with(' ')).then_some(rest.trim_start())
-        });
+        let item = list_item(text);
         Shape { number: line.number, text, visible, words, links, starts_with_link, item }
     }
 
-    /// A text-browser dump: numbered link marks in numbering order, or its form controls.
+    /// A text-browser dump: numbered link marks in numbering order, or its form controls. One scan
+    /// of each line for the two bytes that open a mark or a button (this runs on every line).
     fn is_text_browser_dump(&self, lines: &[&Line]) -> bool {
         let mut last = 0;
         let mut rising = 0;
         for line in lines {
             let text = line.text.trim_start();
-            if text.starts_with("#[1]") || self.button.find(text.as_bytes()).is_some() {
+            if text.starts_with("#[1]") {
                 return true;
             }
-            let mut rest = text;
-            while let Some((start, end)) = next_link_mark(rest) {
-                let n: usize = rest[start + 1..end - 1].parse().unwrap_or(0);
-                rising += usize::from(n > last);
-                last = n;
-                rest = &rest[end..];
+            let bytes = text.as_bytes();
+            for at in memchr::memchr2_iter(b'[', b'(', bytes) {
+                if bytes[at] == b'(' {
+                    if bytes[at..].starts_with(b"(BUTTON)") {
+                        return true;
+                    }
+                } else if let Some(end) = link_mark_end(bytes, at) {
+                    let n: usize = text[at + 1..end - 1].parse().unwrap_or(0);
+                    rising += usize::from(n > last);
+                    last = n;
+                }
             }
         }
         rising >= 8
@@ -356,6 +358,15 @@ impl Classifier {
     /// that each open with a clock time and go on as a headline (with the label over them).
     fn headline_lists(&self, shapes: &[Shape], marks: &mut Marks) {
         let text: Vec<usize> = (0..shapes.len()).filter(|&i| !shapes[i].is_blank()).collect();
+        // The run of timed headlines from each text line, counted once from the end: a run inside
+        // the body is looked at again from each of its lines, which recounting would make
+        // quadratic in the run's length (a live blog of thousands of timed lines).
+        let mut runs = vec![0usize; text.len()];
+        for k in (0..text.len()).rev() {
+            if is_timed_headline(&shapes[text[k]]) {
+                runs[k] = 1 + runs.get(k + 1).copied().unwrap_or(0);
+            }
+        }
         let body = body_span(shapes);
         let label_before = |k: usize, marks: &mut Marks| {
             if let Some(&p) = k.checked_sub(1).and_then(|j| text.get(j)) {
@@ -384,7 +395,7 @@ impl Classifier {
                     continue;
                 }
             }
-            let run = text[k..].iter().take_while(|&&i| is_timed_headline(&shapes[i])).count();
+            let run = runs[k];
             // A timeline inside the article (`09:15 Police arrive`) is the story's: only runs
             // outside the body are headline lists.
             let outside = body.is_none_or(|(first, last)| text[k] > last || text[k + run.max(1) - 1] < first);
@@ -445,9 +456,9 @@ impl Classifier {
                 {
                     marks.set(s.number, &CREDIT);
                 }
-                let named = v.split(' ').filter(|w| w.chars().any(char::is_alphabetic)).count() >= 2;
+                let named = || v.split(' ').filter(|w| w.chars().any(char::is_alphabetic)).count() >= 2;
                 if previous.is_some_and(|p| p.visible == v)
-                    && named
+                    && named()
                     && s.is_short(6)
                     && !ends_sentence(v)
                     && s.item.is_none()
@@ -527,13 +538,13 @@ const MIN_FURNITURE_PAGE: usize = 30;
 /// True for a page that is only furniture (a home page, an index of headlines): long, half of its
 /// lines or more chrome, and no paragraph of prose left among the rest (twelve words or more,
 /// ending a sentence). Such a page is reported and left for its user rather than emptied.
-fn is_furniture_only(shapes: &[Shape], blocks: &[(usize, usize)], marks: &Marks) -> bool {
+fn is_furniture_only(shapes: &[Shape], marks: &Marks) -> bool {
     let text = shapes.iter().filter(|s| !s.is_blank()).count();
     let marked = shapes.iter().filter(|s| marks.has(s.number)).count();
     if text < MIN_FURNITURE_PAGE || marked * 2 < text {
         return false;
     }
-    let prose = blocks.iter().any(|&(start, end)| {
+    let prose = paragraphs(shapes).iter().any(|&(start, end)| {
         let kept: Vec<&Shape> = shapes[start..end].iter().filter(|s| !s.is_blank() && !marks.has(s.number)).collect();
         let words = kept.iter().map(|s| s.words).fold(0usize, usize::saturating_add);
         words >= 12 && kept.last().is_some_and(|s| s.words == usize::MAX || ends_sentence(&s.visible))
@@ -584,6 +595,11 @@ const CONTROLS: &[&str] = &[
 /// case and without a lower-cased copy: the controls are ASCII.
 fn is_controls(text: &str) -> bool {
     let mut rest = text.trim();
+    // Most short lines open with no control's first letter.
+    let initial = rest.bytes().next().map(|b| b.to_ascii_lowercase());
+    if !CONTROLS.iter().any(|c| initial == c.bytes().next()) {
+        return false;
+    }
     let mut count = 0;
     let mut multi_word = false;
     while !rest.is_empty() {
@@ -628,15 +644,70 @@ fn is_timed_headline(s: &Shape) -> bool {
 /// The first link mark (`[12]`) in `text`: its start and end.
 fn next_link_mark(text: &str) -> Option<(usize, usize)> {
     let bytes = text.as_bytes();
-    let mut from = 0;
-    while let Some(at) = memchr::memchr(b'[', &bytes[from..]).map(|p| p + from) {
-        let digits = bytes[at + 1..].iter().take(6).take_while(|b| b.is_ascii_digit()).count();
-        if (1..=5).contains(&digits) && bytes.get(at + 1 + digits) == Some(&b']') {
-            return Some((at, at + digits + 2));
-        }
-        from = at + 1;
+    memchr::memchr_iter(b'[', bytes).find_map(|at| link_mark_end(bytes, at).map(|end| (at, end)))
+}
+
+/// The end of the link mark (`[12]`) opening at `at` (a `[`), if one does.
+fn link_mark_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let digits = bytes[at + 1..].iter().take(6).take_while(|b| b.is_ascii_digit()).count();
+    ((1..=5).contains(&digits) && bytes.get(at + 1 + digits) == Some(&b']')).then_some(at + digits + 2)
+}
+
+/// The number of spaces in `text` if it reads as it is written: ASCII, with no link mark to take
+/// out, no tab and no run of spaces to fold (its visible text is then itself). Every short line of
+/// every window comes here, so the bytes are looked at eight at a time, as one `u64` (a byte loop
+/// cost three times as much).
+fn plain_spaces(text: &str) -> Option<usize> {
+    let mut spaces = 0;
+    let mut odd = 0;
+    // The high bit of the last byte of the previous word, if a space, moved to the first byte.
+    let mut space_before = 0;
+    let mut look = |word: u64| {
+        let space = bytes_equal(word, b' ');
+        let doubled = space & ((space << 8) | space_before);
+        odd |= (word & HIGH_BITS) | bytes_equal(word, b'[') | bytes_equal(word, b'\t') | doubled;
+        // The spaces' high bits moved to the low bits and summed into the top byte.
+        spaces += ((space >> 7).wrapping_mul(LOW_BITS) >> 56) as usize;
+        space_before = space >> 56;
+    };
+    let mut words = text.as_bytes().chunks_exact(8);
+    for word in &mut words {
+        look(u64::from_le_bytes(word.try_into().expect("eight bytes")));
     }
-    None
+    // The last bytes, padded with a letter.
+    let mut last = [b'a'; 8];
+    last[..words.remainder().len()].copy_from_slice(words.remainder());
+    look(u64::from_le_bytes(last));
+    (odd == 0).then_some(spaces)
+}
+
+/// The low bit of each byte of a `u64`.
+const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+/// The high bit of each byte of a `u64`.
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `word` that is `byte`, and no other bit (the sum cannot carry from
+/// one byte into the next).
+fn bytes_equal(word: u64, byte: u8) -> u64 {
+    let x = word ^ (LOW_BITS * u64::from(byte));
+    !(((x & !HIGH_BITS) + !HIGH_BITS) | x) & HIGH_BITS
+}
+
+/// The text after a list bullet (`* `, `+ `, `• `), if `text` is a list item.
+fn list_item(text: &str) -> Option<&str> {
+    if !text.starts_with(['*', '+', '•']) {
+        return None;
+    }
+    ["* ", "+ ", "• ", "*", "+", "•"].iter().find_map(|b| {
+        let rest = text.strip_prefix(b)?;
+        (rest.is_empty() || b.ends_with(' ')).then_some(rest.trim_start())
+    })
+}
+
+/// True if `visible` ends as `TIMESTAMP_TEXT` needs (`… read`, `… ago`): a check of the last bytes
+/// before the pattern is run.
+fn may_be_timestamp(visible: &str) -> bool {
+    visible.ends_with(" read") || visible.ends_with(" ago") || visible.ends_with(" ago ")
 }
 
 /// `[` followed by an image file name that the line break cut (`[21vid-cover-image.jpg?auto=webp&quali`).
@@ -714,5 +785,128 @@ impl Stage for Chrome {
                 block.remove(index, rule.clone(), edits);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::block::Ending;
+
+    /// The rule marked on each line of `texts` (numbered from 1), as the classifier decides them.
+    fn classify(texts: &[&str]) -> Vec<Option<RuleId>> {
+        let lines: Vec<Line> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Line { number: i + 1, text: (*t).to_owned(), ending: Ending::Lf })
+            .collect();
+        let refs: Vec<&Line> = lines.iter().collect();
+        let marks = Classifier::new().classify(&refs);
+        (1..=texts.len()).map(|n| marks.get(n).cloned()).collect()
+    }
+
+    /// The plain-line test as it was written before `plain_spaces`, for comparison.
+    fn plain_spaces_by_search(text: &str) -> Option<usize> {
+        let plain = text.is_ascii() && !text.contains(['[', '\t']) && !text.contains("  ");
+        plain.then(|| text.bytes().filter(|&b| b == b' ').count())
+    }
+
+    #[test]
+    fn plain_lines_are_found_as_the_searches_found_them() {
+        for text in [
+            "",
+            " ",
+            "  ",
+            "a",
+            "Photo by Jane Doe",
+            "Photo by  Jane Doe",
+            "Photo by Jane Doe ",
+            "ends with two  ",
+            "[12]World",
+            "a [ b",
+            "tab\there",
+            "Caf\u{e9} menu",
+            "no\u{a0}break",
+            "x y z w v u t s r q p o n m l k j i h g f e d c b a",
+        ] {
+            assert_eq!(plain_spaces(text), plain_spaces_by_search(text), "{text:?}");
+        }
+        // Every string of up to 11 bytes over the bytes that matter, at every offset in a word.
+        let alphabet = ["a", " ", "[", "\t", "\u{e9}"];
+        let mut texts = vec![String::new()];
+        for _ in 0..6 {
+            texts = texts.iter().flat_map(|t| alphabet.iter().map(move |b| format!("{t}{b}"))).collect();
+            for text in &texts {
+                for padded in [text.clone(), format!("abcde{text}")] {
+                    assert_eq!(plain_spaces(&padded), plain_spaces_by_search(&padded), "{padded:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_timestamp_gate_lets_through_every_timestamp() {
+        for text in ["5 min read", "12 minutes read", "16 minutes ago", "an hour ago", "a day ago", "Updated 4 hrs ago"]
+        {
+            assert!(TIMESTAMP_TEXT.is_match(text), "{text:?}");
+            assert!(may_be_timestamp(text), "{text:?}");
+        }
+        assert!(!may_be_timestamp("Readers agree"));
+    }
+
+    #[test]
+    fn the_controls_gate_lets_through_every_control() {
+        for control in CONTROLS.iter().filter(|c| c.contains(' ')) {
+            assert!(is_controls(control), "{control:?}");
+            assert!(is_controls(&control.to_uppercase()), "{control:?}");
+        }
+        assert!(is_controls("Close | Menu"));
+        assert!(is_controls("Share / Next"));
+        assert!(!is_controls("Close"));
+        assert!(!is_controls("Closer to home"));
+    }
+
+    #[test]
+    fn a_text_browser_dump_is_known_by_its_buttons_header_or_rising_link_marks() {
+        let classifier = Classifier::new();
+        let dump = |texts: &[&str]| {
+            let lines: Vec<Line> =
+                texts.iter().map(|t| Line { number: 1, text: (*t).to_owned(), ending: Ending::Lf }).collect();
+            classifier.is_text_browser_dump(&lines.iter().collect::<Vec<_>>())
+        };
+        assert!(dump(&["Search (BUTTON) Go"]));
+        assert!(dump(&["  #[1]alternate [2]alternate"]));
+        assert!(dump(&["[1]a [2]b [3]c [4]d", "text [5]e [6]f", "[x] [7]g (see) [8]h"]));
+        assert!(!dump(&["[1]a [2]b [3]c [4]d", "text [5]e [6]f", "[x] [7]g (see) [8h]"]));
+        assert!(!dump(&["(BUTTON", "[1]a [1]b [1]c [1]d [1]e [1]f [1]g [1]h"]));
+    }
+
+    #[test]
+    fn timed_headlines_inside_the_body_stay_and_those_after_it_go() {
+        let prose = "The council met on Tuesday to discuss the budget and agreed to continue talks next week.";
+        let timed = "09:15 Storm closes the port again tonight";
+        let mut texts = vec![prose];
+        texts.extend([timed; 5]);
+        texts.push(prose);
+        texts.extend([
+            "Latest",
+            "10:02 Council vote is delayed",
+            "10:30 Bridge reopens",
+            "11:45 Fans queue for tickets",
+        ]);
+        let marks = classify(&texts);
+        assert!(marks[..7].iter().all(Option::is_none), "{marks:?}");
+        assert!(marks[7..].iter().all(|m| m.as_ref() == Some(&HEADLINE_LIST)), "{marks:?}");
+    }
+
+    #[test]
+    fn a_long_run_of_timed_lines_in_the_body_is_left_as_it_is() {
+        // Each line of the run used to recount the rest of it: a run of thousands took seconds.
+        let prose = "The council met on Tuesday to discuss the budget and agreed to continue talks next week.";
+        let timed = "09:15 Storm closes the port again tonight on the coast";
+        let mut texts = vec![prose, ""];
+        texts.extend(std::iter::repeat_n(timed, 4000).flat_map(|t| [t, ""]));
+        texts.push(prose);
+        assert!(classify(&texts).iter().all(Option::is_none));
     }
 }
