@@ -277,7 +277,8 @@ impl<'p> WorkBlock<'p> {
             return false;
         }
         let edit = Edit::between(rule, number, before, &text);
-        let start = before.char_indices().nth(edit.column - 1).map_or(before.len(), |(at, _)| at);
+        // Where the edit starts, in bytes (its column counts characters).
+        let start = crate::edit::common_prefix(before, &text);
         if !self.policy.allows(&edit.rule) || self.policy.protects(before, start..start + edit.before.len()) {
             return false;
         }
