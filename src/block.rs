@@ -105,6 +105,18 @@ pub enum ReadError {
 /// MiB; `--max-line-mib` raises it.
 pub const DEFAULT_MAX_LINE: usize = 64 << 20;
 
+/// Line buffers handed back by `BlockReader::recycle` are kept for the next lines read only up to
+/// this capacity each, and this much in all (a little more than the page-chrome classifier's
+/// window, which reads that much ahead at once), so that a pool made for lines of news never holds
+/// a huge line's buffer (memory on one huge line stays that line's) nor grows with the input.
+const SPARE_TEXT_MAX: usize = 16 << 10;
+const SPARE_TEXT_BYTES: usize = 2 << 20;
+/// The smallest new line buffer and block list: most lines and blocks fit, so a reused one seldom grows.
+const MIN_TEXT: usize = 64;
+const MIN_LIST: usize = 16;
+/// Line lists kept for the next blocks, counted in lines they have room for (about 1 MiB).
+const SPARE_LIST_LINES: usize = 1 << 15;
+
 /// Reads UTF-8 lines from a `BufRead` and groups them into blocks.
 pub struct BlockReader<R> {
     input: R,
@@ -113,6 +125,75 @@ pub struct BlockReader<R> {
     pushed_back: Option<Line>,
     last_ending: Ending,
     max_line: usize,
+    spare: Spare,
+}
+
+/// The buffers of lines and blocks already cleaned and written, reused for the next ones: a
+/// line's text costs no allocation of its own on most lines, nor a block its list.
+#[derive(Default)]
+struct Spare {
+    texts: Vec<String>,
+    /// The capacity of `texts`, in bytes.
+    text_bytes: usize,
+    lists: Vec<Vec<Line>>,
+    /// The capacity of `lists`, in lines.
+    list_lines: usize,
+}
+
+impl Spare {
+    /// An empty string with room for `len` bytes, left by an earlier line if one has room. A new
+    /// one gets a power of two, so that lines of about the same length can share buffers.
+    fn text(&mut self, len: usize) -> String {
+        match self.texts.pop() {
+            Some(text) if text.capacity() >= len => {
+                self.text_bytes -= text.capacity();
+                text
+            }
+            Some(text) => {
+                self.texts.push(text);
+                String::with_capacity(len.next_power_of_two().max(MIN_TEXT))
+            }
+            None => String::with_capacity(len.next_power_of_two().max(MIN_TEXT)),
+        }
+    }
+
+    fn keep_text(&mut self, mut text: String) {
+        let capacity = text.capacity();
+        if capacity > 0 && capacity <= SPARE_TEXT_MAX && self.text_bytes + capacity <= SPARE_TEXT_BYTES {
+            text.clear();
+            self.text_bytes += capacity;
+            self.texts.push(text);
+        }
+    }
+
+    /// An empty list of lines, with room left by an earlier block if any.
+    fn list(&mut self) -> Vec<Line> {
+        match self.lists.pop() {
+            Some(list) => {
+                self.list_lines -= list.capacity();
+                list
+            }
+            None => Vec::with_capacity(MIN_LIST),
+        }
+    }
+
+    fn keep_list(&mut self, mut lines: Vec<Line>) {
+        for line in lines.drain(..) {
+            self.keep_text(line.text);
+        }
+        let capacity = lines.capacity();
+        if capacity > 0 && capacity <= MAX_BLOCK_LINES && self.list_lines + capacity <= SPARE_LIST_LINES {
+            self.list_lines += capacity;
+            self.lists.push(lines);
+        }
+    }
+}
+
+/// `bytes` as text, or the length of its valid beginning. Checked with SIMD (news is mostly
+/// ASCII, and every byte of the input passes here once).
+fn utf8(bytes: &[u8]) -> Result<&str, usize> {
+    simdutf8::basic::from_utf8(bytes)
+        .map_err(|_| simdutf8::compat::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), |_| bytes.len()))
 }
 
 impl<R: BufRead> BlockReader<R> {
@@ -125,6 +206,7 @@ impl<R: BufRead> BlockReader<R> {
             pushed_back: None,
             last_ending: Ending::None,
             max_line: DEFAULT_MAX_LINE,
+            spare: Spare::default(),
         }
     }
 
@@ -139,13 +221,24 @@ impl<R: BufRead> BlockReader<R> {
         self.last_ending
     }
 
-    /// The next line's bytes with their terminator, found with the SIMD `memchr` in the reader's
-    /// own buffer and copied once into the line's own allocation (empty at the end of the input).
-    fn read_raw_line(&mut self) -> Result<Vec<u8>, ReadError> {
-        let mut line = Vec::new();
+    /// Hands back the lines of a block done with, whose buffers the next blocks read reuse.
+    pub fn recycle(&mut self, lines: Vec<Line>) {
+        self.spare.keep_list(lines);
+    }
+
+    /// The next line. Most lines lie whole in the reader's buffer, found there with the SIMD
+    /// `memchr` and copied once, checked, into a spare buffer; a line cut by the buffer's end is
+    /// gathered into a buffer of its own and checked whole.
+    fn read_line(&mut self) -> Result<Option<Line>, ReadError> {
+        if let Some(line) = self.pushed_back.take() {
+            return Ok(Some(line));
+        }
+        let number = self.next_number;
+        let start = self.offset;
+        let mut gathered = Vec::new();
         loop {
-            if line.len() > self.max_line {
-                return Err(ReadError::LineTooLong { line: self.next_number, limit: self.max_line });
+            if gathered.len() > self.max_line {
+                return Err(ReadError::LineTooLong { line: number, limit: self.max_line });
             }
             let available = match self.input.fill_buf() {
                 Ok(available) => available,
@@ -153,60 +246,69 @@ impl<R: BufRead> BlockReader<R> {
                 Err(e) => return Err(ReadError::Io(e)),
             };
             if available.is_empty() {
-                return Ok(line);
+                break;
             }
             match memchr::memchr(b'\n', available) {
-                Some(at) if line.len() + at <= self.max_line => {
-                    line.extend_from_slice(&available[..=at]);
+                Some(at) if gathered.is_empty() && at <= self.max_line => {
+                    let (body, ending) = match available[..at].strip_suffix(b"\r") {
+                        Some(body) => (body, Ending::CrLf),
+                        None => (&available[..at], Ending::Lf),
+                    };
+                    let text = utf8(body)
+                        .map_err(|valid| ReadError::Utf8(InvalidUtf8 { line: number, offset: start + valid as u64 }))?;
+                    let mut line = self.spare.text(text.len());
+                    line.push_str(text);
                     self.input.consume(at + 1);
-                    return Ok(line);
+                    self.offset += at as u64 + 1;
+                    return Ok(Some(self.line(line, ending)));
                 }
-                Some(_) => return Err(ReadError::LineTooLong { line: self.next_number, limit: self.max_line }),
+                Some(at) if gathered.len() + at <= self.max_line => {
+                    gathered.extend_from_slice(&available[..=at]);
+                    self.input.consume(at + 1);
+                    break;
+                }
+                Some(_) => return Err(ReadError::LineTooLong { line: number, limit: self.max_line }),
                 None => {
                     let n = available.len();
-                    line.extend_from_slice(available);
+                    gathered.extend_from_slice(available);
                     self.input.consume(n);
                 }
             }
         }
-    }
-
-    fn read_line(&mut self) -> Result<Option<Line>, ReadError> {
-        if let Some(line) = self.pushed_back.take() {
-            return Ok(Some(line));
-        }
-        let mut bytes = self.read_raw_line()?;
-        let n = bytes.len();
+        let n = gathered.len();
         if n == 0 {
             return Ok(None);
         }
-        let start = self.offset;
         self.offset += n as u64;
-        let ending = if bytes.ends_with(b"\r\n") {
-            bytes.truncate(n - 2);
+        let ending = if gathered.ends_with(b"\r\n") {
+            gathered.truncate(n - 2);
             Ending::CrLf
-        } else if bytes.ends_with(b"\n") {
-            bytes.truncate(n - 1);
+        } else if gathered.ends_with(b"\n") {
+            gathered.truncate(n - 1);
             Ending::Lf
         } else {
             Ending::None
         };
-        let number = self.next_number;
-        let text = match String::from_utf8(bytes) {
-            Ok(text) => text,
+        match String::from_utf8(gathered) {
+            Ok(text) => Ok(Some(self.line(text, ending))),
             Err(e) => {
                 let valid = e.utf8_error().valid_up_to() as u64;
-                return Err(ReadError::Utf8(InvalidUtf8 { line: number, offset: start + valid }));
+                Err(ReadError::Utf8(InvalidUtf8 { line: number, offset: start + valid }))
             }
-        };
+        }
+    }
+
+    /// The line just read, numbered.
+    fn line(&mut self, text: String, ending: Ending) -> Line {
+        let number = self.next_number;
         self.next_number += 1;
         self.last_ending = ending;
-        Ok(Some(Line { number, text, ending }))
+        Line { number, text, ending }
     }
 
     /// The next block, or `None` at the end of the input.
     pub fn next_block(&mut self) -> Result<Option<Block>, ReadError> {
-        let mut block = Block::default();
+        let mut block = Block { lines: self.spare.list() };
         let mut bytes = 0;
         let mut in_paragraph = false;
         while let Some(line) = self.read_line()? {
@@ -222,7 +324,11 @@ impl<R: BufRead> BlockReader<R> {
                 break;
             }
         }
-        Ok(if block.lines.is_empty() { None } else { Some(block) })
+        if block.lines.is_empty() {
+            self.spare.keep_list(block.lines);
+            return Ok(None);
+        }
+        Ok(Some(block))
     }
 }
 

@@ -152,19 +152,25 @@ pub fn replay(lines: &[Line], edits: &[Edit]) -> Result<Vec<Line>, String> {
     Ok(out)
 }
 
-/// Byte length of the longest common prefix, on a character boundary.
+/// Byte length of the longest common prefix, on a character boundary. The bytes are compared 16
+/// at a time, not decoded (every change to a line passes here, and lines can be long); UTF-8 being
+/// self-synchronizing, backing up from the first differing byte to a boundary gives the same
+/// length as comparing characters.
 pub(crate) fn common_prefix(a: &str, b: &str) -> usize {
-    a.char_indices()
-        .zip(b.chars())
-        .find(|((_, x), y)| x != y)
-        .map_or(a.len().min(b.len()), |((i, _), _)| i)
-        // The shorter string may end inside a character of the longer one: back up to a boundary.
-        .min(a.len())
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let same = x.chunks_exact(16).zip(y.chunks_exact(16)).take_while(|(p, q)| p == q).count() * 16;
+    let same = same + x[same..].iter().zip(&y[same..]).take_while(|(p, q)| p == q).count();
+    (0..=same).rev().find(|&n| a.is_char_boundary(n)).unwrap_or(0)
 }
 
-/// Byte length of the longest common suffix, on a character boundary.
+/// Byte length of the longest common suffix, on a character boundary (bytes compared as in
+/// `common_prefix`).
 pub(crate) fn common_suffix(a: &str, b: &str) -> usize {
-    a.chars().rev().zip(b.chars().rev()).take_while(|(x, y)| x == y).map(|(x, _)| x.len_utf8()).sum()
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let same = x.rchunks_exact(16).zip(y.rchunks_exact(16)).take_while(|(p, q)| p == q).count() * 16;
+    let (x, y) = (&x[..x.len() - same], &y[..y.len() - same]);
+    let same = same + x.iter().rev().zip(y.iter().rev()).take_while(|(p, q)| p == q).count();
+    (0..=same).rev().find(|&n| a.is_char_boundary(a.len() - n)).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -182,6 +188,47 @@ mod tests {
         let e = Edit::between(RuleId::builtin("mt.x"), 1, "Ёж flats", "Ёж tablets");
         assert_eq!(e.column, 4);
         assert_eq!((e.before.as_str(), e.after.as_str()), ("fla", "table"));
+    }
+
+    #[test]
+    fn common_prefix_and_suffix_are_those_of_the_characters() {
+        let by_chars = |a: &str, b: &str| {
+            let prefix = a
+                .char_indices()
+                .zip(b.chars())
+                .find(|((_, x), y)| x != y)
+                .map_or(a.len().min(b.len()), |((i, _), _)| i);
+            let suffix: usize =
+                a.chars().rev().zip(b.chars().rev()).take_while(|(x, y)| x == y).map(|(x, _)| x.len_utf8()).sum();
+            (prefix, suffix)
+        };
+        let long = "Ёж flats and smart phones, ".repeat(3);
+        // é è ũ share their first or last byte: a difference inside a character.
+        let texts = [
+            "",
+            "a",
+            "é",
+            "è",
+            "ũ",
+            "xé",
+            "xũ",
+            "éa",
+            "èa",
+            "abc",
+            "ab",
+            "Ёж",
+            "Ёё",
+            long.as_str(),
+            &long[2..],
+            "ab\u{1F600}",
+        ];
+        for a in texts {
+            for b in texts {
+                for (a, b) in [(a.to_owned(), b.to_owned()), (format!("{long}{a}"), format!("{long}{b}"))] {
+                    assert_eq!((common_prefix(&a, &b), common_suffix(&a, &b)), by_chars(&a, &b), "{a:?} {b:?}");
+                }
+            }
+        }
     }
 
     #[test]

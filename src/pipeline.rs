@@ -274,6 +274,10 @@ impl Cleaner {
             if processed.has_text_out() {
                 for p in held.drain(..) {
                     sink.block(&p).map_err(StreamError::Write)?;
+                    reader.recycle(p.old.lines);
+                    if let Some(new) = p.new {
+                        reader.recycle(new);
+                    }
                 }
             }
             held.push(processed);

@@ -141,8 +141,52 @@ pub struct WorkBlock<'p> {
     /// Per line, whether its current text is all ASCII: found once here and kept up to date by
     /// `replace`, so that the stages with nothing to do on ASCII text (most lines of most news)
     /// skip it without each passing over its bytes again.
-    ascii: Vec<bool>,
+    ascii: AsciiLines,
     policy: &'p Policy,
+}
+
+/// Which lines of a block are all ASCII: one bit each, in the block's own words for the usual block
+/// of a few lines (a block costs no allocation for them), in a list for a longer one.
+enum AsciiLines {
+    Few(u64),
+    Many(Vec<bool>),
+}
+
+impl AsciiLines {
+    fn of(lines: &[Line]) -> Self {
+        if lines.len() <= u64::BITS as usize {
+            let bits = lines.iter().enumerate().fold(0, |bits, (i, l)| bits | u64::from(all_ascii(&l.text)) << i);
+            AsciiLines::Few(bits)
+        } else {
+            AsciiLines::Many(lines.iter().map(|l| all_ascii(&l.text)).collect())
+        }
+    }
+
+    fn get(&self, index: usize) -> bool {
+        match self {
+            AsciiLines::Few(bits) => bits >> index & 1 == 1,
+            AsciiLines::Many(lines) => lines[index],
+        }
+    }
+
+    fn set(&mut self, index: usize, ascii: bool) {
+        match self {
+            AsciiLines::Few(bits) => *bits = *bits & !(1 << index) | u64::from(ascii) << index,
+            AsciiLines::Many(lines) => lines[index] = ascii,
+        }
+    }
+}
+
+/// True if `text` is all ASCII. Looks at 32 bytes at a time, which the compiler turns into a few
+/// vector instructions (`str::is_ascii` goes a word at a time); every line passes here once.
+fn all_ascii(text: &str) -> bool {
+    let mut chunks = text.as_bytes().chunks_exact(32);
+    for chunk in chunks.by_ref() {
+        if chunk.iter().fold(0, |any, b| any | b) >= 0x80 {
+            return false;
+        }
+    }
+    chunks.remainder().is_ascii()
 }
 
 /// What became of one line of a `WorkBlock`. A line is copied only when it first changes, so that a
@@ -169,13 +213,13 @@ pub struct Splice {
 
 impl<'p> WorkBlock<'p> {
     pub(crate) fn new(old: Block, policy: &'p Policy) -> Self {
-        let ascii = old.lines.iter().map(|l| l.text.is_ascii()).collect();
+        let ascii = AsciiLines::of(&old.lines);
         WorkBlock { old, current: None, ascii, policy }
     }
 
     /// True if the current text of line `index` is all ASCII (not kept up for a removed line).
     pub fn is_ascii(&self, index: usize) -> bool {
-        self.ascii[index]
+        self.ascii.get(index)
     }
 
     /// True if changing `range` (bytes) of the current text of line `index` would touch a
@@ -220,7 +264,7 @@ impl<'p> WorkBlock<'p> {
 
     /// Sets the text of the line at `index`.
     fn set(&mut self, index: usize, text: String) {
-        self.ascii[index] = text.is_ascii();
+        self.ascii.set(index, all_ascii(&text));
         self.current_mut()[index] = Slot::Text(text);
     }
 
@@ -233,7 +277,8 @@ impl<'p> WorkBlock<'p> {
             return false;
         }
         let edit = Edit::between(rule, number, before, &text);
-        let start = before.char_indices().nth(edit.column - 1).map_or(before.len(), |(at, _)| at);
+        // Where the edit starts, in bytes (its column counts characters).
+        let start = crate::edit::common_prefix(before, &text);
         if !self.policy.allows(&edit.rule) || self.policy.protects(before, start..start + edit.before.len()) {
             return false;
         }
