@@ -111,15 +111,21 @@ fn is_closing_punct(c: char) -> bool {
 /// inside headlines (`iPhone`, `YouTube`, `McDonald's`, `HarmonyOS`) are not glue points.
 pub fn find_glue(text: &str) -> Option<usize> {
     // A glue point lies within the first MAX_RESIDUE_LINE bytes; look a little past it for the word.
-    let chars: Vec<(usize, char)> = text.char_indices().take_while(|&(i, _)| i <= MAX_RESIDUE_LINE + 64).collect();
-    for k in 1..chars.len() {
-        let (at, c) = chars[k];
-        let prev = chars[k - 1].1;
-        if prev.is_whitespace() || is_open_quote(prev) {
+    // The characters are walked in place: collecting them, and the word left of each candidate,
+    // into vectors cost most of the residue stage.
+    let mut chars = text.char_indices().take_while(|&(i, _)| i <= MAX_RESIDUE_LINE + 64).peekable();
+    let (_, mut prev) = chars.next()?;
+    while let Some((at, c)) = chars.next() {
+        let before = std::mem::replace(&mut prev, c);
+        if before.is_whitespace() || is_open_quote(before) {
             continue;
         }
-        let word_k = if is_open_quote(c) { k + 1 } else { k };
-        let Some(&(word_at, first)) = chars.get(word_k) else { break };
+        let (word_at, first) = if is_open_quote(c) {
+            let Some(&next) = chars.peek() else { break };
+            next
+        } else {
+            (at, c)
+        };
         if !first.is_uppercase() {
             continue;
         }
@@ -133,16 +139,11 @@ pub fn find_glue(text: &str) -> Option<usize> {
             continue;
         }
         let starter = SENTENCE_STARTERS.contains(&word);
-        let left_word: String = {
-            let mut w: Vec<char> =
-                chars[..k].iter().rev().map(|&(_, ch)| ch).take_while(|ch| ch.is_alphabetic()).collect();
-            w.reverse();
-            w.into_iter().collect()
-        };
+        let left_word = letters_before(&text[..at]);
         let lower_left = left_word.chars().count() >= 2 && left_word.chars().all(char::is_lowercase);
-        let glued = match prev {
+        let glued = match before {
             p if is_closing_punct(p) => true,
-            '.' => starter || text[..chars[k - 1].0].ends_with(|ch: char| ch.is_lowercase()),
+            '.' => starter || text[..at - 1].ends_with(|ch: char| ch.is_lowercase()),
             p if p.is_lowercase() => lower_left,
             p if p.is_ascii_digit() => starter,
             p if p.is_uppercase() => {
@@ -155,6 +156,12 @@ pub fn find_glue(text: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// The run of letters that ends `text` (`ministry` in `trade ministry`), empty if it ends otherwise.
+fn letters_before(text: &str) -> &str {
+    let start = text.char_indices().rev().take_while(|&(_, c)| c.is_alphabetic()).last().map_or(text.len(), |(i, _)| i);
+    &text[start..]
 }
 
 /// True if `before` (the text ahead of a label inside a line) ends a sentence: the label starts
@@ -293,6 +300,41 @@ mod tests {
         assert!(ends_a_sentence("“No,” she said.” "));
         assert!(!ends_a_sentence("He said so."));
         assert!(!ends_a_sentence("the number "));
+    }
+
+    #[test]
+    fn glue_in_non_ascii_text_and_before_quotes() {
+        assert_eq!(
+            split("Москва и Пекин договорились о торговле в рубляхThe deal was signed on Monday").unwrap().1,
+            "The deal was signed on Monday"
+        );
+        assert_eq!(
+            split("Café owners in São Paulo protest rent risesThe mayor said on Friday").unwrap().1,
+            "The mayor said on Friday"
+        );
+        assert_eq!(
+            split("Talks on trade end in Moscow.The minister said it went well").unwrap().1,
+            "The minister said it went well"
+        );
+        // A quote glued to the sentence goes with it; after an acronym only before a starter.
+        assert_eq!(
+            split("Talks end in Moscow2019“The minister said it went well").unwrap().1,
+            "“The minister said it went well"
+        );
+        assert_eq!(split("ÉCLAIR“The minister said it went well").unwrap().1, "“The minister said it went well");
+        assert_eq!(split("Talks end in Moscow2019: “The minister said it went well"), None);
+        assert_eq!(split("Talks fail“"), None);
+        // The glue point must lie within MAX_RESIDUE_LINE bytes.
+        assert_eq!(find_glue(&format!("{} endsThe minister said it went well", "word ".repeat(55))), Some(280));
+        assert_eq!(find_glue(&format!("{} endsThe minister said it went well", "word ".repeat(70))), None);
+    }
+
+    #[test]
+    fn letters_before_is_the_last_run_of_letters() {
+        assert_eq!(letters_before("trade ministry"), "ministry");
+        assert_eq!(letters_before("в рублях"), "рублях");
+        assert_eq!(letters_before("end."), "");
+        assert_eq!(letters_before(""), "");
     }
 
     #[test]

@@ -151,7 +151,9 @@ impl Stage for Residue {
                         block.remove(i, IMAGE_CAPTION, edits);
                     } else {
                         let boxes = self.inline_boxes(text);
-                        block.remove_spans(i, &boxes, ALSO_ON, edits);
+                        if !boxes.is_empty() {
+                            block.remove_spans(i, &boxes, ALSO_ON, edits);
+                        }
                     }
                 }
             }

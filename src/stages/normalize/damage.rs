@@ -90,14 +90,36 @@ impl Stage for Damage {
 /// (`theStraits`), or an ASCII letter followed by `“` (`a“landslide”`, never in `ascii` text).
 fn may_be_glued(text: &str, ascii: bool) -> bool {
     let bytes = text.as_bytes();
-    // No early exit, so that the compiler vectorizes the scan: most lines have neither.
-    let camel = bytes
-        .windows(2)
-        .fold(false, |found, w| found | ((w[0].wrapping_sub(b'a') < 26) & (w[1].wrapping_sub(b'A') < 26)));
-    (camel && has_function_word_before_a_capital(bytes))
+    (has_lowercase_before_capital(bytes) && has_function_word_before_a_capital(bytes))
         || !ascii
             && memchr::memchr_iter(0xE2, bytes)
                 .any(|k| k > 0 && bytes[k - 1].is_ascii_alphabetic() && bytes[k..].starts_with("“".as_bytes()))
+}
+
+/// Bytes tested together by `has_lowercase_before_capital`.
+const PAIR_BLOCK: usize = 32;
+
+/// True if a lowercase ASCII letter is followed by a capital anywhere in `bytes` (`theStraits`,
+/// `iPhone`): few lines have one. Blocks of a fixed size, the last one padded with zeros (which
+/// are neither), so that the compiler vectorizes all of the line: with `windows(2)` the tail of
+/// every line, up to 31 bytes, went a byte at a time.
+fn has_lowercase_before_capital(bytes: &[u8]) -> bool {
+    let mut at = 0;
+    while at + PAIR_BLOCK < bytes.len() {
+        if lowercase_before_capital_in(bytes[at..=at + PAIR_BLOCK].try_into().expect("PAIR_BLOCK + 1 bytes")) {
+            return true;
+        }
+        at += PAIR_BLOCK;
+    }
+    let mut last = [0u8; PAIR_BLOCK + 1];
+    last[..bytes.len() - at].copy_from_slice(&bytes[at..]);
+    lowercase_before_capital_in(&last)
+}
+
+/// The pairs starting in the first `PAIR_BLOCK` bytes of `block`, tested without an early exit.
+fn lowercase_before_capital_in(block: &[u8; PAIR_BLOCK + 1]) -> bool {
+    (0..PAIR_BLOCK)
+        .fold(false, |found, k| found | ((block[k].wrapping_sub(b'a') < 26) & (block[k + 1].wrapping_sub(b'A') < 26)))
 }
 
 /// True if some capital follows, with no space, a whole function word (`theStraits`): the
@@ -362,6 +384,26 @@ mod tests {
         ] {
             assert_eq!(clean(keep), keep);
         }
+    }
+
+    #[test]
+    fn the_block_camel_test_sees_every_pair() {
+        use super::has_lowercase_before_capital as camel;
+        for pad in [0, 1, 30, 31, 32, 33, 63, 64, 65, 100] {
+            let filler = "a ".repeat(pad / 2) + &" ".repeat(pad % 2);
+            assert!(camel(format!("{filler}theStraits").as_bytes()), "after {pad}");
+            assert!(camel(format!("{filler}aB").as_bytes()), "after {pad}");
+            assert!(!camel(format!("{filler}the Straits").as_bytes()), "after {pad}");
+            assert!(!camel(format!("{filler}a").as_bytes()), "after {pad}");
+        }
+        assert!(!camel(b"") && !camel(b"a") && !camel(b"Ab") && camel(b"aB"));
+        // Still split where the pair sits across a block's edge, and after Cyrillic text.
+        for pad in 26..=34 {
+            let text = format!("{}x for theStraits Times.\n", "a".repeat(pad));
+            assert_eq!(clean(&text), text.replace("theStraits", "the Straits"), "after {pad}");
+        }
+        let text = format!("{}writes for theStraits Times.\n", "Кафе ".repeat(9));
+        assert_eq!(clean(&text), text.replace("theStraits", "the Straits"));
     }
 
     #[test]

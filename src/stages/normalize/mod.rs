@@ -35,7 +35,7 @@ impl Stage for Normalize {
     fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
         for i in 0..block.len() {
             let Some(text) = block.text(i) else { continue };
-            let trailing = text.ends_with([' ', '\t']);
+            let trailing = matches!(text.as_bytes().last(), Some(b' ' | b'\t'));
             let ascii = block.is_ascii(i);
             if ascii && !trailing {
                 continue; // the common case: nothing below can apply to plain ASCII without trailing blanks
@@ -79,36 +79,47 @@ struct Found {
 /// One pass over the bytes: what matters here are a few byte patterns, and characters outside the
 /// ranges news text is made of (which send the line through the full NFC check). ASCII, Latin-1
 /// and Cyrillic letters are told apart by their lead byte alone (most non-ASCII news text is made
-/// of them); other characters are decoded.
+/// of them) and skipped 32 bytes at a time; other characters are decoded.
 fn scan(text: &str) -> Found {
     let mut found = Found::default();
     let bytes = text.as_bytes();
     let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            0x00..=0x7F => {
-                i += 1;
-                continue;
-            }
+    while let Some(at) = next_telling_lead_byte(bytes, i) {
+        if bytes[at] == 0xC2 {
             // U+0080..U+00BF: always NFC; U+00A0 is an odd space and U+00AD a soft hyphen.
-            0xC2 => {
-                found.odd_space |= bytes[i + 1] == 0xA0;
-                found.soft_hyphen |= bytes[i + 1] == 0xAD;
-                i += 2;
-                continue;
-            }
-            // U+00C0..U+02FF and U+0400..U+047F: letters, always NFC, never invisible.
-            0xC3..=0xCB | 0xD0 | 0xD1 => {
-                i += 2;
-                continue;
-            }
-            _ => {}
+            found.odd_space |= bytes[at + 1] == 0xA0;
+            found.soft_hyphen |= bytes[at + 1] == 0xAD;
+            i = at + 2;
+            continue;
         }
-        let c = text[i..].chars().next().expect("i is on a character boundary");
+        let c = text[at..].chars().next().expect("a lead byte starts a character");
         found.add(c);
-        i += c.len_utf8();
+        i = at + c.len_utf8();
     }
     found
+}
+
+/// True for the lead bytes `scan` must look at: 0xC2 (U+0080..U+00BF, which holds the no-break
+/// space and the soft hyphen) and every lead byte from 0xCC on (U+0300 and up) but Cyrillic's 0xD0
+/// and 0xD1. ASCII, continuation bytes and the lead bytes of U+00C0..U+02FF (letters, always NFC,
+/// never invisible) tell nothing.
+fn is_telling_lead_byte(b: u8) -> bool {
+    b == 0xC2 || (b >= 0xCC && b & 0xFE != 0xD0)
+}
+
+/// The first byte at or after `from` that `is_telling_lead_byte`. Each chunk is tested whole
+/// first, without an early exit, so that the compiler vectorizes the test: on Cyrillic text, where
+/// almost every other byte is non-ASCII, a byte-at-a-time loop cost most of this stage.
+fn next_telling_lead_byte(bytes: &[u8], from: usize) -> Option<usize> {
+    const CHUNK: usize = 32;
+    let mut start = from;
+    for chunk in bytes[from..].chunks(CHUNK) {
+        if chunk.iter().fold(false, |any, &b| any | is_telling_lead_byte(b)) {
+            return chunk.iter().position(|&b| is_telling_lead_byte(b)).map(|p| start + p);
+        }
+        start += chunk.len();
+    }
+    None
 }
 
 impl Found {
@@ -235,6 +246,22 @@ mod tests {
             let flags = |f: &super::Found| (f.zero_width, f.soft_hyphen, f.odd_space, f.maybe_not_nfc);
             assert_eq!(flags(&scanned), flags(&decoded), "U+{:04X}", c as u32);
         }
+    }
+
+    #[test]
+    fn the_chunked_scan_finds_characters_at_any_offset() {
+        // Characters that must still change, past the first chunk and across a chunk's edge.
+        for c in ['\u{A0}', '\u{AD}', '\u{200B}', '\u{2009}', '\u{301}'] {
+            for pad in [0, 1, 30, 31, 32, 33, 64, 100] {
+                let text = format!("{}Кафе{c}x", "a".repeat(pad));
+                let scanned = super::scan(&text);
+                let mut decoded = super::Found::default();
+                text.chars().for_each(|ch| decoded.add(ch));
+                let flags = |f: &super::Found| (f.zero_width, f.soft_hyphen, f.odd_space, f.maybe_not_nfc);
+                assert_eq!(flags(&scanned), flags(&decoded), "U+{:04X} after {pad}", c as u32);
+            }
+        }
+        assert_eq!(clean("Кафе\u{A0}Пушкин и e\u{301}\n"), "Кафе Пушкин и é\n");
     }
 
     #[test]
