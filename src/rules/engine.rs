@@ -31,6 +31,8 @@ const MAX_LABEL: usize = 64;
 const TEDDY_PATTERNS: usize = 64;
 /// At most this many Teddy automata filter one set of patterns (see `QuickFilter`).
 const TEDDY_CHUNKS: usize = 3;
+/// A `Scan`'s automaton over more patterns than this is not made a DFA (see `Scan::new`).
+const MAX_DFA_PATTERNS: usize = 500;
 
 /// What a pattern of the automaton means for a rule.
 #[derive(Clone, Debug)]
@@ -389,12 +391,14 @@ impl Scan {
         if kept_patterns.is_empty() {
             return None;
         }
-        // Runs only on the lines the quick filter lets through.
-        // Runs only on the lines the quick filter lets through.
-        let automaton = AhoCorasickBuilder::new()
-            .kind(Some(AhoCorasickKind::DFA))
-            .match_kind(AcMatchKind::Standard)
-            .build(&kept_patterns);
+        // Runs only on the lines the quick filter lets through: a DFA's speed there is worth its
+        // build for a few hundred patterns, not for thousands (a large rule set's start-up).
+        let kind = match kept_patterns.len() <= MAX_DFA_PATTERNS {
+            true => AhoCorasickKind::DFA,
+            false => AhoCorasickKind::ContiguousNFA,
+        };
+        let automaton =
+            AhoCorasickBuilder::new().kind(Some(kind)).match_kind(AcMatchKind::Standard).build(&kept_patterns);
         Some(Scan {
             automaton: automaton.expect("rule literals are plain strings"),
             quick: QuickFilter::new(&kept_patterns),
@@ -1550,10 +1554,12 @@ mod tests {
 
     #[test]
     fn many_rules_take_the_lazy_dfa_filter_and_still_match_every_one() {
-        // 100 words in 3 spellings each, none inside another: past `TEDDY_CHUNKS` Teddy filters.
-        let specs = rules(100);
+        // 200 words in 3 spellings each, none inside another: past `TEDDY_CHUNKS` Teddy filters,
+        // and past `MAX_DFA_PATTERNS` for the automaton.
+        let specs = rules(200);
         let engine = Engine::new(&specs);
         assert!(matches!(engine.long.as_ref().map(|s| &s.quick), Some(QuickFilter::LazyDfa(_))));
+        assert_eq!(engine.long.as_ref().map(|s| s.automaton.kind()), Some(AhoCorasickKind::ContiguousNFA));
         let cleaner = crate::pipeline::Cleaner::with_rules(&crate::rules::RuleSet::with_user(specs).unwrap(), &[]);
         let (out, outcome) = cleaner.clean_str("A qq7word, a QQ99WORD and qq100wordx.\n");
         assert_eq!(out, "A word7, a WORD99 and qq100wordx.\n");
