@@ -67,16 +67,30 @@ const MAX_APPEAL: usize = 800;
 
 /// Removes the widgets of `block`, line by line.
 pub fn apply(block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>) {
-    // Present lines with text, trimmed; widgets are made of short lines, so long ones are only
-    // kept as boundaries.
-    let lines: Vec<(usize, &str)> = block.texts().map(|(i, t)| (i, t.trim())).filter(|(_, t)| !t.is_empty()).collect();
-    if gallery_caption(&lines, ctx) {
-        block.remove(lines[0].0, PHOTO_GALLERY, edits);
+    // The common case, a paragraph of prose, is settled in one pass that collects nothing: how
+    // many lines have text (a gallery's caption is alone in its paragraph) and whether any may be
+    // part of a widget.
+    let mut count = 0;
+    let mut first = None;
+    let mut may_start = false;
+    for (i, t) in present_lines(block) {
+        count += 1;
+        first = first.or(Some((i, t)));
+        may_start = may_start || may_start_a_widget(t);
+    }
+    if count == 1
+        && let Some(only) = first
+        && gallery_caption(&[only], ctx)
+    {
+        block.remove(only.0, PHOTO_GALLERY, edits);
         return;
     }
-    if !lines.iter().any(|(_, t)| may_start_a_widget(t)) {
-        return; // the common case: a paragraph of prose
+    if !may_start {
+        return;
     }
+    // Present lines with text, trimmed; widgets are made of short lines, so long ones are only
+    // kept as boundaries.
+    let lines: Vec<(usize, &str)> = present_lines(block).collect();
     let glued = (0..lines.len()).find_map(|k| glued_caption(&lines, k).map(|at| (lines[k + 1].0, at)));
     let mut remove: Vec<(usize, RuleId)> = Vec::new();
     let mut k = 0;
@@ -108,6 +122,11 @@ pub fn apply(block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>) {
         let rest = format!("{}{}", &text[..lead], &text[lead + at..]);
         block.replace(i, rest, GLUED_CAPTION, edits);
     }
+}
+
+/// The lines of `block` still present and holding text, trimmed, with their indices.
+fn present_lines<'a>(block: &'a WorkBlock) -> impl Iterator<Item = (usize, &'a str)> {
+    block.texts().map(|(i, t)| (i, t.trim())).filter(|(_, t)| !t.is_empty())
 }
 
 /// Words that a newsletter box or a donation appeal cannot do without, found in one scan of a line
@@ -399,6 +418,41 @@ mod tests {
         assert!(!is_donation_appeal(
             "“We need your help and your support,” the editor said, as the newsroom asked readers to donate to its reporting fund."
         ));
+    }
+
+    /// The rules of the lines `apply` removes from a block of `texts`, between `prev` and `next`.
+    fn removed(prev: &[&str], texts: &[&str], next: &[&str]) -> Vec<(usize, RuleId)> {
+        use crate::block::{Block, Ending, Line};
+        use crate::stage::Policy;
+        let block = |texts: &[&str]| Block {
+            lines: texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Line { number: i + 1, text: (*t).to_owned(), ending: Ending::Lf })
+                .collect(),
+        };
+        let (prev, next) = (block(prev), block(next));
+        let ctx = Context { prev: Some(&prev), next: Some(&next), text_lines_before: 0, is_last: false, chrome: None };
+        let policy = Policy::default();
+        let mut work = WorkBlock::new(block(texts), &policy);
+        let mut edits = Vec::new();
+        apply(&mut work, &ctx, &mut edits);
+        edits.into_iter().map(|e| (e.line, e.rule)).collect()
+    }
+
+    #[test]
+    fn a_widget_below_prose_is_found_past_the_prose_lines() {
+        let prose = "The council met on Tuesday to discuss the budget, and agreed to meet again next week.";
+        let found = removed(&[], &[prose, "Facebook", "Twitter", "LinkedIn"], &[]);
+        assert_eq!(found, vec![(2, SHARE_RUN), (3, SHARE_RUN), (4, SHARE_RUN)]);
+        assert!(removed(&[], &[prose, prose], &[]).is_empty());
+    }
+
+    #[test]
+    fn a_gallery_caption_alone_in_its_paragraph_goes() {
+        let caption = "Storm Clouds Gather Over The Harbour";
+        assert_eq!(removed(&["2"], &["", caption], &["VIEW GALLERY - 2 IMAGES"]), vec![(2, PHOTO_GALLERY)]);
+        assert!(removed(&["2"], &[caption, caption], &["VIEW GALLERY - 2 IMAGES"]).is_empty());
     }
 
     #[test]
