@@ -151,11 +151,13 @@ fn open_stream<'a>(
     let path = Path::new("stdin");
     let mut head = Vec::new();
     (&mut input).take(HEAD_LEN as u64).read_to_end(&mut head).map_err(|e| read_error(path, e))?;
-    let utf8_valid = match std::str::from_utf8(&head) {
-        Ok(_) => true,
-        // A character cut at the end of the head is not an error yet.
-        Err(e) => e.error_len().is_none() && head.len() == HEAD_LEN,
-    };
+    // Checked with SIMD first: `--jsonl` opens each record's text so, which is mostly valid.
+    let utf8_valid = simdutf8::basic::from_utf8(&head).is_ok()
+        || match std::str::from_utf8(&head) {
+            Ok(_) => true,
+            // A character cut at the end of the head is not an error yet.
+            Err(e) => e.error_len().is_none() && head.len() == HEAD_LEN,
+        };
     let choice = match decode::choose(&head, utf8_valid, html, settings.forced) {
         Sniffed::Text(choice) => choice,
         // NUL bytes are valid UTF-8: a stream is cleaned whatever it holds, never skipped.
@@ -166,7 +168,10 @@ fn open_stream<'a>(
     }
     let offset = choice.bom_len as u64;
     head.drain(..choice.bom_len);
-    let raw = BufReader::with_capacity(READ_BUFFER, Cursor::new(head).chain(input));
+    // A head shorter than `HEAD_LEN` is the whole input (a `--jsonl` record's text): no need for a
+    // buffer sized for a stream.
+    let capacity = if head.len() < HEAD_LEN { HEAD_LEN } else { READ_BUFFER };
+    let raw = BufReader::with_capacity(capacity, Cursor::new(head).chain(input));
     let text: Box<dyn BufRead + 'a> =
         if choice.is_utf8() { Box::new(raw) } else { Box::new(DecodeReader::new(raw, choice.encoding, offset)) };
     document(path, choice, text, html)
