@@ -346,7 +346,7 @@ fn clean_line(cleaner: &Cleaner, line: &RawLine, options: &Options) -> Done {
 
 /// Cleans the record `bytes` (line `number`).
 fn clean_record(cleaner: &Cleaner, bytes: &[u8], number: u64, options: &Options) -> Result<Done, BadRecord> {
-    let line = std::str::from_utf8(bytes).map_err(|_| BadRecord::NotUtf8)?;
+    let line = simdutf8::basic::from_utf8(bytes).map_err(|_| BadRecord::NotUtf8)?;
     let record = Record::parse(line)?;
     let (field, text) = record.text(&options.fields.text)?;
     // Records are named only where a diff or a list of names shows them: not for each record of a stream.
@@ -425,7 +425,7 @@ pub fn record_text<'a>(
     text: &[String],
     label: &[String],
 ) -> Result<(Cow<'a, str>, Option<String>), BadRecord> {
-    let line = std::str::from_utf8(bytes).map_err(|_| BadRecord::NotUtf8)?;
+    let line = simdutf8::basic::from_utf8(bytes).map_err(|_| BadRecord::NotUtf8)?;
     let record = Record::parse(line)?;
     let (_, text) = record.text(text)?;
     let label = match record.find(label) {

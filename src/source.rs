@@ -18,6 +18,8 @@ use crate::pipeline::StreamError;
 
 /// The reader buffer: large enough that reading costs few system calls.
 pub(crate) const READ_BUFFER: usize = 1 << 18;
+/// The first read of a stream: most `--jsonl` records' texts are shorter.
+const HEAD_RECORD: usize = 8 << 10;
 
 /// An input to clean.
 pub enum Source<'a> {
@@ -149,13 +151,17 @@ fn open_stream<'a>(
     html: bool,
 ) -> Result<Result<Document<'a>, Skip<'a>>, Error> {
     let path = Path::new("stdin");
-    let mut head = Vec::new();
+    // Room for a `--jsonl` record's text at once (it is opened here record by record); a stream's
+    // head grows to `HEAD_LEN` from there.
+    let mut head = Vec::with_capacity(HEAD_RECORD);
     (&mut input).take(HEAD_LEN as u64).read_to_end(&mut head).map_err(|e| read_error(path, e))?;
-    let utf8_valid = match std::str::from_utf8(&head) {
-        Ok(_) => true,
-        // A character cut at the end of the head is not an error yet.
-        Err(e) => e.error_len().is_none() && head.len() == HEAD_LEN,
-    };
+    // Checked with SIMD first: `--jsonl` opens each record's text so, which is mostly valid.
+    let utf8_valid = simdutf8::basic::from_utf8(&head).is_ok()
+        || match std::str::from_utf8(&head) {
+            Ok(_) => true,
+            // A character cut at the end of the head is not an error yet.
+            Err(e) => e.error_len().is_none() && head.len() == HEAD_LEN,
+        };
     let choice = match decode::choose(&head, utf8_valid, html, settings.forced) {
         Sniffed::Text(choice) => choice,
         // NUL bytes are valid UTF-8: a stream is cleaned whatever it holds, never skipped.
@@ -166,7 +172,10 @@ fn open_stream<'a>(
     }
     let offset = choice.bom_len as u64;
     head.drain(..choice.bom_len);
-    let raw = BufReader::with_capacity(READ_BUFFER, Cursor::new(head).chain(input));
+    // A head shorter than `HEAD_LEN` is the whole input (a `--jsonl` record's text): a buffer that
+    // holds it all, not one sized for a stream.
+    let capacity = if head.len() < HEAD_LEN { (head.len() + 1).next_power_of_two() } else { READ_BUFFER };
+    let raw = BufReader::with_capacity(capacity, Cursor::new(head).chain(input));
     let text: Box<dyn BufRead + 'a> =
         if choice.is_utf8() { Box::new(raw) } else { Box::new(DecodeReader::new(raw, choice.encoding, offset)) };
     document(path, choice, text, html)
