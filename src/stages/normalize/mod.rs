@@ -162,16 +162,25 @@ fn is_zero_width(c: char) -> bool {
     matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}')
 }
 
+/// The lead bytes in UTF-8 of every character `changed_runs` is given to change: U+00A0 and U+00AD
+/// (0xC2), U+2000..U+2060 (0xE2) and U+FEFF (0xEF).
+const INVISIBLE_OR_SPACE_LEADS: [u8; 3] = [0xC2, 0xE2, 0xEF];
+
 /// One change per run of characters `matches` picks in `text`, each character becoming what `into`
 /// makes of it (nothing for `None`): changes, not a new line, so a huge line is not copied.
+/// `matches` may pick only characters that start with one of `INVISIBLE_OR_SPACE_LEADS`: the
+/// others are not looked at (the SIMD search skips them), which is most of a long line.
 fn changed_runs(
     text: &str,
     matches: impl Fn(char) -> bool,
     into: impl Fn(char) -> Option<char>,
     rule: RuleId,
 ) -> Vec<Splice> {
+    let [a, b, c] = INVISIBLE_OR_SPACE_LEADS;
+    let candidates = memchr::memchr3_iter(a, b, c, text.as_bytes())
+        .map(|at| (at, text[at..].chars().next().expect("a lead byte starts a character")));
     let mut splices: Vec<Splice> = Vec::new();
-    for (at, c) in text.char_indices().filter(|&(_, c)| matches(c)) {
+    for (at, c) in candidates.filter(|&(_, c)| matches(c)) {
         let end = at + c.len_utf8();
         match splices.last_mut() {
             Some(run) if run.range.end == at => run.range.end = end,
@@ -262,6 +271,22 @@ mod tests {
             }
         }
         assert_eq!(clean("Кафе\u{A0}Пушкин и e\u{301}\n"), "Кафе Пушкин и é\n");
+    }
+
+    #[test]
+    fn every_character_changed_starts_with_a_searched_lead_byte() {
+        let mut changed = 0;
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            if super::is_zero_width(c) || super::is_odd_space(c) || c == '\u{AD}' {
+                let mut utf8 = [0; 4];
+                let lead = c.encode_utf8(&mut utf8).as_bytes()[0];
+                assert!(super::INVISIBLE_OR_SPACE_LEADS.contains(&lead), "U+{:04X}", c as u32);
+                changed += 1;
+            }
+        }
+        assert_eq!(changed, 1 + 11 + 1 + 3 + 1);
+        // Runs of them, among other characters with the same lead bytes, still change.
+        assert_eq!(clean("“a\u{A0}\u{2009}b” – c\u{200B}\u{FEFF}d\u{AD}e ÿ\u{205F}\u{2060}\n"), "“a  b” – cde ÿ\n");
     }
 
     #[test]
