@@ -193,7 +193,9 @@ fn kill_rounds(files: u64, backup: bool) {
     let delays = std::iter::once(5)
         .chain(fractions.iter().map(|f| (whole_run.as_millis() as f64 * f) as u64))
         .chain(std::iter::once(20));
-    for (round, delay_ms) in delays.enumerate() {
+    // One round: a fresh copy killed after `delay_ms`, checked, then finished by a second run;
+    // returns how many changing files the killed run had put in place.
+    let kill_round = |round: usize, delay_ms: u64| -> usize {
         let dir = scratch.path().join(format!("round{round}"));
         plant(&dir, &originals);
         let mut child =
@@ -235,9 +237,6 @@ fn kill_rounds(files: u64, backup: bool) {
             }
         }
         assert!(originals.keys().all(|name| after.contains_key(name)), "round {round}: a file vanished");
-        if done > 0 && done < changing {
-            caught_midway += 1;
-        }
         eprintln!(
             "round {round}: killed after {delay_ms} ms, {done} of {changing} files written, {leftovers} temporary files left"
         );
@@ -253,8 +252,38 @@ fn kill_rounds(files: u64, backup: bool) {
             })
             .collect();
         assert!(finished == expected, "round {round}: the second run did not finish the job");
+        done
+    };
+    let midway = |done: usize| done > 0 && done < changing;
+    // The latest delay that found nothing written and the earliest that found everything.
+    let (mut none_yet, mut all_done) = (0u64, u64::MAX);
+    let mut rounds = 0;
+    for delay_ms in delays {
+        let done = kill_round(rounds, delay_ms);
+        rounds += 1;
+        if midway(done) {
+            caught_midway += 1;
+        } else if done == 0 {
+            none_yet = none_yet.max(delay_ms);
+        } else {
+            all_done = all_done.min(delay_ms);
+        }
     }
-    assert!(caught_midway > 0, "no kill landed in the middle of a write; the delays need adjusting");
+    // On a loaded machine the moments between the first batch in place and the last can fall
+    // between two fixed delays: look between the two nearest delays until a kill lands there.
+    while caught_midway == 0 && none_yet + 1 < all_done && all_done != u64::MAX && rounds < 30 {
+        let delay_ms = none_yet + (all_done - none_yet) / 2;
+        let done = kill_round(rounds, delay_ms);
+        rounds += 1;
+        if midway(done) {
+            caught_midway += 1;
+        } else if done == 0 {
+            none_yet = delay_ms;
+        } else {
+            all_done = delay_ms;
+        }
+    }
+    assert!(caught_midway > 0, "no kill landed in the middle of a write in {rounds} rounds; the delays need adjusting");
 }
 
 #[test]
