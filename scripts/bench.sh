@@ -159,7 +159,10 @@ machine_facts() {
     printf -- '- timing: scripts/peak_rss.py, best of %s run(s); wall clock from Python, peak RSS (largest process of the tree) by %s; the floor of that method (what it reports for `true`) is %s MiB\n' \
         "$1" "$METHOD" "$(calc 1 "$floor / 1024")"
     printf -- '- pinning: %s\n' "${PIN_NOTE}"
-    printf -- '- source: %s\n' "$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo 'not a git checkout') (\`-dirty\`: the build includes uncommitted changes)"
+    local described
+    described=$(git -C "$ROOT" describe --always --dirty 2> /dev/null || echo 'not a git checkout')
+    [[ $described == *-dirty ]] && described+=" (the build includes uncommitted changes)"
+    printf -- '- source: %s\n' "$described"
     printf -- '- command: %s\n' "\`$INVOCATION\`"
 }
 
