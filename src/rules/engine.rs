@@ -12,12 +12,13 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind as AcMatchKind, packed};
 use regex::Regex;
 
+use super::context::{Condition, ContextMemo};
 use super::spec::{Case, Follow, MatchKind, Place, RuleSpec};
 use crate::block::Block;
 use crate::edit::{Edit, RuleId};
 use crate::rules::text::{
     MAX_RESIDUE_LINE, ends_a_sentence, find_glue, headline_end, is_close_quote, is_headline, is_open_quote,
-    is_title_case, starts_like_a_headline,
+    is_title_case, starts_like_a_headline, whole_word,
 };
 use crate::stage::{Context, Splice, Stage, WorkBlock};
 
@@ -635,16 +636,6 @@ pub fn keep_case(original: &str, replacement: &str) -> String {
     }
 }
 
-/// True if `text[start..end]` is a whole word or phrase (no letter or digit glued on either side).
-fn whole_word(text: &str, start: usize, end: usize) -> bool {
-    !text[..start].chars().next_back().is_some_and(char::is_alphanumeric)
-        && !text[end..].chars().next().is_some_and(char::is_alphanumeric)
-}
-
-fn mentions(matcher: &AhoCorasick, text: &str) -> bool {
-    matcher.find_iter(text).any(|m| whole_word(text, m.start(), m.end()))
-}
-
 /// True if `text[start..end]` is quoted on both sides: a mention, not residue (`“Also on rt.com”`).
 fn quoted(text: &str, start: usize, end: usize) -> bool {
     text[..start].chars().next_back().is_some_and(is_open_quote)
@@ -911,6 +902,7 @@ impl Engine {
         i: usize,
         edits: &mut Vec<Edit>,
         list: &mut Option<usize>,
+        memo: &mut ContextMemo,
     ) -> bool {
         let Some(text) = block.text(i) else { return false };
         // One automaton scan per line serves the line rules and the inline ones.
@@ -922,7 +914,7 @@ impl Engine {
         {
             return false;
         }
-        if let Some(rule) = self.line_rule_for(block, ctx, i, LINE_PLACES, Some(&hits)) {
+        if let Some(rule) = self.line_rule_for(block, ctx, i, LINE_PLACES, Some(&hits), memo) {
             let id = self.rules[rule].id.clone();
             let line = text.trim().to_owned();
             if block.remove(i, id.clone(), edits) {
@@ -938,7 +930,7 @@ impl Engine {
             }
         }
         let mut changed = false;
-        if let Some((rule, rest)) = self.glued_label(block, ctx, i, &hits) {
+        if let Some((rule, rest)) = self.glued_label(block, ctx, i, &hits, memo) {
             let text = block.text(i).expect("present above");
             // The label and its headline, exactly: the line's leading whitespace stays.
             let label = text.len() - text.trim_start().len()..text.len() - rest.len();
@@ -949,7 +941,7 @@ impl Engine {
             hits = self.hits(block.text(i).expect("just replaced"));
         }
         for _ in 0..3 {
-            if !self.apply_inline(block, ctx, i, &hits, edits) {
+            if !self.apply_inline(block, ctx, i, &hits, edits, memo) {
                 break;
             }
             changed = true;
@@ -990,17 +982,22 @@ impl Engine {
         }
     }
 
-    fn context_allows(&self, rule: usize, block: &WorkBlock, ctx: &Context<'_>) -> bool {
-        let rule = &self.rules[rule];
-        let own = || block.texts().map(|(_, t)| t);
-        if let Some(not) = &rule.not_in_paragraph
-            && own().any(|t| mentions(not, t))
+    /// True if the context conditions of `rule` hold for `block`: no present line mentions a
+    /// `not_in_paragraph` word, and a present line or a neighbouring block's mentions a `near` one.
+    /// `memo` keeps what was found in `block` for the next candidate (see `ContextMemo`).
+    fn context_allows(&self, rule: usize, block: &WorkBlock, ctx: &Context<'_>, memo: &mut ContextMemo) -> bool {
+        let compiled = &self.rules[rule];
+        if let Some(not) = &compiled.not_in_paragraph
+            && memo.of(rule, Condition::NotInParagraph).in_block(not, block)
         {
             return false;
         }
-        match &rule.near {
+        match &compiled.near {
             None => true,
-            Some(near) => own().chain(ctx.neighbour_lines()).any(|t| mentions(near, t)),
+            Some(near) => {
+                let found = memo.of(rule, Condition::Near);
+                found.in_block(near, block) || found.in_neighbours(near, ctx)
+            }
         }
     }
 
@@ -1013,6 +1010,7 @@ impl Engine {
         i: usize,
         places: &[Place],
         hits: Option<&[(usize, usize, &Role)]>,
+        memo: &mut ContextMemo,
     ) -> Option<usize> {
         let text = block.text(i)?;
         let line = text.trim();
@@ -1036,7 +1034,7 @@ impl Engine {
                 && self.rules[r].next_line.as_ref().is_none_or(|next| {
                     (i + 1 < block.len()) && block.text(i + 1).is_some_and(|t| next.is_match(t.trim()))
                 })
-                && self.context_allows(r, block, ctx)
+                && self.context_allows(r, block, ctx, memo)
         })
     }
 
@@ -1092,6 +1090,7 @@ impl Engine {
         ctx: &Context<'_>,
         i: usize,
         hits: &[(usize, usize, &Role)],
+        memo: &mut ContextMemo,
     ) -> Option<(usize, &'b str)> {
         let text = block.text(i)?;
         let lead = text.len() - text.trim_start().len();
@@ -1124,7 +1123,7 @@ impl Engine {
                 return None;
             }
             let glue = find_glue(rest)?;
-            (is_headline(&rest[..glue]) && self.context_allows(rule, block, ctx))
+            (is_headline(&rest[..glue]) && self.context_allows(rule, block, ctx, memo))
                 .then(|| (rule, &text[lead + headline_at + glue..]))
         })
     }
@@ -1215,6 +1214,7 @@ impl Engine {
         i: usize,
         hits: &[(usize, usize, &Role)],
         edits: &mut Vec<Edit>,
+        memo: &mut ContextMemo,
     ) -> bool {
         let Some(text) = block.text(i) else { return false };
         let mut candidates: Vec<(usize, usize, usize, String)> = Vec::new(); // start, end, rule, replacement
@@ -1284,7 +1284,7 @@ impl Engine {
                 || (compiled.place == Place::InsideLine && text[start..end].trim() == whole)
                 || followed_by_any(&text[end..], &compiled.not_followed_by)
                 || block.is_protected(i, start..end)
-                || !*allowed.entry(rule).or_insert_with(|| self.context_allows(rule, block, ctx))
+                || !*allowed.entry(rule).or_insert_with(|| self.context_allows(rule, block, ctx, memo))
             {
                 continue;
             }
@@ -1498,6 +1498,7 @@ impl Stage for Engine {
         // the headlines that open this one.
         let mut list = ctx.prev.and_then(|prev| prev.text_lines().last()).and_then(|last| self.list_label(last));
         let mut after_item = false;
+        let mut memo = ContextMemo::default();
         for i in 0..block.len() {
             if block.text(i).is_none_or(|t| t.trim().is_empty()) {
                 continue;
@@ -1514,7 +1515,7 @@ impl Stage for Engine {
             // whole line of residue (a bracketed link gone, the line is short enough to be one), so
             // that a second run finds nothing.
             for _ in 0..3 {
-                if !self.clean_line(block, ctx, i, edits, &mut list) {
+                if !self.clean_line(block, ctx, i, edits, &mut list, &mut memo) {
                     break;
                 }
             }
@@ -1526,7 +1527,7 @@ impl Stage for Engine {
                 if block.text(i).is_none_or(|t| t.trim().is_empty()) {
                     continue;
                 }
-                let Some(rule) = self.line_rule_for(block, ctx, i, TAIL_PLACES, None) else { break };
+                let Some(rule) = self.line_rule_for(block, ctx, i, TAIL_PLACES, None, &mut memo) else { break };
                 let id = self.rules[rule].id.clone();
                 if !block.remove(i, id, edits) {
                     break;
