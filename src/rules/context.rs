@@ -4,14 +4,57 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind, packed};
 
 use super::text::whole_word;
 use crate::stage::{Context, WorkBlock};
 
-/// True if `text` holds one of `matcher`'s words or phrases as a whole word.
-pub(crate) fn mentions(matcher: &AhoCorasick, text: &str) -> bool {
-    matcher.find_iter(text).any(|m| whole_word(text, m.start(), m.end()))
+/// The words of a context condition, and a quick way to rule out the many lines holding none.
+pub(crate) struct Words {
+    /// The words in every spelling, ASCII case ignored, leftmost-longest.
+    matcher: AhoCorasick,
+    /// The SIMD searcher (Teddy) over the spellings in ASCII lowercase, run on the line in ASCII
+    /// lowercase: every match of `matcher` is one of its matches at the same place, so a line where
+    /// it finds nothing mentions none of the words. About a fifth of the automaton's cost a byte
+    /// (callgrind, lines of the benchmark corpus): a paragraph with no context word at all is read
+    /// to its end for every `not_in_paragraph` rule with a candidate in it. `None` where it cannot
+    /// be built (no SIMD, or too many words).
+    quick: Option<packed::Searcher>,
+}
+
+impl Words {
+    /// The words in the `spellings` given (a word's case variants beyond ASCII among them).
+    pub(crate) fn new(spellings: &[String]) -> Self {
+        let matcher = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(spellings)
+            .expect("word lists are plain strings");
+        let mut lowered: Vec<String> = spellings.iter().map(|s| s.to_ascii_lowercase()).collect();
+        lowered.sort();
+        lowered.dedup();
+        let mut config = packed::Config::new();
+        config.match_kind(packed::MatchKind::LeftmostFirst);
+        let quick = config.builder().extend(&lowered).build();
+        Words { matcher, quick }
+    }
+
+    /// True if `text` holds one of the words or phrases as a whole word. `lowered` is a buffer
+    /// for the line in ASCII lowercase, kept to be reused.
+    pub(crate) fn mentioned_in(&self, text: &str, lowered: &mut Vec<u8>) -> bool {
+        let mut from = 0;
+        if let Some(quick) = &self.quick {
+            lowered.clear();
+            lowered.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
+            match quick.find(&lowered[..]) {
+                // No match of `matcher` starts before the first of `quick`'s.
+                Some(first) => from = first.start(),
+                None => return false,
+            }
+        }
+        let input = Input::new(text).span(from..text.len());
+        self.matcher.find_iter(input).any(|m| whole_word(text, m.start(), m.end()))
+    }
 }
 
 /// Which condition of a rule a `Mentions` is for.
@@ -28,12 +71,29 @@ pub(crate) enum Condition {
 #[derive(Default)]
 pub(crate) struct ContextMemo {
     found: HashMap<(usize, Condition), Mentions>,
+    /// A line in ASCII lowercase (see `Words::mentioned_in`), one buffer for all searches.
+    lowered: Vec<u8>,
 }
 
 impl ContextMemo {
-    /// What was found for `condition` of rule `rule` (nothing yet, the first time).
-    pub(crate) fn of(&mut self, rule: usize, condition: Condition) -> &mut Mentions {
-        self.found.entry((rule, condition)).or_default()
+    /// True if a present line of `block`, as it is now, mentions `words`, the words of `condition`
+    /// of rule `rule`. `block` must be the same on every call.
+    pub(crate) fn in_block(&mut self, rule: usize, condition: Condition, words: &Words, block: &WorkBlock) -> bool {
+        let found = self.found.entry((rule, condition)).or_default();
+        found.in_block(|i| block.text(i).is_some_and(|t| words.mentioned_in(t, &mut self.lowered)), block)
+    }
+
+    /// True if a text line of the blocks before and after (`ctx`) mentions `words`, the words of
+    /// `condition` of rule `rule`.
+    pub(crate) fn in_neighbours(
+        &mut self,
+        rule: usize,
+        condition: Condition,
+        words: &Words,
+        ctx: &Context<'_>,
+    ) -> bool {
+        let found = self.found.entry((rule, condition)).or_default();
+        *found.neighbours.get_or_insert_with(|| ctx.neighbour_lines().any(|t| words.mentioned_in(t, &mut self.lowered)))
     }
 }
 
@@ -56,10 +116,9 @@ pub(crate) struct Mentions {
 }
 
 impl Mentions {
-    /// True if a present line of `block` mentions `matcher`'s words, as it is now. `matcher` and
-    /// `block` must be the same on every call.
-    pub(crate) fn in_block(&mut self, matcher: &AhoCorasick, block: &WorkBlock) -> bool {
-        let mentioned = |i: usize| block.text(i).is_some_and(|t| mentions(matcher, t));
+    /// True if a line of `block` is `mentioned` (by index), as the lines are now: the lines that
+    /// changed since the last call are asked again, then lines not asked yet, in order, until one is.
+    fn in_block(&mut self, mut mentioned: impl FnMut(usize) -> bool, block: &WorkBlock) -> bool {
         for &i in &block.changes()[self.changes_seen..] {
             if let Some(flag) = self.lines.get_mut(i) {
                 #[cfg(test)]
@@ -83,11 +142,6 @@ impl Mentions {
         }
         self.count > 0
     }
-
-    /// True if a text line of the blocks before and after (`ctx`) mentions `matcher`'s words.
-    pub(crate) fn in_neighbours(&mut self, matcher: &AhoCorasick, ctx: &Context<'_>) -> bool {
-        *self.neighbours.get_or_insert_with(|| ctx.neighbour_lines().any(|t| mentions(matcher, t)))
-    }
 }
 
 #[cfg(test)]
@@ -106,28 +160,80 @@ mod tests {
         Block { lines }
     }
 
-    fn matcher() -> AhoCorasick {
-        AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(["tablet", "smart phone", "téléphone"])
-            .expect("plain words")
+    /// The spellings `case_variants` gives, non-ASCII ones included.
+    fn words() -> Words {
+        let spellings =
+            ["tablet", "Tablet", "smart phone", "Smart Phone", "téléphone", "Téléphone", "TÉLÉPHONE", "ios", "rent"];
+        Words::new(&spellings.map(str::to_owned))
     }
 
-    /// The answer without a memo: every present line searched.
-    fn searched(matcher: &AhoCorasick, block: &WorkBlock) -> bool {
-        block.texts().any(|(_, t)| mentions(matcher, t))
+    /// The answer without the quick filter: the automaton over the whole line.
+    fn searched(words: &Words, text: &str) -> bool {
+        words.matcher.find_iter(text).any(|m| whole_word(text, m.start(), m.end()))
+    }
+
+    fn searched_block(words: &Words, block: &WorkBlock) -> bool {
+        block.texts().any(|(_, t)| searched(words, t))
+    }
+
+    #[test]
+    fn the_quick_filter_answers_as_the_automaton_alone() {
+        let words = words();
+        assert!(words.quick.is_some() || !cfg!(target_arch = "x86_64"), "Teddy builds on x86-64");
+        let mut lowered = Vec::new();
+        for text in [
+            "",
+            " ",
+            "rent",
+            "RENT is due",
+            "ReNt!",
+            "current affairs",
+            "rents",
+            "a TaBlEt",
+            "tablets and tabletop",
+            "Le Téléphone sonne",
+            "LE TÉLÉPHONE",
+            "tÉlÉphone",
+            "téLÉPHONE",
+            "asmart phone",
+            "x smart phone",
+            "smart  phone",
+            "iOS 17",
+            "ios7",
+            "various",
+            "Über-rent",
+            "rentÜ",
+            "Ärent",
+            "«ios»",
+            "日本のtablet",
+            "tablet日本",
+        ] {
+            let want = searched(&words, text);
+            assert_eq!(words.mentioned_in(text, &mut lowered), want, "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_quick_filter_answers_as_the_automaton_alone_on_any_text(
+            text in "([tTaAbBlLeEsSmMrRpPhHoOnNiIéÉü日 .-]|tablet|TÉLÉPHONE|smart phone|rent|ios){0,24}"
+        ) {
+            let words = words();
+            proptest::prop_assert_eq!(words.mentioned_in(&text, &mut Vec::new()), searched(&words, &text));
+        }
     }
 
     #[test]
     fn the_memo_answers_as_a_search_of_the_block_while_its_lines_change() {
         let policy = Policy::default();
-        let matcher = matcher();
+        let words = words();
         let rule = || RuleId::builtin("t.x");
         let lines = ["Le téléphone sonne", "", "flats and tablets", "a tablet", "Ünïcödé smart phone", "plain"];
         let mut work = WorkBlock::new(block(&lines), &policy);
-        let mut memo = Mentions::default();
+        let mut memo = ContextMemo::default();
         let mut edits = Vec::new();
-        assert_eq!(memo.in_block(&matcher, &work), searched(&matcher, &work));
+        let in_block = |memo: &mut ContextMemo, work: &WorkBlock| memo.in_block(0, Condition::Near, &words, work);
+        assert_eq!(in_block(&mut memo, &work), searched_block(&words, &work));
         // Each step changes one line (`None`: removes it), then both answers are compared.
         let steps = [
             (0, None),
@@ -143,9 +249,9 @@ mod tests {
                 None => assert!(work.remove(i, rule(), &mut edits)),
                 Some(text) => assert!(work.replace(i, text.to_owned(), rule(), &mut edits)),
             }
-            assert_eq!(memo.in_block(&matcher, &work), searched(&matcher, &work));
+            assert_eq!(in_block(&mut memo, &work), searched_block(&words, &work));
         }
-        assert!(!memo.in_block(&matcher, &work));
+        assert!(!in_block(&mut memo, &work));
     }
 
     #[test]
@@ -153,27 +259,27 @@ mod tests {
         let policy = Policy::default();
         for lines in [&[][..], &["", "  "][..]] {
             let work = WorkBlock::new(block(lines), &policy);
-            assert!(!Mentions::default().in_block(&matcher(), &work));
+            assert!(!ContextMemo::default().in_block(0, Condition::Near, &words(), &work));
         }
     }
 
     #[test]
     fn a_long_block_is_searched_once_plus_once_per_change_whatever_the_number_of_candidates() {
         let policy = Policy::default();
-        let matcher = matcher();
+        let words = words();
         let text: Vec<String> = (0..5_000).map(|i| format!("line {i} of a flat story")).collect();
         let lines: Vec<&str> = text.iter().map(String::as_str).collect();
         let mut work = WorkBlock::new(block(&lines), &policy);
-        let mut memo = Mentions::default();
+        let mut memo = ContextMemo::default();
         let mut edits = Vec::new();
         // A candidate on every line, a change on every tenth.
         for i in 0..lines.len() {
-            assert!(!memo.in_block(&matcher, &work));
+            assert!(!memo.in_block(0, Condition::Near, &words, &work));
             if i % 10 == 0 {
                 assert!(work.replace(i, format!("line {i} of a changed story"), RuleId::builtin("t.x"), &mut edits));
             }
         }
-        assert!(!memo.in_block(&matcher, &work));
-        assert_eq!(memo.searched, lines.len() + lines.len() / 10);
+        assert!(!memo.in_block(0, Condition::Near, &words, &work));
+        assert_eq!(memo.found[&(0, Condition::Near)].searched, lines.len() + lines.len() / 10);
     }
 }

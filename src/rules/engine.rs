@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind as AcMatchKind, packed};
 use regex::Regex;
 
-use super::context::{Condition, ContextMemo};
+use super::context::{Condition, ContextMemo, Words};
 use super::spec::{Case, Follow, MatchKind, Place, RuleSpec};
 use crate::block::Block;
 use crate::edit::{Edit, RuleId};
@@ -68,8 +68,8 @@ struct Compiled {
     /// For rules whose replacement changes number: per string index, what it becomes after a
     /// singular determiner (`None`: left alone there).
     after_singular: Option<Vec<Option<String>>>,
-    near: Option<AhoCorasick>,
-    not_in_paragraph: Option<AhoCorasick>,
+    near: Option<Words>,
+    not_in_paragraph: Option<Words>,
     not_followed_by: Vec<String>,
 }
 
@@ -593,20 +593,14 @@ pub struct Engine {
 
 /// Finds any of `words` in any case (ASCII case-insensitively, plus the case variants of
 /// `case_variants` for other scripts: `Россия`, `РОССИЯ`).
-fn words_matcher(words: &[String]) -> Option<AhoCorasick> {
+fn words_matcher(words: &[String]) -> Option<Words> {
     if words.is_empty() {
         return None;
     }
     let mut all: Vec<String> = words.iter().flat_map(|w| case_variants(w)).collect();
     all.sort();
     all.dedup();
-    Some(
-        AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(AcMatchKind::LeftmostLongest)
-            .build(all)
-            .expect("word lists are plain strings"),
-    )
+    Some(Words::new(&all))
 }
 
 /// The spellings a case-insensitive string is matched in: as written, `smart phone`, `Smart phone`,
@@ -988,15 +982,15 @@ impl Engine {
     fn context_allows(&self, rule: usize, block: &WorkBlock, ctx: &Context<'_>, memo: &mut ContextMemo) -> bool {
         let compiled = &self.rules[rule];
         if let Some(not) = &compiled.not_in_paragraph
-            && memo.of(rule, Condition::NotInParagraph).in_block(not, block)
+            && memo.in_block(rule, Condition::NotInParagraph, not, block)
         {
             return false;
         }
         match &compiled.near {
             None => true,
             Some(near) => {
-                let found = memo.of(rule, Condition::Near);
-                found.in_block(near, block) || found.in_neighbours(near, ctx)
+                memo.in_block(rule, Condition::Near, near, block)
+                    || memo.in_neighbours(rule, Condition::Near, near, ctx)
             }
         }
     }
