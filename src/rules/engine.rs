@@ -1054,15 +1054,14 @@ impl Engine {
     /// paragraph, or a sentence-case headline of `MIN_LIST_ITEM_WORDS` words or more in a run of
     /// two or more (`after_item`: the line before was an item). A short sentence-case subheading
     /// after the list (`Here come the generals`) stays.
-    fn is_list_item(&self, block: &WorkBlock, i: usize, after_item: bool) -> bool {
-        let is_item = |t: &str| t.trim().len() <= MAX_RESIDUE_LINE && is_headline(t);
-        let long_item = |t: &str| is_item(t) && t.split_whitespace().count() >= MIN_LIST_ITEM_WORDS;
+    fn is_list_item(&self, block: &WorkBlock, i: usize, after_item: bool, items_to_end: &mut ItemsToEnd) -> bool {
+        let long_item = |t: &str| is_list_item_text(t) && t.split_whitespace().count() >= MIN_LIST_ITEM_WORDS;
         let Some(text) = block.text(i) else { return false };
         let mut after = block.texts().filter(|&(j, t)| j > i && !t.trim().is_empty()).map(|(_, t)| t);
-        is_item(text)
+        is_list_item_text(text)
             && (is_title_case(text)
                 || is_profile_link(text)
-                || block.texts().filter(|&(j, _)| j > i).all(|(_, t)| is_item(t))
+                || items_to_end.after(block, i)
                 || (long_item(text) && (after_item || after.next().is_some_and(long_item))))
     }
 
@@ -1305,6 +1304,50 @@ impl Engine {
     }
 }
 
+/// True if `text` could be an item of a headline list: a headline short enough for a line rule.
+fn is_list_item_text(text: &str) -> bool {
+    text.trim().len() <= MAX_RESIDUE_LINE && is_headline(text)
+}
+
+/// Whether the lines after a line are all list items (`is_list_item_text`), for every item of a
+/// list in turn without looking at all the lines after each again (a list of hundreds of headlines
+/// in one block cost the square of its length). Kept while the engine cleans one block.
+#[derive(Default)]
+struct ItemsToEnd {
+    /// The line asked about, the first line after it from which every present line is an item
+    /// (the one before, if after it, is not), and how many of the block's changes
+    /// (`WorkBlock::changes`) had been made then.
+    found: Option<(usize, usize, usize)>,
+    /// Lines looked at, for the test that a list is looked at once.
+    #[cfg(test)]
+    looked: usize,
+}
+
+impl ItemsToEnd {
+    /// True if every present line of `block` after line `i` is a list item.
+    fn after(&mut self, block: &WorkBlock, i: usize) -> bool {
+        let changes = block.changes();
+        // The answer depends on the lines after `i` only: what was found for a line before stands
+        // unless one of them changed since.
+        let from = match self.found {
+            Some((asked, from, seen)) if asked <= i && changes[seen..].iter().all(|&changed| changed <= i) => from,
+            _ => {
+                let mut from = block.len();
+                while from > i + 1 && block.text(from - 1).is_none_or(is_list_item_text) {
+                    from -= 1;
+                    #[cfg(test)]
+                    {
+                        self.looked += 1;
+                    }
+                }
+                self.found = Some((i, from, changes.len()));
+                from
+            }
+        };
+        from <= i + 1
+    }
+}
+
 /// The key `replace` is looked up by for a string of a rule (lowercased when case is ignored).
 fn lookup_key(spec: &RuleSpec, s: &str) -> String {
     match (&spec.replace, spec.case) {
@@ -1493,12 +1536,15 @@ impl Stage for Engine {
         let mut list = ctx.prev.and_then(|prev| prev.text_lines().last()).and_then(|last| self.list_label(last));
         let mut after_item = false;
         let mut memo = ContextMemo::default();
+        let mut items_to_end = ItemsToEnd::default();
         for i in 0..block.len() {
             if block.text(i).is_none_or(|t| t.trim().is_empty()) {
                 continue;
             }
             if let Some(rule) = list {
-                if self.is_list_item(block, i, after_item) && block.remove(i, self.rules[rule].id.clone(), edits) {
+                if self.is_list_item(block, i, after_item, &mut items_to_end)
+                    && block.remove(i, self.rules[rule].id.clone(), edits)
+                {
                     after_item = true;
                     continue;
                 }
@@ -1605,6 +1651,111 @@ mod tests {
         for no in ["needle17", "A P", "plain prose of some length, long enough for the SIMD path to run"] {
             assert!(!quick.is_match(no), "{no}");
         }
+    }
+
+    fn work_block(lines: &[String]) -> crate::block::Block {
+        let lines = lines
+            .iter()
+            .enumerate()
+            .map(|(i, t)| crate::block::Line { number: i + 1, text: t.clone(), ending: crate::block::Ending::Lf })
+            .collect();
+        crate::block::Block { lines }
+    }
+
+    #[test]
+    fn items_to_end_answers_as_a_look_at_every_line_after_while_lines_change() {
+        let policy = crate::stage::Policy::default();
+        let lines: Vec<String> = [
+            "READ MORE:",
+            "The budget gap grows again",
+            "Le maire quitte la séance du conseil",
+            "He said it would cost more than expected, and the minister agreed with him on Monday.",
+            "",
+            "Die Preise steigen im ganzen Land",
+            "The council stunned by the plan",
+            "Quand le budget déraille",
+            "The vote is on Friday, she said, and nothing will change before then for anyone here.",
+            "The last headline of the block",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let rule = || RuleId::builtin("t.x");
+        let plain =
+            |block: &WorkBlock, i: usize| block.texts().filter(|&(j, _)| j > i).all(|(_, t)| is_list_item_text(t));
+        enum Change {
+            Nothing,
+            Remove(usize),
+            Replace(usize, &'static str),
+        }
+        // Per line asked about, the change made after asking, ahead of it or behind.
+        let steps = [
+            (0, Change::Nothing),
+            (1, Change::Remove(1)),
+            (2, Change::Remove(3)),
+            (3, Change::Nothing),
+            (4, Change::Replace(8, "A short headline now")),
+            (5, Change::Remove(5)),
+            (6, Change::Replace(9, "And then a sentence, which is not a headline at all, he said on Monday.")),
+            (7, Change::Remove(9)),
+            (8, Change::Nothing),
+        ];
+        let mut block = WorkBlock::new(work_block(&lines), &policy);
+        let mut items_to_end = ItemsToEnd::default();
+        let mut edits = Vec::new();
+        for (i, change) in steps {
+            assert_eq!(items_to_end.after(&block, i), plain(&block, i), "line {i}");
+            match change {
+                Change::Remove(j) => assert!(block.remove(j, rule(), &mut edits)),
+                Change::Replace(j, text) => assert!(block.replace(j, text.to_owned(), rule(), &mut edits)),
+                Change::Nothing => {}
+            }
+        }
+        for i in 0..lines.len() {
+            assert_eq!(ItemsToEnd::default().after(&block, i), plain(&block, i), "line {i}");
+        }
+    }
+
+    #[test]
+    fn a_list_of_thousands_of_items_is_looked_at_once_not_once_per_item() {
+        let policy = crate::stage::Policy::default();
+        let n = 5_000;
+        let lines: Vec<String> = (0..n).map(|i| format!("The budget gap number {i} grows")).collect();
+        let mut block = WorkBlock::new(work_block(&lines), &policy);
+        let mut items_to_end = ItemsToEnd::default();
+        let mut edits = Vec::new();
+        // As `apply` takes a list: each item in turn, removed once found to be one.
+        for i in 0..n - 1 {
+            assert!(items_to_end.after(&block, i));
+            assert!(block.remove(i, RuleId::builtin("t.x"), &mut edits));
+        }
+        assert_eq!(items_to_end.looked, n - 1);
+    }
+
+    #[test]
+    fn a_block_of_thousands_of_lines_costs_in_proportion_to_its_length() {
+        let engine = Engine::new(crate::rules::builtin());
+        let policy = crate::stage::Policy::default();
+        // A list, context-condition candidates with none of the words, glued labels, lines changed.
+        let line = |i: usize| match i % 4 {
+            0 => format!("The budget gap number {i} grows"),
+            1 => format!("The {i} flats were sold in a day, and the buyers said nothing about the price at all."),
+            2 => format!("Also on rt.com Talks number {i} failThe minister said {i} more."),
+            _ => format!("A smart phone and {i} flats\u{A0}were here."),
+        };
+        let run = |n: usize| {
+            let mut lines = vec!["READ MORE:".to_owned()];
+            lines.extend((0..n).map(|i| if i < n / 2 { format!("The budget gap number {i} grows") } else { line(i) }));
+            let mut block = WorkBlock::new(work_block(&lines), &policy);
+            let ctx = Context { prev: None, next: None, text_lines_before: 0, is_last: true, chrome: None };
+            let start = std::time::Instant::now();
+            engine.apply(&mut block, &ctx, &mut Vec::new());
+            start.elapsed()
+        };
+        run(100);
+        let fastest = |n: usize| (0..3).map(|_| run(n)).min().expect("three runs");
+        let (small, large) = (fastest(4_000), fastest(16_000));
+        // Four times the lines: four times the time, sixteen if it grew with the square.
+        assert!(large < small * 10, "4,000 lines: {small:?}, 16,000 lines: {large:?}");
     }
 
     #[test]
