@@ -142,6 +142,8 @@ pub struct WorkBlock<'p> {
     /// `replace`, so that the stages with nothing to do on ASCII text (most lines of most news)
     /// skip it without each passing over its bytes again.
     ascii: AsciiLines,
+    /// The index of the line each change so far was made to, in order (see `WorkBlock::changes`).
+    changes: Vec<usize>,
     policy: &'p Policy,
 }
 
@@ -214,7 +216,7 @@ pub struct Splice {
 impl<'p> WorkBlock<'p> {
     pub(crate) fn new(old: Block, policy: &'p Policy) -> Self {
         let ascii = AsciiLines::of(&old.lines);
-        WorkBlock { old, current: None, ascii, policy }
+        WorkBlock { old, current: None, ascii, changes: Vec::new(), policy }
     }
 
     /// True if the current text of line `index` is all ASCII (not kept up for a removed line).
@@ -257,6 +259,13 @@ impl<'p> WorkBlock<'p> {
         (0..self.len()).filter_map(|i| self.text(i).map(|t| (i, t)))
     }
 
+    /// The index of the line each change so far (a new text or a removal) was made to, in order:
+    /// a stage keeping a finding per line (`rules`, for context conditions) looks again at those
+    /// lines only, and a long paragraph is not searched again for every candidate in it.
+    pub fn changes(&self) -> &[usize] {
+        &self.changes
+    }
+
     fn current_mut(&mut self) -> &mut Vec<Slot> {
         let n = self.old.lines.len();
         self.current.get_or_insert_with(|| vec![Slot::Same; n])
@@ -265,6 +274,7 @@ impl<'p> WorkBlock<'p> {
     /// Sets the text of the line at `index`.
     fn set(&mut self, index: usize, text: String) {
         self.ascii.set(index, all_ascii(&text));
+        self.changes.push(index);
         self.current_mut()[index] = Slot::Text(text);
     }
 
@@ -398,6 +408,7 @@ impl<'p> WorkBlock<'p> {
             return false;
         }
         edits.push(Edit::line_removed(rule, number, text));
+        self.changes.push(index);
         self.current_mut()[index] = Slot::Removed;
         true
     }

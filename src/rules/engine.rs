@@ -12,12 +12,13 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind as AcMatchKind, packed};
 use regex::Regex;
 
+use super::context::{Condition, ContextMemo, Words};
 use super::spec::{Case, Follow, MatchKind, Place, RuleSpec};
 use crate::block::Block;
 use crate::edit::{Edit, RuleId};
 use crate::rules::text::{
     MAX_RESIDUE_LINE, ends_a_sentence, find_glue, headline_end, is_close_quote, is_headline, is_open_quote,
-    is_title_case, starts_like_a_headline,
+    is_title_case, starts_like_a_headline, whole_word,
 };
 use crate::stage::{Context, Splice, Stage, WorkBlock};
 
@@ -67,8 +68,8 @@ struct Compiled {
     /// For rules whose replacement changes number: per string index, what it becomes after a
     /// singular determiner (`None`: left alone there).
     after_singular: Option<Vec<Option<String>>>,
-    near: Option<AhoCorasick>,
-    not_in_paragraph: Option<AhoCorasick>,
+    near: Option<Words>,
+    not_in_paragraph: Option<Words>,
     not_followed_by: Vec<String>,
 }
 
@@ -592,20 +593,14 @@ pub struct Engine {
 
 /// Finds any of `words` in any case (ASCII case-insensitively, plus the case variants of
 /// `case_variants` for other scripts: `Россия`, `РОССИЯ`).
-fn words_matcher(words: &[String]) -> Option<AhoCorasick> {
+fn words_matcher(words: &[String]) -> Option<Words> {
     if words.is_empty() {
         return None;
     }
     let mut all: Vec<String> = words.iter().flat_map(|w| case_variants(w)).collect();
     all.sort();
     all.dedup();
-    Some(
-        AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(AcMatchKind::LeftmostLongest)
-            .build(all)
-            .expect("word lists are plain strings"),
-    )
+    Some(Words::new(&all))
 }
 
 /// The spellings a case-insensitive string is matched in: as written, `smart phone`, `Smart phone`,
@@ -633,16 +628,6 @@ pub fn keep_case(original: &str, replacement: &str) -> String {
     } else {
         replacement.to_owned()
     }
-}
-
-/// True if `text[start..end]` is a whole word or phrase (no letter or digit glued on either side).
-fn whole_word(text: &str, start: usize, end: usize) -> bool {
-    !text[..start].chars().next_back().is_some_and(char::is_alphanumeric)
-        && !text[end..].chars().next().is_some_and(char::is_alphanumeric)
-}
-
-fn mentions(matcher: &AhoCorasick, text: &str) -> bool {
-    matcher.find_iter(text).any(|m| whole_word(text, m.start(), m.end()))
 }
 
 /// True if `text[start..end]` is quoted on both sides: a mention, not residue (`“Also on rt.com”`).
@@ -911,6 +896,7 @@ impl Engine {
         i: usize,
         edits: &mut Vec<Edit>,
         list: &mut Option<usize>,
+        memo: &mut ContextMemo,
     ) -> bool {
         let Some(text) = block.text(i) else { return false };
         // One automaton scan per line serves the line rules and the inline ones.
@@ -922,7 +908,7 @@ impl Engine {
         {
             return false;
         }
-        if let Some(rule) = self.line_rule_for(block, ctx, i, LINE_PLACES, Some(&hits)) {
+        if let Some(rule) = self.line_rule_for(block, ctx, i, LINE_PLACES, Some(&hits), memo) {
             let id = self.rules[rule].id.clone();
             let line = text.trim().to_owned();
             if block.remove(i, id.clone(), edits) {
@@ -938,7 +924,7 @@ impl Engine {
             }
         }
         let mut changed = false;
-        if let Some((rule, rest)) = self.glued_label(block, ctx, i, &hits) {
+        if let Some((rule, rest)) = self.glued_label(block, ctx, i, &hits, memo) {
             let text = block.text(i).expect("present above");
             // The label and its headline, exactly: the line's leading whitespace stays.
             let label = text.len() - text.trim_start().len()..text.len() - rest.len();
@@ -949,7 +935,7 @@ impl Engine {
             hits = self.hits(block.text(i).expect("just replaced"));
         }
         for _ in 0..3 {
-            if !self.apply_inline(block, ctx, i, &hits, edits) {
+            if !self.apply_inline(block, ctx, i, &hits, edits, memo) {
                 break;
             }
             changed = true;
@@ -990,17 +976,22 @@ impl Engine {
         }
     }
 
-    fn context_allows(&self, rule: usize, block: &WorkBlock, ctx: &Context<'_>) -> bool {
-        let rule = &self.rules[rule];
-        let own = || block.texts().map(|(_, t)| t);
-        if let Some(not) = &rule.not_in_paragraph
-            && own().any(|t| mentions(not, t))
+    /// True if the context conditions of `rule` hold for `block`: no present line mentions a
+    /// `not_in_paragraph` word, and a present line or a neighbouring block's mentions a `near` one.
+    /// `memo` keeps what was found in `block` for the next candidate (see `ContextMemo`).
+    fn context_allows(&self, rule: usize, block: &WorkBlock, ctx: &Context<'_>, memo: &mut ContextMemo) -> bool {
+        let compiled = &self.rules[rule];
+        if let Some(not) = &compiled.not_in_paragraph
+            && memo.in_block(rule, Condition::NotInParagraph, not, block)
         {
             return false;
         }
-        match &rule.near {
+        match &compiled.near {
             None => true,
-            Some(near) => own().chain(ctx.neighbour_lines()).any(|t| mentions(near, t)),
+            Some(near) => {
+                memo.in_block(rule, Condition::Near, near, block)
+                    || memo.in_neighbours(rule, Condition::Near, near, ctx)
+            }
         }
     }
 
@@ -1013,6 +1004,7 @@ impl Engine {
         i: usize,
         places: &[Place],
         hits: Option<&[(usize, usize, &Role)]>,
+        memo: &mut ContextMemo,
     ) -> Option<usize> {
         let text = block.text(i)?;
         let line = text.trim();
@@ -1036,7 +1028,7 @@ impl Engine {
                 && self.rules[r].next_line.as_ref().is_none_or(|next| {
                     (i + 1 < block.len()) && block.text(i + 1).is_some_and(|t| next.is_match(t.trim()))
                 })
-                && self.context_allows(r, block, ctx)
+                && self.context_allows(r, block, ctx, memo)
         })
     }
 
@@ -1062,15 +1054,14 @@ impl Engine {
     /// paragraph, or a sentence-case headline of `MIN_LIST_ITEM_WORDS` words or more in a run of
     /// two or more (`after_item`: the line before was an item). A short sentence-case subheading
     /// after the list (`Here come the generals`) stays.
-    fn is_list_item(&self, block: &WorkBlock, i: usize, after_item: bool) -> bool {
-        let is_item = |t: &str| t.trim().len() <= MAX_RESIDUE_LINE && is_headline(t);
-        let long_item = |t: &str| is_item(t) && t.split_whitespace().count() >= MIN_LIST_ITEM_WORDS;
+    fn is_list_item(&self, block: &WorkBlock, i: usize, after_item: bool, items_to_end: &mut ItemsToEnd) -> bool {
+        let long_item = |t: &str| is_list_item_text(t) && t.split_whitespace().count() >= MIN_LIST_ITEM_WORDS;
         let Some(text) = block.text(i) else { return false };
         let mut after = block.texts().filter(|&(j, t)| j > i && !t.trim().is_empty()).map(|(_, t)| t);
-        is_item(text)
+        is_list_item_text(text)
             && (is_title_case(text)
                 || is_profile_link(text)
-                || block.texts().filter(|&(j, _)| j > i).all(|(_, t)| is_item(t))
+                || items_to_end.after(block, i)
                 || (long_item(text) && (after_item || after.next().is_some_and(long_item))))
     }
 
@@ -1092,6 +1083,7 @@ impl Engine {
         ctx: &Context<'_>,
         i: usize,
         hits: &[(usize, usize, &Role)],
+        memo: &mut ContextMemo,
     ) -> Option<(usize, &'b str)> {
         let text = block.text(i)?;
         let lead = text.len() - text.trim_start().len();
@@ -1124,7 +1116,7 @@ impl Engine {
                 return None;
             }
             let glue = find_glue(rest)?;
-            (is_headline(&rest[..glue]) && self.context_allows(rule, block, ctx))
+            (is_headline(&rest[..glue]) && self.context_allows(rule, block, ctx, memo))
                 .then(|| (rule, &text[lead + headline_at + glue..]))
         })
     }
@@ -1215,6 +1207,7 @@ impl Engine {
         i: usize,
         hits: &[(usize, usize, &Role)],
         edits: &mut Vec<Edit>,
+        memo: &mut ContextMemo,
     ) -> bool {
         let Some(text) = block.text(i) else { return false };
         let mut candidates: Vec<(usize, usize, usize, String)> = Vec::new(); // start, end, rule, replacement
@@ -1284,7 +1277,7 @@ impl Engine {
                 || (compiled.place == Place::InsideLine && text[start..end].trim() == whole)
                 || followed_by_any(&text[end..], &compiled.not_followed_by)
                 || block.is_protected(i, start..end)
-                || !*allowed.entry(rule).or_insert_with(|| self.context_allows(rule, block, ctx))
+                || !*allowed.entry(rule).or_insert_with(|| self.context_allows(rule, block, ctx, memo))
             {
                 continue;
             }
@@ -1308,6 +1301,50 @@ impl Engine {
         }
         block.splice_unchecked(i, splices, edits);
         true
+    }
+}
+
+/// True if `text` could be an item of a headline list: a headline short enough for a line rule.
+fn is_list_item_text(text: &str) -> bool {
+    text.trim().len() <= MAX_RESIDUE_LINE && is_headline(text)
+}
+
+/// Whether the lines after a line are all list items (`is_list_item_text`), for every item of a
+/// list in turn without looking at all the lines after each again (a list of hundreds of headlines
+/// in one block cost the square of its length). Kept while the engine cleans one block.
+#[derive(Default)]
+struct ItemsToEnd {
+    /// The line asked about, the first line after it from which every present line is an item
+    /// (the one before, if after it, is not), and how many of the block's changes
+    /// (`WorkBlock::changes`) had been made then.
+    found: Option<(usize, usize, usize)>,
+    /// Lines looked at, for the test that a list is looked at once.
+    #[cfg(test)]
+    looked: usize,
+}
+
+impl ItemsToEnd {
+    /// True if every present line of `block` after line `i` is a list item.
+    fn after(&mut self, block: &WorkBlock, i: usize) -> bool {
+        let changes = block.changes();
+        // The answer depends on the lines after `i` only: what was found for a line before stands
+        // unless one of them changed since.
+        let from = match self.found {
+            Some((asked, from, seen)) if asked <= i && changes[seen..].iter().all(|&changed| changed <= i) => from,
+            _ => {
+                let mut from = block.len();
+                while from > i + 1 && block.text(from - 1).is_none_or(is_list_item_text) {
+                    from -= 1;
+                    #[cfg(test)]
+                    {
+                        self.looked += 1;
+                    }
+                }
+                self.found = Some((i, from, changes.len()));
+                from
+            }
+        };
+        from <= i + 1
     }
 }
 
@@ -1498,12 +1535,16 @@ impl Stage for Engine {
         // the headlines that open this one.
         let mut list = ctx.prev.and_then(|prev| prev.text_lines().last()).and_then(|last| self.list_label(last));
         let mut after_item = false;
+        let mut memo = ContextMemo::default();
+        let mut items_to_end = ItemsToEnd::default();
         for i in 0..block.len() {
             if block.text(i).is_none_or(|t| t.trim().is_empty()) {
                 continue;
             }
             if let Some(rule) = list {
-                if self.is_list_item(block, i, after_item) && block.remove(i, self.rules[rule].id.clone(), edits) {
+                if self.is_list_item(block, i, after_item, &mut items_to_end)
+                    && block.remove(i, self.rules[rule].id.clone(), edits)
+                {
                     after_item = true;
                     continue;
                 }
@@ -1514,7 +1555,7 @@ impl Stage for Engine {
             // whole line of residue (a bracketed link gone, the line is short enough to be one), so
             // that a second run finds nothing.
             for _ in 0..3 {
-                if !self.clean_line(block, ctx, i, edits, &mut list) {
+                if !self.clean_line(block, ctx, i, edits, &mut list, &mut memo) {
                     break;
                 }
             }
@@ -1526,7 +1567,7 @@ impl Stage for Engine {
                 if block.text(i).is_none_or(|t| t.trim().is_empty()) {
                     continue;
                 }
-                let Some(rule) = self.line_rule_for(block, ctx, i, TAIL_PLACES, None) else { break };
+                let Some(rule) = self.line_rule_for(block, ctx, i, TAIL_PLACES, None, &mut memo) else { break };
                 let id = self.rules[rule].id.clone();
                 if !block.remove(i, id, edits) {
                     break;
@@ -1610,6 +1651,111 @@ mod tests {
         for no in ["needle17", "A P", "plain prose of some length, long enough for the SIMD path to run"] {
             assert!(!quick.is_match(no), "{no}");
         }
+    }
+
+    fn work_block(lines: &[String]) -> crate::block::Block {
+        let lines = lines
+            .iter()
+            .enumerate()
+            .map(|(i, t)| crate::block::Line { number: i + 1, text: t.clone(), ending: crate::block::Ending::Lf })
+            .collect();
+        crate::block::Block { lines }
+    }
+
+    #[test]
+    fn items_to_end_answers_as_a_look_at_every_line_after_while_lines_change() {
+        let policy = crate::stage::Policy::default();
+        let lines: Vec<String> = [
+            "READ MORE:",
+            "The budget gap grows again",
+            "Le maire quitte la séance du conseil",
+            "He said it would cost more than expected, and the minister agreed with him on Monday.",
+            "",
+            "Die Preise steigen im ganzen Land",
+            "The council stunned by the plan",
+            "Quand le budget déraille",
+            "The vote is on Friday, she said, and nothing will change before then for anyone here.",
+            "The last headline of the block",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let rule = || RuleId::builtin("t.x");
+        let plain =
+            |block: &WorkBlock, i: usize| block.texts().filter(|&(j, _)| j > i).all(|(_, t)| is_list_item_text(t));
+        enum Change {
+            Nothing,
+            Remove(usize),
+            Replace(usize, &'static str),
+        }
+        // Per line asked about, the change made after asking, ahead of it or behind.
+        let steps = [
+            (0, Change::Nothing),
+            (1, Change::Remove(1)),
+            (2, Change::Remove(3)),
+            (3, Change::Nothing),
+            (4, Change::Replace(8, "A short headline now")),
+            (5, Change::Remove(5)),
+            (6, Change::Replace(9, "And then a sentence, which is not a headline at all, he said on Monday.")),
+            (7, Change::Remove(9)),
+            (8, Change::Nothing),
+        ];
+        let mut block = WorkBlock::new(work_block(&lines), &policy);
+        let mut items_to_end = ItemsToEnd::default();
+        let mut edits = Vec::new();
+        for (i, change) in steps {
+            assert_eq!(items_to_end.after(&block, i), plain(&block, i), "line {i}");
+            match change {
+                Change::Remove(j) => assert!(block.remove(j, rule(), &mut edits)),
+                Change::Replace(j, text) => assert!(block.replace(j, text.to_owned(), rule(), &mut edits)),
+                Change::Nothing => {}
+            }
+        }
+        for i in 0..lines.len() {
+            assert_eq!(ItemsToEnd::default().after(&block, i), plain(&block, i), "line {i}");
+        }
+    }
+
+    #[test]
+    fn a_list_of_thousands_of_items_is_looked_at_once_not_once_per_item() {
+        let policy = crate::stage::Policy::default();
+        let n = 5_000;
+        let lines: Vec<String> = (0..n).map(|i| format!("The budget gap number {i} grows")).collect();
+        let mut block = WorkBlock::new(work_block(&lines), &policy);
+        let mut items_to_end = ItemsToEnd::default();
+        let mut edits = Vec::new();
+        // As `apply` takes a list: each item in turn, removed once found to be one.
+        for i in 0..n - 1 {
+            assert!(items_to_end.after(&block, i));
+            assert!(block.remove(i, RuleId::builtin("t.x"), &mut edits));
+        }
+        assert_eq!(items_to_end.looked, n - 1);
+    }
+
+    #[test]
+    fn a_block_of_thousands_of_lines_costs_in_proportion_to_its_length() {
+        let engine = Engine::new(crate::rules::builtin());
+        let policy = crate::stage::Policy::default();
+        // A list, context-condition candidates with none of the words, glued labels, lines changed.
+        let line = |i: usize| match i % 4 {
+            0 => format!("The budget gap number {i} grows"),
+            1 => format!("The {i} flats were sold in a day, and the buyers said nothing about the price at all."),
+            2 => format!("Also on rt.com Talks number {i} failThe minister said {i} more."),
+            _ => format!("A smart phone and {i} flats\u{A0}were here."),
+        };
+        let run = |n: usize| {
+            let mut lines = vec!["READ MORE:".to_owned()];
+            lines.extend((0..n).map(|i| if i < n / 2 { format!("The budget gap number {i} grows") } else { line(i) }));
+            let mut block = WorkBlock::new(work_block(&lines), &policy);
+            let ctx = Context { prev: None, next: None, text_lines_before: 0, is_last: true, chrome: None };
+            let start = std::time::Instant::now();
+            engine.apply(&mut block, &ctx, &mut Vec::new());
+            start.elapsed()
+        };
+        run(100);
+        let fastest = |n: usize| (0..3).map(|_| run(n)).min().expect("three runs");
+        let (small, large) = (fastest(4_000), fastest(16_000));
+        // Four times the lines: four times the time, sixteen if it grew with the square.
+        assert!(large < small * 10, "4,000 lines: {small:?}, 16,000 lines: {large:?}");
     }
 
     #[test]

@@ -6,6 +6,12 @@
 /// long paragraphs keeps them cheap.
 pub const MAX_RESIDUE_LINE: usize = 300;
 
+/// True if `text[start..end]` is a whole word or phrase (no letter or digit glued on either side).
+pub(crate) fn whole_word(text: &str, start: usize, end: usize) -> bool {
+    !text[..start].chars().next_back().is_some_and(char::is_alphanumeric)
+        && !text[end..].chars().next().is_some_and(char::is_alphanumeric)
+}
+
 /// A headline has at most this many words.
 const MAX_HEADLINE_WORDS: usize = 30;
 
