@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use regex::Regex;
 
+use crate::block::{trim, trim_start};
 use crate::edit::{Edit, RuleId};
 use crate::rules::text::{
     MAX_RESIDUE_LINE, ends_a_sentence, find_glue, headline_end, is_headline, starts_like_a_headline,
@@ -120,7 +121,7 @@ impl Stage for Residue {
         widgets::apply(block, ctx, edits);
         for i in 0..block.len() {
             let Some(text) = block.text(i) else { continue };
-            let line = text.trim();
+            let line = trim(text);
             if line.is_empty() {
                 continue;
             }
@@ -128,7 +129,7 @@ impl Stage for Residue {
                 Some(AlsoOn::GluedTo(at)) => {
                     // The box goes with the line's surrounding whitespace, each its own edit, so
                     // that the box's edit is exactly the box.
-                    let lead = text.len() - text.trim_start().len();
+                    let lead = text.len() - trim_start(text).len();
                     let end = lead + line.len();
                     let spans = [0..lead, lead..lead + at, end..text.len()];
                     block.remove_spans(i, &spans, ALSO_ON, edits);
