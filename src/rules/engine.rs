@@ -1042,7 +1042,7 @@ impl Engine {
 
     /// The list-label rule (`followed_by = "headline-list"`) that `line` is the label of, if any.
     fn list_label(&self, line: &str) -> Option<usize> {
-        let line = line.trim();
+        let line = trim(line);
         if line.is_empty() || line.len() > MAX_RESIDUE_LINE {
             return None;
         }
