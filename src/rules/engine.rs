@@ -14,7 +14,7 @@ use regex::Regex;
 
 use super::context::{Condition, ContextMemo, Words};
 use super::spec::{Case, Follow, MatchKind, Place, RuleSpec};
-use crate::block::Block;
+use crate::block::{Block, trim, trim_end, trim_start};
 use crate::edit::{Edit, RuleId};
 use crate::rules::text::{
     MAX_RESIDUE_LINE, ends_a_sentence, find_glue, headline_end, is_close_quote, is_headline, is_open_quote,
@@ -903,7 +903,7 @@ impl Engine {
         let mut hits = self.hits(text);
         if hits.is_empty()
             && self.untriggered.is_empty()
-            && text.trim().len() > self.max_exact_line
+            && trim(text).len() > self.max_exact_line
             && (self.label_rules.is_empty() || !has_colon(text))
         {
             return false;
@@ -946,8 +946,8 @@ impl Engine {
 
     /// Hits of the scans that apply to `text` (see `Engine::short`), as (start, end, role).
     fn hits<'s>(&'s self, text: &str) -> Vec<(usize, usize, &'s Role)> {
-        let from_start = text.trim_start();
-        let trimmed = from_start.trim_end();
+        let from_start = trim_start(text);
+        let trimmed = trim_end(from_start);
         if trimmed.is_empty() {
             return Vec::new();
         }
@@ -1007,11 +1007,11 @@ impl Engine {
         memo: &mut ContextMemo,
     ) -> Option<usize> {
         let text = block.text(i)?;
-        let line = text.trim();
+        let line = trim(text);
         if line.is_empty() || line.len() > MAX_RESIDUE_LINE {
             return None;
         }
-        let lead = text.len() - text.trim_start().len();
+        let lead = text.len() - trim_start(text).len();
         if hits.is_some_and(<[_]>::is_empty) && line.len() > self.max_exact_line && !self.untriggered_lines {
             return None; // the common case: nothing in the line any line rule looks for
         }
@@ -1034,7 +1034,7 @@ impl Engine {
 
     /// The list-label rule (`followed_by = "headline-list"`) that `line` is the label of, if any.
     fn list_label(&self, line: &str) -> Option<usize> {
-        let line = line.trim();
+        let line = trim(line);
         if line.is_empty() || line.len() > MAX_RESIDUE_LINE {
             return None;
         }
@@ -1502,7 +1502,7 @@ impl Stage for Engine {
     fn wants_is_last(&self, block: &Block) -> bool {
         let Some(needs_scan) = self.tail_rules else { return false };
         let may_start_tail =
-            |line: &&str| line.trim_start().bytes().next().is_some_and(|b| self.tail_first_bytes[usize::from(b)]);
+            |line: &&str| trim_start(line).bytes().next().is_some_and(|b| self.tail_first_bytes[usize::from(b)]);
         block.text_lines().filter(may_start_tail).map(as_normalized).any(|line| {
             let line = line.trim();
             line.len() <= MAX_RESIDUE_LINE && {
@@ -1538,7 +1538,7 @@ impl Stage for Engine {
         let mut memo = ContextMemo::default();
         let mut items_to_end = ItemsToEnd::default();
         for i in 0..block.len() {
-            if block.text(i).is_none_or(|t| t.trim().is_empty()) {
+            if block.text(i).is_none_or(|t| trim(t).is_empty()) {
                 continue;
             }
             if let Some(rule) = list {
@@ -1564,7 +1564,7 @@ impl Stage for Engine {
             // Walk back from the last kept line, so that tail residue exposed by removing other
             // tail residue goes in the same run, not the next.
             for i in (0..block.len()).rev() {
-                if block.text(i).is_none_or(|t| t.trim().is_empty()) {
+                if block.text(i).is_none_or(|t| trim(t).is_empty()) {
                     continue;
                 }
                 let Some(rule) = self.line_rule_for(block, ctx, i, TAIL_PLACES, None, &mut memo) else { break };

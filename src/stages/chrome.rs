@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::block::Line;
+use crate::block::{Line, trim, trim_start};
 use crate::edit::{Edit, RuleId};
 use crate::stage::{Context, Marks, Stage, WorkBlock};
 
@@ -162,7 +162,7 @@ impl Classifier {
     }
 
     fn shape<'a>(&self, line: &'a Line, dump: bool) -> Shape<'a> {
-        let text = line.text.trim();
+        let text = trim(&line.text);
         // Only a dump's alt text is looked at past the length of a chrome line.
         let longest = if dump { MAX_SHAPED_LINE } else { MAX_CHROME_LINE };
         if text.len() > longest {
@@ -213,7 +213,7 @@ impl Classifier {
         let mut last = 0;
         let mut rising = 0;
         for line in lines {
-            let text = line.text.trim_start();
+            let text = trim_start(&line.text);
             if text.starts_with("#[1]") {
                 return true;
             }

@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use regex::Regex;
 
+use crate::block::{trim, trim_start};
 use crate::edit::{Edit, RuleId};
 use crate::rules::text::{
     MAX_RESIDUE_LINE, ends_a_sentence, find_glue, headline_end, is_headline, starts_like_a_headline,
@@ -79,8 +80,10 @@ impl Residue {
     /// paragraph whose line breaks were lost), where `headline_end` is sure where each ends.
     fn inline_boxes(&self, text: &str) -> Vec<Range<usize>> {
         let mut boxes = Vec::new();
+        // Most lines hold none: a plain search says so without the iterator's copy of the searcher.
+        let Some(first) = self.also_on_inside.find(text.as_bytes()) else { return boxes };
         let mut copied = 0;
-        for at in self.also_on_inside.find_iter(text.as_bytes()) {
+        for at in self.also_on_inside.find_iter(&text.as_bytes()[first..]).map(|at| first + at) {
             if at < copied || !ends_a_sentence(&text[..at]) {
                 continue;
             }
@@ -120,7 +123,7 @@ impl Stage for Residue {
         widgets::apply(block, ctx, edits);
         for i in 0..block.len() {
             let Some(text) = block.text(i) else { continue };
-            let line = text.trim();
+            let line = trim(text);
             if line.is_empty() {
                 continue;
             }
@@ -128,7 +131,7 @@ impl Stage for Residue {
                 Some(AlsoOn::GluedTo(at)) => {
                     // The box goes with the line's surrounding whitespace, each its own edit, so
                     // that the box's edit is exactly the box.
-                    let lead = text.len() - text.trim_start().len();
+                    let lead = text.len() - trim_start(text).len();
                     let end = lead + line.len();
                     let spans = [0..lead, lead..lead + at, end..text.len()];
                     block.remove_spans(i, &spans, ALSO_ON, edits);
@@ -167,4 +170,54 @@ fn slug_is_from_title(slug: &str, title: &str) -> bool {
     let title = title.to_lowercase();
     let words: Vec<&str> = title.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
     slug.split('-').all(|part| words.contains(&part))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Residue::inline_boxes` as it was, iterating over the whole line from its start.
+    fn inline_boxes_from_the_start(residue: &Residue, text: &str) -> Vec<Range<usize>> {
+        let mut boxes = Vec::new();
+        let mut copied = 0;
+        for at in residue.also_on_inside.find_iter(text.as_bytes()) {
+            if at < copied || !ends_a_sentence(&text[..at]) {
+                continue;
+            }
+            let Some(m) = residue.also_on.find(&text[at..]) else { continue };
+            let rest = text[at + m.end()..].trim_start();
+            let rest_at = text.len() - rest.len();
+            let Some(end) = headline_end(rest).map(|h| rest_at + h) else { continue };
+            let from = if end == text.len() { text[..at].trim_end().len() } else { at };
+            boxes.push(from..end);
+            copied = end;
+        }
+        boxes
+    }
+
+    #[test]
+    fn inline_boxes_found_from_the_first_mention_are_those_found_from_the_start() {
+        let residue = Residue::new();
+        let mut found = 0;
+        for text in [
+            "",
+            "Also on ",
+            "No box here at all.",
+            "Also on rt.com Putin meets Xi in Beijing",
+            "The talks ended. Also on rt.com Putin meets Xi The minister said more.",
+            "Переговоры закончились. Also on rt.com Putin meets Xi The minister said more.",
+            "He said. Also on rt.com First Box Here Also on rt.com Second Box The end came.",
+            "He said. Also on rt.com Talks fail Also on Also on rt.com Deal struck The end.",
+            "It was “Also on rt.com” that he read. Also on rt.com New Sanctions Announced",
+            "Also on Also on Also on",
+            "Talks ended. Also on rt.com Russia & China agree to trade during Putin-Xi meetingAurora is a system.",
+            "Он ушёл. Also on rt.com Adidas & Nike want to produce shoes here – Russian trade ministryThe firm said.",
+            "A. Also on rt.com Is the dollar doomed?The ministry said. B. Also on rt.com Talks in Beijing failThe end.",
+        ] {
+            let boxes = residue.inline_boxes(text);
+            assert_eq!(boxes, inline_boxes_from_the_start(&residue, text), "{text:?}");
+            found += boxes.len();
+        }
+        assert!(found >= 3, "the samples hold boxes to find ({found})");
+    }
 }

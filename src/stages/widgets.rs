@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, packed};
 
+use crate::block::trim;
 use crate::edit::{Edit, RuleId};
 use crate::rules::text::{MAX_RESIDUE_LINE, SENTENCE_STARTERS, is_headline};
 use crate::stage::{Context, WorkBlock};
@@ -126,7 +127,7 @@ pub fn apply(block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>) {
 
 /// The lines of `block` still present and holding text, trimmed, with their indices.
 fn present_lines<'a>(block: &'a WorkBlock) -> impl Iterator<Item = (usize, &'a str)> {
-    block.texts().map(|(i, t)| (i, t.trim())).filter(|(_, t)| !t.is_empty())
+    block.texts().map(|(i, t)| (i, trim(t))).filter(|(_, t)| !t.is_empty())
 }
 
 /// Words that a newsletter box or a donation appeal cannot do without, found in one scan of a line
