@@ -31,6 +31,9 @@ const MAX_LABEL: usize = 64;
 const TEDDY_PATTERNS: usize = 64;
 /// At most this many Teddy automata filter one set of patterns (see `QuickFilter`).
 const TEDDY_CHUNKS: usize = 3;
+/// Patterns sharing a prefix make a family that the quick filter may look for by that prefix
+/// (see `QuickFilter::new`).
+const MIN_FAMILY: usize = 8;
 /// A `Scan`'s automaton over more patterns than this is not made a DFA (see `Scan::new`).
 const MAX_DFA_PATTERNS: usize = 500;
 
@@ -83,12 +86,14 @@ struct Compiled {
 /// refuses more than 16 needles fingerprinted by one byte: one short needle (`/`, `AP`) among long
 /// ones would make every byte a candidate, or send all of them to the lazy DFA. So one-byte
 /// needles are looked for with `memchr`, and needles are grouped by that length before chunking.
+#[derive(Clone)]
 enum QuickFilter {
     Pieces(Vec<Piece>),
     LazyDfa(Regex),
 }
 
 /// One search of a `QuickFilter::Pieces`.
+#[derive(Clone)]
 enum Piece {
     /// Up to three single bytes (`memchr3`).
     Bytes([u8; 3]),
@@ -106,12 +111,50 @@ impl Piece {
 
 impl QuickFilter {
     fn new(patterns: &[String]) -> Self {
-        let needles = quick_needles(patterns);
-        if needles.len() <= TEDDY_PATTERNS * TEDDY_CHUNKS
-            && let Some(pieces) = Self::pieces(&needles)
-        {
-            return QuickFilter::Pieces(pieces);
+        let fits = |needles: &[&str]| needles.len() <= TEDDY_PATTERNS * TEDDY_CHUNKS;
+        // Past a few times what Teddy serves, the patterns themselves do not fit: their prefixes
+        // are tried first, without the cost of finding which patterns hold others.
+        if patterns.len() <= 4 * TEDDY_PATTERNS * TEDDY_CHUNKS {
+            let needles = quick_needles(patterns);
+            if fits(&needles)
+                && let Some(pieces) = Self::pieces(&needles)
+            {
+                return QuickFilter::Pieces(pieces);
+            }
         }
+        // A line holding a pattern holds its first bytes too: thousands of words often come in
+        // families that start alike (`xqzword1…`, numbered or generated), and a SIMD search for
+        // those prefixes, with the automaton confirming the rare line that has one, costs a
+        // fraction of the lazy DFA's pass over every byte. A prefix stands in only for a family
+        // (`MIN_FAMILY` patterns or more): the spellings of one phrase (`Operation system`,
+        // `Operation System`) stay whole, or `operatio` would pass every `cooperation`. The longest
+        // prefixes that fit one searcher win, then those that fit any.
+        for budget in [TEDDY_PATTERNS * 3 / 2, TEDDY_PATTERNS * TEDDY_CHUNKS] {
+            for len in [8, 6, 4, 3] {
+                let mut family: HashMap<&str, usize> = HashMap::new();
+                for p in patterns {
+                    *family.entry(&p[..prefix_end(p, len)]).or_default() += 1;
+                }
+                let shortened: std::collections::BTreeSet<&str> = patterns
+                    .iter()
+                    .map(|p| {
+                        let prefix = &p[..prefix_end(p, len)];
+                        if family[prefix] >= MIN_FAMILY { prefix } else { p.as_str() }
+                    })
+                    .collect();
+                if shortened.len() >= patterns.len() || shortened.len() > 4 * budget {
+                    continue;
+                }
+                let shortened: Vec<String> = shortened.into_iter().map(str::to_owned).collect();
+                let needles = quick_needles(&shortened);
+                if needles.len() <= budget
+                    && let Some(pieces) = Self::pieces(&needles)
+                {
+                    return QuickFilter::Pieces(pieces);
+                }
+            }
+        }
+        let needles = quick_needles(patterns);
         let alternation: Vec<String> = needles.iter().map(|p| regex::escape(p)).collect();
         let regex = regex::RegexBuilder::new(&alternation.join("|"))
             .unicode(false)
@@ -174,6 +217,16 @@ impl QuickFilter {
             QuickFilter::LazyDfa(regex) => regex.is_match(text),
         }
     }
+}
+
+/// The end of `pattern`'s first `len` bytes, moved back to a character boundary (but past the
+/// first character, so that a prefix is never empty).
+fn prefix_end(pattern: &str, len: usize) -> usize {
+    if len >= pattern.len() {
+        return pattern.len();
+    }
+    let first = pattern.chars().next().map_or(0, char::len_utf8);
+    char_floor(pattern, len).max(first)
 }
 
 /// Rough share of `byte` among the bytes of news text (lowercase letters as measured on the
@@ -377,8 +430,10 @@ struct Scan {
 }
 
 impl Scan {
-    /// The patterns whose roles `keep` keeps (none: no scan).
-    fn new(patterns: &[String], roles: &[Vec<Role>], keep: impl Fn(&Role) -> bool) -> Option<Self> {
+    /// The patterns whose roles `keep` keeps (none: no scan). `all`, a scan of every one of
+    /// `patterns`, lends its automata when `keep` keeps a role of each pattern: building them again
+    /// costs a large rule set's start-up as much again.
+    fn new(patterns: &[String], roles: &[Vec<Role>], keep: impl Fn(&Role) -> bool, all: Option<&Scan>) -> Option<Self> {
         let mut kept_patterns = Vec::new();
         let mut kept_roles = Vec::new();
         for (pattern, roles) in patterns.iter().zip(roles) {
@@ -390,6 +445,9 @@ impl Scan {
         }
         if kept_patterns.is_empty() {
             return None;
+        }
+        if let Some(all) = all.filter(|all| all.roles.len() == kept_patterns.len()) {
+            return Some(Scan { automaton: all.automaton.clone(), quick: all.quick.clone(), roles: kept_roles });
         }
         // Runs only on the lines the quick filter lets through: a DFA's speed there is worth its
         // build for a few hundred patterns, not for thousands (a large rule set's start-up).
@@ -816,19 +874,26 @@ impl Engine {
         }
         let rules = &engine.rules;
         let (patterns, roles) = (&anywhere.patterns, &anywhere.roles);
-        engine.short = Scan::new(patterns, roles, |_| true);
+        let short = Scan::new(patterns, roles, |_| true, None);
         engine.start = AnchorTable::new(starts, End::Start);
         engine.end = AnchorTable::new(ends, End::Finish);
-        engine.long = Scan::new(patterns, roles, |role| match *role {
-            Role::Inline { .. } => true,
-            Role::Trigger { rule } => !rules[rule].place.is_line(),
-            Role::Prefix { .. } => false,
-        });
+        engine.long = Scan::new(
+            patterns,
+            roles,
+            |role| match *role {
+                Role::Inline { .. } => true,
+                Role::Trigger { rule } => !rules[rule].place.is_line(),
+                Role::Prefix { .. } => false,
+            },
+            short.as_ref(),
+        );
         engine.tail_triggers = Scan::new(
             patterns,
             roles,
             |role| matches!(*role, Role::Trigger { rule } if rules[rule].place == Place::Tail),
+            short.as_ref(),
         );
+        engine.short = short;
         engine.label_rules = (0..rules.len())
             .filter(|&r| rules[r].place == Place::LineStart && rules[r].followed_by == Some(Follow::Headline))
             .collect();
@@ -1554,16 +1619,91 @@ mod tests {
 
     #[test]
     fn many_rules_take_the_lazy_dfa_filter_and_still_match_every_one() {
-        // 200 words in 3 spellings each, none inside another: past `TEDDY_CHUNKS` Teddy filters,
-        // and past `MAX_DFA_PATTERNS` for the automaton.
-        let specs = rules(200);
+        // 200 words in 3 spellings each, none inside another, starting in 600 ways: past
+        // `TEDDY_CHUNKS` Teddy filters even by prefix, and past `MAX_DFA_PATTERNS` for the automaton.
+        let letter = |k: usize| char::from(b'a' + (k % 26) as u8);
+        let mut text = String::new();
+        for i in 0..200 {
+            let word = format!("{}{}{}word", letter(i), letter(i / 26 + 3), letter(i * 7 + 1));
+            text.push_str(&format!(
+                "[[rule]]\nid = \"t.w{i}\"\ndescription = \"x\"\nmatch = {{ words = [\"{word}\"] }}\n\
+                 case = \"ignore\"\nreplace = \"word{i}\"\n\n"
+            ));
+        }
+        let specs = parse_rule_file(&text, "t").unwrap();
         let engine = Engine::new(&specs);
         assert!(matches!(engine.long.as_ref().map(|s| &s.quick), Some(QuickFilter::LazyDfa(_))));
+        assert!(matches!(engine.short.as_ref().map(|s| &s.quick), Some(QuickFilter::LazyDfa(_))));
         assert_eq!(engine.long.as_ref().map(|s| s.automaton.kind()), Some(AhoCorasickKind::ContiguousNFA));
         let cleaner = crate::pipeline::Cleaner::with_rules(&crate::rules::RuleSet::with_user(specs).unwrap(), &[]);
-        let (out, outcome) = cleaner.clean_str("A qq7word, a QQ99WORD and qq100wordx.\n");
-        assert_eq!(out, "A word7, a WORD99 and qq100wordx.\n");
+        // Rules 7 (`hdyword`) and 99 (`vgsword`); `bdiwordx` (rule 1) is not a whole word.
+        let (out, outcome) = cleaner.clean_str("A hdyword, a VGSWORD and bdiwordx.\n");
+        assert_eq!(out, "A word7, a WORD99 and bdiwordx.\n");
         assert_eq!(outcome.edits(), 2);
+    }
+
+    #[test]
+    fn many_words_sharing_their_first_bytes_are_filtered_by_those_with_simd() {
+        // 200 words in 3 spellings each start in 30 ways (`qq1`, `Qq1`, `QQ1`...): the filter
+        // asks for those prefixes, and every word is still found.
+        let specs = rules(200);
+        let engine = Engine::new(&specs);
+        for scan in [&engine.short, &engine.long] {
+            assert!(matches!(scan.as_ref().map(|s| &s.quick), Some(QuickFilter::Pieces(_))));
+        }
+        let cleaner = crate::pipeline::Cleaner::with_rules(&crate::rules::RuleSet::with_user(specs).unwrap(), &[]);
+        let (out, outcome) = cleaner.clean_str("A qq7word, a QQ99WORD and qq100wordx, qq1 and qq19wor.\n");
+        assert_eq!(out, "A word7, a WORD99 and qq100wordx, qq1 and qq19wor.\n");
+        assert_eq!(outcome.edits(), 2);
+    }
+
+    #[test]
+    fn the_prefix_filter_passes_every_line_the_automaton_matches() {
+        // Thousands of patterns, non-ASCII among them, cut to prefixes at character boundaries.
+        let mut patterns: Vec<String> = Vec::new();
+        for i in 0..1000 {
+            patterns.extend(case_variants(&format!("смарт{i}фон")));
+            patterns.extend(case_variants(&format!("xqzword{i}")));
+        }
+        patterns.extend(["日本語".to_owned(), "ab".to_owned(), "é".to_owned()]);
+        let quick = QuickFilter::new(&patterns);
+        assert!(matches!(quick, QuickFilter::Pieces(_)));
+        let automaton = AhoCorasick::new(&patterns).unwrap();
+        let lines = [
+            "",
+            "x",
+            "a plain line of prose without any of them",
+            "СМАРТ17ФОН",
+            "смарт",
+            "xqzword",
+            "XQZWORD999 here",
+            "Xqzwor",
+            "日本",
+            "日本語",
+            "cab",
+            "café",
+            "cafe\u{301}",
+            "Смарт999фон",
+        ];
+        for line in lines {
+            let long = format!("{} {line}", "padding words of plain prose ".repeat(12));
+            for text in [line.to_owned(), long] {
+                if automaton.is_match(text.as_str()) {
+                    assert!(quick.is_match(&text), "{text:?}");
+                }
+            }
+        }
+        assert!(!quick.is_match("a plain line of prose without any of them, long enough for SIMD to run"));
+    }
+
+    #[test]
+    fn prefixes_end_at_character_boundaries_and_are_never_empty() {
+        assert_eq!(prefix_end("смартфон", 3), 2);
+        assert_eq!(prefix_end("смартфон", 4), 4);
+        assert_eq!(prefix_end("日本語", 2), 3);
+        assert_eq!(prefix_end("ab", 8), 2);
+        assert_eq!(prefix_end("abcdef", 3), 3);
+        assert_eq!(prefix_end("", 3), 0);
     }
 
     #[test]
