@@ -1418,8 +1418,16 @@ enum Anchor {
 fn line_anchors(spec: &RuleSpec) -> Option<(Anchor, Vec<Vec<u8>>)> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let pattern = spec.matcher.regex.as_ref()?;
-    let flags = if spec.case == Case::Ignore { "(?i)" } else { "" };
-    let hir = regex_syntax::ParserBuilder::new().build().parse(&format!("{flags}(?:{pattern})")).ok()?;
+    // A user rule's regex was parsed when it was checked; `(?:p)` parses to what `p` does.
+    let hir = match &spec.parsed_regex {
+        Some(parsed) if spec.case == Case::Exact && parsed.pattern == *pattern => parsed.hir.clone(),
+        _ => {
+            let flags = if spec.case == Case::Ignore { "(?i)" } else { "" };
+            std::sync::Arc::new(
+                regex_syntax::ParserBuilder::new().build().parse(&format!("{flags}(?:{pattern})")).ok()?,
+            )
+        }
+    };
     let literals = |kind: ExtractKind, shortest: usize| {
         let mut extractor = Extractor::new();
         let prefix = matches!(kind, ExtractKind::Prefix);
@@ -1856,6 +1864,30 @@ mod tests {
                     .collect();
                 expected.sort_unstable();
                 assert_eq!(found, expected, "{line:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn line_anchors_from_the_checked_syntax_tree_are_those_from_parsing_again() {
+        let patterns = [
+            "(?:©|\\(c\\)) \\d{4} Site002(?: Media)?",
+            "More from [A-Z]\\w+:",
+            "Смотрите также|Читайте также",
+            "\\w+ Daily newsletter",
+            "(?:Photo|Image): .*(?:AP|Reuters)",
+        ];
+        for pattern in patterns {
+            for (place, case) in [("own-line", "exact"), ("line-start", "exact"), ("own-line", "ignore")] {
+                let text = format!(
+                    "[[rule]]\nid = \"t.r\"\ndescription = \"x\"\nwhere = \"{place}\"\ncase = \"{case}\"\n\
+                     match = {{ regex = '{pattern}', trigger = [\"x\"] }}\n"
+                );
+                let mut spec = parse_rule_file(&text, "t").unwrap().remove(0);
+                let fresh = line_anchors(&spec);
+                spec.parsed_regex = spec.check_parsed(&[], false).unwrap();
+                assert!(spec.parsed_regex.is_some());
+                assert_eq!(line_anchors(&spec), fresh, "{pattern} {place} {case}");
             }
         }
     }

@@ -172,6 +172,20 @@ pub struct RuleSpec {
     /// Where the rule starts in its file (filled in after parsing, for messages).
     #[serde(skip)]
     pub origin: Origin,
+    /// `match.regex` and its syntax tree, kept when a user rule is checked: the engine reads the
+    /// literals every match starts or ends with from it, and parsing a regex with a Unicode class
+    /// twice cost a file of thousands of rules a sixth of its start-up.
+    #[serde(skip)]
+    pub parsed_regex: Option<ParsedRegex>,
+}
+
+/// A regex as written and its syntax tree (see `RuleSpec::parsed_regex`).
+#[derive(Clone, Debug)]
+pub struct ParsedRegex {
+    /// The pattern parsed.
+    pub pattern: String,
+    /// What it parsed to.
+    pub hir: std::sync::Arc<regex_syntax::hir::Hir>,
 }
 
 fn yes() -> bool {
@@ -238,6 +252,12 @@ impl RuleSpec {
 
     /// Checks what serde cannot: the id's shape, one kind of match, and combinations that make sense.
     pub fn check(&self, builtin_names: &[&str], allow_builtin: bool) -> Result<(), String> {
+        self.check_parsed(builtin_names, allow_builtin).map(drop)
+    }
+
+    /// `check`, giving back the parsed `match.regex` of a user rule (see `parsed_regex`).
+    pub fn check_parsed(&self, builtin_names: &[&str], allow_builtin: bool) -> Result<Option<ParsedRegex>, String> {
+        let mut parsed = None;
         check_id(&self.id)?;
         if self.description.trim().is_empty() {
             return Err("needs a description".into());
@@ -257,7 +277,7 @@ impl RuleSpec {
             if !builtin_names.contains(&name.as_str()) {
                 return Err(format!("unknown builtin matcher `{name}`"));
             }
-            return Ok(());
+            return Ok(None);
         }
         if self.strings().iter().any(|s| s.trim().is_empty()) || m.literal.as_ref().is_some_and(Vec::is_empty) {
             return Err("`literal` and `words` need non-empty strings".into());
@@ -270,7 +290,8 @@ impl RuleSpec {
             // is reported with its rule and place before any file is touched, not found mid-run
             // (the engine compiles a rule's regex lazily); the tests compile the shipped ones.
             if !allow_builtin {
-                check_regex(pattern).map_err(|e| format!("bad regex: {e}"))?;
+                let hir = check_regex(pattern).map_err(|e| format!("bad regex: {e}"))?;
+                parsed = Some(ParsedRegex { pattern: pattern.clone(), hir: std::sync::Arc::new(hir) });
             }
             if m.trigger.as_ref().is_some_and(|t| t.is_empty() || t.iter().any(String::is_empty)) {
                 return Err("`trigger` needs non-empty literals".into());
@@ -318,7 +339,7 @@ impl RuleSpec {
                 return Err(format!("`after_singular` names `{extra}`, which the rule does not match"));
             }
         }
-        Ok(())
+        Ok(parsed)
     }
 }
 
@@ -374,7 +395,7 @@ pub fn line_column(text: &str, at: usize) -> (usize, usize) {
 /// One parser and one compiler per thread serve every pattern: a new compiler allocates and
 /// clears its UTF-8 suffix cache (10,000 entries); a compiler starts each build afresh, so the
 /// result is the same.
-fn check_regex(pattern: &str) -> Result<(), String> {
+fn check_regex(pattern: &str) -> Result<regex_syntax::hir::Hir, String> {
     use regex_automata::nfa::thompson;
     use std::cell::RefCell;
     thread_local! {
@@ -388,14 +409,15 @@ fn check_regex(pattern: &str) -> Result<(), String> {
     }
     let hir = PARSER.with_borrow_mut(|parser| parser.parse(pattern).map_err(|e| e.to_string()))?;
     if nfa_size_bound(&hir).saturating_add(NFA_FRAME_BYTES) <= REGEX_SIZE_LIMIT as u64 {
-        return Ok(());
+        return Ok(hir);
     }
     COMPILER.with(|compiler| {
         compiler.build_from_hir(&hir).map(drop).map_err(|e| match e.size_limit() {
             Some(limit) => format!("compiled regex exceeds size limit of {limit} bytes"),
             None => e.to_string(),
         })
-    })
+    })?;
+    Ok(hir)
 }
 
 /// What the forward automaton of a whole pattern adds around its expression, in bytes (the
