@@ -137,6 +137,7 @@ pub fn propose(c: &Candidate, place: Place, group: &str, group_docs: u32, body: 
         examples: vec![Example { input: example.0, output: example.1 }],
         keep: vec![format!("{body}\n")],
         origin: Origin::default(),
+        parsed_regex: None,
     }
 }
 

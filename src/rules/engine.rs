@@ -32,6 +32,9 @@ const MAX_LABEL: usize = 64;
 const TEDDY_PATTERNS: usize = 64;
 /// At most this many Teddy automata filter one set of patterns (see `QuickFilter`).
 const TEDDY_CHUNKS: usize = 3;
+/// Patterns sharing a prefix make a family that the quick filter may look for by that prefix
+/// (see `QuickFilter::new`).
+const MIN_FAMILY: usize = 8;
 /// A `Scan`'s automaton over more patterns than this is not made a DFA (see `Scan::new`).
 const MAX_DFA_PATTERNS: usize = 500;
 
@@ -84,12 +87,14 @@ struct Compiled {
 /// refuses more than 16 needles fingerprinted by one byte: one short needle (`/`, `AP`) among long
 /// ones would make every byte a candidate, or send all of them to the lazy DFA. So one-byte
 /// needles are looked for with `memchr`, and needles are grouped by that length before chunking.
+#[derive(Clone)]
 enum QuickFilter {
     Pieces(Vec<Piece>),
     LazyDfa(Regex),
 }
 
 /// One search of a `QuickFilter::Pieces`.
+#[derive(Clone)]
 enum Piece {
     /// Up to three single bytes (`memchr3`).
     Bytes([u8; 3]),
@@ -107,12 +112,50 @@ impl Piece {
 
 impl QuickFilter {
     fn new(patterns: &[String]) -> Self {
-        let needles = quick_needles(patterns);
-        if needles.len() <= TEDDY_PATTERNS * TEDDY_CHUNKS
-            && let Some(pieces) = Self::pieces(&needles)
-        {
-            return QuickFilter::Pieces(pieces);
+        let fits = |needles: &[&str]| needles.len() <= TEDDY_PATTERNS * TEDDY_CHUNKS;
+        // Past a few times what Teddy serves, the patterns themselves do not fit: their prefixes
+        // are tried first, without the cost of finding which patterns hold others.
+        if patterns.len() <= 4 * TEDDY_PATTERNS * TEDDY_CHUNKS {
+            let needles = quick_needles(patterns);
+            if fits(&needles)
+                && let Some(pieces) = Self::pieces(&needles)
+            {
+                return QuickFilter::Pieces(pieces);
+            }
         }
+        // A line holding a pattern holds its first bytes too: thousands of words often come in
+        // families that start alike (`xqzword1…`, numbered or generated), and a SIMD search for
+        // those prefixes, with the automaton confirming the rare line that has one, costs a
+        // fraction of the lazy DFA's pass over every byte. A prefix stands in only for a family
+        // (`MIN_FAMILY` patterns or more): the spellings of one phrase (`Operation system`,
+        // `Operation System`) stay whole, or `operatio` would pass every `cooperation`. The longest
+        // prefixes that fit one searcher win, then those that fit any.
+        for budget in [TEDDY_PATTERNS * 3 / 2, TEDDY_PATTERNS * TEDDY_CHUNKS] {
+            for len in [8, 6, 4, 3] {
+                let mut family: HashMap<&str, usize> = HashMap::new();
+                for p in patterns {
+                    *family.entry(&p[..prefix_end(p, len)]).or_default() += 1;
+                }
+                let shortened: std::collections::BTreeSet<&str> = patterns
+                    .iter()
+                    .map(|p| {
+                        let prefix = &p[..prefix_end(p, len)];
+                        if family[prefix] >= MIN_FAMILY { prefix } else { p.as_str() }
+                    })
+                    .collect();
+                if shortened.len() >= patterns.len() || shortened.len() > 4 * budget {
+                    continue;
+                }
+                let shortened: Vec<String> = shortened.into_iter().map(str::to_owned).collect();
+                let needles = quick_needles(&shortened);
+                if needles.len() <= budget
+                    && let Some(pieces) = Self::pieces(&needles)
+                {
+                    return QuickFilter::Pieces(pieces);
+                }
+            }
+        }
+        let needles = quick_needles(patterns);
         let alternation: Vec<String> = needles.iter().map(|p| regex::escape(p)).collect();
         let regex = regex::RegexBuilder::new(&alternation.join("|"))
             .unicode(false)
@@ -175,6 +218,16 @@ impl QuickFilter {
             QuickFilter::LazyDfa(regex) => regex.is_match(text),
         }
     }
+}
+
+/// The end of `pattern`'s first `len` bytes, moved back to a character boundary (but past the
+/// first character, so that a prefix is never empty).
+fn prefix_end(pattern: &str, len: usize) -> usize {
+    if len >= pattern.len() {
+        return pattern.len();
+    }
+    let first = pattern.chars().next().map_or(0, char::len_utf8);
+    char_floor(pattern, len).max(first)
 }
 
 /// Rough share of `byte` among the bytes of news text (lowercase letters as measured on the
@@ -378,8 +431,10 @@ struct Scan {
 }
 
 impl Scan {
-    /// The patterns whose roles `keep` keeps (none: no scan).
-    fn new(patterns: &[String], roles: &[Vec<Role>], keep: impl Fn(&Role) -> bool) -> Option<Self> {
+    /// The patterns whose roles `keep` keeps (none: no scan). `all`, a scan of every one of
+    /// `patterns`, lends its automata when `keep` keeps a role of each pattern: building them again
+    /// costs a large rule set's start-up as much again.
+    fn new(patterns: &[String], roles: &[Vec<Role>], keep: impl Fn(&Role) -> bool, all: Option<&Scan>) -> Option<Self> {
         let mut kept_patterns = Vec::new();
         let mut kept_roles = Vec::new();
         for (pattern, roles) in patterns.iter().zip(roles) {
@@ -391,6 +446,9 @@ impl Scan {
         }
         if kept_patterns.is_empty() {
             return None;
+        }
+        if let Some(all) = all.filter(|all| all.roles.len() == kept_patterns.len()) {
+            return Some(Scan { automaton: all.automaton.clone(), quick: all.quick.clone(), roles: kept_roles });
         }
         // Runs only on the lines the quick filter lets through: a DFA's speed there is worth its
         // build for a few hundred patterns, not for thousands (a large rule set's start-up).
@@ -486,7 +544,15 @@ impl AnchorTable {
                 (_, []) => unreachable!("rule literals are not empty"),
             }
         }
-        keyed.sort_unstable();
+        // Within a key, by length and then bytes: the patterns of one length are binary-searched
+        // for the line's start (end) of that length, so that a thousand labels sharing their first
+        // bytes (`More from Site001:`…) cost a few comparisons, not one each, on every line
+        // starting `Mo`.
+        let patterns = &interned.patterns;
+        keyed.sort_unstable_by(|&(key_a, a), &(key_b, b)| {
+            let (a, b) = (&patterns[a as usize], &patterns[b as usize]);
+            key_a.cmp(&key_b).then(a.len().cmp(&b.len())).then_with(|| a.cmp(b))
+        });
         let mut offsets = vec![0u32; (1 << 16) + 1];
         for &(key, _) in &keyed {
             offsets[key + 1] += 1;
@@ -506,17 +572,25 @@ impl AnchorTable {
             End::Start => byte(Some(0)) << 8 | byte(Some(1)),
             End::Finish => byte(line.len().checked_sub(2)) << 8 | byte(line.len().checked_sub(1)),
         };
-        let range = self.offsets[key] as usize..self.offsets[key + 1] as usize;
-        for &at in &self.entries[range] {
-            let pattern = &self.patterns[at as usize];
-            let (found, from) = match self.end {
-                End::Start => (line.starts_with(pattern), 0),
-                End::Finish => (line.ends_with(pattern), line.len().wrapping_sub(pattern.len())),
-            };
-            if found {
-                let span = (lead + from, lead + from + pattern.len());
-                hits.extend(self.roles[at as usize].iter().map(|role| (span.0, span.1, role)));
+        let mut entries = &self.entries[self.offsets[key] as usize..self.offsets[key + 1] as usize];
+        while let Some(&first) = entries.first() {
+            let len = self.patterns[first as usize].len();
+            let run = entries.partition_point(|&at| self.patterns[at as usize].len() == len);
+            if len <= line.len() {
+                let from = match self.end {
+                    End::Start => 0,
+                    End::Finish => line.len() - len,
+                };
+                let window = &line[from..from + len];
+                let same_length = &entries[..run];
+                let at = same_length.partition_point(|&at| self.patterns[at as usize].as_slice() < window);
+                // Patterns are interned: one at most is the window.
+                if let Some(&at) = same_length.get(at).filter(|&&at| self.patterns[at as usize] == window) {
+                    let span = (lead + from, lead + from + len);
+                    hits.extend(self.roles[at as usize].iter().map(|role| (span.0, span.1, role)));
+                }
             }
+            entries = &entries[run..];
         }
     }
 }
@@ -801,19 +875,26 @@ impl Engine {
         }
         let rules = &engine.rules;
         let (patterns, roles) = (&anywhere.patterns, &anywhere.roles);
-        engine.short = Scan::new(patterns, roles, |_| true);
+        let short = Scan::new(patterns, roles, |_| true, None);
         engine.start = AnchorTable::new(starts, End::Start);
         engine.end = AnchorTable::new(ends, End::Finish);
-        engine.long = Scan::new(patterns, roles, |role| match *role {
-            Role::Inline { .. } => true,
-            Role::Trigger { rule } => !rules[rule].place.is_line(),
-            Role::Prefix { .. } => false,
-        });
+        engine.long = Scan::new(
+            patterns,
+            roles,
+            |role| match *role {
+                Role::Inline { .. } => true,
+                Role::Trigger { rule } => !rules[rule].place.is_line(),
+                Role::Prefix { .. } => false,
+            },
+            short.as_ref(),
+        );
         engine.tail_triggers = Scan::new(
             patterns,
             roles,
             |role| matches!(*role, Role::Trigger { rule } if rules[rule].place == Place::Tail),
+            short.as_ref(),
         );
+        engine.short = short;
         engine.label_rules = (0..rules.len())
             .filter(|&r| rules[r].place == Place::LineStart && rules[r].followed_by == Some(Follow::Headline))
             .collect();
@@ -1374,8 +1455,16 @@ enum Anchor {
 fn line_anchors(spec: &RuleSpec) -> Option<(Anchor, Vec<Vec<u8>>)> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let pattern = spec.matcher.regex.as_ref()?;
-    let flags = if spec.case == Case::Ignore { "(?i)" } else { "" };
-    let hir = regex_syntax::ParserBuilder::new().build().parse(&format!("{flags}(?:{pattern})")).ok()?;
+    // A user rule's regex was parsed when it was checked; `(?:p)` parses to what `p` does.
+    let hir = match &spec.parsed_regex {
+        Some(parsed) if spec.case == Case::Exact && parsed.pattern == *pattern => parsed.hir.clone(),
+        _ => {
+            let flags = if spec.case == Case::Ignore { "(?i)" } else { "" };
+            std::sync::Arc::new(
+                regex_syntax::ParserBuilder::new().build().parse(&format!("{flags}(?:{pattern})")).ok()?,
+            )
+        }
+    };
     let literals = |kind: ExtractKind, shortest: usize| {
         let mut extractor = Extractor::new();
         let prefix = matches!(kind, ExtractKind::Prefix);
@@ -1595,16 +1684,91 @@ mod tests {
 
     #[test]
     fn many_rules_take_the_lazy_dfa_filter_and_still_match_every_one() {
-        // 200 words in 3 spellings each, none inside another: past `TEDDY_CHUNKS` Teddy filters,
-        // and past `MAX_DFA_PATTERNS` for the automaton.
-        let specs = rules(200);
+        // 200 words in 3 spellings each, none inside another, starting in 600 ways: past
+        // `TEDDY_CHUNKS` Teddy filters even by prefix, and past `MAX_DFA_PATTERNS` for the automaton.
+        let letter = |k: usize| char::from(b'a' + (k % 26) as u8);
+        let mut text = String::new();
+        for i in 0..200 {
+            let word = format!("{}{}{}word", letter(i), letter(i / 26 + 3), letter(i * 7 + 1));
+            text.push_str(&format!(
+                "[[rule]]\nid = \"t.w{i}\"\ndescription = \"x\"\nmatch = {{ words = [\"{word}\"] }}\n\
+                 case = \"ignore\"\nreplace = \"word{i}\"\n\n"
+            ));
+        }
+        let specs = parse_rule_file(&text, "t").unwrap();
         let engine = Engine::new(&specs);
         assert!(matches!(engine.long.as_ref().map(|s| &s.quick), Some(QuickFilter::LazyDfa(_))));
+        assert!(matches!(engine.short.as_ref().map(|s| &s.quick), Some(QuickFilter::LazyDfa(_))));
         assert_eq!(engine.long.as_ref().map(|s| s.automaton.kind()), Some(AhoCorasickKind::ContiguousNFA));
         let cleaner = crate::pipeline::Cleaner::with_rules(&crate::rules::RuleSet::with_user(specs).unwrap(), &[]);
-        let (out, outcome) = cleaner.clean_str("A qq7word, a QQ99WORD and qq100wordx.\n");
-        assert_eq!(out, "A word7, a WORD99 and qq100wordx.\n");
+        // Rules 7 (`hdyword`) and 99 (`vgsword`); `bdiwordx` (rule 1) is not a whole word.
+        let (out, outcome) = cleaner.clean_str("A hdyword, a VGSWORD and bdiwordx.\n");
+        assert_eq!(out, "A word7, a WORD99 and bdiwordx.\n");
         assert_eq!(outcome.edits(), 2);
+    }
+
+    #[test]
+    fn many_words_sharing_their_first_bytes_are_filtered_by_those_with_simd() {
+        // 200 words in 3 spellings each start in 30 ways (`qq1`, `Qq1`, `QQ1`...): the filter
+        // asks for those prefixes, and every word is still found.
+        let specs = rules(200);
+        let engine = Engine::new(&specs);
+        for scan in [&engine.short, &engine.long] {
+            assert!(matches!(scan.as_ref().map(|s| &s.quick), Some(QuickFilter::Pieces(_))));
+        }
+        let cleaner = crate::pipeline::Cleaner::with_rules(&crate::rules::RuleSet::with_user(specs).unwrap(), &[]);
+        let (out, outcome) = cleaner.clean_str("A qq7word, a QQ99WORD and qq100wordx, qq1 and qq19wor.\n");
+        assert_eq!(out, "A word7, a WORD99 and qq100wordx, qq1 and qq19wor.\n");
+        assert_eq!(outcome.edits(), 2);
+    }
+
+    #[test]
+    fn the_prefix_filter_passes_every_line_the_automaton_matches() {
+        // Thousands of patterns, non-ASCII among them, cut to prefixes at character boundaries.
+        let mut patterns: Vec<String> = Vec::new();
+        for i in 0..1000 {
+            patterns.extend(case_variants(&format!("смарт{i}фон")));
+            patterns.extend(case_variants(&format!("xqzword{i}")));
+        }
+        patterns.extend(["日本語".to_owned(), "ab".to_owned(), "é".to_owned()]);
+        let quick = QuickFilter::new(&patterns);
+        assert!(matches!(quick, QuickFilter::Pieces(_)));
+        let automaton = AhoCorasick::new(&patterns).unwrap();
+        let lines = [
+            "",
+            "x",
+            "a plain line of prose without any of them",
+            "СМАРТ17ФОН",
+            "смарт",
+            "xqzword",
+            "XQZWORD999 here",
+            "Xqzwor",
+            "日本",
+            "日本語",
+            "cab",
+            "café",
+            "cafe\u{301}",
+            "Смарт999фон",
+        ];
+        for line in lines {
+            let long = format!("{} {line}", "padding words of plain prose ".repeat(12));
+            for text in [line.to_owned(), long] {
+                if automaton.is_match(text.as_str()) {
+                    assert!(quick.is_match(&text), "{text:?}");
+                }
+            }
+        }
+        assert!(!quick.is_match("a plain line of prose without any of them, long enough for SIMD to run"));
+    }
+
+    #[test]
+    fn prefixes_end_at_character_boundaries_and_are_never_empty() {
+        assert_eq!(prefix_end("смартфон", 3), 2);
+        assert_eq!(prefix_end("смартфон", 4), 4);
+        assert_eq!(prefix_end("日本語", 2), 3);
+        assert_eq!(prefix_end("ab", 8), 2);
+        assert_eq!(prefix_end("abcdef", 3), 3);
+        assert_eq!(prefix_end("", 3), 0);
     }
 
     #[test]
@@ -1800,6 +1964,78 @@ mod tests {
         assert_eq!(found(&ends, "P"), [(2, 3)]);
         assert_eq!(found(&ends, "Photo: Reuters"), [(9, 16)]);
         assert!(found(&ends, "AP said").is_empty() && found(&ends, "Reuters.").is_empty());
+    }
+
+    #[test]
+    fn anchor_tables_search_many_literals_sharing_their_first_bytes_as_one_by_one() {
+        // Literals of several lengths under one two-byte key, non-ASCII among them: the binary
+        // search by length finds what comparing each literal finds.
+        let mut literals: Vec<String> = (0..300).map(|i| format!("More from Site{i:03}:")).collect();
+        literals.extend(["Mo", "M", "More", "Mo\u{308}re", "More from", "More from Site1"].map(str::to_owned));
+        let lines = [
+            "More from Site007: x",
+            "More from Site299:",
+            "More from Site300:",
+            "More from Site1",
+            "Mo\u{308}re news",
+            "Mo",
+            "M",
+            "Moscow",
+            "",
+            "More from Site",
+            "ite007:",
+            "x More from Site007:",
+        ];
+        for end in [End::Start, End::Finish] {
+            let mut interned: Interned<Vec<u8>> = Interned::default();
+            for (rule, l) in literals.iter().enumerate() {
+                interned.add(l.as_bytes().to_vec(), Role::Trigger { rule });
+            }
+            let table = AnchorTable::new(interned, end).expect("literals given");
+            for line in lines {
+                let mut hits = Vec::new();
+                table.hits(line.as_bytes(), 0, &mut hits);
+                let mut found: Vec<(usize, usize)> = hits.iter().map(|&(s, e, _)| (s, e)).collect();
+                found.sort_unstable();
+                let mut expected: Vec<(usize, usize)> = literals
+                    .iter()
+                    .filter(|l| match end {
+                        End::Start => line.starts_with(l.as_str()),
+                        End::Finish => line.ends_with(l.as_str()),
+                    })
+                    .map(|l| match end {
+                        End::Start => (0, l.len()),
+                        End::Finish => (line.len() - l.len(), line.len()),
+                    })
+                    .collect();
+                expected.sort_unstable();
+                assert_eq!(found, expected, "{line:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn line_anchors_from_the_checked_syntax_tree_are_those_from_parsing_again() {
+        let patterns = [
+            "(?:©|\\(c\\)) \\d{4} Site002(?: Media)?",
+            "More from [A-Z]\\w+:",
+            "Смотрите также|Читайте также",
+            "\\w+ Daily newsletter",
+            "(?:Photo|Image): .*(?:AP|Reuters)",
+        ];
+        for pattern in patterns {
+            for (place, case) in [("own-line", "exact"), ("line-start", "exact"), ("own-line", "ignore")] {
+                let text = format!(
+                    "[[rule]]\nid = \"t.r\"\ndescription = \"x\"\nwhere = \"{place}\"\ncase = \"{case}\"\n\
+                     match = {{ regex = '{pattern}', trigger = [\"x\"] }}\n"
+                );
+                let mut spec = parse_rule_file(&text, "t").unwrap().remove(0);
+                let fresh = line_anchors(&spec);
+                spec.parsed_regex = spec.check_parsed(&[], false).unwrap();
+                assert!(spec.parsed_regex.is_some());
+                assert_eq!(line_anchors(&spec), fresh, "{pattern} {place} {case}");
+            }
+        }
     }
 
     #[test]

@@ -138,10 +138,11 @@ impl RuleSet {
         let mut seen: HashSet<String> = set.rules.iter().map(|r| r.id.clone()).collect();
         // Checking compiles each regex: done on every core, the first failure reported.
         let matchers = builtin_matchers();
-        let checks: Vec<Result<(), String>> = user.par_iter().map(|rule| rule.check(&matchers, false)).collect();
-        for (index, (rule, check)) in user.into_iter().zip(checks).enumerate() {
+        let checks: Vec<Result<Option<spec::ParsedRegex>, String>> =
+            user.par_iter().map(|rule| rule.check_parsed(&matchers, false)).collect();
+        for (index, (mut rule, check)) in user.into_iter().zip(checks).enumerate() {
             let fail = |message: String| UserRuleError { index, message };
-            check.map_err(|e| fail(format!("rule `{}`: {e}", rule.id)))?;
+            rule.parsed_regex = check.map_err(|e| fail(format!("rule `{}`: {e}", rule.id)))?;
             if !seen.insert(rule.id.clone()) {
                 return Err(fail(format!("rule `{}` is defined twice (or reuses a built-in id)", rule.id)));
             }
