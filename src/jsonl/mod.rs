@@ -16,6 +16,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::block::Spare;
 use crate::config::{Format, Mode, Settings};
 use crate::edit::RuleId;
 use crate::error::Error;
@@ -297,7 +298,9 @@ fn flush(
     out: &mut dyn Write,
     totals: &mut Totals,
 ) -> Result<(), StreamError> {
-    let done: Vec<Done> = batch.par_iter().map(|line| clean_line(cleaner, line, options)).collect();
+    // Each worker's records read their lines into the buffers of the records before.
+    let done: Vec<Done> =
+        batch.par_iter().map_init(Spare::default, |spare, line| clean_line(cleaner, line, options, spare)).collect();
     for (line, done) in batch.drain(..).zip(done) {
         if !line.bytes.iter().all(u8::is_ascii_whitespace) {
             totals.records += 1;
@@ -330,7 +333,7 @@ fn flush(
 
 /// Cleans one line: a blank line passes through as it is; a bad one passes (or is dropped) and
 /// says why.
-fn clean_line(cleaner: &Cleaner, line: &RawLine, options: &Options) -> Done {
+fn clean_line(cleaner: &Cleaner, line: &RawLine, options: &Options, spare: &mut Spare) -> Done {
     let unchanged = |failure: Option<BadRecord>| Done {
         line: if options.skip_bad && failure.is_some() { Emit::Nothing } else { Emit::AsRead },
         report: Vec::new(),
@@ -340,14 +343,20 @@ fn clean_line(cleaner: &Cleaner, line: &RawLine, options: &Options) -> Done {
     if line.bytes.iter().all(u8::is_ascii_whitespace) {
         return unchanged(None);
     }
-    match clean_record(cleaner, &line.bytes, line.number, options) {
+    match clean_record(cleaner, &line.bytes, line.number, options, spare) {
         Ok(done) => done,
         Err(why) => unchanged(Some(why)),
     }
 }
 
 /// Cleans the record `bytes` (line `number`).
-fn clean_record(cleaner: &Cleaner, bytes: &[u8], number: u64, options: &Options) -> Result<Done, BadRecord> {
+fn clean_record(
+    cleaner: &Cleaner,
+    bytes: &[u8],
+    number: u64,
+    options: &Options,
+    spare: &mut Spare,
+) -> Result<Done, BadRecord> {
     let line = simdutf8::basic::from_utf8(bytes).map_err(|_| BadRecord::NotUtf8)?;
     let record = Record::parse(line)?;
     let (field, text) = record.text(&options.fields.text)?;
@@ -378,9 +387,10 @@ fn clean_record(cleaner: &Cleaner, bytes: &[u8], number: u64, options: &Options)
             Output::Diffs => {
                 let name = name();
                 let mut diff = DiffSink::new(&mut report, Path::new(&name), bom, options.settings.color);
-                clean_text(cleaner, &text, &options.settings, &mut (&mut text_sink, (&mut diff, &mut edit_sink)))
+                let mut sink = (&mut text_sink, (&mut diff, &mut edit_sink));
+                clean_text_reusing(cleaner, &text, &options.settings, &mut sink, spare)
             }
-            _ => clean_text(cleaner, &text, &options.settings, &mut (&mut text_sink, &mut edit_sink)),
+            _ => clean_text_reusing(cleaner, &text, &options.settings, &mut (&mut text_sink, &mut edit_sink), spare),
         }
     };
     if options.output == Output::Names && outcome.changed {
@@ -440,9 +450,22 @@ pub fn record_text<'a>(
 
 /// Cleans `text` as `newsclean -` would clean it on stdin (a leading U+FEFF is a byte-order mark
 /// there, which the caller puts back): a text that is binary or a feed is left as it was.
-pub(crate) fn clean_text(cleaner: &Cleaner, text: &str, settings: &Settings, mut sink: &mut dyn Sink) -> Outcome {
+pub(crate) fn clean_text(cleaner: &Cleaner, text: &str, settings: &Settings, sink: &mut dyn Sink) -> Outcome {
+    clean_text_reusing(cleaner, text, settings, sink, &mut Spare::default())
+}
+
+/// `clean_text` reading lines into the buffers in `spare` (left there for the next record).
+fn clean_text_reusing(
+    cleaner: &Cleaner,
+    text: &str,
+    settings: &Settings,
+    mut sink: &mut dyn Sink,
+    spare: &mut Spare,
+) -> Outcome {
     match source::open_utf8_text(text, settings) {
-        Some(Ok((text, offset))) => return cleaner.clean_stream(text, offset, &mut sink).unwrap_or_default(),
+        Some(Ok((text, offset))) => {
+            return cleaner.clean_stream_reusing(text, offset, &mut sink, spare).unwrap_or_default();
+        }
         Some(Err(_feed)) => return Outcome::default(),
         None => {}
     }
@@ -713,6 +736,21 @@ mod tests {
         assert_eq!(encode("\"café\"", "café"), "\"café\"");
         assert_eq!(encode("\"a\"", "😀"), "\"😀\"");
         assert_eq!(encode("\"\\u00e9\"", "😀"), "\"\\ud83d\\ude00\"");
+    }
+
+    #[test]
+    fn records_cleaned_one_after_another_come_out_as_each_alone() {
+        let cleaner = Cleaner::new();
+        let long = "é long line, ".repeat(3000);
+        let texts = ["", "His smart phone rang.\nLatest News", "\n\n\n", &long, "\u{feff}Text.\r\n\r\nMore.", "x"];
+        let mut spare = Spare::default();
+        for text in texts.iter().chain(texts.iter().rev()) {
+            let (mut reused, mut alone) = (Vec::new(), Vec::new());
+            let settings = Settings::default();
+            let a = clean_text_reusing(&cleaner, text, &settings, &mut TextSink::new(&mut reused), &mut spare);
+            let b = clean_text(&cleaner, text, &settings, &mut TextSink::new(&mut alone));
+            assert_eq!((String::from_utf8(reused).unwrap(), a), (String::from_utf8(alone).unwrap(), b));
+        }
     }
 
     #[test]
