@@ -621,7 +621,7 @@ fn json_type(raw: &str) -> &'static str {
 /// non-ASCII character if the original had its non-ASCII characters escaped (as Python's
 /// `json.dumps` writes by default), else in UTF-8.
 fn encode_like(original: &str, text: &str) -> Vec<u8> {
-    let ascii = original.is_ascii() && original.contains("\\u");
+    let ascii = original.is_ascii() && memchr::memmem::find(original.as_bytes(), b"\\u").is_some();
     let mut json = Vec::with_capacity(text.len() + 16);
     raw::push_string(&mut json, text, ascii);
     json

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 /// one object, possibly between whitespace, whose names have no escapes.
 pub(super) fn members(text: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
     let bytes = text.as_bytes();
+    let controls = has_control(bytes);
     let mut at = skip_space(bytes, 0);
     if bytes.get(at) != Some(&b'{') {
         return None;
@@ -20,8 +21,8 @@ pub(super) fn members(text: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
         at += 1;
     } else {
         loop {
-            let (name, value_at) = name(text, at)?;
-            let end = value_end(bytes, value_at)?;
+            let (name, value_at) = name(text, at, controls)?;
+            let end = value_end(bytes, value_at, controls)?;
             entries.push((Cow::Borrowed(name), &text[value_at..end]));
             at = skip_space(bytes, end);
             match bytes.get(at) {
@@ -96,9 +97,13 @@ pub(super) fn push_string(out: &mut Vec<u8>, text: &str, ascii: bool) {
     out.reserve(text.len() + 2);
     out.push(b'"');
     let bytes = text.as_bytes();
+    let controls = has_control(bytes);
     let mut at = 0;
     loop {
-        let plain = if ascii { plain_len::<true>(&bytes[at..]) } else { plain_len::<false>(&bytes[at..]) };
+        let plain = match ascii {
+            true => plain_len::<true>(&bytes[at..], controls),
+            false => plain_len::<false>(&bytes[at..], controls),
+        };
         out.extend_from_slice(&bytes[at..at + plain]);
         at += plain;
         let Some(&byte) = bytes.get(at) else { break };
@@ -138,8 +143,9 @@ fn push_unit(out: &mut Vec<u8>, unit: u16) {
 }
 
 /// How many bytes at the start of `bytes` a JSON string holds as they are: up to a quote, a
-/// backslash, a control character, or (with `ASCII`) a byte beyond ASCII.
-fn plain_len<const ASCII: bool>(bytes: &[u8]) -> usize {
+/// backslash, a control character, or (with `ASCII`) a byte beyond ASCII. Without `controls`
+/// (`has_control` found none), only a newline is looked for among control characters.
+fn plain_len<const ASCII: bool>(bytes: &[u8], controls: bool) -> usize {
     // `|`, not `||`: no branch in the loops below, so that they are vectorized.
     let special = |b: u8| (b == b'"') | (b == b'\\') | (b < 0x20) | (ASCII & (b >= 0x80));
     // Most of them are the quote, the backslash and the newline, found with SIMD `memchr`; the
@@ -148,6 +154,9 @@ fn plain_len<const ASCII: bool>(bytes: &[u8]) -> usize {
         true => bytes.len(),
         false => memchr::memchr3(b'"', b'\\', b'\n', bytes).unwrap_or(bytes.len()),
     };
+    if !ASCII && !controls {
+        return end;
+    }
     let mut at = 0;
     while at < end {
         let take = (end - at).min(64);
@@ -165,13 +174,27 @@ fn plain_len<const ASCII: bool>(bytes: &[u8]) -> usize {
     end
 }
 
+/// True if `bytes` holds a control character other than the newline (in a line of JSON, a tab or
+/// a carriage return between tokens; seldom in text): when not, the quote, the backslash and the
+/// newline are all `plain_len` looks for. Tested 64 bytes at a time, vectorized.
+fn has_control(bytes: &[u8]) -> bool {
+    // `&`, not `&&`: no branch, so that the test of a chunk is vectorized.
+    let control = |b: u8| (b < 0x20) & (b != b'\n');
+    let mut chunks = bytes.chunks_exact(64);
+    let any = chunks.any(|chunk| {
+        let chunk: &[u8; 64] = chunk.try_into().expect("chunks of 64");
+        chunk.iter().fold(false, |any, &b| any | control(b))
+    });
+    any || chunks.remainder().iter().any(|&b| control(b))
+}
+
 /// A member's name starting at `at` (its opening quote) and where its value starts.
-fn name(text: &str, at: usize) -> Option<(&str, usize)> {
+fn name(text: &str, at: usize, controls: bool) -> Option<(&str, usize)> {
     let bytes = text.as_bytes();
     if bytes.get(at) != Some(&b'"') {
         return None;
     }
-    let end = string_end(bytes, at)?;
+    let end = string_end(bytes, at, controls)?;
     let name = &text[at + 1..end - 1];
     if name.contains('\\') {
         return None;
@@ -182,12 +205,12 @@ fn name(text: &str, at: usize) -> Option<(&str, usize)> {
 
 /// Where the JSON value starting at `at` ends (objects and arrays nested to any depth, without
 /// recursion, as serde_json skips a raw value).
-fn value_end(bytes: &[u8], mut at: usize) -> Option<usize> {
+fn value_end(bytes: &[u8], mut at: usize, controls: bool) -> Option<usize> {
     // The closing bracket of each object or array the value is in.
     let mut open: Vec<u8> = Vec::new();
     loop {
         match *bytes.get(at)? {
-            b'"' => at = string_end(bytes, at)?,
+            b'"' => at = string_end(bytes, at, controls)?,
             b'{' | b'[' => {
                 let close = if bytes[at] == b'{' { b'}' } else { b']' };
                 at = skip_space(bytes, at + 1);
@@ -196,7 +219,7 @@ fn value_end(bytes: &[u8], mut at: usize) -> Option<usize> {
                 } else {
                     open.push(close);
                     if close == b'}' {
-                        at = name_of_nested(bytes, at)?;
+                        at = name_of_nested(bytes, at, controls)?;
                     }
                     continue;
                 }
@@ -215,7 +238,7 @@ fn value_end(bytes: &[u8], mut at: usize) -> Option<usize> {
                 b',' => {
                     at = skip_space(bytes, at + 1);
                     if close == b'}' {
-                        at = name_of_nested(bytes, at)?;
+                        at = name_of_nested(bytes, at, controls)?;
                     }
                     break;
                 }
@@ -230,20 +253,20 @@ fn value_end(bytes: &[u8], mut at: usize) -> Option<usize> {
 }
 
 /// Past a nested object's member name (escapes allowed: it is only skipped) and its colon.
-fn name_of_nested(bytes: &[u8], at: usize) -> Option<usize> {
+fn name_of_nested(bytes: &[u8], at: usize, controls: bool) -> Option<usize> {
     if bytes.get(at) != Some(&b'"') {
         return None;
     }
-    let colon = skip_space(bytes, string_end(bytes, at)?);
+    let colon = skip_space(bytes, string_end(bytes, at, controls)?);
     (bytes.get(colon) == Some(&b':')).then(|| skip_space(bytes, colon + 1))
 }
 
 /// Past the JSON string whose opening quote is at `at`: escapes well formed (`\u` with four hex
 /// digits), no control character.
-fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
+fn string_end(bytes: &[u8], at: usize, controls: bool) -> Option<usize> {
     let mut at = at + 1;
     loop {
-        at += plain_len::<false>(&bytes[at..]);
+        at += plain_len::<false>(&bytes[at..], controls);
         match *bytes.get(at)? {
             b'"' => return Some(at + 1),
             b'\\' => match *bytes.get(at + 1)? {
@@ -419,6 +442,20 @@ mod tests {
         {
             for ascii in [false, true] {
                 assert_eq!(fast_string(text, ascii), serde_string(text, ascii), "{text:?} {ascii}");
+            }
+        }
+    }
+
+    #[test]
+    fn control_characters_are_found_anywhere() {
+        let long = "x".repeat(130);
+        for (text, control) in
+            [("", false), ("a\nb", false), ("a\tb", true), (&*format!("{long}\r"), true), (&*long, false)]
+        {
+            assert_eq!(has_control(text.as_bytes()), control, "{text:?}");
+            if !control {
+                let bytes = text.as_bytes();
+                assert_eq!(plain_len::<false>(bytes, false), plain_len::<false>(bytes, true));
             }
         }
     }
