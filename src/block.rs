@@ -152,9 +152,10 @@ pub struct BlockReader<R> {
 }
 
 /// The buffers of lines and blocks already cleaned and written, reused for the next ones: a
-/// line's text costs no allocation of its own on most lines, nor a block its list.
+/// line's text costs no allocation of its own on most lines, nor a block its list. A stream of
+/// many small inputs (the records of JSON lines) hands them from one input's reader to the next.
 #[derive(Default)]
-struct Spare {
+pub(crate) struct Spare {
     texts: Vec<String>,
     /// The capacity of `texts`, in bytes.
     text_bytes: usize,
@@ -231,6 +232,17 @@ impl<R: BufRead> BlockReader<R> {
             max_line: DEFAULT_MAX_LINE,
             spare: Spare::default(),
         }
+    }
+
+    /// Reads into the line buffers `spare` that another reader left (`into_spare`).
+    pub(crate) fn with_spare(mut self, spare: Spare) -> Self {
+        self.spare = spare;
+        self
+    }
+
+    /// The line buffers left for the next reader.
+    pub(crate) fn into_spare(self) -> Spare {
+        self.spare
     }
 
     /// Refuses lines longer than `bytes` (`ReadError::LineTooLong`).

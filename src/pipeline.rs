@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, BufRead};
 
-use crate::block::{Block, BlockReader, Line, ReadError};
+use crate::block::{Block, BlockReader, Line, ReadError, Spare};
 use crate::edit::{EditKind, RuleId};
 use crate::rules::RuleSet;
 use crate::rules::engine::Engine;
@@ -207,7 +207,19 @@ impl Cleaner {
         offset: u64,
         sink: &mut S,
     ) -> Result<Outcome, StreamError> {
-        let mut reader = BlockReader::new(input, offset).with_max_line(self.max_line);
+        self.clean_stream_reusing(input, offset, sink, &mut Spare::default())
+    }
+
+    /// `clean_stream` reading lines into the buffers in `spare`, and leaving them there for the
+    /// next input (one after the other, the records of JSON lines allocate their lines once).
+    pub(crate) fn clean_stream_reusing<R: BufRead, S: Sink>(
+        &self,
+        input: R,
+        offset: u64,
+        sink: &mut S,
+        spare: &mut Spare,
+    ) -> Result<Outcome, StreamError> {
+        let mut reader = BlockReader::new(input, offset).with_max_line(self.max_line).with_spare(std::mem::take(spare));
         let mut outcome = Outcome::default();
         let mut ahead: VecDeque<Block> = VecDeque::new();
         let mut at_eof = false;
@@ -299,6 +311,7 @@ impl Cleaner {
             sink.furniture_only();
         }
         sink.finish().map_err(StreamError::Write)?;
+        *spare = reader.into_spare();
         Ok(outcome)
     }
 

@@ -181,6 +181,27 @@ fn open_stream<'a>(
     document(path, choice, text, html)
 }
 
+/// What `open` makes of `Source::Stdin` over the bytes of `text`, without a reader, when it reads
+/// them as UTF-8 as they are (most `--jsonl` records' texts): the text to clean, after any
+/// byte-order mark, and where it starts; or the note of a feed, which is not cleaned. `None` when
+/// `open` would decode the text or extract a page from it (the caller opens it then).
+pub(crate) fn open_utf8_text<'t>(text: &'t str, settings: &Settings) -> Option<Result<(&'t [u8], u64), &'static str>> {
+    if is_page(Path::new("stdin"), settings) {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let head = &bytes[..bytes.len().min(HEAD_LEN)];
+    // A `&str` is valid UTF-8, as `open_stream` finds its head (a character cut at its end too).
+    let Sniffed::Text(choice) = decode::choose(head, true, false, settings.forced) else { return None };
+    if !choice.is_utf8() {
+        return None;
+    }
+    if let Some(kind) = crate::feed::sniff(head, choice.encoding) {
+        return Some(Err(kind.note()));
+    }
+    Some(Ok((&bytes[choice.bom_len..], choice.bom_len as u64)))
+}
+
 /// The opened document: a page's text is extracted (and starts at offset 0).
 fn document<'a>(
     path: &Path,
@@ -239,5 +260,55 @@ pub(crate) fn stream_error(path: &Path, e: StreamError) -> Error {
             Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset }
         }
         StreamError::Write(source) => Error::Output(source),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `open` gives for `text` on stdin: the text it reads and where it starts, or its note.
+    fn opened(text: &str, settings: &Settings) -> Result<(Vec<u8>, u64), &'static str> {
+        match open(Source::Stdin(Box::new(text.as_bytes())), settings, false).unwrap() {
+            Ok(Document { mut text, offset, .. }) => {
+                let mut bytes = Vec::new();
+                text.read_to_end(&mut bytes).unwrap();
+                Ok((bytes, offset))
+            }
+            Err(skip) => Err(skip.note),
+        }
+    }
+
+    #[test]
+    fn utf8_text_opens_as_on_stdin() {
+        let long = format!("{}é and more", "x".repeat(HEAD_LEN - 1));
+        let texts = [
+            "",
+            "plain text\n\nsecond paragraph",
+            "\u{feff}with a byte-order mark",
+            "\u{feff}",
+            "café “quotes” 😀",
+            "<?xml version=\"1.0\"?><rss><channel></channel></rss>",
+            "<rss version=\"2.0\"><channel><item><title>a</title></item></channel></rss>",
+            long.as_str(),
+        ];
+        let forced = Settings { forced: Some(UTF_8), ..Settings::default() };
+        for settings in [&Settings::default(), &forced] {
+            for text in texts {
+                let fast = open_utf8_text(text, settings).expect("read as UTF-8 as it is");
+                let fast = fast.map(|(bytes, offset)| (bytes.to_vec(), offset));
+                assert_eq!(fast, opened(text, settings), "{:?}", &text[..text.len().min(40)]);
+            }
+        }
+    }
+
+    #[test]
+    fn other_texts_are_left_to_open() {
+        // NUL bytes may be UTF-16 to the sniffer; a page is extracted; a forced encoding decodes.
+        let html = Settings { html: true, ..Settings::default() };
+        let cp1251 = Settings { forced: Some(encoding_rs::WINDOWS_1251), ..Settings::default() };
+        assert!(open_utf8_text("a\0b\0c\0", &Settings::default()).is_none());
+        assert!(open_utf8_text("<p>page</p>", &html).is_none());
+        assert!(open_utf8_text("text", &cp1251).is_none());
     }
 }

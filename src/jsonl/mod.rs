@@ -16,6 +16,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::block::Spare;
 use crate::config::{Format, Mode, Settings};
 use crate::edit::RuleId;
 use crate::error::Error;
@@ -25,6 +26,8 @@ use crate::output::write::{Commit, WriteTo, write_error};
 use crate::pipeline::{Cleaner, Outcome, Processed, Sink, TextSink};
 use crate::source::read_error;
 use crate::source::{self, Document, Source};
+
+mod raw;
 
 /// Records cleaned in parallel at a time (fewer when they are large: see `BATCH_BYTES`).
 const BATCH_RECORDS: usize = 2048;
@@ -295,7 +298,9 @@ fn flush(
     out: &mut dyn Write,
     totals: &mut Totals,
 ) -> Result<(), StreamError> {
-    let done: Vec<Done> = batch.par_iter().map(|line| clean_line(cleaner, line, options)).collect();
+    // Each worker's records read their lines into the buffers of the records before.
+    let done: Vec<Done> =
+        batch.par_iter().map_init(Spare::default, |spare, line| clean_line(cleaner, line, options, spare)).collect();
     for (line, done) in batch.drain(..).zip(done) {
         if !line.bytes.iter().all(u8::is_ascii_whitespace) {
             totals.records += 1;
@@ -328,7 +333,7 @@ fn flush(
 
 /// Cleans one line: a blank line passes through as it is; a bad one passes (or is dropped) and
 /// says why.
-fn clean_line(cleaner: &Cleaner, line: &RawLine, options: &Options) -> Done {
+fn clean_line(cleaner: &Cleaner, line: &RawLine, options: &Options, spare: &mut Spare) -> Done {
     let unchanged = |failure: Option<BadRecord>| Done {
         line: if options.skip_bad && failure.is_some() { Emit::Nothing } else { Emit::AsRead },
         report: Vec::new(),
@@ -338,14 +343,20 @@ fn clean_line(cleaner: &Cleaner, line: &RawLine, options: &Options) -> Done {
     if line.bytes.iter().all(u8::is_ascii_whitespace) {
         return unchanged(None);
     }
-    match clean_record(cleaner, &line.bytes, line.number, options) {
+    match clean_record(cleaner, &line.bytes, line.number, options, spare) {
         Ok(done) => done,
         Err(why) => unchanged(Some(why)),
     }
 }
 
 /// Cleans the record `bytes` (line `number`).
-fn clean_record(cleaner: &Cleaner, bytes: &[u8], number: u64, options: &Options) -> Result<Done, BadRecord> {
+fn clean_record(
+    cleaner: &Cleaner,
+    bytes: &[u8],
+    number: u64,
+    options: &Options,
+    spare: &mut Spare,
+) -> Result<Done, BadRecord> {
     let line = simdutf8::basic::from_utf8(bytes).map_err(|_| BadRecord::NotUtf8)?;
     let record = Record::parse(line)?;
     let (field, text) = record.text(&options.fields.text)?;
@@ -353,7 +364,7 @@ fn clean_record(cleaner: &Cleaner, bytes: &[u8], number: u64, options: &Options)
     let name = || {
         let id = match &options.fields.id {
             Some(id) => match record.find(id) {
-                Ok(raw) => serde_json::from_str::<String>(raw.get()).unwrap_or_else(|_| raw.get().to_owned()),
+                Ok(raw) => serde_json::from_str::<String>(raw).unwrap_or_else(|_| raw.to_owned()),
                 Err(_) => number.to_string(),
             },
             None => number.to_string(),
@@ -376,29 +387,30 @@ fn clean_record(cleaner: &Cleaner, bytes: &[u8], number: u64, options: &Options)
             Output::Diffs => {
                 let name = name();
                 let mut diff = DiffSink::new(&mut report, Path::new(&name), bom, options.settings.color);
-                clean_text(cleaner, &text, &options.settings, &mut (&mut text_sink, (&mut diff, &mut edit_sink)))
+                let mut sink = (&mut text_sink, (&mut diff, &mut edit_sink));
+                clean_text_reusing(cleaner, &text, &options.settings, &mut sink, spare)
             }
-            _ => clean_text(cleaner, &text, &options.settings, &mut (&mut text_sink, &mut edit_sink)),
+            _ => clean_text_reusing(cleaner, &text, &options.settings, &mut (&mut text_sink, &mut edit_sink), spare),
         }
     };
     if options.output == Output::Names && outcome.changed {
         report.extend_from_slice(name().as_bytes());
         report.push(b'\n');
     }
-    let mut splices: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    let mut splices: Vec<(std::ops::Range<usize>, Vec<u8>)> = Vec::new();
     if outcome.changed {
-        let cleaned = String::from_utf8(cleaned).expect("cleaning keeps text UTF-8");
-        splices.push((span(line, field.get()), encode_like(field.get(), &cleaned)));
+        let cleaned = simdutf8::basic::from_utf8(&cleaned).expect("cleaning keeps text UTF-8");
+        splices.push((span(line, field), encode_like(field, cleaned)));
     }
     if let Some(report_field) = &options.fields.report {
         let value = serde_json::to_string(&edits.0).expect("edits are plain data");
         match record.entries.iter().rev().find(|(key, _)| key == report_field) {
-            Some((_, raw)) => splices.push((span(line, raw.get()), value)),
+            Some((_, raw)) => splices.push((span(line, raw), value.into_bytes())),
             None => {
                 let close = line.trim_end().len() - 1;
                 let comma = if record.entries.is_empty() { "" } else { "," };
                 let key = serde_json::to_string(report_field).expect("a string always serializes");
-                splices.push((close..close, format!("{comma}{key}:{value}")));
+                splices.push((close..close, format!("{comma}{key}:{value}").into_bytes()));
             }
         }
     }
@@ -410,7 +422,7 @@ fn clean_record(cleaner: &Cleaner, bytes: &[u8], number: u64, options: &Options)
     let mut at = 0;
     for (range, with) in splices {
         out.extend_from_slice(&bytes[at..range.start]);
-        out.extend_from_slice(with.as_bytes());
+        out.extend_from_slice(&with);
         at = range.end;
     }
     out.extend_from_slice(&bytes[at..]);
@@ -429,8 +441,8 @@ pub fn record_text<'a>(
     let record = Record::parse(line)?;
     let (_, text) = record.text(text)?;
     let label = match record.find(label) {
-        Ok(raw) if raw.get() == "null" => None,
-        Ok(raw) => Some(serde_json::from_str::<String>(raw.get()).unwrap_or_else(|_| raw.get().to_owned())),
+        Ok("null") => None,
+        Ok(raw) => Some(serde_json::from_str::<String>(raw).unwrap_or_else(|_| raw.to_owned())),
         Err(_) => None,
     };
     Ok((text, label))
@@ -438,7 +450,25 @@ pub fn record_text<'a>(
 
 /// Cleans `text` as `newsclean -` would clean it on stdin (a leading U+FEFF is a byte-order mark
 /// there, which the caller puts back): a text that is binary or a feed is left as it was.
-pub(crate) fn clean_text(cleaner: &Cleaner, text: &str, settings: &Settings, mut sink: &mut dyn Sink) -> Outcome {
+pub(crate) fn clean_text(cleaner: &Cleaner, text: &str, settings: &Settings, sink: &mut dyn Sink) -> Outcome {
+    clean_text_reusing(cleaner, text, settings, sink, &mut Spare::default())
+}
+
+/// `clean_text` reading lines into the buffers in `spare` (left there for the next record).
+fn clean_text_reusing(
+    cleaner: &Cleaner,
+    text: &str,
+    settings: &Settings,
+    mut sink: &mut dyn Sink,
+    spare: &mut Spare,
+) -> Outcome {
+    match source::open_utf8_text(text, settings) {
+        Some(Ok((text, offset))) => {
+            return cleaner.clean_stream_reusing(text, offset, &mut sink, spare).unwrap_or_default();
+        }
+        Some(Err(_feed)) => return Outcome::default(),
+        None => {}
+    }
     let input: Box<dyn io::Read + '_> = Box::new(text.as_bytes());
     match source::open(Source::Stdin(input), settings, false) {
         Ok(Ok(Document { text: reader, offset, .. })) => {
@@ -490,7 +520,7 @@ impl<S: Sink> Sink for Option<S> {
 
 /// A JSON object's members as written, each value's text a slice of the line.
 struct Record<'a> {
-    entries: Vec<(String, &'a RawValue)>,
+    entries: Vec<(Cow<'a, str>, &'a str)>,
 }
 
 impl<'a> Record<'a> {
@@ -500,34 +530,47 @@ impl<'a> Record<'a> {
     }
 
     /// The raw value at a dotted path and its text, which must be a string.
-    fn text(&self, path: &[String]) -> Result<(&'a RawValue, Cow<'a, str>), BadRecord> {
+    fn text(&self, path: &[String]) -> Result<(&'a str, Cow<'a, str>), BadRecord> {
         let field = self.find(path)?;
-        match serde_json::from_str(field.get()) {
+        if let Some(text) = raw::string_text(field) {
+            return Ok((field, text));
+        }
+        // Not a string, or one serde_json refuses (a lone surrogate): its answer.
+        match serde_json::from_str(field) {
             Ok(text) => Ok((field, text)),
-            Err(_) => Err(BadRecord::NotString(path.join("."), json_type(field.get()))),
+            Err(_) => Err(BadRecord::NotString(path.join("."), json_type(field))),
         }
     }
 
     /// The raw value at a dotted path (the last member of a name, as JSON parsers take it).
-    fn find(&self, path: &[String]) -> Result<&'a RawValue, BadRecord> {
+    fn find(&self, path: &[String]) -> Result<&'a str, BadRecord> {
         let missing = || BadRecord::Missing(path.join("."));
         let mut entries = Cow::Borrowed(&self.entries);
         let (last, parents) = path.split_last().ok_or_else(missing)?;
         for parent in parents {
             let raw = lookup(&entries, parent).ok_or_else(missing)?;
-            entries = Cow::Owned(parse_object(raw.get()).map_err(|_| missing())?);
+            entries = Cow::Owned(parse_object(raw).map_err(|_| missing())?);
         }
         lookup(&entries, last).ok_or_else(missing)
     }
 }
 
-fn lookup<'a>(entries: &[(String, &'a RawValue)], name: &str) -> Option<&'a RawValue> {
+fn lookup<'a>(entries: &[(Cow<'_, str>, &'a str)], name: &str) -> Option<&'a str> {
     entries.iter().rev().find(|(key, _)| key == name).map(|(_, raw)| *raw)
 }
 
-fn parse_object(text: &str) -> Result<Vec<(String, &RawValue)>, BadRecord> {
+/// The members of the object `text`: read by `raw::members` when it can, else by serde_json,
+/// whose errors the messages quote.
+fn parse_object(text: &str) -> Result<Vec<(Cow<'_, str>, &str)>, BadRecord> {
+    match raw::members(text) {
+        Some(members) => Ok(members),
+        None => serde_object(text),
+    }
+}
+
+fn serde_object(text: &str) -> Result<Vec<(Cow<'_, str>, &str)>, BadRecord> {
     match serde_json::from_str::<Members<'_>>(text) {
-        Ok(members) => Ok(members.0),
+        Ok(members) => Ok(members.0.into_iter().map(|(key, raw)| (Cow::Owned(key), raw.get())).collect()),
         Err(e) if e.classify() == serde_json::error::Category::Data => Err(BadRecord::NotObject),
         // The position is within the record: its line is the stream's, said by the caller.
         Err(e) => Err(BadRecord::NotJson(e.to_string().replace(" at line 1 column ", " at column "))),
@@ -577,23 +620,11 @@ fn json_type(raw: &str) -> &'static str {
 /// `text` as a JSON string written the way `original` was: with `\uXXXX` escapes for every
 /// non-ASCII character if the original had its non-ASCII characters escaped (as Python's
 /// `json.dumps` writes by default), else in UTF-8.
-fn encode_like(original: &str, text: &str) -> String {
-    let json = serde_json::to_string(text).expect("a string always serializes");
-    if !original.is_ascii() || !original.contains("\\u") || json.is_ascii() {
-        return json;
-    }
-    let mut escaped = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        if c.is_ascii() {
-            escaped.push(c);
-        } else {
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                escaped.push_str(&format!("\\u{unit:04x}"));
-            }
-        }
-    }
-    escaped
+fn encode_like(original: &str, text: &str) -> Vec<u8> {
+    let ascii = original.is_ascii() && memchr::memmem::find(original.as_bytes(), b"\\u").is_some();
+    let mut json = Vec::with_capacity(text.len() + 16);
+    raw::push_string(&mut json, text, ascii);
+    json
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -700,10 +731,26 @@ mod tests {
 
     #[test]
     fn escapes_follow_the_original() {
-        assert_eq!(encode_like("\"caf\\u00e9\"", "café “x”"), "\"caf\\u00e9 \\u201cx\\u201d\"");
-        assert_eq!(encode_like("\"café\"", "café"), "\"café\"");
-        assert_eq!(encode_like("\"a\"", "😀"), "\"😀\"");
-        assert_eq!(encode_like("\"\\u00e9\"", "😀"), "\"\\ud83d\\ude00\"");
+        let encode = |original, text| String::from_utf8(encode_like(original, text)).unwrap();
+        assert_eq!(encode("\"caf\\u00e9\"", "café “x”"), "\"caf\\u00e9 \\u201cx\\u201d\"");
+        assert_eq!(encode("\"café\"", "café"), "\"café\"");
+        assert_eq!(encode("\"a\"", "😀"), "\"😀\"");
+        assert_eq!(encode("\"\\u00e9\"", "😀"), "\"\\ud83d\\ude00\"");
+    }
+
+    #[test]
+    fn records_cleaned_one_after_another_come_out_as_each_alone() {
+        let cleaner = Cleaner::new();
+        let long = "é long line, ".repeat(3000);
+        let texts = ["", "His smart phone rang.\nLatest News", "\n\n\n", &long, "\u{feff}Text.\r\n\r\nMore.", "x"];
+        let mut spare = Spare::default();
+        for text in texts.iter().chain(texts.iter().rev()) {
+            let (mut reused, mut alone) = (Vec::new(), Vec::new());
+            let settings = Settings::default();
+            let a = clean_text_reusing(&cleaner, text, &settings, &mut TextSink::new(&mut reused), &mut spare);
+            let b = clean_text(&cleaner, text, &settings, &mut TextSink::new(&mut alone));
+            assert_eq!((String::from_utf8(reused).unwrap(), a), (String::from_utf8(alone).unwrap(), b));
+        }
     }
 
     #[test]

@@ -1,0 +1,546 @@
+//! JSON as it is written in a line, read and written without serde_json on the common path: an
+//! object's members as slices of the line, a string value's text, a text as a JSON string. Each
+//! reader accepts only what serde_json accepts and gives what it gives; on anything else (a syntax
+//! error, a key with escapes, a lone surrogate) it returns `None` and the caller asks serde_json,
+//! whose answer and messages stay the reference.
+
+use std::borrow::Cow;
+
+/// The members of the JSON object `text` in order (names, and values as written), when `text` is
+/// one object, possibly between whitespace, whose names have no escapes.
+pub(super) fn members(text: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
+    let bytes = text.as_bytes();
+    let controls = has_control(bytes);
+    let mut at = skip_space(bytes, 0);
+    if bytes.get(at) != Some(&b'{') {
+        return None;
+    }
+    at = skip_space(bytes, at + 1);
+    let mut entries = Vec::new();
+    if bytes.get(at) == Some(&b'}') {
+        at += 1;
+    } else {
+        loop {
+            let (name, value_at) = name(text, at, controls)?;
+            let end = value_end(bytes, value_at, controls)?;
+            entries.push((Cow::Borrowed(name), &text[value_at..end]));
+            at = skip_space(bytes, end);
+            match bytes.get(at) {
+                Some(b',') => at = skip_space(bytes, at + 1),
+                Some(b'}') => {
+                    at += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    (skip_space(bytes, at) == bytes.len()).then_some(entries)
+}
+
+/// The text of `raw`, a value as `members` or serde_json read it (so a well-formed one), when it
+/// is a string without a lone surrogate escape.
+pub(super) fn string_text(raw: &str) -> Option<Cow<'_, str>> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    let Some(first) = memchr::memchr(b'\\', inner.as_bytes()) else {
+        return Some(Cow::Borrowed(inner));
+    };
+    let mut text = String::with_capacity(inner.len());
+    let mut rest = inner;
+    let mut at = first;
+    loop {
+        text.push_str(&rest[..at]);
+        let escape = &rest.as_bytes()[at + 1..];
+        let used = match *escape.first()? {
+            b'"' => push(&mut text, '"'),
+            b'\\' => push(&mut text, '\\'),
+            b'/' => push(&mut text, '/'),
+            b'b' => push(&mut text, '\u{8}'),
+            b'f' => push(&mut text, '\u{c}'),
+            b'n' => push(&mut text, '\n'),
+            b'r' => push(&mut text, '\r'),
+            b't' => push(&mut text, '\t'),
+            b'u' => {
+                let unit = hex4(escape.get(1..)?)?;
+                let (c, used) = match unit {
+                    0xD800..=0xDBFF => {
+                        let low = escape.get(5..7).filter(|e| e == b"\\u").and_then(|_| hex4(escape.get(7..)?))?;
+                        if !(0xDC00..=0xDFFF).contains(&low) {
+                            return None;
+                        }
+                        let code = 0x1_0000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                        (char::from_u32(code)?, 11)
+                    }
+                    _ => (char::from_u32(u32::from(unit))?, 5),
+                };
+                text.push(c);
+                used
+            }
+            _ => return None,
+        };
+        rest = &rest[at + 1 + used..];
+        match memchr::memchr(b'\\', rest.as_bytes()) {
+            Some(next) => at = next,
+            None => {
+                text.push_str(rest);
+                return Some(Cow::Owned(text));
+            }
+        }
+    }
+}
+
+/// Appends `text` to `out` as a JSON string, escaped as serde_json escapes it (`\"`, `\\`, `\n`
+/// and the other short escapes, `\u00XX` for other control characters); with `ascii`, every
+/// character beyond ASCII as `\uXXXX` too (a surrogate pair beyond the BMP), as Python's
+/// `json.dumps` writes by default.
+pub(super) fn push_string(out: &mut Vec<u8>, text: &str, ascii: bool) {
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let controls = has_control(bytes);
+    let mut at = 0;
+    loop {
+        let plain = match ascii {
+            true => plain_len::<true>(&bytes[at..], controls),
+            false => plain_len::<false>(&bytes[at..], controls),
+        };
+        out.extend_from_slice(&bytes[at..at + plain]);
+        at += plain;
+        let Some(&byte) = bytes.get(at) else { break };
+        if byte.is_ascii() {
+            match byte {
+                b'"' => out.extend_from_slice(b"\\\""),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                b'\x08' => out.extend_from_slice(b"\\b"),
+                b'\x0c' => out.extend_from_slice(b"\\f"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                _ => push_unit(out, u16::from(byte)),
+            }
+            at += 1;
+        } else {
+            let c = text[at..].chars().next().expect("a character starts here");
+            let mut units = [0u16; 2];
+            for &unit in c.encode_utf16(&mut units).iter() {
+                push_unit(out, unit);
+            }
+            at += c.len_utf8();
+        }
+    }
+    out.push(b'"');
+}
+
+fn push(text: &mut String, c: char) -> usize {
+    text.push(c);
+    1
+}
+
+fn push_unit(out: &mut Vec<u8>, unit: u16) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.extend_from_slice(b"\\u");
+    out.extend([unit >> 12, unit >> 8, unit >> 4, unit].map(|nibble| HEX[usize::from(nibble & 0xf)]));
+}
+
+/// How many bytes at the start of `bytes` a JSON string holds as they are: up to a quote, a
+/// backslash, a control character, or (with `ASCII`) a byte beyond ASCII. Without `controls`
+/// (`has_control` found none), only a newline is looked for among control characters.
+fn plain_len<const ASCII: bool>(bytes: &[u8], controls: bool) -> usize {
+    // `|`, not `||`: no branch in the loops below, so that they are vectorized.
+    let special = |b: u8| (b == b'"') | (b == b'\\') | (b < 0x20) | (ASCII & (b >= 0x80));
+    // Most of them are the quote, the backslash and the newline, found with SIMD `memchr`; the
+    // run before the first is checked for the others 64 bytes at a time (its last bytes padded).
+    let end = match ASCII {
+        true => bytes.len(),
+        false => memchr::memchr3(b'"', b'\\', b'\n', bytes).unwrap_or(bytes.len()),
+    };
+    if !ASCII && !controls {
+        return end;
+    }
+    let mut at = 0;
+    while at < end {
+        let take = (end - at).min(64);
+        let mut chunk = [b' '; 64];
+        chunk[..take].copy_from_slice(&bytes[at..at + take]);
+        let hit = match ASCII {
+            true => chunk.iter().fold(false, |any, &b| any | special(b)),
+            false => chunk.iter().fold(u8::MAX, |low, &b| low.min(b)) < 0x20,
+        };
+        if hit {
+            return at + chunk.iter().position(|&b| special(b)).expect("a byte to escape in the chunk");
+        }
+        at += take;
+    }
+    end
+}
+
+/// True if `bytes` holds a control character other than the newline (in a line of JSON, a tab or
+/// a carriage return between tokens; seldom in text): when not, the quote, the backslash and the
+/// newline are all `plain_len` looks for. Tested 64 bytes at a time, vectorized.
+fn has_control(bytes: &[u8]) -> bool {
+    // `&`, not `&&`: no branch, so that the test of a chunk is vectorized.
+    let control = |b: u8| (b < 0x20) & (b != b'\n');
+    let mut chunks = bytes.chunks_exact(64);
+    let any = chunks.any(|chunk| {
+        let chunk: &[u8; 64] = chunk.try_into().expect("chunks of 64");
+        chunk.iter().fold(false, |any, &b| any | control(b))
+    });
+    any || chunks.remainder().iter().any(|&b| control(b))
+}
+
+/// A member's name starting at `at` (its opening quote) and where its value starts.
+fn name(text: &str, at: usize, controls: bool) -> Option<(&str, usize)> {
+    let bytes = text.as_bytes();
+    if bytes.get(at) != Some(&b'"') {
+        return None;
+    }
+    let end = string_end(bytes, at, controls)?;
+    let name = &text[at + 1..end - 1];
+    if name.contains('\\') {
+        return None;
+    }
+    let colon = skip_space(bytes, end);
+    (bytes.get(colon) == Some(&b':')).then(|| (name, skip_space(bytes, colon + 1)))
+}
+
+/// Where the JSON value starting at `at` ends (objects and arrays nested to any depth, without
+/// recursion, as serde_json skips a raw value).
+fn value_end(bytes: &[u8], mut at: usize, controls: bool) -> Option<usize> {
+    // The closing bracket of each object or array the value is in.
+    let mut open: Vec<u8> = Vec::new();
+    loop {
+        match *bytes.get(at)? {
+            b'"' => at = string_end(bytes, at, controls)?,
+            b'{' | b'[' => {
+                let close = if bytes[at] == b'{' { b'}' } else { b']' };
+                at = skip_space(bytes, at + 1);
+                if bytes.get(at) == Some(&close) {
+                    at += 1;
+                } else {
+                    open.push(close);
+                    if close == b'}' {
+                        at = name_of_nested(bytes, at, controls)?;
+                    }
+                    continue;
+                }
+            }
+            b't' => at = literal(bytes, at, b"true")?,
+            b'f' => at = literal(bytes, at, b"false")?,
+            b'n' => at = literal(bytes, at, b"null")?,
+            b'-' | b'0'..=b'9' => at = number_end(bytes, at)?,
+            _ => return None,
+        }
+        // A value ended: close what it ends, up to the next value.
+        loop {
+            let Some(&close) = open.last() else { return Some(at) };
+            at = skip_space(bytes, at);
+            match *bytes.get(at)? {
+                b',' => {
+                    at = skip_space(bytes, at + 1);
+                    if close == b'}' {
+                        at = name_of_nested(bytes, at, controls)?;
+                    }
+                    break;
+                }
+                b if b == close => {
+                    open.pop();
+                    at += 1;
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// Past a nested object's member name (escapes allowed: it is only skipped) and its colon.
+fn name_of_nested(bytes: &[u8], at: usize, controls: bool) -> Option<usize> {
+    if bytes.get(at) != Some(&b'"') {
+        return None;
+    }
+    let colon = skip_space(bytes, string_end(bytes, at, controls)?);
+    (bytes.get(colon) == Some(&b':')).then(|| skip_space(bytes, colon + 1))
+}
+
+/// Past the JSON string whose opening quote is at `at`: escapes well formed (`\u` with four hex
+/// digits), no control character.
+fn string_end(bytes: &[u8], at: usize, controls: bool) -> Option<usize> {
+    let mut at = at + 1;
+    loop {
+        at += plain_len::<false>(&bytes[at..], controls);
+        match *bytes.get(at)? {
+            b'"' => return Some(at + 1),
+            b'\\' => match *bytes.get(at + 1)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => at += 2,
+                b'u' => {
+                    hex4(bytes.get(at + 2..)?)?;
+                    at += 6;
+                }
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+}
+
+/// The four hex digits at the start of `bytes`, as a UTF-16 unit.
+fn hex4(bytes: &[u8]) -> Option<u16> {
+    let digits = bytes.get(..4)?;
+    digits.iter().try_fold(0u16, |unit, &d| Some(unit << 4 | (d as char).to_digit(16)? as u16))
+}
+
+fn literal(bytes: &[u8], at: usize, word: &[u8]) -> Option<usize> {
+    bytes[at..].starts_with(word).then_some(at + word.len())
+}
+
+/// Past the JSON number at `at`: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn number_end(bytes: &[u8], mut at: usize) -> Option<usize> {
+    let digits = |at: usize| bytes[at.min(bytes.len())..].iter().take_while(|b| b.is_ascii_digit()).count();
+    if bytes.get(at) == Some(&b'-') {
+        at += 1;
+    }
+    match bytes.get(at)? {
+        b'0' => at += 1,
+        b'1'..=b'9' => at += digits(at),
+        _ => return None,
+    }
+    if bytes.get(at) == Some(&b'.') {
+        let n = digits(at + 1);
+        if n == 0 {
+            return None;
+        }
+        at += 1 + n;
+    }
+    if matches!(bytes.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(bytes.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        let n = digits(at);
+        if n == 0 {
+            return None;
+        }
+        at += n;
+    }
+    // A digit after a lone 0 (`01`) is no number.
+    (!bytes.get(at).is_some_and(u8::is_ascii_digit)).then_some(at)
+}
+
+fn skip_space(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(at) {
+        at += 1;
+    }
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// serde_json's reading of an object's members, which `members` must agree with.
+    fn serde_members(text: &str) -> Option<Vec<(String, String)>> {
+        let members = super::super::serde_object(text).ok()?;
+        Some(members.into_iter().map(|(k, v)| (k.into_owned(), v.to_owned())).collect())
+    }
+
+    fn fast_members(text: &str) -> Option<Vec<(String, String)>> {
+        members(text).map(|m| m.into_iter().map(|(k, v)| (k.into_owned(), v.to_owned())).collect())
+    }
+
+    /// The old way: serde_json's escaping, then every non-ASCII character as `\uXXXX`.
+    fn serde_string(text: &str, ascii: bool) -> String {
+        let json = serde_json::to_string(text).unwrap();
+        if !ascii {
+            return json;
+        }
+        let mut escaped = String::new();
+        for c in json.chars() {
+            if c.is_ascii() {
+                escaped.push(c);
+            } else {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    escaped.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+        }
+        escaped
+    }
+
+    fn fast_string(text: &str, ascii: bool) -> String {
+        let mut out = Vec::new();
+        push_string(&mut out, text, ascii);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn members_are_slices_of_the_line() {
+        let line = " {\"id\": 7 , \"n\":-1.50e+3,\"text\":\"a\\nb\",\"o\":{\"x\\u0041\":[1,{},[]]},\"e\":\"\"}\r";
+        let got = fast_members(line).unwrap();
+        assert_eq!(got, serde_members(line).unwrap());
+        assert_eq!(got[3], ("o".to_owned(), "{\"x\\u0041\":[1,{},[]]}".to_owned()));
+        assert_eq!(fast_members("{}"), Some(vec![]));
+        assert_eq!(fast_members("{\"é\":\"ü\"}"), Some(vec![("é".to_owned(), "\"ü\"".to_owned())]));
+    }
+
+    #[test]
+    fn what_serde_refuses_is_left_to_serde() {
+        for text in [
+            "",
+            " ",
+            "[]",
+            "{",
+            "{\"a\":1,}",
+            "{\"a\":01}",
+            "{\"a\":1.}",
+            "{\"a\":1e}",
+            "{\"a\":-}",
+            "{\"a\":tru}",
+            "{\"a\":\"\u{1}\"}",
+            "{\"a\":\"\\x\"}",
+            "{\"a\":\"\\u12g4\"}",
+            "{\"a\":1} x",
+            "{\"a\" 1}",
+            "{a:1}",
+            "{\"a\":[1,]}",
+            "{\"a\":{\"b\"}}",
+            "{\"a\":{1:2}}",
+            "{\"a\":\"x}",
+            // serde_json takes these; the fast reader leaves names with escapes to it.
+            "{\"\\u0061\":1}",
+        ] {
+            assert_eq!(members(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn string_text_unescapes_as_serde_does() {
+        for raw in [
+            "\"\"",
+            "\"plain\"",
+            "\"a\\nb\\t\\\"q\\\" \\\\ \\/ \\b\\f\\r\"",
+            "\"caf\\u00e9 \\u00E9\"",
+            "\"\\ud83d\\ude00\"",
+            "\"é😀\"",
+            "\"\\u0000\"",
+            "\"\\ud83d\"",
+            "\"\\ude00\"",
+            "\"\\ud83dx\"",
+            "\"\\ud83d\\u0041\"",
+            "\"\\ud83d\\n\"",
+            "3",
+            "[\"a\"]",
+        ] {
+            let serde = serde_json::from_str::<String>(raw).ok();
+            assert_eq!(string_text(raw).map(Cow::into_owned), serde, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_escapes_them() {
+        for text in ["", "plain", "\"\\\u{0}\u{1f}\u{7f}\n\r\t\u{8}\u{c}", "café “x” 😀", &"long line é ".repeat(40)]
+        {
+            for ascii in [false, true] {
+                assert_eq!(fast_string(text, ascii), serde_string(text, ascii), "{text:?} {ascii}");
+            }
+        }
+    }
+
+    #[test]
+    fn control_characters_are_found_anywhere() {
+        let long = "x".repeat(130);
+        for (text, control) in
+            [("", false), ("a\nb", false), ("a\tb", true), (&*format!("{long}\r"), true), (&*long, false)]
+        {
+            assert_eq!(has_control(text.as_bytes()), control, "{text:?}");
+            if !control {
+                let bytes = text.as_bytes();
+                assert_eq!(plain_len::<false>(bytes, false), plain_len::<false>(bytes, true));
+            }
+        }
+    }
+
+    /// Pieces of JSON, valid and not, that random lines are made of.
+    fn token() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "{", "}", "[", "]", ":", ",", "\"", "\"a\"", "\"text\"", "\"é\"", "\\", "\\n", "\\u", "\\ud83d", "\\ude00",
+            "00e9", "0", "1", "-", ".", "e", "E", "+", "true", "false", "null", "nul", " ", "\t", "\n", "\r", "é", "a",
+            "\u{1}", "😀", "\"\\\"\"",
+        ])
+    }
+
+    /// Pieces of well-formed JSON strings (as the readers give them), lone surrogates included.
+    fn string_piece() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "a", " ", "é", "😀", "\\n", "\\t", "\\\"", "\\\\", "\\/", "\\b", "\\f", "\\r", "\\u00e9", "\\u00E9",
+            "\\u0000", "\\u0041", "\\ud83d", "\\ude00", "\\uDBFF", "\\uDFFF", "\\uffff",
+        ])
+    }
+
+    /// JSON values, nested, written compactly or pretty.
+    fn value() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::Value;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+            ".{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec(("[a-z\"\\\\é]{0,3}", inner), 0..6)
+                    .prop_map(|members| Value::Object(members.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn members_agree_with_serde_on_token_soup(tokens in prop::collection::vec(token(), 0..24)) {
+            let text = format!("{{{}", tokens.concat());
+            check_members(&text, false)?;
+        }
+
+        #[test]
+        fn members_agree_with_serde_on_objects(
+            v in value(),
+            pretty in any::<bool>(),
+            cut in any::<prop::sample::Index>(),
+            byte in token(),
+        ) {
+            let object = serde_json::json!({ "id": 1, "text": v, "z": [v] });
+            let text = if pretty { serde_json::to_string_pretty(&object) } else { serde_json::to_string(&object) }
+                .unwrap();
+            check_members(&text, true)?;
+            // The same with one piece put in somewhere: mostly broken JSON.
+            let at = cut.index(text.len() + 1);
+            if text.is_char_boundary(at) {
+                check_members(&format!("{}{byte}{}", &text[..at], &text[at..]), false)?;
+            }
+        }
+
+        #[test]
+        fn string_text_agrees_with_serde(tokens in prop::collection::vec(string_piece(), 0..16)) {
+            let raw = format!("\"{}\"", tokens.concat());
+            prop_assert_eq!(string_text(&raw).map(Cow::into_owned), serde_json::from_str::<String>(&raw).ok());
+        }
+
+        #[test]
+        fn push_string_agrees_with_serde(text in "(.|[\u{0}-\u{1f}\"\\\\])*", ascii in any::<bool>()) {
+            prop_assert_eq!(fast_string(&text, ascii), serde_string(&text, ascii));
+        }
+    }
+
+    /// What `members` reads is what serde_json reads; it leaves to serde_json only what it refuses
+    /// or an object with escaped names (never when `must_read`).
+    fn check_members(text: &str, must_read: bool) -> Result<(), TestCaseError> {
+        let serde = serde_members(text);
+        match fast_members(text) {
+            Some(fast) => prop_assert_eq!(Some(fast), serde, "{:?}", text),
+            None => prop_assert!(!must_read || serde.is_none(), "{:?}", text),
+        }
+        Ok(())
+    }
+}
