@@ -20,7 +20,13 @@ pub(crate) struct Words {
     /// to its end for every `not_in_paragraph` rule with a candidate in it. `None` where it cannot
     /// be built (no SIMD, or too many words).
     quick: Option<packed::Searcher>,
+    /// The longest spelling in bytes: how much consecutive windows of a long line overlap.
+    longest: usize,
 }
+
+/// A line is lowercased for `quick` this many bytes at a time, so a line of 50 MiB is never
+/// copied whole (memory stays bounded by a window, as the rest of the engine keeps it).
+const LOWERED_WINDOW: usize = 64 * 1024;
 
 impl Words {
     /// The words in the `spellings` given (a word's case variants beyond ASCII among them).
@@ -36,7 +42,8 @@ impl Words {
         let mut config = packed::Config::new();
         config.match_kind(packed::MatchKind::LeftmostFirst);
         let quick = config.builder().extend(&lowered).build();
-        Words { matcher, quick }
+        let longest = lowered.iter().map(String::len).max().unwrap_or(0);
+        Words { matcher, quick, longest }
     }
 
     /// True if `text` holds one of the words or phrases as a whole word. `lowered` is a buffer
@@ -44,12 +51,24 @@ impl Words {
     pub(crate) fn mentioned_in(&self, text: &str, lowered: &mut Vec<u8>) -> bool {
         let mut from = 0;
         if let Some(quick) = &self.quick {
-            lowered.clear();
-            lowered.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
-            match quick.find(&lowered[..]) {
-                // No match of `matcher` starts before the first of `quick`'s.
-                Some(first) => from = first.start(),
-                None => return false,
+            // Windows overlap by the longest spelling less one byte, so every match lies whole in
+            // some window. No match of `matcher` starts before the first of `quick`'s, except one
+            // running past the window where `quick` found a later one: that one starts in the
+            // overlap, where the search then begins.
+            let overlap = self.longest.saturating_sub(1);
+            let window = LOWERED_WINDOW.max(2 * overlap + 1);
+            let mut start = 0;
+            loop {
+                let end = (start + window).min(text.len());
+                lowered.clear();
+                lowered.extend(text.as_bytes()[start..end].iter().map(u8::to_ascii_lowercase));
+                let last = end == text.len();
+                match quick.find(&lowered[..]) {
+                    Some(first) if last => break from = start + first.start(),
+                    Some(first) => break from = (start + first.start()).min(end - overlap),
+                    None if last => return false,
+                    None => start = end - overlap,
+                }
             }
         }
         let input = Input::new(text).span(from..text.len());
@@ -221,6 +240,29 @@ mod tests {
             let words = words();
             proptest::prop_assert_eq!(words.mentioned_in(&text, &mut Vec::new()), searched(&words, &text));
         }
+    }
+
+    #[test]
+    fn a_line_longer_than_a_window_is_searched_in_overlapping_windows_with_the_same_answers() {
+        let words = words();
+        let mut lowered = Vec::new();
+        for spelling in ["Smart Phone", "rent", "current", "tablets", "rents"] {
+            for boundary in [LOWERED_WINDOW, 2 * LOWERED_WINDOW - words.longest + 1] {
+                for shift in 0..spelling.len() + 2 {
+                    let at = boundary - shift;
+                    let text = format!(
+                        "{}{spelling} {}",
+                        "a ".repeat(at / 2) + &"b".repeat(at % 2),
+                        "z ".repeat(LOWERED_WINDOW)
+                    );
+                    assert_eq!(words.mentioned_in(&text, &mut lowered), searched(&words, &text), "{spelling} at {at}");
+                    assert!(lowered.len() <= LOWERED_WINDOW.max(2 * words.longest + 1));
+                }
+            }
+        }
+        // A part of a word early in a window and a whole word running past its end.
+        let text = format!("{}current {} smart phone", "a ".repeat(10), "c".repeat(LOWERED_WINDOW - 34));
+        assert!(words.mentioned_in(&text, &mut lowered) && searched(&words, &text));
     }
 
     #[test]
