@@ -300,7 +300,7 @@ fn flush(
 ) -> Result<(), StreamError> {
     // Each worker's records read their lines into the buffers of the records before.
     let done: Vec<Done> =
-        batch.par_iter().map_init(Spare::default, |spare, line| clean_line(cleaner, line, options, spare)).collect();
+        batch.par_iter().map_init(Worker::default, |worker, line| clean_line(cleaner, line, options, worker)).collect();
     for (line, done) in batch.drain(..).zip(done) {
         if !line.bytes.iter().all(u8::is_ascii_whitespace) {
             totals.records += 1;
@@ -331,9 +331,18 @@ fn flush(
     Ok(())
 }
 
+/// What a worker keeps from one record to the next: the buffers its lines were read into, and
+/// those of a record's text and of its cleaned text (a few kilobytes each, for every record).
+#[derive(Default)]
+struct Worker {
+    spare: Spare,
+    text: String,
+    cleaned: Vec<u8>,
+}
+
 /// Cleans one line: a blank line passes through as it is; a bad one passes (or is dropped) and
 /// says why.
-fn clean_line(cleaner: &Cleaner, line: &RawLine, options: &Options, spare: &mut Spare) -> Done {
+fn clean_line(cleaner: &Cleaner, line: &RawLine, options: &Options, worker: &mut Worker) -> Done {
     let unchanged = |failure: Option<BadRecord>| Done {
         line: if options.skip_bad && failure.is_some() { Emit::Nothing } else { Emit::AsRead },
         report: Vec::new(),
@@ -343,7 +352,7 @@ fn clean_line(cleaner: &Cleaner, line: &RawLine, options: &Options, spare: &mut 
     if line.bytes.iter().all(u8::is_ascii_whitespace) {
         return unchanged(None);
     }
-    match clean_record(cleaner, &line.bytes, line.number, options, spare) {
+    match clean_record(cleaner, &line.bytes, line.number, options, worker) {
         Ok(done) => done,
         Err(why) => unchanged(Some(why)),
     }
@@ -355,11 +364,11 @@ fn clean_record(
     bytes: &[u8],
     number: u64,
     options: &Options,
-    spare: &mut Spare,
+    worker: &mut Worker,
 ) -> Result<Done, BadRecord> {
     let line = simdutf8::basic::from_utf8(bytes).map_err(|_| BadRecord::NotUtf8)?;
     let record = Record::parse(line)?;
-    let (field, text) = record.text(&options.fields.text)?;
+    let (field, text) = record.text(&options.fields.text, std::mem::take(&mut worker.text))?;
     // Records are named only where a diff or a list of names shows them: not for each record of a stream.
     let name = || {
         let id = match &options.fields.id {
@@ -373,7 +382,9 @@ fn clean_record(
     };
     // A leading U+FEFF is read as a byte-order mark, as on stdin, and kept in front.
     let bom = text.starts_with('\u{feff}');
-    let mut cleaned = Vec::with_capacity(text.len());
+    let mut cleaned = std::mem::take(&mut worker.cleaned);
+    cleaned.clear();
+    cleaned.reserve(text.len());
     if bom {
         cleaned.extend_from_slice("\u{feff}".as_bytes());
     }
@@ -388,9 +399,15 @@ fn clean_record(
                 let name = name();
                 let mut diff = DiffSink::new(&mut report, Path::new(&name), bom, options.settings.color);
                 let mut sink = (&mut text_sink, (&mut diff, &mut edit_sink));
-                clean_text_reusing(cleaner, &text, &options.settings, &mut sink, spare)
+                clean_text_reusing(cleaner, &text, &options.settings, &mut sink, &mut worker.spare)
             }
-            _ => clean_text_reusing(cleaner, &text, &options.settings, &mut (&mut text_sink, &mut edit_sink), spare),
+            _ => clean_text_reusing(
+                cleaner,
+                &text,
+                &options.settings,
+                &mut (&mut text_sink, &mut edit_sink),
+                &mut worker.spare,
+            ),
         }
     };
     if options.output == Output::Names && outcome.changed {
@@ -401,6 +418,10 @@ fn clean_record(
     if outcome.changed {
         let cleaned = simdutf8::basic::from_utf8(&cleaned).expect("cleaning keeps text UTF-8");
         splices.push((span(line, field), encode_like(field, cleaned)));
+    }
+    worker.cleaned = cleaned;
+    if let Cow::Owned(text) = text {
+        worker.text = text;
     }
     if let Some(report_field) = &options.fields.report {
         let value = serde_json::to_string(&edits.0).expect("edits are plain data");
@@ -439,7 +460,7 @@ pub fn record_text<'a>(
 ) -> Result<(Cow<'a, str>, Option<String>), BadRecord> {
     let line = simdutf8::basic::from_utf8(bytes).map_err(|_| BadRecord::NotUtf8)?;
     let record = Record::parse(line)?;
-    let (_, text) = record.text(text)?;
+    let (_, text) = record.text(text, String::new())?;
     let label = match record.find(label) {
         Ok("null") => None,
         Ok(raw) => Some(serde_json::from_str::<String>(raw).unwrap_or_else(|_| raw.to_owned())),
@@ -530,9 +551,9 @@ impl<'a> Record<'a> {
     }
 
     /// The raw value at a dotted path and its text, which must be a string.
-    fn text(&self, path: &[String]) -> Result<(&'a str, Cow<'a, str>), BadRecord> {
+    fn text(&self, path: &[String], buffer: String) -> Result<(&'a str, Cow<'a, str>), BadRecord> {
         let field = self.find(path)?;
-        if let Some(text) = raw::string_text(field) {
+        if let Some(text) = raw::string_text_into(field, buffer) {
             return Ok((field, text));
         }
         // Not a string, or one serde_json refuses (a lone surrogate): its answer.
