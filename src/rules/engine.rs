@@ -56,8 +56,8 @@ struct Compiled {
     kind: MatchKind,
     case: Case,
     followed_by: Option<Follow>,
-    /// A regex the next line must match (both are removed).
-    next_line: Option<Regex>,
+    /// A regex the next line must match (both are removed), compiled on first use as `regex` is.
+    next_line: Option<LazyRegex>,
     /// For regex rules: the pattern anchored as the place needs (whole line, line start, anywhere),
     /// compiled on first use: most rules never meet a line holding their trigger, and Unicode
     /// classes make compiling cost more than a megabyte of cleaning.
@@ -607,13 +607,38 @@ enum ListLabels {
 
 /// A regex compiled the first time it is needed.
 struct LazyRegex {
+    /// The rule it belongs to, named if the regex does not compile.
+    rule: RuleId,
     pattern: String,
-    compiled: OnceLock<Regex>,
+    /// `None` once compiling has failed.
+    compiled: OnceLock<Option<Regex>>,
 }
 
 impl LazyRegex {
-    fn get(&self) -> &Regex {
-        self.compiled.get_or_init(|| Regex::new(&self.pattern).expect("rules are checked before they are compiled"))
+    fn new(rule: RuleId, pattern: String) -> Self {
+        LazyRegex { rule, pattern, compiled: OnceLock::new() }
+    }
+
+    /// The compiled regex, or `None` if it does not compile: then its rule matches nothing.
+    /// Rules are checked when they load (`spec::check_regex`), so a failure here means that check
+    /// let through a regex the regex crate refuses (its size bound below the compiler's count):
+    /// the run goes on without the rule, not ending mid-file with a panic.
+    fn get(&self) -> Option<&Regex> {
+        let compiled = self.compiled.get_or_init(|| match Regex::new(&self.pattern) {
+            Ok(regex) => Some(regex),
+            Err(e) => {
+                // Said here, once per rule, where it is found (the library otherwise leaves
+                // stderr to the binary): threading a warning through every stage's outcome for a
+                // failure the load-time check exists to prevent is not worth it.
+                let reason = e.to_string().replace('\n', " ");
+                eprintln!(
+                    "newsclean: rule `{}`: its regex does not compile ({reason}); the rule matches nothing",
+                    self.rule
+                );
+                None
+            }
+        });
+        compiled.as_ref()
     }
 }
 
@@ -829,7 +854,7 @@ impl Engine {
                     Place::LineStart => format!("{flags}^(?:{p})"),
                     Place::Anywhere | Place::InsideLine => format!("{flags}(?:{p})"),
                 };
-                LazyRegex { pattern: anchored, compiled: OnceLock::new() }
+                LazyRegex::new(RuleId::owned(spec.id.clone()), anchored)
             });
             let replace = match kind {
                 MatchKind::Regex => vec![spec.replacement_for("").map(str::to_owned)],
@@ -849,7 +874,7 @@ impl Engine {
                 next_line: spec
                     .next_line
                     .as_ref()
-                    .map(|p| Regex::new(&format!("^(?:{p})$")).expect("rules are checked before they are compiled")),
+                    .map(|p| LazyRegex::new(RuleId::owned(spec.id.clone()), format!("^(?:{p})$"))),
                 regex,
                 replace,
                 line_end: !spec.place.is_line()
@@ -955,7 +980,7 @@ impl Engine {
         for r in regex_rules {
             let rule = &self.rules[r];
             let Some(regex) = &rule.regex else { continue };
-            let Some(m) = regex.get().find(line) else { continue };
+            let Some(m) = regex.get().and_then(|regex| regex.find(line)) else { continue };
             if rule.place == Place::LineStart && !follows(rule.followed_by, &line[m.end()..]) {
                 continue;
             }
@@ -1107,7 +1132,8 @@ impl Engine {
         self.line_candidates(line, lead, hits, places).into_iter().find(|&r| {
             (self.rules[r].place != Place::Head || ctx.in_head(block, i))
                 && self.rules[r].next_line.as_ref().is_none_or(|next| {
-                    (i + 1 < block.len()) && block.text(i + 1).is_some_and(|t| next.is_match(t.trim()))
+                    (i + 1 < block.len())
+                        && block.text(i + 1).is_some_and(|t| next.get().is_some_and(|next| next.is_match(t.trim())))
                 })
                 && self.context_allows(r, block, ctx, memo)
         })
@@ -1182,7 +1208,7 @@ impl Engine {
                 Role::Prefix { rule } => labels.extend(label_end(rule, start, end).map(|at| (rule, at))),
                 Role::Trigger { rule } if self.rules[rule].place == Place::LineStart => {
                     let Some(regex) = &self.rules[rule].regex else { continue };
-                    if let Some(m) = regex.get().find(line) {
+                    if let Some(m) = regex.get().and_then(|regex| regex.find(line)) {
                         labels.extend(label_end(rule, lead, lead + m.end()).map(|at| (rule, at)));
                     }
                 }
@@ -1252,7 +1278,7 @@ impl Engine {
     fn inline_label_at(&self, text: &str, start: usize, colon: usize, rule: usize) -> Option<(usize, usize)> {
         let compiled = &self.rules[rule];
         let label_len = match &compiled.regex {
-            Some(regex) => regex.get().find(&text[start..])?.end(),
+            Some(regex) => regex.get()?.find(&text[start..])?.end(),
             None => {
                 compiled.prefixes.iter().filter(|p| text[start..].starts_with(p.as_str())).map(String::len).max()?
             }
@@ -1328,8 +1354,7 @@ impl Engine {
         regex_rules.dedup();
         for r in regex_rules {
             let rule = &self.rules[r];
-            let Some(regex) = &rule.regex else { continue };
-            let regex = regex.get();
+            let Some(regex) = rule.regex.as_ref().and_then(LazyRegex::get) else { continue };
             let template = rule.replace.first().cloned().flatten().unwrap_or_default();
             for caps in regex.captures_iter(text) {
                 let m = caps.get(0).expect("group 0 is the match");
@@ -1680,6 +1705,34 @@ mod tests {
             ));
         }
         parse_rule_file(&text, "t").unwrap()
+    }
+
+    #[test]
+    fn a_regex_the_regex_crate_refuses_after_the_check_matches_nothing_and_does_not_panic() {
+        // `\w{5000}` is past the size limit: the load-time check refuses it, so these rules join
+        // the set unchecked, as they would if that check's size bound were ever below the
+        // compiler's count. A whole-line regex (found by its anchor), an inline one (by its
+        // trigger) and a next-line one: each rule is left out, the run goes on.
+        let text = "[[rule]]\nid = \"t.line\"\ndescription = \"x\"\nwhere = \"own-line\"\n\
+                    match = { regex = 'Sponsored \\w{5000}' }\n\n\
+                    [[rule]]\nid = \"t.inline\"\ndescription = \"x\"\n\
+                    match = { regex = 'Promo \\w{5000}', trigger = [\"Promo\"] }\n\n\
+                    [[rule]]\nid = \"t.next\"\ndescription = \"x\"\nwhere = \"own-line\"\n\
+                    match = { literal = [\"Registered\"] }\nnext_line = '\\w{5000}'\n";
+        let user = parse_rule_file(text, "t").unwrap();
+        assert!(user[0].check(&[], false).unwrap_err().contains("exceeds size limit"));
+        let builtin = crate::rules::builtin();
+        let rules: Vec<RuleSpec> = builtin.iter().cloned().chain(user).collect();
+        let enabled = rules.iter().map(|r| r.enabled).collect();
+        let set = crate::rules::RuleSet { rules: rules.into(), builtin: builtin.len(), enabled };
+        let cleaner = crate::pipeline::Cleaner::with_rules(&set, &[]);
+        let input = "Text here.\n\nSponsored by Acme\n\nRegistered\nyesterday\n\nUse the Promo code ACME today.\n";
+        let (out, outcome) = cleaner.clean_str(input);
+        assert_eq!(out, crate::pipeline::Cleaner::new().clean_str(input).0);
+        assert!(outcome.by_rule.keys().all(|k| !k.as_str().starts_with("t.")), "{outcome:?}");
+        // Compiled once: asked again, the answer is the same, without another try or message.
+        let lazy = LazyRegex::new(RuleId::builtin("t.line"), "\\w{5000}".to_owned());
+        assert!(lazy.get().is_none() && lazy.get().is_none());
     }
 
     #[test]
