@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind as AcMatchKind, packed};
 use regex::Regex;
+use rustc_hash::FxHashMap;
 
 use super::context::{Condition, ContextMemo, Words};
 use super::spec::{Case, Follow, MatchKind, Place, RuleSpec};
@@ -132,7 +133,7 @@ impl QuickFilter {
         // prefixes that fit one searcher win, then those that fit any.
         for budget in [TEDDY_PATTERNS * 3 / 2, TEDDY_PATTERNS * TEDDY_CHUNKS] {
             for len in [8, 6, 4, 3] {
-                let mut family: HashMap<&str, usize> = HashMap::new();
+                let mut family: FxHashMap<&str, usize> = FxHashMap::default();
                 for p in patterns {
                     *family.entry(&p[..prefix_end(p, len)]).or_default() += 1;
                 }
@@ -402,7 +403,13 @@ fn teddy_order<'n>(needles: &[&'n str], buckets: usize) -> Vec<&'n str> {
 /// One automaton over all the patterns finds, in each pattern, the others inside it (linear in
 /// their total length, where comparing every pair cost seconds for thousands of rules).
 fn quick_needles(patterns: &[String]) -> Vec<&str> {
-    let Ok(inside) = AhoCorasickBuilder::new().match_kind(AcMatchKind::Standard).build(patterns) else {
+    // Searched once per pattern, through the patterns alone: a DFA's build (the default for a
+    // few patterns) cost more than all the searches.
+    let inside = AhoCorasickBuilder::new()
+        .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+        .match_kind(AcMatchKind::Standard)
+        .build(patterns);
+    let Ok(inside) = inside else {
         return patterns.iter().map(String::as_str).collect();
     };
     let mut needles: Vec<&str> = patterns
@@ -485,22 +492,27 @@ impl Scan {
 struct Interned<P> {
     patterns: Vec<P>,
     roles: Vec<Vec<Role>>,
-    index: HashMap<P, usize>,
+    index: FxHashMap<P, usize>,
 }
 
 impl<P> Default for Interned<P> {
     fn default() -> Self {
-        Interned { patterns: Vec::new(), roles: Vec::new(), index: HashMap::new() }
+        Interned { patterns: Vec::new(), roles: Vec::new(), index: FxHashMap::default() }
     }
 }
 
 impl<P: AsRef<[u8]> + Clone + Eq + std::hash::Hash> Interned<P> {
     fn add(&mut self, pattern: P, role: Role) {
-        let at = *self.index.entry(pattern.clone()).or_insert_with(|| {
-            self.patterns.push(pattern);
-            self.roles.push(Vec::new());
-            self.roles.len() - 1
-        });
+        // Looked up before it is copied: most case variants of a word repeat one already added.
+        let at = match self.index.get(&pattern) {
+            Some(&at) => at,
+            None => {
+                self.index.insert(pattern.clone(), self.patterns.len());
+                self.patterns.push(pattern);
+                self.roles.push(Vec::new());
+                self.roles.len() - 1
+            }
+        };
         self.roles[at].push(role);
     }
 }
@@ -646,8 +658,8 @@ impl LazyRegex {
 pub struct Engine {
     rules: Vec<Compiled>,
     /// Whole-line literals (as written, or lowercased for `case = "ignore"`) → rules.
-    exact_lines: HashMap<String, Vec<usize>>,
-    exact_lines_folded: HashMap<String, Vec<usize>>,
+    exact_lines: FxHashMap<String, Vec<usize>>,
+    exact_lines_folded: FxHashMap<String, Vec<usize>>,
     /// The longest whole-line literal: longer lines skip the table.
     max_exact_line: usize,
     /// By byte length: true if some whole-line literal (as written, or lowercased) has it.
@@ -709,9 +721,14 @@ pub fn case_variants(pattern: &str) -> Vec<String> {
         let mut chars = w.chars();
         chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
     };
-    let lower = pattern.to_lowercase();
+    // ASCII (most rules' words) without Unicode's case tables: the same answer, a fraction of the
+    // cost for thousands of words.
+    let (lower, upper) = match pattern.is_ascii() {
+        true => (pattern.to_ascii_lowercase(), pattern.to_ascii_uppercase()),
+        false => (pattern.to_lowercase(), pattern.to_uppercase()),
+    };
     let title: Vec<String> = lower.split(' ').map(capitalize).collect();
-    let mut out = vec![pattern.to_owned(), lower.clone(), capitalize(&lower), title.join(" "), pattern.to_uppercase()];
+    let mut out = vec![pattern.to_owned(), lower.clone(), capitalize(&lower), title.join(" "), upper];
     out.dedup();
     out
 }
@@ -749,8 +766,8 @@ impl Engine {
     pub fn new<'a>(specs: impl IntoIterator<Item = &'a RuleSpec>) -> Self {
         let mut engine = Engine {
             rules: Vec::new(),
-            exact_lines: HashMap::new(),
-            exact_lines_folded: HashMap::new(),
+            exact_lines: FxHashMap::default(),
+            exact_lines_folded: FxHashMap::default(),
             max_exact_line: 0,
             exact_lengths: Vec::new(),
             folded_lengths: Vec::new(),
@@ -775,7 +792,7 @@ impl Engine {
                 continue;
             }
             let rule = engine.rules.len();
-            let strings = spec.strings().to_vec();
+            let strings = spec.strings();
             let variants = |s: &str| if spec.case == Case::Ignore { case_variants(s) } else { vec![s.to_owned()] };
             let whole_line = matches!(spec.place, Place::OwnLine | Place::Head | Place::Tail);
             let anchors = (kind == MatchKind::Regex && spec.place.is_line()).then(|| line_anchors(spec)).flatten();
@@ -799,7 +816,7 @@ impl Engine {
             }
             match kind {
                 MatchKind::Literal | MatchKind::Words if whole_line => {
-                    for s in &strings {
+                    for s in strings {
                         let s = s.trim();
                         engine.max_exact_line = engine.max_exact_line.max(s.len());
                         if spec.case == Case::Ignore {
@@ -810,7 +827,7 @@ impl Engine {
                     }
                 }
                 MatchKind::Literal | MatchKind::Words if spec.place == Place::LineStart => {
-                    for s in &strings {
+                    for s in strings {
                         for v in variants(s.trim_start()) {
                             starts.add(v.into_bytes(), Role::Prefix { rule });
                         }
