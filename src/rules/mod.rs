@@ -9,7 +9,6 @@ pub mod spec;
 pub mod text;
 
 use rayon::prelude::*;
-use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
 pub use spec::{Example, Place, RuleSpec};
@@ -147,7 +146,8 @@ impl RuleSet {
         let matchers = builtin_matchers();
         let checks: Vec<Result<Option<spec::ParsedRegex>, String>> =
             user.par_iter().map(|rule| rule.check_parsed(&matchers, false)).collect();
-        let mut seen: HashSet<&str> = builtin.iter().map(|r| r.id.as_str()).collect();
+        // FxHash: the ids are the rules' own, and SipHash over thousands of them showed in start-up.
+        let mut seen: rustc_hash::FxHashSet<&str> = builtin.iter().map(|r| r.id.as_str()).collect();
         for (index, (rule, check)) in user.iter().zip(&checks).enumerate() {
             let fail = |message: String| UserRuleError { index, origin: rule.origin.clone(), message };
             if let Err(e) = check {
