@@ -35,7 +35,7 @@ struct ProjectFile {
     /// Paths (globs relative to this file's directory) newsclean leaves alone.
     #[serde(default)]
     exclude: Vec<String>,
-    /// Custom rules, in the schema of the built-in ones.
+    /// Custom rules, in the schema of the built-in ones (moved into `Project::checked` once checked).
     #[serde(default)]
     rule: Vec<RuleSpec>,
     /// Settings for some paths only.
@@ -102,14 +102,17 @@ impl Project {
 
     /// Parses and checks config `text` as if read from `path`.
     pub fn parse(path: &Path, text: &str) -> Result<Project, Error> {
-        let mut file: ProjectFile = toml::from_str(text).map_err(|e| {
-            let e = spec::toml_error(text, &e);
-            Error::Config { path: path.to_owned(), line: e.line, column: e.column, message: e.message }
-        })?;
-        spec::locate(&mut file.rule, text, &path.display().to_string());
-        let set = RuleSet::with_user(file.rule.clone()).map_err(|e| {
-            let origin = &file.rule[e.index].origin;
-            Error::Config { path: path.to_owned(), line: origin.line, column: origin.column, message: e.message }
+        let shown = path.display().to_string();
+        let mut file: ProjectFile =
+            spec::parse_located(text, &shown, |f: &mut ProjectFile| &mut f.rule).map_err(|e| {
+                let e = spec::toml_error(text, &e);
+                Error::Config { path: path.to_owned(), line: e.line, column: e.column, message: e.message }
+            })?;
+        let set = RuleSet::with_user(std::mem::take(&mut file.rule)).map_err(|e| Error::Config {
+            path: path.to_owned(),
+            line: e.origin.line,
+            column: e.origin.column,
+            message: e.message,
         })?;
         let selectors = file.select.iter().flatten().chain(&file.ignore);
         let override_selectors = file.overrides.iter().flat_map(|o| o.select.iter().chain(&o.ignore));
@@ -136,12 +139,12 @@ impl Project {
     /// nothing (a replacement that re-creates its match would grow the text on every run); and a
     /// keep-example must be left alone by its rule.
     fn check_examples(&self) -> Result<(), Error> {
-        if self.file.rule.iter().all(|r| r.examples.is_empty() && r.keep.is_empty()) {
+        if self.checked.user_rules().iter().all(|r| r.examples.is_empty() && r.keep.is_empty()) {
             return Ok(());
         }
         let (set, protect) = self.rules(&[], &CliRules::default())?;
         let cleaner = Cleaner::with_rules(&set, &protect);
-        for rule in self.file.rule.iter().filter(|r| set.is_enabled(&r.id)) {
+        for rule in self.checked.user_rules().iter().filter(|r| set.is_enabled(&r.id)) {
             if let Some(message) = cleaner.example_failures(rule).into_iter().next() {
                 return Err(Error::Config {
                     path: self.path.clone(),

@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind as AcMatchKind, packed};
 use regex::Regex;
+use rustc_hash::FxHashMap;
 
 use super::context::{Condition, ContextMemo, Words};
 use super::spec::{Case, Follow, MatchKind, Place, RuleSpec};
@@ -56,8 +57,8 @@ struct Compiled {
     kind: MatchKind,
     case: Case,
     followed_by: Option<Follow>,
-    /// A regex the next line must match (both are removed).
-    next_line: Option<Regex>,
+    /// A regex the next line must match (both are removed), compiled on first use as `regex` is.
+    next_line: Option<LazyRegex>,
     /// For regex rules: the pattern anchored as the place needs (whole line, line start, anywhere),
     /// compiled on first use: most rules never meet a line holding their trigger, and Unicode
     /// classes make compiling cost more than a megabyte of cleaning.
@@ -128,18 +129,35 @@ impl QuickFilter {
         // those prefixes, with the automaton confirming the rare line that has one, costs a
         // fraction of the lazy DFA's pass over every byte. A prefix stands in only for a family
         // (`MIN_FAMILY` patterns or more): the spellings of one phrase (`Operation system`,
-        // `Operation System`) stay whole, or `operatio` would pass every `cooperation`. The longest
-        // prefixes that fit one searcher win, then those that fit any.
-        for budget in [TEDDY_PATTERNS * 3 / 2, TEDDY_PATTERNS * TEDDY_CHUNKS] {
-            for len in [8, 6, 4, 3] {
-                let mut family: HashMap<&str, usize> = HashMap::new();
+        // `Operation System`) stay whole, or `operatio` would pass every `cooperation`. The
+        // prefix length giving the fewest needles wins (the longest among equals), first among
+        // those that fit one searcher, then any: every needle crowds the searcher's buckets, and
+        // 27 needles `xqzword1`…`XQZWORD9` where 3 (`xqzwor`, `Xqzwor`, `XQZWOR`) are as rare in
+        // news text cost 0.23 instructions per byte more (5,000 user rules, callgrind). Needles
+        // are counted from the families alone: building each length's searcher to count them
+        // cost 4% of that rule set's start-up.
+        let families: Vec<(usize, FxHashMap<&str, usize>)> = [8, 6, 4, 3]
+            .into_iter()
+            .map(|len| {
+                let mut family: FxHashMap<&str, usize> = FxHashMap::default();
                 for p in patterns {
                     *family.entry(&p[..prefix_end(p, len)]).or_default() += 1;
                 }
+                (len, family)
+            })
+            .collect();
+        let needle_count = |family: &FxHashMap<&str, usize>| -> usize {
+            family.values().map(|&n| if n >= MIN_FAMILY { 1 } else { n }).sum()
+        };
+        let mut by_count: Vec<&(usize, FxHashMap<&str, usize>)> = families.iter().collect();
+        // A stable sort: the longer prefixes stay first among equal counts.
+        by_count.sort_by_key(|(_, family)| needle_count(family));
+        for budget in [TEDDY_PATTERNS * 3 / 2, TEDDY_PATTERNS * TEDDY_CHUNKS] {
+            for (len, family) in &by_count {
                 let shortened: std::collections::BTreeSet<&str> = patterns
                     .iter()
                     .map(|p| {
-                        let prefix = &p[..prefix_end(p, len)];
+                        let prefix = &p[..prefix_end(p, *len)];
                         if family[prefix] >= MIN_FAMILY { prefix } else { p.as_str() }
                     })
                     .collect();
@@ -402,7 +420,13 @@ fn teddy_order<'n>(needles: &[&'n str], buckets: usize) -> Vec<&'n str> {
 /// One automaton over all the patterns finds, in each pattern, the others inside it (linear in
 /// their total length, where comparing every pair cost seconds for thousands of rules).
 fn quick_needles(patterns: &[String]) -> Vec<&str> {
-    let Ok(inside) = AhoCorasickBuilder::new().match_kind(AcMatchKind::Standard).build(patterns) else {
+    // Searched once per pattern, through the patterns alone: a DFA's build (the default for a
+    // few patterns) cost more than all the searches.
+    let inside = AhoCorasickBuilder::new()
+        .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+        .match_kind(AcMatchKind::Standard)
+        .build(patterns);
+    let Ok(inside) = inside else {
         return patterns.iter().map(String::as_str).collect();
     };
     let mut needles: Vec<&str> = patterns
@@ -433,23 +457,32 @@ struct Scan {
 impl Scan {
     /// The patterns whose roles `keep` keeps (none: no scan). `all`, a scan of every one of
     /// `patterns`, lends its automata when `keep` keeps a role of each pattern: building them again
-    /// costs a large rule set's start-up as much again.
+    /// costs a large rule set's start-up as much again. It lends its automaton alone when this scan
+    /// keeps thousands of patterns (see `MAX_DFA_PATTERNS`).
     fn new(patterns: &[String], roles: &[Vec<Role>], keep: impl Fn(&Role) -> bool, all: Option<&Scan>) -> Option<Self> {
-        let mut kept_patterns = Vec::new();
-        let mut kept_roles = Vec::new();
-        for (pattern, roles) in patterns.iter().zip(roles) {
-            let roles: Vec<Role> = roles.iter().filter(|r| keep(r)).cloned().collect();
-            if !roles.is_empty() {
-                kept_patterns.push(pattern.clone());
-                kept_roles.push(roles);
-            }
-        }
+        let kept: Vec<Vec<Role>> =
+            roles.iter().map(|roles| roles.iter().filter(|r| keep(r)).cloned().collect()).collect();
+        let kept_patterns: Vec<String> =
+            patterns.iter().zip(&kept).filter(|(_, roles)| !roles.is_empty()).map(|(p, _)| p.clone()).collect();
         if kept_patterns.is_empty() {
             return None;
         }
-        if let Some(all) = all.filter(|all| all.roles.len() == kept_patterns.len()) {
-            return Some(Scan { automaton: all.automaton.clone(), quick: all.quick.clone(), roles: kept_roles });
+        if let Some(all) = all {
+            if all.roles.len() == kept_patterns.len() {
+                return Some(Scan { automaton: all.automaton.clone(), quick: all.quick.clone(), roles: kept });
+            }
+            // Either automaton would be an NFA over thousands of patterns, and one over a few more
+            // finds the same matches of these (the others have no role here) as fast: only the
+            // quick filter, which decides which lines are scanned, is this scan's own.
+            if kept_patterns.len() > MAX_DFA_PATTERNS {
+                return Some(Scan {
+                    automaton: all.automaton.clone(),
+                    quick: QuickFilter::new(&kept_patterns),
+                    roles: kept,
+                });
+            }
         }
+        let kept_roles: Vec<Vec<Role>> = kept.into_iter().filter(|roles| !roles.is_empty()).collect();
         // Runs only on the lines the quick filter lets through: a DFA's speed there is worth its
         // build for a few hundred patterns, not for thousands (a large rule set's start-up).
         let kind = match kept_patterns.len() <= MAX_DFA_PATTERNS {
@@ -485,22 +518,27 @@ impl Scan {
 struct Interned<P> {
     patterns: Vec<P>,
     roles: Vec<Vec<Role>>,
-    index: HashMap<P, usize>,
+    index: FxHashMap<P, usize>,
 }
 
 impl<P> Default for Interned<P> {
     fn default() -> Self {
-        Interned { patterns: Vec::new(), roles: Vec::new(), index: HashMap::new() }
+        Interned { patterns: Vec::new(), roles: Vec::new(), index: FxHashMap::default() }
     }
 }
 
 impl<P: AsRef<[u8]> + Clone + Eq + std::hash::Hash> Interned<P> {
     fn add(&mut self, pattern: P, role: Role) {
-        let at = *self.index.entry(pattern.clone()).or_insert_with(|| {
-            self.patterns.push(pattern);
-            self.roles.push(Vec::new());
-            self.roles.len() - 1
-        });
+        // Looked up before it is copied: most case variants of a word repeat one already added.
+        let at = match self.index.get(&pattern) {
+            Some(&at) => at,
+            None => {
+                self.index.insert(pattern.clone(), self.patterns.len());
+                self.patterns.push(pattern);
+                self.roles.push(Vec::new());
+                self.roles.len() - 1
+            }
+        };
         self.roles[at].push(role);
     }
 }
@@ -607,13 +645,38 @@ enum ListLabels {
 
 /// A regex compiled the first time it is needed.
 struct LazyRegex {
+    /// The rule it belongs to, named if the regex does not compile.
+    rule: RuleId,
     pattern: String,
-    compiled: OnceLock<Regex>,
+    /// `None` once compiling has failed.
+    compiled: OnceLock<Option<Regex>>,
 }
 
 impl LazyRegex {
-    fn get(&self) -> &Regex {
-        self.compiled.get_or_init(|| Regex::new(&self.pattern).expect("rules are checked before they are compiled"))
+    fn new(rule: RuleId, pattern: String) -> Self {
+        LazyRegex { rule, pattern, compiled: OnceLock::new() }
+    }
+
+    /// The compiled regex, or `None` if it does not compile: then its rule matches nothing.
+    /// Rules are checked when they load (`spec::check_regex`), so a failure here means that check
+    /// let through a regex the regex crate refuses (its size bound below the compiler's count):
+    /// the run goes on without the rule, not ending mid-file with a panic.
+    fn get(&self) -> Option<&Regex> {
+        let compiled = self.compiled.get_or_init(|| match Regex::new(&self.pattern) {
+            Ok(regex) => Some(regex),
+            Err(e) => {
+                // Said here, once per rule, where it is found (the library otherwise leaves
+                // stderr to the binary): threading a warning through every stage's outcome for a
+                // failure the load-time check exists to prevent is not worth it.
+                let reason = e.to_string().replace('\n', " ");
+                eprintln!(
+                    "newsclean: rule `{}`: its regex does not compile ({reason}); the rule matches nothing",
+                    self.rule
+                );
+                None
+            }
+        });
+        compiled.as_ref()
     }
 }
 
@@ -621,8 +684,8 @@ impl LazyRegex {
 pub struct Engine {
     rules: Vec<Compiled>,
     /// Whole-line literals (as written, or lowercased for `case = "ignore"`) → rules.
-    exact_lines: HashMap<String, Vec<usize>>,
-    exact_lines_folded: HashMap<String, Vec<usize>>,
+    exact_lines: FxHashMap<String, Vec<usize>>,
+    exact_lines_folded: FxHashMap<String, Vec<usize>>,
     /// The longest whole-line literal: longer lines skip the table.
     max_exact_line: usize,
     /// By byte length: true if some whole-line literal (as written, or lowercased) has it.
@@ -684,9 +747,14 @@ pub fn case_variants(pattern: &str) -> Vec<String> {
         let mut chars = w.chars();
         chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
     };
-    let lower = pattern.to_lowercase();
+    // ASCII (most rules' words) without Unicode's case tables: the same answer, a fraction of the
+    // cost for thousands of words.
+    let (lower, upper) = match pattern.is_ascii() {
+        true => (pattern.to_ascii_lowercase(), pattern.to_ascii_uppercase()),
+        false => (pattern.to_lowercase(), pattern.to_uppercase()),
+    };
     let title: Vec<String> = lower.split(' ').map(capitalize).collect();
-    let mut out = vec![pattern.to_owned(), lower.clone(), capitalize(&lower), title.join(" "), pattern.to_uppercase()];
+    let mut out = vec![pattern.to_owned(), lower.clone(), capitalize(&lower), title.join(" "), upper];
     out.dedup();
     out
 }
@@ -724,8 +792,8 @@ impl Engine {
     pub fn new<'a>(specs: impl IntoIterator<Item = &'a RuleSpec>) -> Self {
         let mut engine = Engine {
             rules: Vec::new(),
-            exact_lines: HashMap::new(),
-            exact_lines_folded: HashMap::new(),
+            exact_lines: FxHashMap::default(),
+            exact_lines_folded: FxHashMap::default(),
             max_exact_line: 0,
             exact_lengths: Vec::new(),
             folded_lengths: Vec::new(),
@@ -750,7 +818,7 @@ impl Engine {
                 continue;
             }
             let rule = engine.rules.len();
-            let strings = spec.strings().to_vec();
+            let strings = spec.strings();
             let variants = |s: &str| if spec.case == Case::Ignore { case_variants(s) } else { vec![s.to_owned()] };
             let whole_line = matches!(spec.place, Place::OwnLine | Place::Head | Place::Tail);
             let anchors = (kind == MatchKind::Regex && spec.place.is_line()).then(|| line_anchors(spec)).flatten();
@@ -774,7 +842,7 @@ impl Engine {
             }
             match kind {
                 MatchKind::Literal | MatchKind::Words if whole_line => {
-                    for s in &strings {
+                    for s in strings {
                         let s = s.trim();
                         engine.max_exact_line = engine.max_exact_line.max(s.len());
                         if spec.case == Case::Ignore {
@@ -785,7 +853,7 @@ impl Engine {
                     }
                 }
                 MatchKind::Literal | MatchKind::Words if spec.place == Place::LineStart => {
-                    for s in &strings {
+                    for s in strings {
                         for v in variants(s.trim_start()) {
                             starts.add(v.into_bytes(), Role::Prefix { rule });
                         }
@@ -829,7 +897,7 @@ impl Engine {
                     Place::LineStart => format!("{flags}^(?:{p})"),
                     Place::Anywhere | Place::InsideLine => format!("{flags}(?:{p})"),
                 };
-                LazyRegex { pattern: anchored, compiled: OnceLock::new() }
+                LazyRegex::new(RuleId::owned(spec.id.clone()), anchored)
             });
             let replace = match kind {
                 MatchKind::Regex => vec![spec.replacement_for("").map(str::to_owned)],
@@ -849,7 +917,7 @@ impl Engine {
                 next_line: spec
                     .next_line
                     .as_ref()
-                    .map(|p| Regex::new(&format!("^(?:{p})$")).expect("rules are checked before they are compiled")),
+                    .map(|p| LazyRegex::new(RuleId::owned(spec.id.clone()), format!("^(?:{p})$"))),
                 regex,
                 replace,
                 line_end: !spec.place.is_line()
@@ -955,7 +1023,7 @@ impl Engine {
         for r in regex_rules {
             let rule = &self.rules[r];
             let Some(regex) = &rule.regex else { continue };
-            let Some(m) = regex.get().find(line) else { continue };
+            let Some(m) = regex.get().and_then(|regex| regex.find(line)) else { continue };
             if rule.place == Place::LineStart && !follows(rule.followed_by, &line[m.end()..]) {
                 continue;
             }
@@ -1107,7 +1175,8 @@ impl Engine {
         self.line_candidates(line, lead, hits, places).into_iter().find(|&r| {
             (self.rules[r].place != Place::Head || ctx.in_head(block, i))
                 && self.rules[r].next_line.as_ref().is_none_or(|next| {
-                    (i + 1 < block.len()) && block.text(i + 1).is_some_and(|t| next.is_match(t.trim()))
+                    (i + 1 < block.len())
+                        && block.text(i + 1).is_some_and(|t| next.get().is_some_and(|next| next.is_match(t.trim())))
                 })
                 && self.context_allows(r, block, ctx, memo)
         })
@@ -1182,7 +1251,7 @@ impl Engine {
                 Role::Prefix { rule } => labels.extend(label_end(rule, start, end).map(|at| (rule, at))),
                 Role::Trigger { rule } if self.rules[rule].place == Place::LineStart => {
                     let Some(regex) = &self.rules[rule].regex else { continue };
-                    if let Some(m) = regex.get().find(line) {
+                    if let Some(m) = regex.get().and_then(|regex| regex.find(line)) {
                         labels.extend(label_end(rule, lead, lead + m.end()).map(|at| (rule, at)));
                     }
                 }
@@ -1252,7 +1321,7 @@ impl Engine {
     fn inline_label_at(&self, text: &str, start: usize, colon: usize, rule: usize) -> Option<(usize, usize)> {
         let compiled = &self.rules[rule];
         let label_len = match &compiled.regex {
-            Some(regex) => regex.get().find(&text[start..])?.end(),
+            Some(regex) => regex.get()?.find(&text[start..])?.end(),
             None => {
                 compiled.prefixes.iter().filter(|p| text[start..].starts_with(p.as_str())).map(String::len).max()?
             }
@@ -1328,8 +1397,7 @@ impl Engine {
         regex_rules.dedup();
         for r in regex_rules {
             let rule = &self.rules[r];
-            let Some(regex) = &rule.regex else { continue };
-            let regex = regex.get();
+            let Some(regex) = rule.regex.as_ref().and_then(LazyRegex::get) else { continue };
             let template = rule.replace.first().cloned().flatten().unwrap_or_default();
             for caps in regex.captures_iter(text) {
                 let m = caps.get(0).expect("group 0 is the match");
@@ -1680,6 +1748,34 @@ mod tests {
             ));
         }
         parse_rule_file(&text, "t").unwrap()
+    }
+
+    #[test]
+    fn a_regex_the_regex_crate_refuses_after_the_check_matches_nothing_and_does_not_panic() {
+        // `\w{5000}` is past the size limit: the load-time check refuses it, so these rules join
+        // the set unchecked, as they would if that check's size bound were ever below the
+        // compiler's count. A whole-line regex (found by its anchor), an inline one (by its
+        // trigger) and a next-line one: each rule is left out, the run goes on.
+        let text = "[[rule]]\nid = \"t.line\"\ndescription = \"x\"\nwhere = \"own-line\"\n\
+                    match = { regex = 'Sponsored \\w{5000}' }\n\n\
+                    [[rule]]\nid = \"t.inline\"\ndescription = \"x\"\n\
+                    match = { regex = 'Promo \\w{5000}', trigger = [\"Promo\"] }\n\n\
+                    [[rule]]\nid = \"t.next\"\ndescription = \"x\"\nwhere = \"own-line\"\n\
+                    match = { literal = [\"Registered\"] }\nnext_line = '\\w{5000}'\n";
+        let user = parse_rule_file(text, "t").unwrap();
+        assert!(user[0].check(&[], false).unwrap_err().contains("exceeds size limit"));
+        let builtin = crate::rules::builtin();
+        let rules: Vec<RuleSpec> = builtin.iter().cloned().chain(user).collect();
+        let enabled = rules.iter().map(|r| r.enabled).collect();
+        let set = crate::rules::RuleSet { rules: rules.into(), builtin: builtin.len(), enabled };
+        let cleaner = crate::pipeline::Cleaner::with_rules(&set, &[]);
+        let input = "Text here.\n\nSponsored by Acme\n\nRegistered\nyesterday\n\nUse the Promo code ACME today.\n";
+        let (out, outcome) = cleaner.clean_str(input);
+        assert_eq!(out, crate::pipeline::Cleaner::new().clean_str(input).0);
+        assert!(outcome.by_rule.keys().all(|k| !k.as_str().starts_with("t.")), "{outcome:?}");
+        // Compiled once: asked again, the answer is the same, without another try or message.
+        let lazy = LazyRegex::new(RuleId::builtin("t.line"), "\\w{5000}".to_owned());
+        assert!(lazy.get().is_none() && lazy.get().is_none());
     }
 
     #[test]
