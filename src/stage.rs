@@ -9,6 +9,7 @@ use std::ops::Range;
 use aho_corasick::AhoCorasick;
 
 use crate::block::{Block, Ending, Line};
+use crate::clues::Clues;
 use crate::edit::{Edit, EditKind, RuleId};
 
 /// Changes to a line longer than this (in bytes) are recorded one edit per change, not as one edit
@@ -138,57 +139,51 @@ impl Policy {
 pub struct WorkBlock<'p> {
     old: Block,
     current: Option<Vec<Slot>>,
-    /// Per line, whether its current text is all ASCII: found once here and kept up to date by
-    /// `replace`, so that the stages with nothing to do on ASCII text (most lines of most news)
-    /// skip it without each passing over its bytes again.
-    ascii: AsciiLines,
+    /// Per line, the clues in its current text (`Clues`): found once here and kept up to date by
+    /// every change, so that the stages with nothing to do on most lines (all ASCII, no markup, no
+    /// escape…) skip them without each passing over their bytes again.
+    clues: LineClues,
     /// The index of the line each change so far was made to, in order (see `WorkBlock::changes`).
     changes: Vec<usize>,
     policy: &'p Policy,
 }
 
-/// Which lines of a block are all ASCII: one bit each, in the block's own words for the usual block
-/// of a few lines (a block costs no allocation for them), in a list for a longer one.
-enum AsciiLines {
-    Few(u64),
-    Many(Vec<bool>),
+/// The clues of each line of a block: in the block's own words for the usual block of a few lines
+/// (a block costs no allocation for them), in a list for a longer one.
+enum LineClues {
+    Few([Clues; FEW_LINES]),
+    Many(Vec<Clues>),
 }
 
-impl AsciiLines {
+/// Blocks of up to this many lines keep their clues in place.
+const FEW_LINES: usize = 32;
+
+impl LineClues {
     fn of(lines: &[Line]) -> Self {
-        if lines.len() <= u64::BITS as usize {
-            let bits = lines.iter().enumerate().fold(0, |bits, (i, l)| bits | u64::from(all_ascii(&l.text)) << i);
-            AsciiLines::Few(bits)
+        if lines.len() <= FEW_LINES {
+            let mut few = [Clues::default(); FEW_LINES];
+            for (clues, line) in few.iter_mut().zip(lines) {
+                *clues = Clues::of(&line.text);
+            }
+            LineClues::Few(few)
         } else {
-            AsciiLines::Many(lines.iter().map(|l| all_ascii(&l.text)).collect())
+            LineClues::Many(lines.iter().map(|l| Clues::of(&l.text)).collect())
         }
     }
 
-    fn get(&self, index: usize) -> bool {
+    fn get(&self, index: usize) -> Clues {
         match self {
-            AsciiLines::Few(bits) => bits >> index & 1 == 1,
-            AsciiLines::Many(lines) => lines[index],
+            LineClues::Few(lines) => lines[index],
+            LineClues::Many(lines) => lines[index],
         }
     }
 
-    fn set(&mut self, index: usize, ascii: bool) {
+    fn set(&mut self, index: usize, clues: Clues) {
         match self {
-            AsciiLines::Few(bits) => *bits = *bits & !(1 << index) | u64::from(ascii) << index,
-            AsciiLines::Many(lines) => lines[index] = ascii,
+            LineClues::Few(lines) => lines[index] = clues,
+            LineClues::Many(lines) => lines[index] = clues,
         }
     }
-}
-
-/// True if `text` is all ASCII. Looks at 32 bytes at a time, which the compiler turns into a few
-/// vector instructions (`str::is_ascii` goes a word at a time); every line passes here once.
-fn all_ascii(text: &str) -> bool {
-    let mut chunks = text.as_bytes().chunks_exact(32);
-    for chunk in chunks.by_ref() {
-        if chunk.iter().fold(0, |any, b| any | b) >= 0x80 {
-            return false;
-        }
-    }
-    chunks.remainder().is_ascii()
 }
 
 /// What became of one line of a `WorkBlock`. A line is copied only when it first changes, so that a
@@ -215,13 +210,19 @@ pub struct Splice {
 
 impl<'p> WorkBlock<'p> {
     pub(crate) fn new(old: Block, policy: &'p Policy) -> Self {
-        let ascii = AsciiLines::of(&old.lines);
-        WorkBlock { old, current: None, ascii, changes: Vec::new(), policy }
+        let clues = LineClues::of(&old.lines);
+        WorkBlock { old, current: None, clues, changes: Vec::new(), policy }
     }
 
     /// True if the current text of line `index` is all ASCII (not kept up for a removed line).
     pub fn is_ascii(&self, index: usize) -> bool {
-        self.ascii.get(index)
+        !self.clues.get(index).has(Clues::NON_ASCII)
+    }
+
+    /// The clues in the current text of line `index` (not kept up for a removed line): a stage
+    /// skips a line without the clue its change needs.
+    pub fn clues(&self, index: usize) -> Clues {
+        self.clues.get(index)
     }
 
     /// True if changing `range` (bytes) of the current text of line `index` would touch a
@@ -273,7 +274,7 @@ impl<'p> WorkBlock<'p> {
 
     /// Sets the text of the line at `index`.
     fn set(&mut self, index: usize, text: String) {
-        self.ascii.set(index, all_ascii(&text));
+        self.clues.set(index, Clues::of(&text));
         self.changes.push(index);
         self.current_mut()[index] = Slot::Text(text);
     }
