@@ -24,20 +24,41 @@ impl Clues {
     pub const LOWER_THEN_CAPITAL: Clues = Clues(1 << 4);
     /// `Al`, which `Also on <site>` opens with.
     pub const CAPITAL_A_L: Clues = Clues(1 << 5);
+    /// A space or a tab at the end of the line.
+    pub const TRAILING_BLANK: Clues = Clues(1 << 6);
 
     /// The clues in `text`.
     pub fn of(text: &str) -> Clues {
+        let trailing = u8::from(matches!(text.as_bytes().last(), Some(b' ' | b'\t'))) << 6;
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, checked just above.
-            return Clues(unsafe { scan_avx2(text.as_bytes()) });
+            return Clues(unsafe { scan_avx2(text.as_bytes()) } | trailing);
         }
-        Clues(scan(text.as_bytes()))
+        Clues(scan(text.as_bytes()) | trailing)
     }
 
     /// True if every clue in `clues` was found.
     pub fn has(self, clues: Clues) -> bool {
         self.0 & clues.0 == clues.0
+    }
+
+    /// True if any clue in `clues` was found.
+    pub fn has_any(self, clues: Clues) -> bool {
+        self.0 & clues.0 != 0
+    }
+}
+
+impl std::ops::BitOr for Clues {
+    type Output = Clues;
+    fn bitor(self, other: Clues) -> Clues {
+        Clues(self.0 | other.0)
+    }
+}
+
+impl std::ops::BitOrAssign for Clues {
+    fn bitor_assign(&mut self, other: Clues) {
+        self.0 |= other.0;
     }
 }
 
@@ -190,7 +211,8 @@ mod tests {
     fn byte_by_byte(text: &str) -> Clues {
         let b = text.as_bytes();
         let clues = (0..b.len()).fold(0, |c, k| c | byte_clues(b[k]) | pair_clues(b[k], *b.get(k + 1).unwrap_or(&0)));
-        Clues(clues)
+        let trailing = if text.ends_with([' ', '\t']) { Clues::TRAILING_BLANK } else { Clues::default() };
+        Clues(clues) | trailing
     }
 
     #[test]
@@ -260,7 +282,8 @@ mod tests {
         #[test]
         fn the_vector_scan_finds_what_a_byte_loop_finds(s in "[ a-zA-Z.\\\\&<;lé更\t]{0,120}") {
             proptest::prop_assert_eq!(Clues::of(&s), byte_by_byte(&s));
-            proptest::prop_assert_eq!(Clues(scan(s.as_bytes())), byte_by_byte(&s));
+            let trailing = if s.ends_with([' ', '\t']) { Clues::TRAILING_BLANK } else { Clues::default() };
+            proptest::prop_assert_eq!(Clues(scan(s.as_bytes())) | trailing, byte_by_byte(&s));
         }
     }
 }

@@ -143,6 +143,9 @@ pub struct WorkBlock<'p> {
     /// every change, so that the stages with nothing to do on most lines (all ASCII, no markup, no
     /// escape…) skip them without each passing over their bytes again.
     clues: LineClues,
+    /// Every clue of a line of the block, as read or since changed (a line that changes adds its
+    /// new clues and takes none away): a stage whose clues no line has skips the whole block.
+    any_line_clues: Clues,
     /// The index of the line each change so far was made to, in order (see `WorkBlock::changes`).
     changes: Vec<usize>,
     policy: &'p Policy,
@@ -211,7 +214,8 @@ pub struct Splice {
 impl<'p> WorkBlock<'p> {
     pub(crate) fn new(old: Block, policy: &'p Policy) -> Self {
         let clues = LineClues::of(&old.lines);
-        WorkBlock { old, current: None, clues, changes: Vec::new(), policy }
+        let any_line_clues = (0..old.lines.len()).fold(Clues::default(), |any, i| any | clues.get(i));
+        WorkBlock { old, current: None, clues, any_line_clues, changes: Vec::new(), policy }
     }
 
     /// True if the current text of line `index` is all ASCII (not kept up for a removed line).
@@ -223,6 +227,12 @@ impl<'p> WorkBlock<'p> {
     /// skips a line without the clue its change needs.
     pub fn clues(&self, index: usize) -> Clues {
         self.clues.get(index)
+    }
+
+    /// True if some line of the block, as read or as changed since, may have one of `clues`: when
+    /// false, a stage that needs one of them on a line has nothing to do in the whole block.
+    pub fn may_have_any(&self, clues: Clues) -> bool {
+        self.any_line_clues.has_any(clues)
     }
 
     /// True if changing `range` (bytes) of the current text of line `index` would touch a
@@ -274,7 +284,9 @@ impl<'p> WorkBlock<'p> {
 
     /// Sets the text of the line at `index`.
     fn set(&mut self, index: usize, text: String) {
-        self.clues.set(index, Clues::of(&text));
+        let clues = Clues::of(&text);
+        self.clues.set(index, clues);
+        self.any_line_clues |= clues;
         self.changes.push(index);
         self.current_mut()[index] = Slot::Text(text);
     }
@@ -562,6 +574,32 @@ mod tests {
 
     fn block(text: &str) -> Block {
         Block { lines: vec![Line { number: 1, text: text.to_owned(), ending: Ending::Lf }] }
+    }
+
+    #[test]
+    fn a_stage_skips_a_block_only_when_no_line_has_its_clues() {
+        let policy = Policy::default();
+        let lines = |texts: &[&str]| Block {
+            lines: texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Line { number: i + 1, text: (*t).to_owned(), ending: Ending::Lf })
+                .collect(),
+        };
+        let all = Clues::NON_ASCII | Clues::BACKSLASH | Clues::MARKUP | Clues::SPACE_PERIOD | Clues::TRAILING_BLANK;
+        let plain = WorkBlock::new(lines(&["The council met.", "It agreed."]), &policy);
+        assert!(!plain.may_have_any(all));
+        let mut work = WorkBlock::new(lines(&["The council met.", "Café", "AT&amp;T "]), &policy);
+        for clue in [Clues::NON_ASCII, Clues::MARKUP, Clues::TRAILING_BLANK] {
+            assert!(work.may_have_any(clue), "{clue:?}");
+        }
+        // A change brings its new clues along.
+        assert!(!work.may_have_any(Clues::SPACE_PERIOD));
+        work.replace(0, "The council met. .".to_owned(), RuleId::builtin("t.x"), &mut Vec::new());
+        assert!(work.may_have_any(Clues::SPACE_PERIOD));
+        let cleaner = crate::pipeline::Cleaner::new();
+        assert_eq!(cleaner.clean_str("The council met.\nAT&amp;T rose \n").0, "The council met.\nAT&T rose\n");
+        assert_eq!(cleaner.clean_str("The council met.\nIt agreed.\n").0, "The council met.\nIt agreed.\n");
     }
 
     #[test]

@@ -20,6 +20,9 @@ impl Stage for Punctuation {
     }
 
     fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
+        if !block.may_have_any(Clues::SPACE_PERIOD) {
+            return;
+        }
         for i in 0..block.len() {
             // ` .`, which every `. .` holds, is rare in prose: most lines are skipped on their clues.
             let Some(text) = block.text(i).filter(|_| block.clues(i).has(Clues::SPACE_PERIOD)) else { continue };

@@ -61,6 +61,10 @@ impl Stage for Damage {
     }
 
     fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
+        // Each fix below needs one of these on its line (see `may_be_glued` and the escapes).
+        if !block.may_have_any(Clues::BACKSLASH | Clues::NON_ASCII | Clues::LOWER_THEN_CAPITAL) {
+            return;
+        }
         for i in 0..block.len() {
             let Some(text) = block.text(i) else { continue };
             // A lone `n` for a lost `\n` is looked for in Cyrillic text only (lead bytes 0xD0, 0xD1).

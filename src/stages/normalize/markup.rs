@@ -54,6 +54,9 @@ impl Stage for Markup {
     }
 
     fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
+        if !block.may_have_any(Clues::MARKUP) {
+            return; // most blocks: no line holds a byte a reference or a tag needs
+        }
         for i in 0..block.len() {
             // The common case: nothing that could start a reference or a tag, or end a broken one.
             if block.text(i).is_none() || !block.clues(i).has(Clues::MARKUP) {

@@ -7,6 +7,7 @@ pub mod markup;
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
+use crate::clues::Clues;
 use crate::edit::{Edit, RuleId};
 use crate::stage::{Context, Splice, Stage, WorkBlock};
 
@@ -33,6 +34,9 @@ impl Stage for Normalize {
     }
 
     fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
+        if !block.may_have_any(Clues::NON_ASCII | Clues::TRAILING_BLANK) {
+            return; // the common case, line by line below
+        }
         for i in 0..block.len() {
             let Some(text) = block.text(i) else { continue };
             let trailing = matches!(text.as_bytes().last(), Some(b' ' | b'\t'));
