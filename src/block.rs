@@ -181,6 +181,9 @@ impl Spare {
     /// An empty string with room for `len` bytes, left by an earlier line if one has room. A new
     /// one gets a power of two, so that lines of about the same length can share buffers.
     fn text(&mut self, len: usize) -> String {
+        if len == 0 {
+            return String::new(); // a blank separator: no buffer to take or give back
+        }
         let fitting = text_class(len.next_power_of_two());
         let reused = self.texts.iter_mut().skip(fitting).find_map(Vec::pop);
         match reused {

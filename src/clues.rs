@@ -29,6 +29,9 @@ impl Clues {
 
     /// The clues in `text`.
     pub fn of(text: &str) -> Clues {
+        if text.is_empty() {
+            return Clues::default(); // a paragraph's blank separator: nothing to scan
+        }
         let trailing = u8::from(matches!(text.as_bytes().last(), Some(b' ' | b'\t'))) << 6;
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
