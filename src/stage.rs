@@ -84,6 +84,11 @@ impl Marks {
         self.rules.get(&number)
     }
 
+    /// True if no line is marked (most windows of news: the chrome stage then has nothing to do).
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
     /// The decision for a page of furniture only: nothing removed, the page reported.
     pub(crate) fn furniture_only() -> Self {
         Marks { rules: HashMap::new(), furniture_only: true }
