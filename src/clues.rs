@@ -1,10 +1,11 @@
 //! What one pass over a line's bytes tells the stages: whether it holds a non-ASCII character, a
-//! backslash, a byte that may start or end markup, ` .`, a lowercase letter before a capital, `Al`.
+//! backslash, a byte that may start or end markup, ` .`, a lowercase letter before a capital, `Al`,
+//! a blank at its end.
 //! Most lines of news hold none of what a given stage looks for, and each stage searching every
 //! line for its own bytes cost a few tenths of an instruction a byte each (a fifth of a run on the
 //! benchmark corpus, in a dozen separate scans and calls); `WorkBlock` finds the clues of each line
-//! once, in one pass the compiler vectorizes, keeps them up to date when a line changes, and a
-//! stage skips a line without a clue it needs in O(1). A clue is a necessary condition only: a
+//! once, in one AVX2 pass (a portable one elsewhere), keeps them up to date when a line changes,
+//! and a stage skips a line, or a whole block, without a clue it needs in O(1). A clue is a necessary condition only: a
 //! line that has it is searched as before.
 
 /// The clues found in a line, one bit each.
