@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod block;
+pub mod clues;
 pub mod config;
 pub mod decode;
 pub mod edit;

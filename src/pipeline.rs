@@ -141,7 +141,7 @@ impl Cleaner {
                 // After residue: a headline glued to the next sentence (`deal withThe ministry`) is
                 // the residue rules' evidence of where the headline ends.
                 Box::new(Damage),
-                Box::new(Punctuation::default()),
+                Box::new(Punctuation),
             ],
             max_line: crate::block::DEFAULT_MAX_LINE,
             policy: Policy::new(disabled, protect),

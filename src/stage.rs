@@ -9,6 +9,7 @@ use std::ops::Range;
 use aho_corasick::AhoCorasick;
 
 use crate::block::{Block, Ending, Line};
+use crate::clues::Clues;
 use crate::edit::{Edit, EditKind, RuleId};
 
 /// Changes to a line longer than this (in bytes) are recorded one edit per change, not as one edit
@@ -83,6 +84,11 @@ impl Marks {
         self.rules.get(&number)
     }
 
+    /// True if no line is marked (most windows of news: the chrome stage then has nothing to do).
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
     /// The decision for a page of furniture only: nothing removed, the page reported.
     pub(crate) fn furniture_only() -> Self {
         Marks { rules: HashMap::new(), furniture_only: true }
@@ -138,57 +144,54 @@ impl Policy {
 pub struct WorkBlock<'p> {
     old: Block,
     current: Option<Vec<Slot>>,
-    /// Per line, whether its current text is all ASCII: found once here and kept up to date by
-    /// `replace`, so that the stages with nothing to do on ASCII text (most lines of most news)
-    /// skip it without each passing over its bytes again.
-    ascii: AsciiLines,
+    /// Per line, the clues in its current text (`Clues`): found once here and kept up to date by
+    /// every change, so that the stages with nothing to do on most lines (all ASCII, no markup, no
+    /// escape…) skip them without each passing over their bytes again.
+    clues: LineClues,
+    /// Every clue of a line of the block, as read or since changed (a line that changes adds its
+    /// new clues and takes none away): a stage whose clues no line has skips the whole block.
+    any_line_clues: Clues,
     /// The index of the line each change so far was made to, in order (see `WorkBlock::changes`).
     changes: Vec<usize>,
     policy: &'p Policy,
 }
 
-/// Which lines of a block are all ASCII: one bit each, in the block's own words for the usual block
-/// of a few lines (a block costs no allocation for them), in a list for a longer one.
-enum AsciiLines {
-    Few(u64),
-    Many(Vec<bool>),
+/// The clues of each line of a block: in the block's own words for the usual block of a few lines
+/// (a block costs no allocation for them), in a list for a longer one.
+enum LineClues {
+    Few([Clues; FEW_LINES]),
+    Many(Vec<Clues>),
 }
 
-impl AsciiLines {
+/// Blocks of up to this many lines keep their clues in place.
+const FEW_LINES: usize = 32;
+
+impl LineClues {
     fn of(lines: &[Line]) -> Self {
-        if lines.len() <= u64::BITS as usize {
-            let bits = lines.iter().enumerate().fold(0, |bits, (i, l)| bits | u64::from(all_ascii(&l.text)) << i);
-            AsciiLines::Few(bits)
+        if lines.len() <= FEW_LINES {
+            let mut few = [Clues::default(); FEW_LINES];
+            for (clues, line) in few.iter_mut().zip(lines) {
+                *clues = Clues::of(&line.text);
+            }
+            LineClues::Few(few)
         } else {
-            AsciiLines::Many(lines.iter().map(|l| all_ascii(&l.text)).collect())
+            LineClues::Many(lines.iter().map(|l| Clues::of(&l.text)).collect())
         }
     }
 
-    fn get(&self, index: usize) -> bool {
+    fn get(&self, index: usize) -> Clues {
         match self {
-            AsciiLines::Few(bits) => bits >> index & 1 == 1,
-            AsciiLines::Many(lines) => lines[index],
+            LineClues::Few(lines) => lines[index],
+            LineClues::Many(lines) => lines[index],
         }
     }
 
-    fn set(&mut self, index: usize, ascii: bool) {
+    fn set(&mut self, index: usize, clues: Clues) {
         match self {
-            AsciiLines::Few(bits) => *bits = *bits & !(1 << index) | u64::from(ascii) << index,
-            AsciiLines::Many(lines) => lines[index] = ascii,
+            LineClues::Few(lines) => lines[index] = clues,
+            LineClues::Many(lines) => lines[index] = clues,
         }
     }
-}
-
-/// True if `text` is all ASCII. Looks at 32 bytes at a time, which the compiler turns into a few
-/// vector instructions (`str::is_ascii` goes a word at a time); every line passes here once.
-fn all_ascii(text: &str) -> bool {
-    let mut chunks = text.as_bytes().chunks_exact(32);
-    for chunk in chunks.by_ref() {
-        if chunk.iter().fold(0, |any, b| any | b) >= 0x80 {
-            return false;
-        }
-    }
-    chunks.remainder().is_ascii()
 }
 
 /// What became of one line of a `WorkBlock`. A line is copied only when it first changes, so that a
@@ -215,13 +218,26 @@ pub struct Splice {
 
 impl<'p> WorkBlock<'p> {
     pub(crate) fn new(old: Block, policy: &'p Policy) -> Self {
-        let ascii = AsciiLines::of(&old.lines);
-        WorkBlock { old, current: None, ascii, changes: Vec::new(), policy }
+        let clues = LineClues::of(&old.lines);
+        let any_line_clues = (0..old.lines.len()).fold(Clues::default(), |any, i| any | clues.get(i));
+        WorkBlock { old, current: None, clues, any_line_clues, changes: Vec::new(), policy }
     }
 
     /// True if the current text of line `index` is all ASCII (not kept up for a removed line).
     pub fn is_ascii(&self, index: usize) -> bool {
-        self.ascii.get(index)
+        !self.clues.get(index).has(Clues::NON_ASCII)
+    }
+
+    /// The clues in the current text of line `index` (not kept up for a removed line): a stage
+    /// skips a line without the clue its change needs.
+    pub fn clues(&self, index: usize) -> Clues {
+        self.clues.get(index)
+    }
+
+    /// True if some line of the block, as read or as changed since, may have one of `clues`: when
+    /// false, a stage that needs one of them on a line has nothing to do in the whole block.
+    pub fn may_have_any(&self, clues: Clues) -> bool {
+        self.any_line_clues.has_any(clues)
     }
 
     /// True if changing `range` (bytes) of the current text of line `index` would touch a
@@ -273,7 +289,9 @@ impl<'p> WorkBlock<'p> {
 
     /// Sets the text of the line at `index`.
     fn set(&mut self, index: usize, text: String) {
-        self.ascii.set(index, all_ascii(&text));
+        let clues = Clues::of(&text);
+        self.clues.set(index, clues);
+        self.any_line_clues |= clues;
         self.changes.push(index);
         self.current_mut()[index] = Slot::Text(text);
     }
@@ -561,6 +579,32 @@ mod tests {
 
     fn block(text: &str) -> Block {
         Block { lines: vec![Line { number: 1, text: text.to_owned(), ending: Ending::Lf }] }
+    }
+
+    #[test]
+    fn a_stage_skips_a_block_only_when_no_line_has_its_clues() {
+        let policy = Policy::default();
+        let lines = |texts: &[&str]| Block {
+            lines: texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Line { number: i + 1, text: (*t).to_owned(), ending: Ending::Lf })
+                .collect(),
+        };
+        let all = Clues::NON_ASCII | Clues::BACKSLASH | Clues::MARKUP | Clues::SPACE_PERIOD | Clues::TRAILING_BLANK;
+        let plain = WorkBlock::new(lines(&["The council met.", "It agreed."]), &policy);
+        assert!(!plain.may_have_any(all));
+        let mut work = WorkBlock::new(lines(&["The council met.", "Café", "AT&amp;T "]), &policy);
+        for clue in [Clues::NON_ASCII, Clues::MARKUP, Clues::TRAILING_BLANK] {
+            assert!(work.may_have_any(clue), "{clue:?}");
+        }
+        // A change brings its new clues along.
+        assert!(!work.may_have_any(Clues::SPACE_PERIOD));
+        work.replace(0, "The council met. .".to_owned(), RuleId::builtin("t.x"), &mut Vec::new());
+        assert!(work.may_have_any(Clues::SPACE_PERIOD));
+        let cleaner = crate::pipeline::Cleaner::new();
+        assert_eq!(cleaner.clean_str("The council met.\nAT&amp;T rose \n").0, "The council met.\nAT&T rose\n");
+        assert_eq!(cleaner.clean_str("The council met.\nIt agreed.\n").0, "The council met.\nIt agreed.\n");
     }
 
     #[test]

@@ -779,7 +779,7 @@ impl Stage for Chrome {
     }
 
     fn apply(&self, block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>) {
-        let Some(marks) = ctx.chrome else { return };
+        let Some(marks) = ctx.chrome.filter(|m| !m.is_empty()) else { return };
         for index in 0..block.len() {
             if let Some(rule) = marks.get(block.number(index)) {
                 block.remove(index, rule.clone(), edits);
@@ -792,6 +792,22 @@ impl Stage for Chrome {
 mod tests {
     use super::*;
     use crate::block::Ending;
+
+    #[test]
+    fn the_stage_removes_a_marked_line_and_skips_a_window_with_no_mark() {
+        let policy = crate::stage::Policy::default();
+        let line = Line { number: 1, text: "5 min read".to_owned(), ending: Ending::Lf };
+        let block = crate::block::Block { lines: vec![line] };
+        let mut marked = Marks::default();
+        marked.set(1, &TIMESTAMP);
+        for (marks, removed) in [(Marks::default(), 0), (marked, 1)] {
+            let ctx = Context { prev: None, next: None, text_lines_before: 0, is_last: false, chrome: Some(&marks) };
+            let mut work = WorkBlock::new(block.clone(), &policy);
+            let mut edits = Vec::new();
+            Chrome.apply(&mut work, &ctx, &mut edits);
+            assert_eq!(edits.len(), removed);
+        }
+    }
 
     /// The rule marked on each line of `texts` (numbered from 1), as the classifier decides them.
     fn classify(texts: &[&str]) -> Vec<Option<RuleId>> {

@@ -9,6 +9,7 @@ use std::ops::Range;
 use regex::Regex;
 
 use crate::block::{trim, trim_start};
+use crate::clues::Clues;
 use crate::edit::{Edit, RuleId};
 use crate::rules::text::{
     MAX_RESIDUE_LINE, ends_a_sentence, find_glue, headline_end, is_headline, starts_like_a_headline,
@@ -152,7 +153,8 @@ impl Stage for Residue {
                 None => {
                     if self.is_caption(line, block) {
                         block.remove(i, IMAGE_CAPTION, edits);
-                    } else {
+                    } else if block.clues(i).has(Clues::CAPITAL_A_L) {
+                        // Only a line holding `Al` may hold an `Also on` box: most are skipped on their clues.
                         let boxes = self.inline_boxes(text);
                         if !boxes.is_empty() {
                             block.remove_spans(i, &boxes, ALSO_ON, edits);

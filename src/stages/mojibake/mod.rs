@@ -16,6 +16,7 @@ use std::sync::OnceLock;
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
+use crate::clues::Clues;
 use crate::edit::{Edit, RuleId};
 use std::ops::Range;
 
@@ -44,6 +45,10 @@ impl Stage for Mojibake {
     }
 
     fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
+        // Every badness pattern needs a non-ASCII character, in the line as it is or as read.
+        if !block.may_have_any(Clues::NON_ASCII) {
+            return;
+        }
         for i in 0..block.len() {
             let Some(text) = block.text(i) else { continue };
             let original = block.original(i).text.as_str();

@@ -4,6 +4,7 @@
 //! never splits a line, so an escaped line break becomes a space. Only splits that are certain are
 //! made: code, paths, LaTeX, handles and camel-case names (`iPhone`, `YouTube`, `onClick`) stay.
 
+use crate::clues::Clues;
 use crate::edit::{Edit, RuleId};
 use crate::stage::{Context, Stage, WorkBlock};
 
@@ -60,24 +61,22 @@ impl Stage for Damage {
     }
 
     fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
+        // Each fix below needs one of these on its line (see `may_be_glued` and the escapes).
+        if !block.may_have_any(Clues::BACKSLASH | Clues::NON_ASCII | Clues::LOWER_THEN_CAPITAL) {
+            return;
+        }
         for i in 0..block.len() {
             let Some(text) = block.text(i) else { continue };
-            // A lone `n` for a lost `\n` is looked for in Cyrillic text only (lead bytes 0xD0, 0xD1);
-            // one pass finds a backslash or a Cyrillic letter.
-            let bytes = text.as_bytes();
-            let ascii = block.is_ascii(i);
-            let escape_or_cyrillic = match ascii {
-                true => memchr::memchr(b'\\', bytes).is_some(),
-                false => memchr::memchr3(b'\\', 0xD0, 0xD1, bytes).is_some(),
-            };
-            if escape_or_cyrillic
-                && (memchr::memchr(b'\\', bytes).is_some() || text.contains(" n "))
+            // A lone `n` for a lost `\n` is looked for in Cyrillic text only (lead bytes 0xD0, 0xD1).
+            let clues = block.clues(i);
+            let cyrillic = || clues.has(Clues::NON_ASCII) && memchr::memchr2(0xD0, 0xD1, text.as_bytes()).is_some();
+            if (clues.has(Clues::BACKSLASH) || cyrillic() && text.contains(" n "))
                 && let Some(fixed) = join_literal_line_breaks(text)
             {
                 block.replace(i, fixed, LITERAL_LINE_BREAK, edits);
             }
             let Some(text) = block.text(i) else { continue };
-            if may_be_glued(text, block.is_ascii(i))
+            if may_be_glued(text, block.clues(i))
                 && let Some(fixed) = split_glued_words(text)
             {
                 block.replace(i, fixed, GLUED_LINK_WORDS, edits);
@@ -86,42 +85,15 @@ impl Stage for Damage {
     }
 }
 
-/// The cheap test for glue, one pass over the bytes: a lowercase ASCII letter followed by a capital
-/// (`theStraits`), or an ASCII letter followed by `“` (`a“landslide”`, never in `ascii` text).
-fn may_be_glued(text: &str, ascii: bool) -> bool {
+/// The cheap test for glue, from the line's clues and a search of non-ASCII text only: a lowercase
+/// ASCII letter followed by a capital (`theStraits`), or an ASCII letter followed by `“`
+/// (`a“landslide”`, never in ASCII text).
+fn may_be_glued(text: &str, clues: Clues) -> bool {
     let bytes = text.as_bytes();
-    (has_lowercase_before_capital(bytes) && has_function_word_before_a_capital(bytes))
-        || !ascii
+    (clues.has(Clues::LOWER_THEN_CAPITAL) && has_function_word_before_a_capital(bytes))
+        || clues.has(Clues::NON_ASCII)
             && memchr::memchr_iter(0xE2, bytes)
                 .any(|k| k > 0 && bytes[k - 1].is_ascii_alphabetic() && bytes[k..].starts_with("“".as_bytes()))
-}
-
-/// Bytes tested together by `has_lowercase_before_capital`: 64 spends fewer instructions a byte on
-/// the loop than 32 did (25.85 -> 25.61 a byte of the whole run); 128 spent more, on padding the
-/// last block of each line.
-const PAIR_BLOCK: usize = 64;
-
-/// True if a lowercase ASCII letter is followed by a capital anywhere in `bytes` (`theStraits`,
-/// `iPhone`): few lines have one. Blocks of a fixed size, the last one padded with zeros (which
-/// are neither), so that the compiler vectorizes all of the line: with `windows(2)` the tail of
-/// every line, up to a block's length, went a byte at a time.
-fn has_lowercase_before_capital(bytes: &[u8]) -> bool {
-    let mut at = 0;
-    while at + PAIR_BLOCK < bytes.len() {
-        if lowercase_before_capital_in(bytes[at..=at + PAIR_BLOCK].try_into().expect("PAIR_BLOCK + 1 bytes")) {
-            return true;
-        }
-        at += PAIR_BLOCK;
-    }
-    let mut last = [0u8; PAIR_BLOCK + 1];
-    last[..bytes.len() - at].copy_from_slice(&bytes[at..]);
-    lowercase_before_capital_in(&last)
-}
-
-/// The pairs starting in the first `PAIR_BLOCK` bytes of `block`, tested without an early exit.
-fn lowercase_before_capital_in(block: &[u8; PAIR_BLOCK + 1]) -> bool {
-    (0..PAIR_BLOCK)
-        .fold(false, |found, k| found | ((block[k].wrapping_sub(b'a') < 26) & (block[k + 1].wrapping_sub(b'A') < 26)))
 }
 
 /// True if some capital follows, with no space, a whole function word (`theStraits`): the
@@ -340,6 +312,7 @@ fn mark_quote_glue(chars: &[char], spaces_before: &mut [bool]) {
 
 #[cfg(test)]
 mod tests {
+    use crate::clues::Clues;
     use crate::pipeline::Cleaner;
 
     fn clean(text: &str) -> String {
@@ -390,7 +363,7 @@ mod tests {
 
     #[test]
     fn the_block_camel_test_sees_every_pair() {
-        use super::has_lowercase_before_capital as camel;
+        let camel = |bytes: &[u8]| Clues::of(std::str::from_utf8(bytes).unwrap()).has(Clues::LOWER_THEN_CAPITAL);
         for pad in [0, 1, 30, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 130] {
             let filler = "a ".repeat(pad / 2) + &" ".repeat(pad % 2);
             assert!(camel(format!("{filler}theStraits").as_bytes()), "after {pad}");
@@ -412,7 +385,7 @@ mod tests {
         #[test]
         fn the_block_camel_test_agrees_with_a_pairwise_look(s in "[aZ é.]{0,200}") {
             let pairwise = s.as_bytes().windows(2).any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase());
-            proptest::prop_assert_eq!(super::has_lowercase_before_capital(s.as_bytes()), pairwise);
+            proptest::prop_assert_eq!(Clues::of(&s).has(Clues::LOWER_THEN_CAPITAL), pairwise);
         }
     }
 

@@ -7,6 +7,7 @@
 use memchr::memchr3;
 use unicode_normalization::{IsNormalized, is_nfc_quick};
 
+use crate::clues::Clues;
 use crate::edit::{Edit, RuleId};
 use crate::html::BLOCK_TAGS;
 use crate::html::entities::{self, Decoded, Mode};
@@ -53,10 +54,12 @@ impl Stage for Markup {
     }
 
     fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
+        if !block.may_have_any(Clues::MARKUP) {
+            return; // most blocks: no line holds a byte a reference or a tag needs
+        }
         for i in 0..block.len() {
-            let Some(text) = block.text(i) else { continue };
             // The common case: nothing that could start a reference or a tag, or end a broken one.
-            if memchr3(b'&', b'<', b';', text.as_bytes()).is_none() {
+            if block.text(i).is_none() || !block.clues(i).has(Clues::MARKUP) {
                 continue;
             }
             let mut checked_prose = false;
