@@ -137,6 +137,40 @@ fn bad_lines_are_numbered_passed_through_and_exit_2() {
 }
 
 #[test]
+fn one_thread_cleans_record_by_record_and_says_what_many_threads_say() {
+    // `-j 1` cleans each record as it is read; more threads clean batches: the same output, the
+    // same messages and exit code, in every output mode, with bad and overlong lines among them.
+    let big = format!("{{\"text\":\"{}\"}}", "word ".repeat(300_000));
+    let mut input = String::new();
+    for k in 0..300 {
+        input.push_str(&match k % 7 {
+            0 => format!("{{\"id\":\"r{k}\",\"text\":\"His smart phone rang.\\n\\nREAD MORE: Talks fail\"}}\n"),
+            1 => "not json\n".to_owned(),
+            2 => "\n".to_owned(),
+            3 if k == 3 => format!("{big}\n"),
+            4 => format!("{{\"id\":\"r{k}\",\"text\":\"Nothing to clean here, {k}.\"}}\r\n"),
+            _ => format!("{{\"id\":\"r{k}\",\"text\":\"Flats\\u00a0sold\",\"x\":[1,{{\"y\":null}}]}}\n"),
+        });
+    }
+    for mode in
+        [&["--jsonl"][..], &["--jsonl", "--diff"], &["--jsonl", "--check"], &["--jsonl", "--report-field", "edits"]]
+    {
+        let run = |threads: &str| {
+            let out = newsclean()
+                .args(mode)
+                .args(["--max-line-mib", "1", "--id-field", "id", "-j", threads])
+                .write_stdin(input.clone())
+                .output()
+                .unwrap();
+            (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+        };
+        let one = run("1");
+        assert_eq!(one, run("2"), "{mode:?}");
+        assert!(one.1.contains("smartphone") || one.1.contains("r0"), "{mode:?}: {}", one.1);
+    }
+}
+
+#[test]
 fn a_record_over_the_size_limit_is_an_error_for_that_record_only() {
     let big = format!("{{\"text\":\"{}\"}}\n", "word ".repeat(300_000));
     let input = format!("{{\"text\":\"smart phone\"}}\n{big}{{\"text\":\"smart phone\"}}\n");
