@@ -343,6 +343,10 @@ fn flush(
     Ok(())
 }
 
+/// The largest buffer a worker keeps for the next record (news articles are a few kilobytes; a
+/// record of tens of megabytes should not hold that much memory for the rest of the stream).
+const KEEP_BUFFER: usize = 1 << 20;
+
 /// What a worker keeps from one record to the next: the buffers its lines were read into, and
 /// those of a record's text and of its cleaned text (a few kilobytes each, for every record).
 #[derive(Default)]
@@ -431,8 +435,13 @@ fn clean_record(
         let cleaned = simdutf8::basic::from_utf8(&cleaned).expect("cleaning keeps text UTF-8");
         splices.push((span(line, field), encode_like(field, cleaned)));
     }
-    worker.cleaned = cleaned;
-    if let Cow::Owned(text) = text {
+    // Kept for the next record unless a huge record made them huge: that room goes back at once.
+    if cleaned.capacity() <= KEEP_BUFFER {
+        worker.cleaned = cleaned;
+    }
+    if let Cow::Owned(text) = text
+        && text.capacity() <= KEEP_BUFFER
+    {
         worker.text = text;
     }
     if let Some(report_field) = &options.fields.report {
@@ -752,6 +761,21 @@ mod tests {
         let mut out = Vec::new();
         let totals = clean_records(&Cleaner::new(), input.as_bytes(), options, &mut out).unwrap();
         (String::from_utf8(out).unwrap(), totals)
+    }
+
+    #[test]
+    fn a_worker_keeps_a_records_buffers_for_the_next_unless_they_are_huge() {
+        let cleaner = Cleaner::new();
+        let mut options = options(Output::Records);
+        options.max_record = 8 << 20;
+        let record = |words: usize| format!("{{\"text\":\"{}\\nThe smart phone.\"}}", "word ".repeat(words));
+        let mut worker = Worker::default();
+        let done = clean_record(&cleaner, record(100).as_bytes(), 1, &options, &mut worker).unwrap();
+        assert!(done.outcome.changed);
+        assert!(worker.text.capacity() > 0 && worker.cleaned.capacity() > 0);
+        let done = clean_record(&cleaner, record(400_000).as_bytes(), 2, &options, &mut worker).unwrap();
+        assert!(done.outcome.changed);
+        assert!(worker.text.capacity() <= KEEP_BUFFER && worker.cleaned.capacity() <= KEEP_BUFFER);
     }
 
     #[test]
