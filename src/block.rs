@@ -85,6 +85,19 @@ pub struct Block {
     pub lines: Vec<Line>,
 }
 
+#[cfg(test)]
+impl Block {
+    /// A block of `texts` numbered from 1, each line ending in `\n` (for tests).
+    pub(crate) fn of_lines(texts: &[&str]) -> Block {
+        let lines = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Line { number: i + 1, text: (*t).to_owned(), ending: Ending::Lf })
+            .collect();
+        Block { lines }
+    }
+}
+
 impl Block {
     /// True if the block has no text line (trailing blank lines at the end of an input).
     pub fn is_blank(&self) -> bool {

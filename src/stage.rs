@@ -584,13 +584,7 @@ mod tests {
     #[test]
     fn a_stage_skips_a_block_only_when_no_line_has_its_clues() {
         let policy = Policy::default();
-        let lines = |texts: &[&str]| Block {
-            lines: texts
-                .iter()
-                .enumerate()
-                .map(|(i, t)| Line { number: i + 1, text: (*t).to_owned(), ending: Ending::Lf })
-                .collect(),
-        };
+        let lines = Block::of_lines;
         let all = Clues::NON_ASCII | Clues::BACKSLASH | Clues::MARKUP | Clues::SPACE_PERIOD | Clues::TRAILING_BLANK;
         let plain = WorkBlock::new(lines(&["The council met.", "It agreed."]), &policy);
         assert!(!plain.may_have_any(all));

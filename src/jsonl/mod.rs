@@ -194,7 +194,6 @@ pub fn clean_records(
     // still in the cache (a batch of 8 MiB read, cleaned, then written went through memory three
     // times: a fifth of the CPU time of `--jsonl -j1`); batches are for sharing records out.
     let mut alone = (rayon::current_num_threads() <= 1).then(Worker::default);
-    let (max_records, max_bytes) = if alone.is_some() { (1, 0) } else { (BATCH_RECORDS, BATCH_BYTES) };
     let mut held = 0;
     let mut number = 0;
     if skip_bom(&mut input).map_err(StreamError::Read)? && options.output == Output::Records {
@@ -208,7 +207,7 @@ pub fn clean_records(
             LineRead::Line(ending) => {
                 held += bytes.len();
                 batch.push(RawLine { number, bytes, ending });
-                if batch.len() >= max_records || held >= max_bytes {
+                if alone.is_some() || batch.len() >= BATCH_RECORDS || held >= BATCH_BYTES {
                     flush(cleaner, &mut batch, alone.as_mut(), options, out, &mut totals)?;
                     held = 0;
                 }

@@ -166,17 +166,12 @@ impl Mentions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::block::{Block, Ending, Line};
+    use crate::block::Block;
     use crate::edit::RuleId;
     use crate::stage::Policy;
 
     fn block(lines: &[&str]) -> Block {
-        let lines = lines
-            .iter()
-            .enumerate()
-            .map(|(i, t)| Line { number: i + 1, text: (*t).to_owned(), ending: Ending::Lf })
-            .collect();
-        Block { lines }
+        Block::of_lines(lines)
     }
 
     /// The spellings `case_variants` gives, non-ASCII ones included.

@@ -7,7 +7,6 @@
 //! Rules written in Rust (`builtin`) live in their stages.
 
 use std::collections::HashMap;
-use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::{Arc, OnceLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind as AcMatchKind, packed};
@@ -667,7 +666,7 @@ struct ForwardDfa {
     caches: Pool<hybrid::dfa::Cache, CacheMaker>,
 }
 
-type CacheMaker = Box<dyn Fn() -> hybrid::dfa::Cache + Send + Sync + RefUnwindSafe + UnwindSafe>;
+type CacheMaker = Box<dyn Fn() -> hybrid::dfa::Cache + Send + Sync>;
 
 /// The regex crate's own limit on a compiled pattern (`RegexBuilder::size_limit`): a pattern it
 /// refuses is refused here too, so that the rule matches nothing either way.
@@ -2014,12 +2013,7 @@ mod tests {
     }
 
     fn work_block(lines: &[String]) -> crate::block::Block {
-        let lines = lines
-            .iter()
-            .enumerate()
-            .map(|(i, t)| crate::block::Line { number: i + 1, text: t.clone(), ending: crate::block::Ending::Lf })
-            .collect();
-        crate::block::Block { lines }
+        crate::block::Block::of_lines(&lines.iter().map(String::as_str).collect::<Vec<_>>())
     }
 
     #[test]

@@ -811,11 +811,7 @@ mod tests {
 
     /// The rule marked on each line of `texts` (numbered from 1), as the classifier decides them.
     fn classify(texts: &[&str]) -> Vec<Option<RuleId>> {
-        let lines: Vec<Line> = texts
-            .iter()
-            .enumerate()
-            .map(|(i, t)| Line { number: i + 1, text: (*t).to_owned(), ending: Ending::Lf })
-            .collect();
+        let lines = crate::block::Block::of_lines(texts).lines;
         let refs: Vec<&Line> = lines.iter().collect();
         let marks = Classifier::new().classify(&refs);
         (1..=texts.len()).map(|n| marks.get(n).cloned()).collect()

@@ -423,15 +423,9 @@ mod tests {
 
     /// The rules of the lines `apply` removes from a block of `texts`, between `prev` and `next`.
     fn removed(prev: &[&str], texts: &[&str], next: &[&str]) -> Vec<(usize, RuleId)> {
-        use crate::block::{Block, Ending, Line};
+        use crate::block::Block;
         use crate::stage::Policy;
-        let block = |texts: &[&str]| Block {
-            lines: texts
-                .iter()
-                .enumerate()
-                .map(|(i, t)| Line { number: i + 1, text: (*t).to_owned(), ending: Ending::Lf })
-                .collect(),
-        };
+        let block = Block::of_lines;
         let (prev, next) = (block(prev), block(next));
         let ctx = Context { prev: Some(&prev), next: Some(&next), text_lines_before: 0, is_last: false, chrome: None };
         let policy = Policy::default();
