@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use aho_corasick::AhoCorasick;
 
-use crate::block::{Block, Ending, Line};
+use crate::block::{Block, Ending, Line, trim_end, trim_start};
 use crate::clues::Clues;
 use crate::edit::{Edit, EditKind, RuleId};
 
@@ -34,6 +34,12 @@ pub trait Stage: Send + Sync {
     /// engine asks only for blocks some stage could treat differently at the document's end).
     fn wants_is_last(&self, _block: &Block) -> bool {
         false
+    }
+    /// False if what this stage changes does not depend on where a line starts (it mends
+    /// characters wherever they are): a later stage's removal that bares a line's start gives it
+    /// nothing new to do (see `Cleaner::process`).
+    fn reads_line_starts(&self) -> bool {
+        true
     }
 }
 
@@ -153,6 +159,9 @@ pub struct WorkBlock<'p> {
     any_line_clues: Clues,
     /// The index of the line each change so far was made to, in order (see `WorkBlock::changes`).
     changes: Vec<usize>,
+    /// Whether a removal since the last `WorkBlock::take_new_line_start` gave a line a new start
+    /// (a label cut from before the text that follows it), where an earlier stage may find more.
+    new_line_start: bool,
     policy: &'p Policy,
 }
 
@@ -220,7 +229,7 @@ impl<'p> WorkBlock<'p> {
     pub(crate) fn new(old: Block, policy: &'p Policy) -> Self {
         let clues = LineClues::of(&old.lines);
         let any_line_clues = (0..old.lines.len()).fold(Clues::default(), |any, i| any | clues.get(i));
-        WorkBlock { old, current: None, clues, any_line_clues, changes: Vec::new(), policy }
+        WorkBlock { old, current: None, clues, any_line_clues, changes: Vec::new(), new_line_start: false, policy }
     }
 
     /// True if the current text of line `index` is all ASCII (not kept up for a removed line).
@@ -327,10 +336,20 @@ impl<'p> WorkBlock<'p> {
         {
             return false;
         }
+        let lead = text.len() - trim_start(text).len();
+        let last = trim_end(text).len();
+        if spans[0].start <= lead && spans.last().is_some_and(|s| s.end < last) {
+            self.new_line_start = true;
+        }
         let splices =
             spans.into_iter().map(|range| Splice { range, text: String::new(), rule: rule.clone() }).collect();
         self.splice_unchecked(index, splices, edits);
         true
+    }
+
+    /// True if a removal gave a line a new start since the last call (see `Cleaner::process`).
+    pub fn take_new_line_start(&mut self) -> bool {
+        std::mem::take(&mut self.new_line_start)
     }
 
     /// Makes the `splices` (in order, not overlapping, not empty) of the line at `index`, each

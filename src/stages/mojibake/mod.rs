@@ -44,6 +44,10 @@ impl Stage for Mojibake {
         "mojibake"
     }
 
+    fn reads_line_starts(&self) -> bool {
+        false // it mends characters wherever they are in a line
+    }
+
     fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
         // Every badness pattern needs a non-ASCII character, in the line as it is or as read.
         if !block.may_have_any(Clues::NON_ASCII) {
