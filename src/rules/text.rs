@@ -117,21 +117,34 @@ fn is_closing_punct(c: char) -> bool {
 /// inside headlines (`iPhone`, `YouTube`, `McDonald's`, `HarmonyOS`) are not glue points.
 pub fn find_glue(text: &str) -> Option<usize> {
     // A glue point lies within the first MAX_RESIDUE_LINE bytes; look a little past it for the word.
-    // The characters are walked in place: collecting them, and the word left of each candidate,
-    // into vectors cost most of the residue stage.
-    let mut chars = text.char_indices().take_while(|&(i, _)| i <= MAX_RESIDUE_LINE + 64).peekable();
-    let (_, mut prev) = chars.next()?;
-    while let Some((at, c)) = chars.next() {
-        let before = std::mem::replace(&mut prev, c);
+    // Only a capital or an opening quote can start the glued sentence, so the bytes between are
+    // passed over without decoding them (most are lowercase letters and spaces); each candidate
+    // decodes the character before it.
+    const LOOK: usize = MAX_RESIDUE_LINE + 64;
+    let bytes = text.as_bytes();
+    let mut at = text.chars().next()?.len_utf8();
+    while at < bytes.len() && at <= LOOK {
+        let b = bytes[at];
+        if !(b.is_ascii_uppercase() || b == b'"' || b >= 0xC0) {
+            at += 1;
+            continue;
+        }
+        let c = text[at..].chars().next().expect("a character starts here");
+        let next_at = at + c.len_utf8();
+        let before = text[..at].chars().next_back().expect("the first character is before");
         if before.is_whitespace() || is_open_quote(before) {
+            at = next_at;
             continue;
         }
         let (word_at, first) = if is_open_quote(c) {
-            let Some(&next) = chars.peek() else { break };
-            next
+            if next_at >= bytes.len() || next_at > LOOK {
+                break;
+            }
+            (next_at, text[next_at..].chars().next().expect("a character starts here"))
         } else {
             (at, c)
         };
+        at = next_at;
         if !first.is_uppercase() {
             continue;
         }
@@ -145,11 +158,12 @@ pub fn find_glue(text: &str) -> Option<usize> {
             continue;
         }
         let starter = SENTENCE_STARTERS.contains(&word);
-        let left_word = letters_before(&text[..at]);
+        let glue = next_at - c.len_utf8();
+        let left_word = letters_before(&text[..glue]);
         let lower_left = left_word.chars().count() >= 2 && left_word.chars().all(char::is_lowercase);
         let glued = match before {
             p if is_closing_punct(p) => true,
-            '.' => starter || text[..at - 1].ends_with(|ch: char| ch.is_lowercase()),
+            '.' => starter || text[..glue - 1].ends_with(|ch: char| ch.is_lowercase()),
             p if p.is_lowercase() => lower_left,
             p if p.is_ascii_digit() => starter,
             p if p.is_uppercase() => {
@@ -157,8 +171,8 @@ pub fn find_glue(text: &str) -> Option<usize> {
             }
             _ => false,
         };
-        if glued && at <= MAX_RESIDUE_LINE && text[at..].split_whitespace().take(4).count() >= 4 {
-            return Some(at);
+        if glued && glue <= MAX_RESIDUE_LINE && text[glue..].split_whitespace().take(4).count() >= 4 {
+            return Some(glue);
         }
     }
     None
@@ -227,6 +241,78 @@ fn title_run_end(rest: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `find_glue` as it was: every character walked in turn.
+    fn find_glue_char_by_char(text: &str) -> Option<usize> {
+        let mut chars = text.char_indices().take_while(|&(i, _)| i <= MAX_RESIDUE_LINE + 64).peekable();
+        let (_, mut prev) = chars.next()?;
+        while let Some((at, c)) = chars.next() {
+            let before = std::mem::replace(&mut prev, c);
+            if before.is_whitespace() || is_open_quote(before) {
+                continue;
+            }
+            let (word_at, first) = if is_open_quote(c) {
+                let Some(&next) = chars.peek() else { break };
+                next
+            } else {
+                (at, c)
+            };
+            if !first.is_uppercase() {
+                continue;
+            }
+            let word: &str = {
+                let rest = &text[word_at..];
+                &rest[..rest.find(|ch: char| !ch.is_alphabetic()).unwrap_or(rest.len())]
+            };
+            let capitalized = word.chars().count() >= 2 && word.chars().skip(1).all(char::is_lowercase);
+            let single = (word == "A" || word == "I") && text[word_at + 1..].starts_with(' ');
+            if !(capitalized || single) {
+                continue;
+            }
+            let starter = SENTENCE_STARTERS.contains(&word);
+            let left_word = letters_before(&text[..at]);
+            let lower_left = left_word.chars().count() >= 2 && left_word.chars().all(char::is_lowercase);
+            let glued = match before {
+                p if is_closing_punct(p) => true,
+                '.' => starter || text[..at - 1].ends_with(|ch: char| ch.is_lowercase()),
+                p if p.is_lowercase() => lower_left,
+                p if p.is_ascii_digit() => starter,
+                p if p.is_uppercase() => {
+                    starter && left_word.chars().count() >= 2 && left_word.chars().all(char::is_uppercase)
+                }
+                _ => false,
+            };
+            if glued && at <= MAX_RESIDUE_LINE && text[at..].split_whitespace().take(4).count() >= 4 {
+                return Some(at);
+            }
+        }
+        None
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4096, ..Default::default() })]
+
+        #[test]
+        fn glue_found_from_candidate_bytes_is_glue_found_char_by_char(
+            s in r#"(meeting|ministry|The|A|I|He|ÉTAT|Él|Это|“|”|"|‘|«|„|\.|\?|!|\)|2|NATO|iPhone| |  |x|é|更){0,80}"#
+        ) {
+            proptest::prop_assert_eq!(find_glue(&s), find_glue_char_by_char(&s), "{:?}", s);
+        }
+    }
+
+    #[test]
+    fn glue_is_looked_for_up_to_the_same_byte_as_before() {
+        // Candidates on both sides of the look-ahead limit, in ASCII and with multi-byte letters.
+        for pad in 280..380 {
+            for filler in ["a", "é", "更"] {
+                let mut text = filler.repeat(pad / filler.len());
+                text.push_str("meetingThe ministry said that it would go on");
+                assert_eq!(find_glue(&text), find_glue_char_by_char(&text), "{pad} {filler}");
+                let quoted = text.replace("meetingThe", "meeting“The");
+                assert_eq!(find_glue(&quoted), find_glue_char_by_char(&quoted), "{pad} {filler} quoted");
+            }
+        }
+    }
 
     fn split(text: &str) -> Option<(&str, &str)> {
         find_glue(text).map(|at| text.split_at(at))
