@@ -19,7 +19,7 @@ use crate::stages::normalize::markup::Markup;
 use crate::stages::punct::Punctuation;
 use crate::stages::residue::Residue;
 
-/// How many more times at most stages go over a block where a removal bared a line's start.
+/// How many more times at most stages go over a block where a removal gave a line a new edge.
 const MAX_ROUNDS: usize = 3;
 
 /// How many blocks of tail residue the engine reads ahead to find a document's last block.
@@ -196,21 +196,22 @@ impl Cleaner {
     fn process(&self, block: Block, ctx: &Context<'_>, strip_leading_blanks: Option<&RuleId>) -> Processed {
         let mut work = WorkBlock::new(block, &self.policy);
         let mut edits = Vec::new();
-        // A label cut from a line's start can bare another that an earlier stage looks for there
-        // (`READ MORE: <headline>` glued before `Also on rt.com <headline>`, which the residue
-        // stage, before the rule engine, found no trace of): the stages before the one that cut
-        // and that read line starts go over the block again, and all stages if that changes it,
-        // so that a second run has nothing left to do.
+        // A removal that gives a line a new start or end can bare what an earlier stage looks for
+        // there (`READ MORE: <headline>` glued before `Also on rt.com <headline>`, which the
+        // residue stage, before the rule engine, found no trace of; a stray `<` before a bracketed
+        // link the engine cuts): the stages before the one that removed it and that read line
+        // edges go over the block again, and all stages if that changes it, so that a second run
+        // has nothing left to do.
         let (mut upto, mut all) = (self.stages.len(), true);
         for round in 0..=MAX_ROUNDS {
             let before = edits.len();
             let mut bared = 0;
             for (k, stage) in self.stages[..upto].iter().enumerate() {
-                if !all && !stage.reads_line_starts() {
+                if !all && !stage.reads_line_edges() {
                     continue;
                 }
                 stage.apply(&mut work, ctx, &mut edits);
-                if work.take_new_line_start() {
+                if work.take_new_line_edge() {
                     bared = k;
                 }
             }

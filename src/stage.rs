@@ -35,10 +35,10 @@ pub trait Stage: Send + Sync {
     fn wants_is_last(&self, _block: &Block) -> bool {
         false
     }
-    /// False if what this stage changes does not depend on where a line starts (it mends
-    /// characters wherever they are): a later stage's removal that bares a line's start gives it
-    /// nothing new to do (see `Cleaner::process`).
-    fn reads_line_starts(&self) -> bool {
+    /// False if what this stage changes does not depend on where a line starts or ends (it mends
+    /// characters wherever they are): a later stage's change that gives a line a new start or end
+    /// gives it nothing new to do (see `Cleaner::process`).
+    fn reads_line_edges(&self) -> bool {
         true
     }
 }
@@ -159,9 +159,10 @@ pub struct WorkBlock<'p> {
     any_line_clues: Clues,
     /// The index of the line each change so far was made to, in order (see `WorkBlock::changes`).
     changes: Vec<usize>,
-    /// Whether a removal since the last `WorkBlock::take_new_line_start` gave a line a new start
-    /// (a label cut from before the text that follows it), where an earlier stage may find more.
-    new_line_start: bool,
+    /// Whether a removal since the last `WorkBlock::take_new_line_edge` reached a line's start or
+    /// end (a label cut from before the text that follows it, a link from after a stray `<`),
+    /// where an earlier stage may find more.
+    new_line_edge: bool,
     policy: &'p Policy,
 }
 
@@ -203,6 +204,12 @@ impl LineClues {
     }
 }
 
+/// True if a change of `text`'s bytes `range` reaches its first or last characters (past its
+/// surrounding whitespace): removed, they give the line a new start or end.
+fn reaches_an_edge(text: &str, range: Range<usize>) -> bool {
+    range.start <= text.len() - trim_start(text).len() || range.end >= trim_end(text).len()
+}
+
 /// What became of one line of a `WorkBlock`. A line is copied only when it first changes, so that a
 /// huge line is held at most twice (as read, and as changed in place) while a block is cleaned.
 #[derive(Clone)]
@@ -229,7 +236,7 @@ impl<'p> WorkBlock<'p> {
     pub(crate) fn new(old: Block, policy: &'p Policy) -> Self {
         let clues = LineClues::of(&old.lines);
         let any_line_clues = (0..old.lines.len()).fold(Clues::default(), |any, i| any | clues.get(i));
-        WorkBlock { old, current: None, clues, any_line_clues, changes: Vec::new(), new_line_start: false, policy }
+        WorkBlock { old, current: None, clues, any_line_clues, changes: Vec::new(), new_line_edge: false, policy }
     }
 
     /// True if the current text of line `index` is all ASCII (not kept up for a removed line).
@@ -319,6 +326,9 @@ impl<'p> WorkBlock<'p> {
         if !self.policy.allows(&edit.rule) || self.policy.protects(before, start..start + edit.before.len()) {
             return false;
         }
+        let suffix = crate::edit::common_suffix(&before[start..], &text[start..]);
+        // Only a removal bares what was next to it: a replacement leaves text where it was.
+        self.new_line_edge |= start + suffix == text.len() && reaches_an_edge(before, start..before.len() - suffix);
         edits.push(edit);
         self.set(index, text);
         true
@@ -336,20 +346,16 @@ impl<'p> WorkBlock<'p> {
         {
             return false;
         }
-        let lead = text.len() - trim_start(text).len();
-        let last = trim_end(text).len();
-        if spans[0].start <= lead && spans.last().is_some_and(|s| s.end < last) {
-            self.new_line_start = true;
-        }
         let splices =
             spans.into_iter().map(|range| Splice { range, text: String::new(), rule: rule.clone() }).collect();
         self.splice_unchecked(index, splices, edits);
         true
     }
 
-    /// True if a removal gave a line a new start since the last call (see `Cleaner::process`).
-    pub fn take_new_line_start(&mut self) -> bool {
-        std::mem::take(&mut self.new_line_start)
+    /// True if a removal reached a line's first or last characters since the last call, giving it
+    /// a new start or end (see `Cleaner::process`).
+    pub fn take_new_line_edge(&mut self) -> bool {
+        std::mem::take(&mut self.new_line_edge)
     }
 
     /// Makes the `splices` (in order, not overlapping, not empty) of the line at `index`, each
@@ -406,6 +412,11 @@ impl<'p> WorkBlock<'p> {
             return;
         }
         let number = self.old.lines[index].number;
+        let text = self.text(index).expect("only present lines are changed");
+        let bares = [&splices[0], &splices[splices.len() - 1]]
+            .iter()
+            .any(|s| s.text.is_empty() && reaches_an_edge(text, s.range.clone()));
+        self.new_line_edge |= bares;
         let text = self.text(index).expect("only present lines are changed");
         let (mut copied, mut column) = (0, 1);
         for s in &splices {

@@ -183,3 +183,24 @@ fn labels_glued_one_after_another_at_a_line_start_go_in_one_run() {
     let keep = "Intro.\nAlso on Tuesday, the ministry said it would appeal.\n";
     assert_eq!(CLEANER.clean_str(keep).0, keep);
 }
+
+/// Found by the idempotence property too: a bracketed link cut from a line's end by the rule
+/// engine bares a stray `<` before it, which the markup stage (running before the engine) removes
+/// from a line's end: one run does both.
+#[test]
+fn a_link_cut_from_a_line_end_bares_what_an_earlier_stage_removes_there() {
+    for (text, cleaned) in [
+        (
+            "Intro.\n\nDie Börse schloss fester.< [Lesen Sie auch: Diese Regionen sind nun Risikogebiet]\n",
+            "Intro.\n\nDie Börse schloss fester.\n",
+        ),
+        (
+            "Intro.\n\nPrices rose again in May.< (Related: Why Energy Bills Keep Climbing)\n",
+            "Intro.\n\nPrices rose again in May.\n",
+        ),
+    ] {
+        let (once, _) = CLEANER.clean_str(text);
+        assert_eq!(once, cleaned, "{text:?}");
+        assert_eq!(CLEANER.clean_str(&once).1.edits(), 0, "{once:?}");
+    }
+}

@@ -44,7 +44,7 @@ impl Stage for Mojibake {
         "mojibake"
     }
 
-    fn reads_line_starts(&self) -> bool {
+    fn reads_line_edges(&self) -> bool {
         false // it mends characters wherever they are in a line
     }
 

@@ -53,10 +53,6 @@ impl Stage for Markup {
         "markup"
     }
 
-    fn reads_line_starts(&self) -> bool {
-        false // it mends characters wherever they are in a line
-    }
-
     fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
         if !block.may_have_any(Clues::MARKUP) {
             return; // most blocks: no line holds a byte a reference or a tag needs

@@ -33,10 +33,6 @@ impl Stage for Normalize {
         "normalize"
     }
 
-    fn reads_line_starts(&self) -> bool {
-        false // it mends characters wherever they are in a line
-    }
-
     fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
         if !block.may_have_any(Clues::NON_ASCII | Clues::TRAILING_BLANK) {
             return; // the common case, line by line below
