@@ -77,7 +77,7 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_text_is_cleaned_idempotently(text in "(\\PC|\n|\r\n| |\u{A0}|\u{200B}|\\.){0,300}") {
+    fn arbitrary_text_is_cleaned_idempotently(text in "(\\PC|\n|\r\n| |\u{A0}|\u{200B}|\u{2028}|\\.|\\\\n){0,300}") {
         let (once, _) = CLEANER.clean_str(&text);
         let (twice, outcome) = CLEANER.clean_str(&once);
         prop_assert_eq!(twice, once);

@@ -178,7 +178,9 @@ fn is_prose_break(line: &str, start: usize, end: usize) -> bool {
     if before == Some('\\') {
         return false; // `\\n` is an escaped backslash, then an `n`
     }
-    let word_start = line[..start].rfind(char::is_whitespace).map_or(0, |p| p + 1);
+    // After the whitespace character, whatever its length (U+2028 and U+3000 are three bytes).
+    let word_start =
+        line[..start].char_indices().rev().find(|(_, c)| c.is_whitespace()).map_or(0, |(p, c)| p + c.len_utf8());
     let word_end = line[end..].find(char::is_whitespace).map_or(line.len(), |p| end + p);
     let word = &line[word_start..word_end];
     let other_backslash =
@@ -324,6 +326,18 @@ mod tests {
         assert_eq!(clean("He said.\\nThe minister left.\n"), "He said. The minister left.\n");
         assert_eq!(clean("End.\\r\\n\\r\\n“Next,” she said.\\n\n"), "End. “Next,” she said.\n");
         assert_eq!(clean("Он сказал это словами n Другие молчали.\n"), "Он сказал это словами Другие молчали.\n");
+    }
+
+    #[test]
+    fn an_escape_after_a_wide_whitespace_character_does_not_panic() {
+        // U+2028, U+3000 and U+00A0 are whitespace of two or three bytes: the word around the
+        // escape starts after the whole character (this panicked, found by the property tests).
+        for space in ['\u{2028}', '\u{3000}', '\u{A0}', '\u{2009}'] {
+            for text in [format!("a new housi{space}\\ng block"), format!("He said.{space}\\nThe minister left.")] {
+                let once = clean(&format!("{text}\n"));
+                assert_eq!(clean(&once), once, "{text:?}");
+            }
+        }
     }
 
     #[test]
