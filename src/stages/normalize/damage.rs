@@ -52,17 +52,19 @@ const CAMEL_NAMES: &[&str] = &[
 /// Characters whose presence on a line makes it code or markup rather than prose.
 const CODE_SIGNS: &[&str] = &["{", "}", "\\\\", "printf", "println", "console.", "=>", "();", "\\begin", "\\end"];
 
-/// The text-damage stage.
-pub struct Damage;
+/// The literal line-break stage: runs early, so that the stages after it see the sentences an
+/// escape ran together (`said.\nREAD MORE: …` is an inline link box once the escape is a space),
+/// as a second run would.
+pub struct LineBreaks;
 
-impl Stage for Damage {
+impl Stage for LineBreaks {
     fn name(&self) -> &'static str {
-        "damage"
+        "line-breaks"
     }
 
     fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
-        // Each fix below needs one of these on its line (see `may_be_glued` and the escapes).
-        if !block.may_have_any(Clues::BACKSLASH | Clues::NON_ASCII | Clues::LOWER_THEN_CAPITAL) {
+        // Each fix needs a backslash, or Cyrillic text for a lost one, on its line.
+        if !block.may_have_any(Clues::BACKSLASH | Clues::NON_ASCII) {
             return;
         }
         for i in 0..block.len() {
@@ -75,6 +77,25 @@ impl Stage for Damage {
             {
                 block.replace(i, fixed, LITERAL_LINE_BREAK, edits);
             }
+        }
+    }
+}
+
+/// The glued-words stage: runs after the residue rules, for which a headline glued to the next
+/// sentence (`deal withThe ministry`) is the evidence of where the headline ends.
+pub struct Damage;
+
+impl Stage for Damage {
+    fn name(&self) -> &'static str {
+        "damage"
+    }
+
+    fn apply(&self, block: &mut WorkBlock, _: &Context<'_>, edits: &mut Vec<Edit>) {
+        // Glue needs one of these on its line (see `may_be_glued`).
+        if !block.may_have_any(Clues::NON_ASCII | Clues::LOWER_THEN_CAPITAL) {
+            return;
+        }
+        for i in 0..block.len() {
             let Some(text) = block.text(i) else { continue };
             if may_be_glued(text, block.clues(i))
                 && let Some(fixed) = split_glued_words(text)
