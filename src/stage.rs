@@ -36,7 +36,7 @@ pub trait Stage: Send + Sync {
         false
     }
     /// False if what this stage changes does not depend on where a line starts or ends (it mends
-    /// characters wherever they are): a later stage's change that gives a line a new start or end
+    /// characters wherever they are): a later stage's removal that gives a line a new start or end
     /// gives it nothing new to do (see `Cleaner::process`).
     fn reads_line_edges(&self) -> bool {
         true
