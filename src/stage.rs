@@ -326,9 +326,8 @@ impl<'p> WorkBlock<'p> {
         if !self.policy.allows(&edit.rule) || self.policy.protects(before, start..start + edit.before.len()) {
             return false;
         }
-        let suffix = crate::edit::common_suffix(&before[start..], &text[start..]);
         // Only a removal bares what was next to it: a replacement leaves text where it was.
-        self.new_line_edge |= start + suffix == text.len() && reaches_an_edge(before, start..before.len() - suffix);
+        self.new_line_edge |= edit.after.is_empty() && reaches_an_edge(before, start..start + edit.before.len());
         edits.push(edit);
         self.set(index, text);
         true

@@ -176,10 +176,8 @@ fn labels_glued_one_after_another_at_a_line_start_go_in_one_run() {
             "Intro.\nThe bank said so.\n",
         ),
     ] {
-        let (once, outcome) = CLEANER.clean_str(text);
-        assert_eq!(once, cleaned, "{text:?}");
+        let outcome = cleaned_in_one_run(text, cleaned);
         assert!(outcome.by_rule.keys().all(|k| k.as_str().starts_with("residue.")), "{:?}", outcome.by_rule);
-        assert_eq!(CLEANER.clean_str(&once).1.edits(), 0, "{once:?}");
     }
     // A label before a sentence that starts like a box stays a sentence's business.
     let keep = "Intro.\nAlso on Tuesday, the ministry said it would appeal.\n";
@@ -201,8 +199,15 @@ fn a_link_cut_from_a_line_end_bares_what_an_earlier_stage_removes_there() {
             "Intro.\n\nPrices rose again in May.\n",
         ),
     ] {
-        let (once, _) = CLEANER.clean_str(text);
-        assert_eq!(once, cleaned, "{text:?}");
-        assert_eq!(CLEANER.clean_str(&once).1.edits(), 0, "{once:?}");
+        cleaned_in_one_run(text, cleaned);
     }
+}
+
+/// Asserts that one run turns `text` into `cleaned` and a second run changes nothing; the first
+/// run's outcome.
+fn cleaned_in_one_run(text: &str, cleaned: &str) -> newsclean::pipeline::Outcome {
+    let (once, outcome) = CLEANER.clean_str(text);
+    assert_eq!(once, cleaned, "{text:?}");
+    assert_eq!(CLEANER.clean_str(&once).1.edits(), 0, "{once:?}");
+    outcome
 }
