@@ -120,7 +120,7 @@ impl QuickFilter {
         // Past a few times what Teddy serves, the patterns themselves do not fit: their prefixes
         // are tried first, without the cost of finding which patterns hold others.
         if patterns.len() <= 4 * TEDDY_PATTERNS * TEDDY_CHUNKS {
-            let needles = quick_needles(patterns);
+            let needles = from_rare_windows(&quick_needles(patterns));
             if fits(&needles)
                 && let Some(pieces) = Self::pieces(&needles)
             {
@@ -446,6 +446,16 @@ fn quick_needles(patterns: &[String]) -> Vec<&str> {
         .collect();
     needles.sort_by_key(|p| p.len());
     needles
+}
+
+/// `needles` each from its rarest few bytes on (see `rarity`), without repeats, shortest first:
+/// a line holding a needle holds that part of it, and the SIMD filter then stops at far fewer
+/// places that are not one.
+fn from_rare_windows<'p>(needles: &[&'p str]) -> Vec<&'p str> {
+    let mut windows: Vec<&str> = needles.iter().map(|n| super::rarity::from_rarest_window(n)).collect();
+    windows.sort_by(|a, b| a.len().cmp(&b.len()).then(a.cmp(b)));
+    windows.dedup();
+    windows
 }
 
 /// An automaton over some of the rules' patterns, with what each pattern means.

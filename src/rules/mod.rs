@@ -5,6 +5,7 @@
 
 mod context;
 pub mod engine;
+mod rarity;
 pub mod spec;
 pub mod text;
 
