@@ -10,7 +10,7 @@
 
 /// The clues found in a line, one bit each.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Clues(u8);
+pub struct Clues(u16);
 
 impl Clues {
     /// A byte of 0x80 or more: the line is not all ASCII.
@@ -27,6 +27,11 @@ impl Clues {
     pub const CAPITAL_A_L: Clues = Clues(1 << 5);
     /// A space or a tab at the end of the line.
     pub const TRAILING_BLANK: Clues = Clues(1 << 6);
+    /// Not found in the text but kept with its clues: the prefilter the rules share with the
+    /// widgets (`LinePrefilter`) has looked at the line as it is now. A changed line loses it.
+    pub const SCREENED: Clues = Clues(1 << 8);
+    /// With `SCREENED`: the prefilter found one of its needles, and each stage searches for its own.
+    pub const SCREEN_HIT: Clues = Clues(1 << 9);
 
     /// The clues in `text`.
     pub fn of(text: &str) -> Clues {
@@ -37,9 +42,9 @@ impl Clues {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, checked just above.
-            return Clues(unsafe { scan_avx2(text.as_bytes()) } | trailing);
+            return Clues(u16::from(unsafe { scan_avx2(text.as_bytes()) } | trailing));
         }
-        Clues(scan(text.as_bytes()) | trailing)
+        Clues(u16::from(scan(text.as_bytes()) | trailing))
     }
 
     /// True if every clue in `clues` was found.
@@ -216,7 +221,7 @@ mod tests {
         let b = text.as_bytes();
         let clues = (0..b.len()).fold(0, |c, k| c | byte_clues(b[k]) | pair_clues(b[k], *b.get(k + 1).unwrap_or(&0)));
         let trailing = if text.ends_with([' ', '\t']) { Clues::TRAILING_BLANK } else { Clues::default() };
-        Clues(clues) | trailing
+        Clues(u16::from(clues)) | trailing
     }
 
     #[test]
@@ -287,7 +292,7 @@ mod tests {
         fn the_vector_scan_finds_what_a_byte_loop_finds(s in "[ a-zA-Z.\\\\&<;lé更\t]{0,120}") {
             proptest::prop_assert_eq!(Clues::of(&s), byte_by_byte(&s));
             let trailing = if s.ends_with([' ', '\t']) { Clues::TRAILING_BLANK } else { Clues::default() };
-            proptest::prop_assert_eq!(Clues(scan(s.as_bytes())) | trailing, byte_by_byte(&s));
+            proptest::prop_assert_eq!(Clues(u16::from(scan(s.as_bytes()))) | trailing, byte_by_byte(&s));
         }
     }
 }

@@ -8,9 +8,9 @@ use std::io::{self, BufRead};
 use crate::block::{Block, BlockReader, Line, ReadError, Spare};
 use crate::edit::{EditKind, RuleId};
 use crate::rules::RuleSet;
-use crate::rules::engine::Engine;
+use crate::rules::engine::{Engine, LinePrefilter};
 pub use crate::stage::Processed;
-use crate::stage::{Context, Marks, Policy, Stage, WorkBlock};
+use crate::stage::{Context, Marks, Policy, Screen, Stage, WorkBlock};
 use crate::stages::chrome::{self, Chrome};
 use crate::stages::mojibake::Mojibake;
 use crate::stages::normalize::Normalize;
@@ -18,6 +18,7 @@ use crate::stages::normalize::damage::{Damage, LineBreaks};
 use crate::stages::normalize::markup::Markup;
 use crate::stages::punct::Punctuation;
 use crate::stages::residue::Residue;
+use crate::stages::widgets;
 
 /// How many more times at most stages go over a block where a removal gave a line a new edge.
 const MAX_ROUNDS: usize = 3;
@@ -115,6 +116,8 @@ pub struct Cleaner {
     descriptions: BTreeMap<String, String>,
     /// The page-chrome classifier, when any `chrome.*` rule is on.
     chrome: Option<chrome::Classifier>,
+    /// The search the rule engine and the widgets share (see `LinePrefilter`).
+    prefilter: Option<LinePrefilter>,
 }
 
 impl Default for Cleaner {
@@ -134,6 +137,8 @@ impl Cleaner {
     /// residue and translation rules, then the user's), text damage, punctuation.
     pub fn with_rules(rules: &RuleSet, protect: &[String]) -> Self {
         let disabled = rules.disabled().map(|r| RuleId::owned(r.id.clone())).collect();
+        let engine = Engine::new(rules.enabled());
+        let prefilter = engine.prefilter_with(&widgets::CUE_WORDS);
         Cleaner {
             stages: vec![
                 Box::new(Normalize),
@@ -143,7 +148,7 @@ impl Cleaner {
                 Box::new(LineBreaks),
                 Box::new(Mojibake),
                 Box::new(Residue::new()),
-                Box::new(Engine::new(rules.enabled())),
+                Box::new(engine),
                 // After the residue rules, which name what they know more precisely.
                 Box::new(Chrome),
                 // After residue: a headline glued to the next sentence (`deal withThe ministry`) is
@@ -155,6 +160,7 @@ impl Cleaner {
             policy: Policy::new(disabled, protect),
             descriptions: rules.all().map(|r| (r.id.clone(), r.description.clone())).collect(),
             chrome: rules.enabled().any(|r| r.id.starts_with("chrome.")).then(chrome::Classifier::new),
+            prefilter,
         }
     }
 
@@ -298,6 +304,7 @@ impl Cleaner {
                 text_lines_before,
                 is_last,
                 chrome: self.chrome.as_ref().map(|_| &marks),
+                prefilter: self.prefilter.as_ref().map(|p| p as &dyn Screen),
             };
             let text_lines = block.text_lines().count();
             let strip = last_removal.as_ref().filter(|_| removed_text && !emitted_text);
@@ -436,5 +443,30 @@ pub struct NullSink;
 impl Sink for NullSink {
     fn block(&mut self, _: &Processed) -> io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shared_prefilter_changes_no_output() {
+        let with = Cleaner::new();
+        let mut without = Cleaner::new();
+        assert!(without.prefilter.take().is_some(), "the built-in rules share a prefilter");
+        let mut documents: Vec<String> = std::fs::read_dir("testdata/seeds")
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect();
+        for rule in RuleSet::builtin().all() {
+            documents.extend(rule.examples.iter().map(|e| e.input.clone()));
+            documents.extend(rule.keep.iter().cloned());
+        }
+        for document in &documents {
+            assert_eq!(with.clean_str(document), without.clean_str(document), "{document:?}");
+        }
     }
 }

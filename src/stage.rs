@@ -56,6 +56,15 @@ pub struct Context<'a> {
     pub is_last: bool,
     /// The page-chrome decisions for the window of lines around this block, when chrome rules are on.
     pub chrome: Option<&'a Marks>,
+    /// The one search the rules and the widgets share to rule lines out (see `Screen`).
+    pub prefilter: Option<&'a dyn Screen>,
+}
+
+/// A search that stages share to rule out, all at once, the lines where none of them has anything
+/// to look for (the rule engine's `LinePrefilter`, which the widgets share).
+pub trait Screen {
+    /// False only if `text` holds nothing any stage sharing the search looks for.
+    fn may_hold(&self, text: &str) -> bool;
 }
 
 impl Context<'_> {
@@ -248,6 +257,21 @@ impl<'p> WorkBlock<'p> {
     /// skips a line without the clue its change needs.
     pub fn clues(&self, index: usize) -> Clues {
         self.clues.get(index)
+    }
+
+    /// True if `prefilter` finds none of its needles in the current text of line `index`: neither the
+    /// rules nor the widgets have anything to look for there. The answer is kept with the line's
+    /// clues until the line changes, so the second stage to ask does not search again.
+    pub fn screened_out(&mut self, index: usize, prefilter: &dyn Screen) -> bool {
+        let clues = self.clues.get(index);
+        if clues.has(Clues::SCREENED) {
+            return !clues.has(Clues::SCREEN_HIT);
+        }
+        let Some(text) = self.text(index) else { return false };
+        let hit = prefilter.may_hold(text);
+        let found = if hit { Clues::SCREENED | Clues::SCREEN_HIT } else { Clues::SCREENED };
+        self.clues.set(index, clues | found);
+        !hit
     }
 
     /// True if some line of the block, as read or as changed since, may have one of `clues`: when

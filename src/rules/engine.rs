@@ -24,7 +24,7 @@ use crate::rules::text::{
     MAX_RESIDUE_LINE, ends_a_sentence, find_glue, headline_end, is_close_quote, is_headline, is_open_quote,
     is_title_case, starts_like_a_headline, whole_word,
 };
-use crate::stage::{Context, Splice, Stage, WorkBlock};
+use crate::stage::{Context, Screen, Splice, Stage, WorkBlock};
 
 /// Inline regexes anchored to a line's end are looked for in this many last bytes of a line.
 const TAIL_BYTES: usize = 320;
@@ -460,6 +460,8 @@ fn from_rare_windows<'p>(needles: &[&'p str]) -> Vec<&'p str> {
 
 /// An automaton over some of the rules' patterns, with what each pattern means.
 struct Scan {
+    /// The patterns, as the automaton numbers them (what a `LinePrefilter` is built from).
+    patterns: Vec<String>,
     automaton: AhoCorasick,
     /// The same patterns, leftmost-longest: only such automata get the SIMD (Teddy) prefilter,
     /// which makes the "nothing here" answer for most lines cheap.
@@ -482,7 +484,12 @@ impl Scan {
         }
         if let Some(all) = all {
             if all.roles.len() == kept_patterns.len() {
-                return Some(Scan { automaton: all.automaton.clone(), quick: all.quick.clone(), roles: kept });
+                return Some(Scan {
+                    patterns: kept_patterns,
+                    automaton: all.automaton.clone(),
+                    quick: all.quick.clone(),
+                    roles: kept,
+                });
             }
             // Either automaton would be an NFA over thousands of patterns, and one over a few more
             // finds the same matches of these (the others have no role here) as fast: only the
@@ -491,6 +498,7 @@ impl Scan {
                 return Some(Scan {
                     automaton: all.automaton.clone(),
                     quick: QuickFilter::new(&kept_patterns),
+                    patterns: kept_patterns,
                     roles: kept,
                 });
             }
@@ -507,6 +515,7 @@ impl Scan {
         Some(Scan {
             automaton: automaton.expect("rule literals are plain strings"),
             quick: QuickFilter::new(&kept_patterns),
+            patterns: kept_patterns,
             roles: kept_roles,
         })
     }
@@ -524,6 +533,30 @@ impl Scan {
             }
         }
         hits
+    }
+}
+
+/// One SIMD search that rules out, for both at once, the lines where neither the rules' scans
+/// (`Engine::short` and `Engine::long`) nor another stage's search for a few words (the widgets'
+/// cues, before the rules) can find anything: most lines of news. Each used to search every line
+/// for its own needles; now the first to ask searches for both sets (`WorkBlock::screened_out`
+/// keeps the answer until the line changes), and only a line holding a needle of either is
+/// searched again by each for its own. Exact: a line holding a pattern of either set holds one of
+/// the needles searched for here.
+pub struct LinePrefilter {
+    short: QuickFilter,
+    long: QuickFilter,
+}
+
+impl Screen for LinePrefilter {
+    /// True if `text` may hold a rules' pattern (of the scan its length picks) or one of the words.
+    fn may_hold(&self, text: &str) -> bool {
+        let trimmed = trim_end(trim_start(text));
+        match trimmed.len() {
+            0 => false,
+            n if n <= MAX_RESIDUE_LINE => self.short.is_match(text),
+            _ => self.long.is_match(text),
+        }
     }
 }
 
@@ -1109,9 +1142,10 @@ impl Engine {
         list: &mut Option<usize>,
         memo: &mut ContextMemo,
     ) -> bool {
+        let screened_out = ctx.prefilter.is_some_and(|prefilter| block.screened_out(i, prefilter));
         let Some(text) = block.text(i) else { return false };
         // One automaton scan per line serves the line rules and the inline ones.
-        let mut hits = self.hits(text);
+        let mut hits = self.hits_unless_screened_out(text, screened_out);
         if hits.is_empty()
             && self.untriggered.is_empty()
             && trim(text).len() > self.max_exact_line
@@ -1155,19 +1189,45 @@ impl Engine {
         changed
     }
 
+    /// The search the rules share with a stage looking for `words` in lines (see `LinePrefilter`):
+    /// `None` where the rules' own filters are not SIMD searches (thousands of rules), and one
+    /// search over both would cost the other stage more than it saves.
+    pub fn prefilter_with(&self, words: &[&str]) -> Option<LinePrefilter> {
+        let with_words = |scan: &Option<Scan>| {
+            let mut patterns = match scan {
+                None => Vec::new(),
+                Some(scan) if matches!(scan.quick, QuickFilter::Pieces(_)) => scan.patterns.clone(),
+                Some(_) => return None,
+            };
+            patterns.extend(words.iter().map(|w| (*w).to_owned()));
+            Some(QuickFilter::new(&patterns)).filter(|quick| matches!(quick, QuickFilter::Pieces(_)))
+        };
+        Some(LinePrefilter { short: with_words(&self.short)?, long: with_words(&self.long)? })
+    }
+
     /// Hits of the scans that apply to `text` (see `Engine::short`), as (start, end, role).
     fn hits<'s>(&'s self, text: &str) -> Vec<(usize, usize, &'s Role)> {
+        self.hits_unless_screened_out(text, false)
+    }
+
+    /// `hits`, where `screened_out` says the scans' prefilter has already found none of their
+    /// needles in `text` (only the windows at a short line's ends are then looked at).
+    fn hits_unless_screened_out<'s>(&'s self, text: &str, screened_out: bool) -> Vec<(usize, usize, &'s Role)> {
         let from_start = trim_start(text);
         let trimmed = trim_end(from_start);
         if trimmed.is_empty() {
             return Vec::new();
         }
+        let scan = |scan: &'s Option<Scan>| match scan {
+            Some(scan) if !screened_out => scan.hits(text),
+            _ => Vec::new(),
+        };
         if trimmed.len() <= MAX_RESIDUE_LINE {
-            let mut hits = self.short.as_ref().map_or_else(Vec::new, |scan| scan.hits(text));
+            let mut hits = scan(&self.short);
             self.anchored_hits(trimmed, text.len() - from_start.len(), &mut hits);
             return hits;
         }
-        let mut hits = self.long.as_ref().map_or_else(Vec::new, |scan| scan.hits(text));
+        let mut hits = scan(&self.long);
         let tail = char_floor(text, text.len().saturating_sub(TAIL_BYTES));
         hits.retain(|&(start, _, role)| {
             start >= tail || !matches!(*role, Role::Trigger { rule } if self.rules[rule].line_end)
@@ -2110,7 +2170,8 @@ mod tests {
             let mut lines = vec!["READ MORE:".to_owned()];
             lines.extend((0..n).map(|i| if i < n / 2 { format!("The budget gap number {i} grows") } else { line(i) }));
             let mut block = WorkBlock::new(work_block(&lines), &policy);
-            let ctx = Context { prev: None, next: None, text_lines_before: 0, is_last: true, chrome: None };
+            let ctx =
+                Context { prev: None, next: None, text_lines_before: 0, is_last: true, chrome: None, prefilter: None };
             let start = std::time::Instant::now();
             engine.apply(&mut block, &ctx, &mut Vec::new());
             start.elapsed()
@@ -2216,6 +2277,68 @@ mod tests {
                 assert_eq!(found, expected, "{line:?}");
             }
         }
+    }
+
+    /// Lines to try the shared prefilter on: the seeds', every built-in rule's examples and keeps,
+    /// each alone and padded into a line long enough for the scan of long lines, with the widgets'
+    /// cue words inside.
+    fn prefilter_lines() -> Vec<String> {
+        let mut texts: Vec<String> = std::fs::read_dir("testdata/seeds")
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect();
+        for rule in crate::rules::RuleSet::builtin().all() {
+            texts.extend(rule.examples.iter().map(|e| e.input.clone()));
+            texts.extend(rule.keep.iter().cloned());
+        }
+        let mut lines: Vec<String> = texts.iter().flat_map(|t| t.lines().map(str::to_owned)).collect();
+        lines.extend(crate::stages::widgets::CUE_WORDS.iter().map(|w| format!("Please {w} here")));
+        let padding = "padding words of plain prose ".repeat(12);
+        let padded: Vec<String> = lines.iter().map(|l| format!("{padding}{l} {padding}")).collect();
+        lines.extend(padded);
+        lines
+    }
+
+    #[test]
+    fn a_line_the_shared_prefilter_rules_out_holds_nothing_for_the_rules_or_the_widgets() {
+        let engine = Engine::new(crate::rules::RuleSet::builtin().enabled());
+        let cues = crate::stages::widgets::CUE_WORDS;
+        let prefilter = engine.prefilter_with(&cues).expect("the built-in rules' filters are SIMD searches");
+        let (mut out, mut kept) = (0, 0);
+        for line in prefilter_lines() {
+            let with_scan = engine.hits(&line);
+            let anchored_only = engine.hits_unless_screened_out(&line, true);
+            if prefilter.may_hold(&line) {
+                kept += 1;
+                continue;
+            }
+            out += 1;
+            assert_eq!(with_scan.len(), anchored_only.len(), "{line:?}");
+            assert!(!cues.iter().any(|c| line.contains(c)), "{line:?}");
+        }
+        // Most lines are ruled out, and the others are kept for the stages' own searches.
+        assert!(out > 1000 && kept > 200, "{out} ruled out, {kept} kept");
+    }
+
+    #[test]
+    fn rules_past_the_simd_filter_share_no_prefilter() {
+        // As in `many_rules_take_the_lazy_dfa_filter_and_still_match_every_one`: 600 ways to start.
+        let letter = |k: usize| char::from(b'a' + (k % 26) as u8);
+        let text: String = (0..200)
+            .map(|i| {
+                let word = format!("{}{}{}word", letter(i), letter(i / 26 + 3), letter(i * 7 + 1));
+                format!(
+                    "[[rule]]\nid = \"t.w{i}\"\ndescription = \"x\"\nmatch = {{ words = [\"{word}\"] }}\n\
+                     case = \"ignore\"\nreplace = \"word{i}\"\n\n"
+                )
+            })
+            .collect();
+        let engine = Engine::new(&parse_rule_file(&text, "t").unwrap());
+        assert!(engine.prefilter_with(&crate::stages::widgets::CUE_WORDS).is_none());
+        // Thousands of words in a family that starts alike still fit the SIMD filter, and share it.
+        assert!(Engine::new(&rules(3000)).prefilter_with(&crate::stages::widgets::CUE_WORDS).is_some());
     }
 
     #[test]

@@ -814,7 +814,14 @@ mod tests {
         let mut marked = Marks::default();
         marked.set(1, &TIMESTAMP);
         for (marks, removed) in [(Marks::default(), 0), (marked, 1)] {
-            let ctx = Context { prev: None, next: None, text_lines_before: 0, is_last: false, chrome: Some(&marks) };
+            let ctx = Context {
+                prev: None,
+                next: None,
+                text_lines_before: 0,
+                is_last: false,
+                chrome: Some(&marks),
+                prefilter: None,
+            };
             let mut work = WorkBlock::new(block.clone(), &policy);
             let mut edits = Vec::new();
             Chrome.apply(&mut work, &ctx, &mut edits);

@@ -74,16 +74,21 @@ pub fn apply(block: &mut WorkBlock, ctx: &Context<'_>, edits: &mut Vec<Edit>) {
     let mut count = 0;
     let mut first = None;
     let mut may_start = false;
-    for (i, t) in present_lines(block) {
+    for i in 0..block.len() {
+        // Asked of every line, not only until one may start a widget: the rules, the next stage,
+        // ask the same of each line and get the answer kept.
+        let screened_out = ctx.prefilter.is_some_and(|prefilter| block.screened_out(i, prefilter));
+        let Some(t) = block.text(i).map(trim).filter(|t| !t.is_empty()) else { continue };
         count += 1;
-        first = first.or(Some((i, t)));
-        may_start = may_start || may_start_a_widget(t);
+        first = first.or(Some(i));
+        may_start = may_start || may_start_a_widget(t, screened_out);
     }
     if count == 1
-        && let Some(only) = first
-        && gallery_caption(&[only], ctx)
+        && let Some(i) = first
+        && let Some(only) = block.text(i).map(trim)
+        && gallery_caption(&[(i, only)], ctx)
     {
-        block.remove(only.0, PHOTO_GALLERY, edits);
+        block.remove(i, PHOTO_GALLERY, edits);
         return;
     }
     if !may_start {
@@ -138,8 +143,12 @@ fn present_lines<'a>(block: &'a WorkBlock) -> impl Iterator<Item = (usize, &'a s
 /// one scan of a line by aho-corasick's packed SIMD searcher (Teddy) called directly: through an
 /// `AhoCorasick` the scan ran its DFA over most bytes of prose. `None` where the CPU has no SIMD
 /// Teddy can use; the automaton serves then.
+/// The pipeline's `LinePrefilter` looks for them in the same search as the rules' needles, and
+/// a line it rules out is not searched here.
+pub const CUE_WORDS: [&str; 7] = ["pport", "onat", "gn up", "gn Up", "bscrib", "BSCRIB", "GN UP"];
+
 static CUES: LazyLock<Cues> = LazyLock::new(|| {
-    let cues = ["pport", "onat", "gn up", "gn Up", "bscrib", "BSCRIB", "GN UP"];
+    let cues = CUE_WORDS;
     match packed::Config::new().match_kind(packed::MatchKind::LeftmostFirst).builder().extend(cues).build() {
         Some(teddy) => Cues::Teddy(teddy),
         None => Cues::Automaton(AhoCorasick::new(cues).expect("the cues are plain strings")),
@@ -162,15 +171,16 @@ impl Cues {
 }
 
 /// A cheap look at one line: could a widget start or be anchored here? One automaton scan at most,
-/// since this runs on every line of every paragraph.
-fn may_start_a_widget(t: &str) -> bool {
+/// since this runs on every line of every paragraph, and none where the shared prefilter found no
+/// cue (`screened_out`).
+fn may_start_a_widget(t: &str, screened_out: bool) -> bool {
     if t.len() > MAX_APPEAL {
         return false;
     }
     if t.len() <= 24 && (network_line(t, true) || t == "Fullscreen" || is_read_more(t)) {
         return true;
     }
-    is_credit_line(t) || CUES.is_match(t)
+    is_credit_line(t) || (!screened_out && CUES.is_match(t))
 }
 
 /// True if `t` names one network, as a share bar's line does; the first line of a bar may carry
@@ -419,14 +429,14 @@ mod tests {
     fn every_cue_word_opens_the_gate_and_prose_without_one_does_not() {
         for cue in ["support", "donat", "Donat", "sign up", "Sign Up", "subscrib", "SUBSCRIBE", "SIGN UP"] {
             for line in [cue.to_owned(), format!("Please {cue} here"), format!("We ask for your {cue}ion today.")] {
-                assert!(may_start_a_widget(&line), "{line:?}");
+                assert!(may_start_a_widget(&line, false), "{line:?}");
             }
         }
         for prose in [
             "Donald said in London that the foreign campaign would resign.",
             "Supply is short and the design was done in a day.",
         ] {
-            assert!(!may_start_a_widget(prose), "{prose:?}");
+            assert!(!may_start_a_widget(prose, false), "{prose:?}");
         }
     }
 
@@ -446,7 +456,14 @@ mod tests {
         use crate::stage::Policy;
         let block = Block::of_lines;
         let (prev, next) = (block(prev), block(next));
-        let ctx = Context { prev: Some(&prev), next: Some(&next), text_lines_before: 0, is_last: false, chrome: None };
+        let ctx = Context {
+            prev: Some(&prev),
+            next: Some(&next),
+            text_lines_before: 0,
+            is_last: false,
+            chrome: None,
+            prefilter: None,
+        };
         let policy = Policy::default();
         let mut work = WorkBlock::new(block(texts), &policy);
         let mut edits = Vec::new();
