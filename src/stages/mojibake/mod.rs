@@ -87,7 +87,17 @@ impl Stage for Mojibake {
                 repair(original).filter(|_| normalized(original) == text).or_else(|| repair(text))
             };
             let Some((fixed, rule)) = repaired else { continue };
-            let fixed = normalized(&fixed);
+            let mut fixed = normalized(&fixed);
+            // Normalizing can bare more to repair (a zero-width space that kept the whole line from
+            // being re-encoded is gone): repair again until nothing changes, or a second run would.
+            for _ in 1..MAX_STEPS {
+                let Some((again, _)) = repair(&fixed) else { break };
+                let again = normalized(&again);
+                if again == fixed {
+                    break;
+                }
+                fixed = again;
+            }
             if fixed != text {
                 block.replace(i, fixed, rule, edits);
             }
@@ -746,6 +756,17 @@ mod tests {
     fn repairs_utf8_read_as_cp1251() {
         let (text, rule) = repair("Blog Traffic Tip 2 вЂ“ Broadcast Email").unwrap();
         assert_eq!((text.as_str(), rule), ("Blog Traffic Tip 2 – Broadcast Email", UTF8_AS_CP1251));
+    }
+
+    #[test]
+    fn a_repair_that_normalizing_takes_further_is_finished_in_the_same_run() {
+        // The zero-width space keeps the line from being re-encoded whole: only `Ã\u{A0}` (à) is
+        // repaired, and once normalize has removed the space, `à` and the lost bytes after it
+        // (`�?`) are one broken sequence.
+        for text in ["\u{200B}Ã\u{A0}\u{FFFD}?A\n", "x \u{200B}Ã\u{A0}\u{FFFD}? y\n"] {
+            let once = clean(text);
+            assert_eq!(clean(&once), once, "{text:?}");
+        }
     }
 
     #[test]
