@@ -139,14 +139,14 @@ fn present_lines<'a>(block: &'a WorkBlock) -> impl Iterator<Item = (usize, &'a s
 /// `Donat`, `sign up`, `Sign Up`, `subscrib`, `SUBSCRIBE`, `SIGN UP`), by a piece of each that
 /// prose seldom holds: the search is only a gate (what it lets through is checked in full), and
 /// the words' first letters (`don`, `Don`, `ign`, `sup`) open so many words of news (`London`,
-/// `Donald`, `foreign`, `supply`) that checking those candidates cost most of the search. Found in
-/// one scan of a line by aho-corasick's packed SIMD searcher (Teddy) called directly: through an
-/// `AhoCorasick` the scan ran its DFA over most bytes of prose. `None` where the CPU has no SIMD
-/// Teddy can use; the automaton serves then.
-/// The pipeline's `LinePrefilter` looks for them in the same search as the rules' needles, and
-/// a line it rules out is not searched here.
+/// `Donald`, `foreign`, `supply`) that checking those candidates cost most of the search. The
+/// pipeline's `LinePrefilter` looks for them in the same search as the rules' needles, and a line
+/// it rules out is not searched here.
 pub const CUE_WORDS: [&str; 7] = ["pport", "onat", "gn up", "gn Up", "bscrib", "BSCRIB", "GN UP"];
 
+/// `CUE_WORDS` found in one scan of a line by aho-corasick's packed SIMD searcher (Teddy) called
+/// directly: through an `AhoCorasick` the scan ran its DFA over most bytes of prose. The automaton
+/// serves where the CPU has no SIMD Teddy can use.
 static CUES: LazyLock<Cues> = LazyLock::new(|| {
     let cues = CUE_WORDS;
     match packed::Config::new().match_kind(packed::MatchKind::LeftmostFirst).builder().extend(cues).build() {
