@@ -72,8 +72,14 @@ pub fn is_headline(text: &str) -> bool {
         && text.split_whitespace().take(MAX_HEADLINE_WORDS + 1).count() <= MAX_HEADLINE_WORDS
         && text.chars().count() <= 200
         && !text.ends_with(['.', '。'])
-        && !text.contains(". ")
+        && !has_a_full_stop_inside(text)
         && !text.contains('。')
+}
+
+/// True if a full stop inside `text` is followed by whitespace of any kind (`. `, a stray `.\r`,
+/// `.\u{A0}`): a sentence ends there, and a headline has none.
+fn has_a_full_stop_inside(text: &str) -> bool {
+    text.match_indices('.').any(|(k, _)| text[k + 1..].starts_with(char::is_whitespace))
 }
 
 /// True if `text` starts as a headline does: a capital, a digit or an opening quote (a straight
@@ -297,6 +303,23 @@ mod tests {
             s in r#"(meeting|ministry|The|A|I|He|ÉTAT|Él|Это|“|”|"|‘|«|„|\.|\?|!|\)|2|NATO|iPhone| |  |x|é|更){0,80}"#
         ) {
             proptest::prop_assert_eq!(find_glue(&s), find_glue_char_by_char(&s), "{:?}", s);
+        }
+    }
+
+    #[test]
+    fn a_full_stop_before_any_whitespace_ends_a_sentence_and_no_headline_has_one() {
+        for text in [
+            "Strike Bites Huawei will ship tablets. Prices fell",
+            "Strike Bites Huawei will ship tablets.\r\u{AE}",
+            "Strike Bites Huawei will ship tablets.\u{A0}Prices fell",
+            "Strike Bites Huawei will ship tablets.\tPrices fell",
+        ] {
+            assert!(!is_headline(text), "{text:?}");
+        }
+        for headline in
+            ["Shipping Lines Reroute Cargo as Strike Bites", "Version 2.0 Is Out", "Huawei Ships P40.\u{AE}"]
+        {
+            assert!(is_headline(headline), "{headline:?}");
         }
     }
 
