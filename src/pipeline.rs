@@ -455,17 +455,7 @@ mod tests {
         let with = Cleaner::new();
         let mut without = Cleaner::new();
         assert!(without.prefilter.take().is_some(), "the built-in rules share a prefilter");
-        let mut documents: Vec<String> = std::fs::read_dir("testdata/seeds")
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-            .map(|p| std::fs::read_to_string(p).unwrap())
-            .collect();
-        for rule in RuleSet::builtin().all() {
-            documents.extend(rule.examples.iter().map(|e| e.input.clone()));
-            documents.extend(rule.keep.iter().cloned());
-        }
-        for document in &documents {
+        for document in &crate::rules::sample_texts() {
             assert_eq!(with.clean_str(document), without.clean_str(document), "{document:?}");
         }
     }

@@ -2283,16 +2283,7 @@ mod tests {
     /// each alone and padded into a line long enough for the scan of long lines, with the widgets'
     /// cue words inside.
     fn prefilter_lines() -> Vec<String> {
-        let mut texts: Vec<String> = std::fs::read_dir("testdata/seeds")
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-            .map(|p| std::fs::read_to_string(p).unwrap())
-            .collect();
-        for rule in crate::rules::RuleSet::builtin().all() {
-            texts.extend(rule.examples.iter().map(|e| e.input.clone()));
-            texts.extend(rule.keep.iter().cloned());
-        }
+        let texts = crate::rules::sample_texts();
         let mut lines: Vec<String> = texts.iter().flat_map(|t| t.lines().map(str::to_owned)).collect();
         lines.extend(crate::stages::widgets::CUE_WORDS.iter().map(|w| format!("Please {w} here")));
         let padding = "padding words of plain prose ".repeat(12);

@@ -262,6 +262,23 @@ impl RuleSet {
     }
 }
 
+/// What tests of several modules run the built-in pipeline over: the seed articles of
+/// `testdata/seeds`, and every built-in rule's examples and keep-texts.
+#[cfg(test)]
+pub(crate) fn sample_texts() -> Vec<String> {
+    let mut texts: Vec<String> = std::fs::read_dir("testdata/seeds")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    for rule in RuleSet::builtin().all() {
+        texts.extend(rule.examples.iter().map(|e| e.input.clone()));
+        texts.extend(rule.keep.iter().cloned());
+    }
+    texts
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
