@@ -3,6 +3,7 @@
 //! family, as ruff does). The schema is in `spec`, the matcher of data rules in `engine`; the rules
 //! that need Rust code (`match = { builtin = ... }`) live in their stages.
 
+mod ascii;
 mod context;
 pub mod engine;
 mod rarity;
