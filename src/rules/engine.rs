@@ -1660,7 +1660,8 @@ fn lookup_key(spec: &RuleSpec, s: &str) -> String {
 }
 
 /// Where the literals a line rule's matches must hold are anchored.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 enum Anchor {
     /// Every match starts with one of them.
     Start,
@@ -1669,10 +1670,82 @@ enum Anchor {
 }
 
 /// The prefixes every match of a line rule's regex starts with, or else (for whole-line rules)
-/// the suffixes every match ends with, extracted from the regex as ripgrep does for its literal
-/// optimizations. `None` when neither is a small finite set (`[\p{Lu}]...` on both ends, an
-/// optional sentence first): then the rule's triggers serve.
+/// the suffixes every match ends with (see `derive_line_anchors`). The built-in rules' are
+/// looked up in `line_anchors.json`: parsing their Unicode regexes again took 25M instructions,
+/// a third of every run's start-up. A test derives every entry again, so the table cannot go
+/// stale (`NEWSCLEAN_UPDATE_ANCHORS=1 cargo test` rewrites it after a rule changes).
 fn line_anchors(spec: &RuleSpec) -> Option<(Anchor, Vec<Vec<u8>>)> {
+    let pattern = spec.matcher.regex.as_ref()?;
+    let key = (pattern.clone(), spec.case == Case::Ignore, is_whole_line(spec));
+    match known_line_anchors().get(&key) {
+        Some(known) => known.clone(),
+        None => derive_line_anchors(spec),
+    }
+}
+
+fn is_whole_line(spec: &RuleSpec) -> bool {
+    matches!(spec.place, Place::OwnLine | Place::Head | Place::Tail)
+}
+
+/// One entry of `line_anchors.json`: what `derive_line_anchors` gives for a regex, matched with
+/// its case and whether it is a whole-line rule.
+#[derive(serde::Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord, Debug)]
+struct KnownAnchors {
+    pattern: String,
+    ignore_case: bool,
+    whole_line: bool,
+    /// `None`: no anchor (the rule's triggers serve).
+    anchor: Option<Anchor>,
+    literals: Vec<KnownLiteral>,
+}
+
+/// A literal as text, or as bytes where it was cut short inside a character.
+#[derive(serde::Serialize, serde::Deserialize, PartialEq, Eq, PartialOrd, Ord, Debug)]
+#[serde(untagged)]
+enum KnownLiteral {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+impl KnownLiteral {
+    fn of(bytes: &[u8]) -> Self {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => KnownLiteral::Text(text.to_owned()),
+            Err(_) => KnownLiteral::Bytes(bytes.to_vec()),
+        }
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        match self {
+            KnownLiteral::Text(text) => text.as_bytes().to_vec(),
+            KnownLiteral::Bytes(bytes) => bytes.clone(),
+        }
+    }
+}
+
+const KNOWN_LINE_ANCHORS: &str = include_str!("line_anchors.json");
+
+type AnchorsByRegex = FxHashMap<(String, bool, bool), Option<(Anchor, Vec<Vec<u8>>)>>;
+
+fn known_line_anchors() -> &'static AnchorsByRegex {
+    static KNOWN: OnceLock<AnchorsByRegex> = OnceLock::new();
+    KNOWN.get_or_init(|| {
+        let entries: Vec<KnownAnchors> =
+            serde_json::from_str(KNOWN_LINE_ANCHORS).expect("line_anchors.json is as its test writes it");
+        entries
+            .into_iter()
+            .map(|e| {
+                let anchors = e.anchor.map(|a| (a, e.literals.iter().map(KnownLiteral::bytes).collect()));
+                ((e.pattern, e.ignore_case, e.whole_line), anchors)
+            })
+            .collect()
+    })
+}
+
+/// `line_anchors` worked out from the regex, as ripgrep extracts literals for its optimizations.
+/// `None` when neither is a small finite set (`[\p{Lu}]...` on both ends, an optional sentence
+/// first).
+fn derive_line_anchors(spec: &RuleSpec) -> Option<(Anchor, Vec<Vec<u8>>)> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let pattern = spec.matcher.regex.as_ref()?;
     // A user rule's regex was parsed when it was checked; `(?:p)` parses to what `p` does.
@@ -1708,7 +1781,7 @@ fn line_anchors(spec: &RuleSpec) -> Option<(Anchor, Vec<Vec<u8>>)> {
         let selective = |l: &Vec<u8>| l.len() >= shortest || (l.len() == 1 && !b".!?\"'".contains(&l[0]));
         (!literals.is_empty() && literals.iter().all(selective)).then_some(literals)
     };
-    let whole_line = matches!(spec.place, Place::OwnLine | Place::Head | Place::Tail);
+    let whole_line = is_whole_line(spec);
     literals(ExtractKind::Prefix, 1)
         .map(|l| (Anchor::Start, l))
         .or_else(|| whole_line.then(|| literals(ExtractKind::Suffix, 2)).flatten().map(|l| (Anchor::End, l)))
@@ -2364,6 +2437,40 @@ mod tests {
     }
 
     #[test]
+    fn the_built_in_rules_line_anchors_table_holds_what_their_regexes_give() {
+        let mut entries: Vec<KnownAnchors> = crate::rules::builtin()
+            .iter()
+            .filter(|spec| spec.kind() == MatchKind::Regex && spec.place.is_line())
+            .map(|spec| {
+                let derived = derive_line_anchors(spec);
+                KnownAnchors {
+                    pattern: spec.matcher.regex.clone().unwrap(),
+                    ignore_case: spec.case == Case::Ignore,
+                    whole_line: is_whole_line(spec),
+                    anchor: derived.as_ref().map(|(a, _)| *a),
+                    literals: derived.iter().flat_map(|(_, literals)| literals).map(|l| KnownLiteral::of(l)).collect(),
+                }
+            })
+            .collect();
+        entries.sort();
+        entries.dedup();
+        assert!(entries.len() > 20 && entries.iter().filter(|e| e.anchor.is_some()).count() > 10);
+        // One rule's regex a line: a changed rule shows as its own line in a diff.
+        let lines: Vec<String> = entries.iter().map(|e| serde_json::to_string(e).unwrap()).collect();
+        let json = format!("[\n{}\n]\n", lines.join(",\n"));
+        if std::env::var_os("NEWSCLEAN_UPDATE_ANCHORS").is_some() {
+            std::fs::write("src/rules/line_anchors.json", &json).unwrap();
+        }
+        assert!(
+            KNOWN_LINE_ANCHORS == json,
+            "the built-in rules' regexes changed: `NEWSCLEAN_UPDATE_ANCHORS=1 cargo test` rewrites src/rules/line_anchors.json"
+        );
+        for spec in crate::rules::builtin().iter().filter(|s| s.kind() == MatchKind::Regex && s.place.is_line()) {
+            assert_eq!(line_anchors(spec), derive_line_anchors(spec), "{}", spec.id);
+        }
+    }
+
+    #[test]
     fn line_anchors_from_the_checked_syntax_tree_are_those_from_parsing_again() {
         let patterns = [
             "(?:©|\\(c\\)) \\d{4} Site002(?: Media)?",
@@ -2379,10 +2486,10 @@ mod tests {
                      match = {{ regex = '{pattern}', trigger = [\"x\"] }}\n"
                 );
                 let mut spec = parse_rule_file(&text, "t").unwrap().remove(0);
-                let fresh = line_anchors(&spec);
+                let fresh = derive_line_anchors(&spec);
                 spec.parsed_regex = spec.check_parsed(&[], false).unwrap();
                 assert!(spec.parsed_regex.is_some());
-                assert_eq!(line_anchors(&spec), fresh, "{pattern} {place} {case}");
+                assert_eq!(derive_line_anchors(&spec), fresh, "{pattern} {place} {case}");
             }
         }
     }
