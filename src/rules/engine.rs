@@ -1708,6 +1708,8 @@ enum KnownLiteral {
 }
 
 impl KnownLiteral {
+    /// How the test writing the table spells `bytes`.
+    #[cfg(test)]
     fn of(bytes: &[u8]) -> Self {
         match std::str::from_utf8(bytes) {
             Ok(text) => KnownLiteral::Text(text.to_owned()),
