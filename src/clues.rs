@@ -1,6 +1,6 @@
 //! What one pass over a line's bytes tells the stages: whether it holds a non-ASCII character, a
 //! backslash, a byte that may start or end markup, ` .`, a lowercase letter before a capital, `Al`,
-//! a blank at its end.
+//! a blank at its end, a colon.
 //! Most lines of news hold none of what a given stage looks for, and each stage searching every
 //! line for its own bytes cost a few tenths of an instruction a byte each (a fifth of a run on the
 //! benchmark corpus, in a dozen separate scans and calls); `WorkBlock` finds the clues of each line
@@ -27,6 +27,8 @@ impl Clues {
     pub const CAPITAL_A_L: Clues = Clues(1 << 5);
     /// A space or a tab at the end of the line.
     pub const TRAILING_BLANK: Clues = Clues(1 << 6);
+    /// A `:`, which every related-link label ends with (a full-width `：` is `NON_ASCII`).
+    pub const COLON: Clues = Clues(1 << 7);
     /// Not found in the text but kept with its clues: the prefilter the rules share with the
     /// widgets (`LinePrefilter`) has looked at the line as it is now. A changed line loses it.
     pub const SCREENED: Clues = Clues(1 << 8);
@@ -105,7 +107,7 @@ fn all_ascii_avx2(bytes: &[u8]) -> bool {
 /// The clues of one byte alone.
 #[inline(always)]
 fn byte_clues(b: u8) -> u8 {
-    (b >> 7) | u8::from(b == b'\\') << 1 | u8::from(b == b'&' || b == b'<' || b == b';') << 2
+    (b >> 7) | u8::from(b == b'\\') << 1 | u8::from(b == b'&' || b == b'<' || b == b';') << 2 | u8::from(b == b':') << 7
 }
 
 /// The clues of a byte and the one after it.
@@ -139,8 +141,8 @@ fn scan_avx2(bytes: &[u8]) -> u8 {
         _mm256_cmpgt_epi8(splat(0x80u8.wrapping_add(len)), shifted)
     };
     let zero = _mm256_setzero_si256();
-    let (mut high, mut backslash, mut markup, mut space_period, mut camel, mut a_l) =
-        (zero, zero, zero, zero, zero, zero);
+    let (mut high, mut backslash, mut markup, mut space_period, mut camel, mut a_l, mut colon) =
+        (zero, zero, zero, zero, zero, zero, zero);
     let mut step = |at: usize| {
         debug_assert!(at + STEP < n);
         // SAFETY: `at + STEP < n`, so both loads of 32 bytes, at `at` and `at + 1`, are inside `bytes`.
@@ -152,6 +154,7 @@ fn scan_avx2(bytes: &[u8]) -> u8 {
         backslash = _mm256_or_si256(backslash, _mm256_cmpeq_epi8(here, splat(b'\\')));
         let amp = _mm256_cmpeq_epi8(here, splat(b'&'));
         markup = _mm256_or_si256(markup, _mm256_or_si256(amp, in_range(here, b';', 2)));
+        colon = _mm256_or_si256(colon, _mm256_cmpeq_epi8(here, splat(b':')));
         let space_then_period =
             _mm256_and_si256(_mm256_cmpeq_epi8(here, splat(b' ')), _mm256_cmpeq_epi8(next, splat(b'.')));
         space_period = _mm256_or_si256(space_period, space_then_period);
@@ -177,6 +180,7 @@ fn scan_avx2(bytes: &[u8]) -> u8 {
         | found(space_period) << 3
         | found(camel) << 4
         | found(a_l) << 5
+        | found(colon) << 7
 }
 
 /// The clues of `bytes`: steps of `STEP` bytes tested without an early exit and folded into one
@@ -235,6 +239,7 @@ mod tests {
             (" .", Clues::SPACE_PERIOD),
             ("tS", Clues::LOWER_THEN_CAPITAL),
             ("Al", Clues::CAPITAL_A_L),
+            (":", Clues::COLON),
         ] {
             for len in [0, 1, 5, 30, 31, 32, 33, 34, 63, 64, 65, 100, 355] {
                 for at in [0, len / 2, len] {

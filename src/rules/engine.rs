@@ -19,6 +19,7 @@ use rustc_hash::FxHashMap;
 use super::context::{Condition, ContextMemo, Words};
 use super::spec::{Case, Follow, MatchKind, Place, RuleSpec};
 use crate::block::{Block, trim, trim_end, trim_start};
+use crate::clues::Clues;
 use crate::edit::{Edit, RuleId};
 use crate::rules::text::{
     MAX_RESIDUE_LINE, ends_a_sentence, find_glue, headline_end, is_close_quote, is_headline, is_open_quote,
@@ -1180,7 +1181,9 @@ impl Engine {
         if hits.is_empty()
             && self.untriggered.is_empty()
             && trim(text).len() > self.max_exact_line
-            && (self.label_rules.is_empty() || !has_colon(text))
+            && (self.label_rules.is_empty()
+                || !block.clues(i).has_any(Clues::COLON | Clues::NON_ASCII)
+                || !has_colon(text))
         {
             return false;
         }
