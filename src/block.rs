@@ -4,6 +4,8 @@
 
 use std::io::{self, BufRead};
 
+use crate::clues::Clues;
+
 /// Paragraphs longer than this many lines are cut into several blocks, to bound memory on files
 /// with no blank lines at all (one-article-per-line dumps, single-newline paragraphs).
 const MAX_BLOCK_LINES: usize = 256;
@@ -38,7 +40,7 @@ impl Ending {
 }
 
 /// One input line.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Line {
     /// 1-based line number in the input.
     pub number: usize,
@@ -46,9 +48,37 @@ pub struct Line {
     pub text: String,
     /// The terminator the line had.
     pub ending: Ending,
+    /// The clues of `text` (`Clues`), found by the reader in the same pass that tells whether the
+    /// line needs a UTF-8 check, while its bytes are in cache; the page-chrome classifier and the
+    /// stages start from them. `None` for a line made otherwise (they are found when needed). Not
+    /// part of a line's equality.
+    clues: Option<Clues>,
 }
 
+impl PartialEq for Line {
+    fn eq(&self, other: &Line) -> bool {
+        self.number == other.number && self.text == other.text && self.ending == other.ending
+    }
+}
+
+impl Eq for Line {}
+
 impl Line {
+    /// Line `number`, `text` with its terminator `ending`.
+    pub fn new(number: usize, text: String, ending: Ending) -> Line {
+        Line { number, text, ending, clues: None }
+    }
+
+    /// The clues of the line's text: as the reader found them, or found now.
+    pub(crate) fn clues(&self) -> Clues {
+        self.clues.unwrap_or_else(|| Clues::of(&self.text))
+    }
+
+    /// The clues the reader found, if it read the line.
+    pub(crate) fn read_clues(&self) -> Option<Clues> {
+        self.clues
+    }
+
     /// True for an empty or whitespace-only line (a paragraph separator).
     pub fn is_blank(&self) -> bool {
         self.text.bytes().all(|b| b == b' ' || b == b'\t')
@@ -89,11 +119,7 @@ pub struct Block {
 impl Block {
     /// A block of `texts` numbered from 1, each line ending in `\n` (for tests).
     pub(crate) fn of_lines(texts: &[&str]) -> Block {
-        let lines = texts
-            .iter()
-            .enumerate()
-            .map(|(i, t)| Line { number: i + 1, text: (*t).to_owned(), ending: Ending::Lf })
-            .collect();
+        let lines = texts.iter().enumerate().map(|(i, t)| Line::new(i + 1, (*t).to_owned(), Ending::Lf)).collect();
         Block { lines }
     }
 }
@@ -241,10 +267,10 @@ impl Spare {
 }
 
 /// `bytes` as text, or the length of its valid beginning. Checked with SIMD (every byte of the
-/// input passes here once): an ASCII line (most lines of news) by one OR of its bytes, the others
-/// by the full UTF-8 check.
-fn utf8(bytes: &[u8]) -> Result<&str, usize> {
-    if crate::clues::all_ascii(bytes) {
+/// input passes here once): an ASCII line (most lines of news, told by its `clues`) as it is, the
+/// others by the full UTF-8 check.
+fn utf8(bytes: &[u8], clues: Clues) -> Result<&str, usize> {
+    if !clues.has(Clues::NON_ASCII) {
         // SAFETY: ASCII is valid UTF-8.
         return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
     }
@@ -321,13 +347,16 @@ impl<R: BufRead> BlockReader<R> {
                         Some(body) => (body, Ending::CrLf),
                         None => (&available[..at], Ending::Lf),
                     };
-                    let text = utf8(body)
+                    let clues = Clues::of_bytes(body);
+                    let text = utf8(body, clues)
                         .map_err(|valid| ReadError::Utf8(InvalidUtf8 { line: number, offset: start + valid as u64 }))?;
                     let mut line = self.spare.text(text.len());
                     line.push_str(text);
                     self.input.consume(at + 1);
                     self.offset += at as u64 + 1;
-                    return Ok(Some(self.line(line, ending)));
+                    let mut line = self.line(line, ending);
+                    line.clues = Some(clues);
+                    return Ok(Some(line));
                 }
                 Some(at) if gathered.len() + at <= self.max_line => {
                     gathered.extend_from_slice(&available[..=at]);
@@ -370,7 +399,7 @@ impl<R: BufRead> BlockReader<R> {
         let number = self.next_number;
         self.next_number += 1;
         self.last_ending = ending;
-        Line { number, text, ending }
+        Line::new(number, text, ending)
     }
 
     /// The next block, or `None` at the end of the input.
@@ -452,6 +481,26 @@ mod tests {
             out.push(b.lines.iter().map(|l| format!("{}{}", l.text, l.ending.as_str())).collect());
         }
         out
+    }
+
+    #[test]
+    fn the_reader_gives_each_line_the_clues_of_its_text() {
+        let input = "Plain words\r\nREAD MORE: [12] x \\ &amp; Été \n\nAl said. tS .\n\t\n[1]\nlast, no terminator";
+        // A buffer of 7 bytes cuts most lines: gathered, they get their clues later, the same.
+        for capacity in [7, 1 << 16] {
+            let mut reader = BlockReader::new(io::BufReader::with_capacity(capacity, input.as_bytes()), 0);
+            let mut read = 0;
+            while let Some(block) = reader.next_block().unwrap() {
+                for line in &block.lines {
+                    assert_eq!(line.clues(), Clues::of(&line.text), "{:?}", line.text);
+                    assert!(line.read_clues().is_none_or(|c| c == Clues::of(&line.text)), "{:?}", line.text);
+                    read += usize::from(line.read_clues().is_some());
+                }
+            }
+            // Every line but the last (no terminator: gathered to the input's end) in one read.
+            assert!(capacity < 64 || read == 6, "{read}");
+        }
+        assert!(Clues::of("[1]").has(Clues::BRACKET) && !Clues::of("Plain words").has(Clues::BRACKET));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What one pass over a line's bytes tells the stages: whether it holds a non-ASCII character, a
 //! backslash, a byte that may start or end markup, ` .`, a lowercase letter before a capital, `Al`,
-//! a blank at its end, a colon.
+//! a blank at its end, a colon, a `[`.
 //! Most lines of news hold none of what a given stage looks for, and each stage searching every
 //! line for its own bytes cost a few tenths of an instruction a byte each (a fifth of a run on the
 //! benchmark corpus, in a dozen separate scans and calls); `WorkBlock` finds the clues of each line
@@ -34,19 +34,27 @@ impl Clues {
     pub const SCREENED: Clues = Clues(1 << 8);
     /// With `SCREENED`: the prefilter found one of its needles, and each stage searches for its own.
     pub const SCREEN_HIT: Clues = Clues(1 << 9);
+    /// A `[`, which a text browser's numbered link marks (`[12]`) open.
+    pub const BRACKET: Clues = Clues(1 << 10);
 
     /// The clues in `text`.
     pub fn of(text: &str) -> Clues {
-        if text.is_empty() {
+        Clues::of_bytes(text.as_bytes())
+    }
+
+    /// The clues in `bytes` (of a line not yet checked to be UTF-8: `NON_ASCII` tells whether it
+    /// needs the check).
+    pub fn of_bytes(bytes: &[u8]) -> Clues {
+        if bytes.is_empty() {
             return Clues::default(); // a paragraph's blank separator: nothing to scan
         }
-        let trailing = u8::from(matches!(text.as_bytes().last(), Some(b' ' | b'\t'))) << 6;
+        let trailing = u16::from(matches!(bytes.last(), Some(b' ' | b'\t'))) << 6;
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, checked just above.
-            return Clues(u16::from(unsafe { scan_avx2(text.as_bytes()) } | trailing));
+            return Clues(unsafe { scan_avx2(bytes) } | trailing);
         }
-        Clues(u16::from(scan(text.as_bytes()) | trailing))
+        Clues(scan(bytes) | trailing)
     }
 
     /// True if every clue in `clues` was found.
@@ -73,49 +81,22 @@ impl std::ops::BitOrAssign for Clues {
     }
 }
 
-/// True if `bytes` are all ASCII, looked at 32 at a time where the CPU has AVX2 (an ASCII line is
-/// valid UTF-8 without a closer look: the reader checks only the others).
-pub(crate) fn all_ascii(bytes: &[u8]) -> bool {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2, checked just above.
-        return unsafe { all_ascii_avx2(bytes) };
-    }
-    bytes.is_ascii()
-}
-
-/// `all_ascii` with AVX2: the bytes ORed together 32 at a time, the last 32 overlapping the others.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn all_ascii_avx2(bytes: &[u8]) -> bool {
-    use std::arch::x86_64::*;
-    let n = bytes.len();
-    if n < STEP {
-        return bytes.is_ascii();
-    }
-    // SAFETY: every load reads the 32 bytes from `at` with `at + 32 <= n`.
-    let load = |at: usize| unsafe { _mm256_loadu_si256(bytes.as_ptr().add(at).cast()) };
-    let mut any = load(n - STEP);
-    let mut at = 0;
-    while at + STEP < n {
-        any = _mm256_or_si256(any, load(at));
-        at += STEP;
-    }
-    _mm256_movemask_epi8(any) == 0
-}
-
 /// The clues of one byte alone.
 #[inline(always)]
-fn byte_clues(b: u8) -> u8 {
-    (b >> 7) | u8::from(b == b'\\') << 1 | u8::from(b == b'&' || b == b'<' || b == b';') << 2 | u8::from(b == b':') << 7
+fn byte_clues(b: u8) -> u16 {
+    u16::from(b >> 7)
+        | u16::from(b == b'\\') << 1
+        | u16::from(b == b'&' || b == b'<' || b == b';') << 2
+        | u16::from(b == b':') << 7
+        | u16::from(b == b'[') << 10
 }
 
 /// The clues of a byte and the one after it.
 #[inline(always)]
-fn pair_clues(b: u8, next: u8) -> u8 {
-    u8::from(b == b' ' && next == b'.') << 3
-        | u8::from(b.wrapping_sub(b'a') < 26 && next.wrapping_sub(b'A') < 26) << 4
-        | u8::from(b == b'A' && next == b'l') << 5
+fn pair_clues(b: u8, next: u8) -> u16 {
+    u16::from(b == b' ' && next == b'.') << 3
+        | u16::from(b.wrapping_sub(b'a') < 26 && next.wrapping_sub(b'A') < 26) << 4
+        | u16::from(b == b'A' && next == b'l') << 5
 }
 
 /// The bytes `scan` looks at in one step (the pairs starting in them, so it reads one byte more).
@@ -126,7 +107,7 @@ const STEP: usize = 32;
 /// on blends and on turning each compare into its bit).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn scan_avx2(bytes: &[u8]) -> u8 {
+fn scan_avx2(bytes: &[u8]) -> u16 {
     use std::arch::x86_64::*;
     let n = bytes.len();
     if n <= STEP {
@@ -141,8 +122,8 @@ fn scan_avx2(bytes: &[u8]) -> u8 {
         _mm256_cmpgt_epi8(splat(0x80u8.wrapping_add(len)), shifted)
     };
     let zero = _mm256_setzero_si256();
-    let (mut high, mut backslash, mut markup, mut space_period, mut camel, mut a_l, mut colon) =
-        (zero, zero, zero, zero, zero, zero, zero);
+    let (mut high, mut backslash, mut markup, mut space_period, mut camel, mut a_l, mut colon, mut bracket) =
+        (zero, zero, zero, zero, zero, zero, zero, zero);
     let mut step = |at: usize| {
         debug_assert!(at + STEP < n);
         // SAFETY: `at + STEP < n`, so both loads of 32 bytes, at `at` and `at + 1`, are inside `bytes`.
@@ -155,6 +136,7 @@ fn scan_avx2(bytes: &[u8]) -> u8 {
         let amp = _mm256_cmpeq_epi8(here, splat(b'&'));
         markup = _mm256_or_si256(markup, _mm256_or_si256(amp, in_range(here, b';', 2)));
         colon = _mm256_or_si256(colon, _mm256_cmpeq_epi8(here, splat(b':')));
+        bracket = _mm256_or_si256(bracket, _mm256_cmpeq_epi8(here, splat(b'[')));
         let space_then_period =
             _mm256_and_si256(_mm256_cmpeq_epi8(here, splat(b' ')), _mm256_cmpeq_epi8(next, splat(b'.')));
         space_period = _mm256_or_si256(space_period, space_then_period);
@@ -172,7 +154,7 @@ fn scan_avx2(bytes: &[u8]) -> u8 {
     if at < n - 1 {
         step(n - 1 - STEP);
     }
-    let found = |acc: __m256i| u8::from(_mm256_movemask_epi8(acc) != 0);
+    let found = |acc: __m256i| u16::from(_mm256_movemask_epi8(acc) != 0);
     byte_clues(bytes[n - 1])
         | found(high)
         | found(backslash) << 1
@@ -181,6 +163,7 @@ fn scan_avx2(bytes: &[u8]) -> u8 {
         | found(camel) << 4
         | found(a_l) << 5
         | found(colon) << 7
+        | found(bracket) << 10
 }
 
 /// The clues of `bytes`: steps of `STEP` bytes tested without an early exit and folded into one
@@ -188,13 +171,13 @@ fn scan_avx2(bytes: &[u8]) -> u8 {
 /// rather than going a byte at a time (finding a clue twice changes nothing); a line shorter than
 /// a step is padded with zeros, which are no clue and pair with none.
 #[inline(always)]
-fn scan(bytes: &[u8]) -> u8 {
-    let fold = |acc: &mut [u8; STEP], window: &[u8; STEP + 1]| {
+fn scan(bytes: &[u8]) -> u16 {
+    let fold = |acc: &mut [u16; STEP], window: &[u8; STEP + 1]| {
         for k in 0..STEP {
             acc[k] |= byte_clues(window[k]) | pair_clues(window[k], window[k + 1]);
         }
     };
-    let mut acc = [0u8; STEP];
+    let mut acc = [0u16; STEP];
     let n = bytes.len();
     if n <= STEP {
         let mut padded = [0u8; STEP + 1];
@@ -225,7 +208,7 @@ mod tests {
         let b = text.as_bytes();
         let clues = (0..b.len()).fold(0, |c, k| c | byte_clues(b[k]) | pair_clues(b[k], *b.get(k + 1).unwrap_or(&0)));
         let trailing = if text.ends_with([' ', '\t']) { Clues::TRAILING_BLANK } else { Clues::default() };
-        Clues(u16::from(clues)) | trailing
+        Clues(clues) | trailing
     }
 
     #[test]
@@ -240,6 +223,7 @@ mod tests {
             ("tS", Clues::LOWER_THEN_CAPITAL),
             ("Al", Clues::CAPITAL_A_L),
             (":", Clues::COLON),
+            ("[", Clues::BRACKET),
         ] {
             for len in [0, 1, 5, 30, 31, 32, 33, 34, 63, 64, 65, 100, 355] {
                 for at in [0, len / 2, len] {
@@ -258,9 +242,9 @@ mod tests {
         for len in [0, 1, 31, 32, 33, 64, 65, 100] {
             for at in 0..len {
                 let mut bytes = vec![b'x'; len];
-                assert!(all_ascii(&bytes));
+                assert!(!Clues::of_bytes(&bytes).has(Clues::NON_ASCII));
                 bytes[at] = 0x80;
-                assert!(!all_ascii(&bytes), "0x80 at {at} of {len}");
+                assert!(Clues::of_bytes(&bytes).has(Clues::NON_ASCII), "0x80 at {at} of {len}");
             }
         }
         assert!(!Clues::of("ALso aL").has(Clues::CAPITAL_A_L) && !Clues::of("Tt").has(Clues::LOWER_THEN_CAPITAL));
@@ -289,15 +273,15 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn all_ascii_is_str_is_ascii(s in "[ a-z\u{7f}é]{0,100}") {
-            proptest::prop_assert_eq!(all_ascii(s.as_bytes()), s.is_ascii());
+        fn non_ascii_is_not_str_is_ascii(s in "[ a-z\u{7f}é]{0,100}") {
+            proptest::prop_assert_eq!(Clues::of(&s).has(Clues::NON_ASCII), !s.is_ascii());
         }
 
         #[test]
-        fn the_vector_scan_finds_what_a_byte_loop_finds(s in "[ a-zA-Z.\\\\&<;lé更\t]{0,120}") {
+        fn the_vector_scan_finds_what_a_byte_loop_finds(s in "[ a-zA-Z.\\\\&<;:\\[lé更\t]{0,120}") {
             proptest::prop_assert_eq!(Clues::of(&s), byte_by_byte(&s));
             let trailing = if s.ends_with([' ', '\t']) { Clues::TRAILING_BLANK } else { Clues::default() };
-            proptest::prop_assert_eq!(Clues(u16::from(scan(s.as_bytes()))) | trailing, byte_by_byte(&s));
+            proptest::prop_assert_eq!(Clues(scan(s.as_bytes())) | trailing, byte_by_byte(&s));
         }
     }
 }

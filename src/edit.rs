@@ -146,7 +146,7 @@ pub fn replay(lines: &[Line], edits: &[Edit]) -> Result<Vec<Line>, String> {
         if !removed {
             let ending =
                 Ending::parse(&ending).ok_or_else(|| format!("line {}: terminator {ending:?}", line.number))?;
-            out.push(Line { number: line.number, text, ending });
+            out.push(Line::new(line.number, text, ending));
         }
     }
     Ok(out)

@@ -190,11 +190,11 @@ impl LineClues {
         if lines.len() <= FEW_LINES {
             let mut few = [Clues::default(); FEW_LINES];
             for (clues, line) in few.iter_mut().zip(lines) {
-                *clues = Clues::of(&line.text);
+                *clues = line.clues();
             }
             LineClues::Few(few)
         } else {
-            LineClues::Many(lines.iter().map(|l| Clues::of(&l.text)).collect())
+            LineClues::Many(lines.iter().map(Line::clues).collect())
         }
     }
 
@@ -515,7 +515,7 @@ impl<'p> WorkBlock<'p> {
             };
             match (text, dropped_by) {
                 (Some(text), Some(rule)) => edits.push(Edit::line_removed(rule.clone(), line.number, &text)),
-                (Some(text), None) => new.push(Line { number: line.number, text, ending: line.ending }),
+                (Some(text), None) => new.push(Line::new(line.number, text, line.ending)),
                 (None, _) => {}
             }
         }
@@ -631,7 +631,7 @@ mod tests {
     }
 
     fn block(text: &str) -> Block {
-        Block { lines: vec![Line { number: 1, text: text.to_owned(), ending: Ending::Lf }] }
+        Block { lines: vec![Line::new(1, text.to_owned(), Ending::Lf)] }
     }
 
     #[test]

@@ -540,7 +540,7 @@ fn parse_edit(hunk: &Hunk, original: &[Line], edited: &str) -> Result<Option<Acc
         .map(|(i, text)| {
             let last_of_file = at_end && i + 1 == count;
             let ending = if last_of_file { original.last().map_or(ending, |l| l.ending) } else { ending };
-            Line { number: 0, text: text.to_owned(), ending }
+            Line::new(0, text.to_owned(), ending)
         })
         .collect();
     Ok(Some(Accepted { old_start: hunk.old_start, old_count: old_lines.len(), new }.trimmed(&old_lines)))

@@ -17,6 +17,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::block::{Line, trim, trim_start};
+use crate::clues::Clues;
 use crate::edit::{Edit, RuleId};
 use crate::stage::{Context, Marks, Stage, WorkBlock};
 
@@ -228,7 +229,10 @@ impl Classifier {
                 }
             };
             if bytes.len() > MAX_CHROME_LINE {
-                memchr::memchr_iter(b'[', bytes).for_each(mark);
+                // A line the reader read tells without a search whether it holds a `[`.
+                if line.read_clues().is_none_or(|clues| clues.has(Clues::BRACKET)) {
+                    memchr::memchr_iter(b'[', bytes).for_each(mark);
+                }
                 continue;
             }
             for at in memchr::memchr2_iter(b'[', b'(', bytes) {
@@ -809,7 +813,7 @@ mod tests {
     #[test]
     fn the_stage_removes_a_marked_line_and_skips_a_window_with_no_mark() {
         let policy = crate::stage::Policy::default();
-        let line = Line { number: 1, text: "5 min read".to_owned(), ending: Ending::Lf };
+        let line = Line::new(1, "5 min read".to_owned(), Ending::Lf);
         let block = crate::block::Block { lines: vec![line] };
         let mut marked = Marks::default();
         marked.set(1, &TIMESTAMP);
@@ -915,8 +919,7 @@ mod tests {
     fn a_text_browser_dump_is_known_by_its_buttons_header_or_rising_link_marks() {
         let classifier = Classifier::new();
         let dump = |texts: &[&str]| {
-            let lines: Vec<Line> =
-                texts.iter().map(|t| Line { number: 1, text: (*t).to_owned(), ending: Ending::Lf }).collect();
+            let lines: Vec<Line> = texts.iter().map(|t| Line::new(1, (*t).to_owned(), Ending::Lf)).collect();
             classifier.is_text_browser_dump(&lines.iter().collect::<Vec<_>>())
         };
         assert!(dump(&["Search (BUTTON) Go"]));
