@@ -79,6 +79,16 @@ impl Line {
         self.clues
     }
 
+    /// `trim(&self.text)`, without a look at the text where the reader found both its ends
+    /// visible ASCII: the page-chrome classifier trims every line of its window, and the loads of
+    /// their first and last bytes were a third of its time.
+    pub(crate) fn trimmed(&self) -> &str {
+        match self.clues {
+            Some(clues) if !clues.has(Clues::RAGGED_EDGE) => &self.text,
+            _ => trim(&self.text),
+        }
+    }
+
     /// True for an empty or whitespace-only line (a paragraph separator).
     pub fn is_blank(&self) -> bool {
         self.text.bytes().all(|b| b == b' ' || b == b'\t')

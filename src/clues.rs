@@ -36,6 +36,9 @@ impl Clues {
     pub const SCREEN_HIT: Clues = Clues(1 << 9);
     /// A `[`, which a text browser's numbered link marks (`[12]`) open.
     pub const BRACKET: Clues = Clues(1 << 10);
+    /// A first or last byte that is not visible ASCII: trimming the line may change it (without
+    /// this clue, `trim` gives the line as it is).
+    pub const RAGGED_EDGE: Clues = Clues(1 << 11);
 
     /// The clues in `text`.
     pub fn of(text: &str) -> Clues {
@@ -49,6 +52,8 @@ impl Clues {
             return Clues::default(); // a paragraph's blank separator: nothing to scan
         }
         let trailing = u16::from(matches!(bytes.last(), Some(b' ' | b'\t'))) << 6;
+        let ragged = u16::from(!bytes[0].is_ascii_graphic() || !bytes[bytes.len() - 1].is_ascii_graphic()) << 11;
+        let trailing = trailing | ragged;
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, checked just above.
@@ -255,8 +260,15 @@ mod tests {
     fn byte_by_byte(text: &str) -> Clues {
         let b = text.as_bytes();
         let clues = (0..b.len()).fold(0, |c, k| c | byte_clues(b[k]) | pair_clues(b[k], *b.get(k + 1).unwrap_or(&0)));
+        Clues(clues) | edges(text)
+    }
+
+    /// The clues of a line's ends: a blank at its end, a first or last byte not visible ASCII.
+    fn edges(text: &str) -> Clues {
         let trailing = if text.ends_with([' ', '\t']) { Clues::TRAILING_BLANK } else { Clues::default() };
-        Clues(clues) | trailing
+        let b = text.as_bytes();
+        let ragged = !b.is_empty() && (!b[0].is_ascii_graphic() || !b[b.len() - 1].is_ascii_graphic());
+        trailing | if ragged { Clues::RAGGED_EDGE } else { Clues::default() }
     }
 
     #[test]
@@ -336,8 +348,14 @@ mod tests {
         #[test]
         fn the_vector_scan_finds_what_a_byte_loop_finds(s in "[ a-zA-Z.\\\\&<;:\\[lé更\t]{0,120}") {
             proptest::prop_assert_eq!(Clues::of(&s), byte_by_byte(&s));
-            let trailing = if s.ends_with([' ', '\t']) { Clues::TRAILING_BLANK } else { Clues::default() };
-            proptest::prop_assert_eq!(Clues(scan(s.as_bytes())) | trailing, byte_by_byte(&s));
+            proptest::prop_assert_eq!(Clues(scan(s.as_bytes())) | edges(&s), byte_by_byte(&s));
+        }
+
+        #[test]
+        fn a_line_without_a_ragged_edge_trims_to_itself(s in "[ a-z.\u{a0}\u{3000}é\t\u{1}]{0,12}") {
+            if !Clues::of(&s).has(Clues::RAGGED_EDGE) {
+                proptest::prop_assert_eq!(s.trim(), s.as_str());
+            }
         }
     }
 }

@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::block::{Line, trim, trim_start};
+use crate::block::{Line, trim_start};
 use crate::clues::Clues;
 use crate::edit::{Edit, RuleId};
 use crate::stage::{Context, Marks, Stage, WorkBlock};
@@ -163,7 +163,7 @@ impl Classifier {
     }
 
     fn shape<'a>(&self, line: &'a Line, dump: bool) -> Shape<'a> {
-        let text = trim(&line.text);
+        let text = line.trimmed();
         // Only a dump's alt text is looked at past the length of a chrome line.
         let longest = if dump { MAX_SHAPED_LINE } else { MAX_CHROME_LINE };
         if text.len() > longest {
@@ -216,6 +216,12 @@ impl Classifier {
         let mut last = 0;
         let mut rising = 0;
         for line in lines {
+            // A long line the reader found without a `[` (and so without `#[1]`) is passed over
+            // from its clues alone, without a load of its text.
+            let plain_edges = |c: Clues| !c.has_any(Clues::BRACKET | Clues::RAGGED_EDGE);
+            if line.text.len() > MAX_CHROME_LINE && line.read_clues().is_some_and(plain_edges) {
+                continue;
+            }
             let text = trim_start(&line.text);
             if text.starts_with("#[1]") {
                 return true;
