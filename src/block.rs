@@ -44,7 +44,8 @@ impl Ending {
 pub struct Line {
     /// 1-based line number in the input.
     pub number: usize,
-    /// The line's text, without its terminator.
+    /// The line's text, without its terminator. A line the reader made keeps the clues of the
+    /// text it read: a changed text makes a new line (`Line::new`), not an edit of this field.
     pub text: String,
     /// The terminator the line had.
     pub ending: Ending,

@@ -1,6 +1,6 @@
 //! What one pass over a line's bytes tells the stages: whether it holds a non-ASCII character, a
 //! backslash, a byte that may start or end markup, ` .`, a lowercase letter before a capital, `Al`,
-//! a blank at its end, a colon, a `[`.
+//! a blank at its end, a colon, a `[`, an end that is not visible ASCII.
 //! Most lines of news hold none of what a given stage looks for, and each stage searching every
 //! line for its own bytes cost a few tenths of an instruction a byte each (a fifth of a run on the
 //! benchmark corpus, in a dozen separate scans and calls); `WorkBlock` finds the clues of each line
@@ -53,13 +53,13 @@ impl Clues {
         }
         let trailing = u16::from(matches!(bytes.last(), Some(b' ' | b'\t'))) << 6;
         let ragged = u16::from(!bytes[0].is_ascii_graphic() || !bytes[bytes.len() - 1].is_ascii_graphic()) << 11;
-        let trailing = trailing | ragged;
+        let edges = trailing | ragged;
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, checked just above.
-            return Clues(unsafe { scan_avx2(bytes) } | trailing);
+            return Clues(unsafe { scan_avx2(bytes) } | edges);
         }
-        Clues(scan(bytes) | trailing)
+        Clues(scan(bytes) | edges)
     }
 
     /// True if every clue in `clues` was found.
@@ -107,12 +107,18 @@ fn pair_clues(b: u8, next: u8) -> u16 {
 /// The bytes `scan` looks at in one step (the pairs starting in them, so it reads one byte more).
 const STEP: usize = 32;
 
-/// The classes of single bytes `scan_avx2` tells apart, a bit each.
+// The classes of single bytes `scan_avx2` tells apart, a bit each.
+#[cfg(target_arch = "x86_64")]
 const BACKSLASH: u8 = 1;
+#[cfg(target_arch = "x86_64")]
 const AMPERSAND: u8 = 2;
+#[cfg(target_arch = "x86_64")]
 const ANGLE_OR_SEMICOLON: u8 = 4;
+#[cfg(target_arch = "x86_64")]
 const COLON: u8 = 8;
+#[cfg(target_arch = "x86_64")]
 const BRACKET: u8 = 16;
+#[cfg(target_arch = "x86_64")]
 const SINGLES: [(u8, u8); 6] = [
     (b'\\', BACKSLASH),
     (b'&', AMPERSAND),
@@ -123,9 +129,12 @@ const SINGLES: [(u8, u8); 6] = [
 ];
 
 /// For each low (high) nybble, the classes of `SINGLES` with a byte that has it.
+#[cfg(target_arch = "x86_64")]
 const SINGLES_BY_LOW: [u8; 16] = nybble_table(0);
+#[cfg(target_arch = "x86_64")]
 const SINGLES_BY_HIGH: [u8; 16] = nybble_table(4);
 
+#[cfg(target_arch = "x86_64")]
 const fn nybble_table(shift: u32) -> [u8; 16] {
     let mut table = [0u8; 16];
     let mut k = 0;
@@ -160,8 +169,8 @@ fn scan_avx2(bytes: &[u8]) -> u16 {
     let zero = _mm256_setzero_si256();
     // The single bytes (`\`, `&`, `<` or `;`, `:`, `[`) classified at once, each to its own bit,
     // by two table lookups (its low and its high nybble) ANDed: a byte's bit is set in both
-    // tables' entries only for the bytes of that class (`LOW[0xB] & HIGH[0x3]`: `;`; `LOW[0xB] &
-    // HIGH[0x5]`: `[`). Five compares and their accumulators cost more, and spilled registers.
+    // tables' entries only for the bytes of that class (`SINGLES_BY_LOW[0xB] & SINGLES_BY_HIGH[0x3]`:
+    // `;`; `SINGLES_BY_LOW[0xB] & SINGLES_BY_HIGH[0x5]`: `[`). Five compares and their accumulators cost more, and spilled registers.
     // SAFETY: each table is 16 bytes, read whole; the same 16 serve both 128-bit lanes of `pshufb`.
     let (low, high_nybble) = unsafe {
         (
@@ -272,6 +281,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_arch = "x86_64")]
     fn the_nybble_tables_classify_each_byte_exactly() {
         for b in 0..=255u8 {
             let class = SINGLES.iter().filter(|(byte, _)| *byte == b).fold(0, |c, (_, class)| c | class);

@@ -2464,7 +2464,9 @@ mod tests {
         let lines: Vec<String> = entries.iter().map(|e| serde_json::to_string(e).unwrap()).collect();
         let json = format!("[\n{}\n]\n", lines.join(",\n"));
         if std::env::var_os("NEWSCLEAN_UPDATE_ANCHORS").is_some() {
+            // This build holds the table as it was: the next one reads what is written here.
             std::fs::write("src/rules/line_anchors.json", &json).unwrap();
+            return;
         }
         assert!(
             KNOWN_LINE_ANCHORS == json,

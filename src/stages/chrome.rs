@@ -218,8 +218,8 @@ impl Classifier {
         for line in lines {
             // A long line the reader found without a `[` (and so without `#[1]`) is passed over
             // from its clues alone, without a load of its text.
-            let plain_edges = |c: Clues| !c.has_any(Clues::BRACKET | Clues::RAGGED_EDGE);
-            if line.text.len() > MAX_CHROME_LINE && line.read_clues().is_some_and(plain_edges) {
+            let nothing_to_see = |c: Clues| !c.has_any(Clues::BRACKET | Clues::RAGGED_EDGE);
+            if line.text.len() > MAX_CHROME_LINE && line.read_clues().is_some_and(nothing_to_see) {
                 continue;
             }
             let text = trim_start(&line.text);
