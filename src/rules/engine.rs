@@ -769,16 +769,19 @@ impl LazyRegex {
     /// caption-credit rule's `\p{L}` classes cost 10M instructions in every run that met one
     /// credit line).
     fn match_end(&self, haystack: &str) -> Option<usize> {
-        let (lock, build): (_, fn(&str) -> Option<ForwardDfa>) = match haystack.is_ascii() {
-            true => (&self.ascii_forward, ForwardDfa::ascii),
-            false => (&self.forward, ForwardDfa::new),
-        };
-        if self.anchored
-            && let Some(forward) = lock.get_or_init(|| build(&self.pattern))
-        {
-            let mut cache = forward.caches.get();
-            if let Ok(found) = forward.dfa.try_search_fwd(&mut cache, &Input::new(haystack).anchored(Anchored::Yes)) {
-                return found.map(|m| m.offset());
+        if self.anchored {
+            // Only here is the haystack looked at for ASCII: an inline regex runs over the rest of
+            // a long line and goes straight to the full regex.
+            let (lock, build): (_, fn(&str) -> Option<ForwardDfa>) = match haystack.is_ascii() {
+                true => (&self.ascii_forward, ForwardDfa::ascii),
+                false => (&self.forward, ForwardDfa::new),
+            };
+            if let Some(forward) = lock.get_or_init(|| build(&self.pattern)) {
+                let mut cache = forward.caches.get();
+                let input = Input::new(haystack).anchored(Anchored::Yes);
+                if let Ok(found) = forward.dfa.try_search_fwd(&mut cache, &input) {
+                    return found.map(|m| m.offset());
+                }
             }
         }
         Some(self.get()?.find(haystack)?.end())
