@@ -17,6 +17,7 @@ use regex_automata::{Anchored, Input, hybrid};
 use rustc_hash::FxHashMap;
 
 use super::context::{Condition, ContextMemo, Words};
+use super::nybbles::{Fingerprint, NybbleFilter, merge_into};
 use super::spec::{Case, Follow, MatchKind, Place, RuleSpec};
 use crate::block::{Block, trim, trim_end, trim_start};
 use crate::clues::Clues;
@@ -104,6 +105,8 @@ enum Piece {
     /// Up to three single bytes (`memchr3`).
     Bytes([u8; 3]),
     Teddy(packed::Searcher),
+    /// Needles of three bytes or more, where AVX2 is (see `NybbleFilter`).
+    Nybbles(NybbleFilter),
 }
 
 impl Piece {
@@ -111,6 +114,7 @@ impl Piece {
         match self {
             Piece::Bytes([a, b, c]) => memchr::memchr3(*a, *b, *c, text).is_some(),
             Piece::Teddy(teddy) => teddy.find(text).is_some(),
+            Piece::Nybbles(filter) => filter.is_match(text),
         }
     }
 }
@@ -217,6 +221,11 @@ impl QuickFilter {
         let (two, three): (Vec<&str>, Vec<&str>) = longer.iter().partition(|n| n.len() == 2);
         let mut searchers = 0;
         for group in [two, three] {
+            if let Some(filter) = NybbleFilter::new(&group) {
+                searchers += 1;
+                pieces.push(Piece::Nybbles(filter));
+                continue;
+            }
             searchers += group.len().div_ceil(TEDDY_PATTERNS);
             // A second pass over every line costs more than the few more candidates of half again
             // as many needles laid out in one searcher (the built-in rules' 70 short-line needles).
@@ -252,64 +261,6 @@ fn prefix_end(pattern: &str, len: usize) -> usize {
     char_floor(pattern, len).max(first)
 }
 
-/// Rough share of `byte` among the bytes of news text (lowercase letters as measured on the
-/// benchmark corpus, in per mille): what `teddy_order` weighs a fingerprint's bytes by.
-fn byte_share(byte: u8) -> f64 {
-    const LOWERCASE: [u8; 26] =
-        [56, 8, 26, 29, 98, 19, 14, 33, 59, 1, 6, 31, 23, 54, 59, 23, 1, 46, 59, 65, 15, 8, 13, 2, 15, 1];
-    match byte {
-        b' ' => 0.15,
-        b'a'..=b'z' => f64::from(LOWERCASE[usize::from(byte - b'a')]) / 1000.0,
-        b'.' | b',' => 0.008,
-        b'A'..=b'Z' | b'0'..=b'9' | b'-' => 0.0008,
-        0xC0.. => 0.001,
-        _ => 0.0003,
-    }
-}
-
-/// The bytes a Teddy bucket lets through at each position of its fingerprint: Teddy keeps, per
-/// position, the set of low nybbles and the set of high nybbles of its needles' bytes there, and
-/// a byte passes if both of its nybbles are in them. So `Tags` and `flat` in one bucket let `dags`
-/// and `Tlat` through too: the more unlike the needles sharing a bucket, the more candidates.
-#[derive(Clone, Copy)]
-struct Fingerprint {
-    low: [u16; 4],
-    high: [u16; 4],
-}
-
-impl Fingerprint {
-    fn of(needle: &[u8]) -> Self {
-        let mut print = Fingerprint { low: [0; 4], high: [0; 4] };
-        for (k, &b) in needle.iter().take(4).enumerate() {
-            print.low[k] |= 1 << (b & 15);
-            print.high[k] |= 1 << (b >> 4);
-        }
-        print
-    }
-
-    fn union(self, other: Self) -> Self {
-        let mut print = self;
-        for k in 0..4 {
-            print.low[k] |= other.low[k];
-            print.high[k] |= other.high[k];
-        }
-        print
-    }
-
-    /// The estimated share of positions where a bucket of this fingerprint (`len` bytes) reports a
-    /// candidate, each byte weighed by `shares` (`byte_share`), as if bytes were independent.
-    fn candidate_rate(&self, len: usize, shares: &[f64; 256]) -> f64 {
-        let bits = |set: u16| (0..16u8).filter(move |&k| set & 1 << k != 0);
-        (0..len)
-            .map(|k| {
-                bits(self.high[k])
-                    .flat_map(|h| bits(self.low[k]).map(move |l| shares[usize::from(h << 4 | l)]))
-                    .sum::<f64>()
-            })
-            .product()
-    }
-}
-
 /// `needles` in the order that makes Teddy put into each of its `buckets` buckets needles whose
 /// fingerprints mix least, plus copies of some needles to get that order: the same needles are
 /// found, with fewer false candidates to verify (about two per short line of news text when the
@@ -325,7 +276,6 @@ impl Fingerprint {
 /// another bucket assignment the filter stays exact and only its speed changes.
 fn teddy_order<'n>(needles: &[&'n str], buckets: usize) -> Vec<&'n str> {
     let len = needles.iter().map(|n| n.len()).min().unwrap_or(0).min(4);
-    let shares: [f64; 256] = std::array::from_fn(|b| byte_share(b as u8));
     let low_nybbles = |n: &str| n.as_bytes()[..len].iter().fold(0u32, |key, &b| key << 4 | u32::from(b & 15));
     // Teddy's groups: their low nybbles, and per needle its group.
     let mut keys: Vec<u32> = Vec::new();
@@ -341,46 +291,18 @@ fn teddy_order<'n>(needles: &[&'n str], buckets: usize) -> Vec<&'n str> {
         prints[group] = prints[group].union(Fingerprint::of(needle.as_bytes()));
         group_of.push(group);
     }
-    // Buckets: each starts as one group; `bucket_of[group]` follows the merges.
+    // Groups merged into buckets (with at most one group more than an even share each, which
+    // keeps the copies few); where that cap leaves more groups than buckets, Teddy's round-robin.
     let cap = keys.len().div_ceil(buckets) + 1;
-    let mut members: Vec<usize> = vec![1; keys.len()];
-    let mut rates: Vec<f64> = prints.iter().map(|p| p.candidate_rate(len, &shares)).collect();
-    let mut alive: Vec<bool> = vec![true; keys.len()];
-    let mut bucket_of: Vec<usize> = (0..keys.len()).collect();
-    let merge_cost = |a: usize, b: usize, prints: &[Fingerprint], rates: &[f64]| {
-        prints[a].union(prints[b]).candidate_rate(len, &shares) - rates[a] - rates[b]
-    };
-    let mut costs: Vec<Vec<f64>> = (0..keys.len())
-        .map(|a| {
-            (0..keys.len()).map(|b| if a < b { merge_cost(a, b, &prints, &rates) } else { f64::INFINITY }).collect()
+    let Some(bucket_of) = merge_into(&prints, len, buckets, cap) else { return needles.to_vec() };
+    let used = bucket_of.iter().max().map_or(0, |&b| b + 1);
+    let rates: Vec<f64> = (0..used)
+        .map(|b| {
+            let mut members = (0..keys.len()).filter(|&g| bucket_of[g] == b).map(|g| prints[g]);
+            let first = members.next().expect("a bucket holds a group");
+            members.fold(first, Fingerprint::union).candidate_rate(len)
         })
         .collect();
-    for _ in buckets..keys.len() {
-        let mut best = (f64::INFINITY, 0, 0);
-        for a in (0..keys.len()).filter(|&a| alive[a]) {
-            for b in (a + 1..keys.len()).filter(|&b| alive[b] && members[a] + members[b] <= cap) {
-                if costs[a][b] < best.0 {
-                    best = (costs[a][b], a, b);
-                }
-            }
-        }
-        let (_, a, b) = best;
-        if a == b {
-            break; // no two fit under the cap
-        }
-        prints[a] = prints[a].union(prints[b]);
-        rates[a] = prints[a].candidate_rate(len, &shares);
-        members[a] += members[b];
-        alive[b] = false;
-        bucket_of.iter_mut().filter(|g| **g == b).for_each(|g| *g = a);
-        for other in (0..keys.len()).filter(|&o| alive[o] && o != a) {
-            let (x, y) = (a.min(other), a.max(other));
-            costs[x][y] = merge_cost(x, y, &prints, &rates);
-        }
-    }
-    if alive.iter().filter(|&&a| a).count() > buckets {
-        return needles.to_vec(); // the cap left more groups than buckets: Teddy's round-robin it is
-    }
     // Per bucket, the needles that bring a new group (to be placed at its ids), last first; per
     // group, the needles after its first (placed anywhere once it is).
     let mut openers: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
@@ -399,8 +321,7 @@ fn teddy_order<'n>(needles: &[&'n str], buckets: usize) -> Vec<&'n str> {
     while placed < needles.len() {
         let teddy_bucket = buckets - 1 - order.len() % buckets;
         if label[teddy_bucket].is_none() {
-            label[teddy_bucket] =
-                (0..keys.len()).find(|&b| alive[b] && !openers[b].is_empty() && !label.contains(&Some(b)));
+            label[teddy_bucket] = (0..used).find(|&b| !openers[b].is_empty() && !label.contains(&Some(b)));
         }
         if let Some(k) = label[teddy_bucket].and_then(|b| openers[b].pop()) {
             order.push(needles[k]);

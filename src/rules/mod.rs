@@ -6,6 +6,7 @@
 mod ascii;
 mod context;
 pub mod engine;
+mod nybbles;
 mod rarity;
 pub mod spec;
 pub mod text;
