@@ -225,6 +225,8 @@ pub(crate) struct Spare {
     lists: Vec<Vec<Line>>,
     /// The capacity of `lists`, in lines.
     list_lines: usize,
+    /// The queue of blocks read ahead, empty, with its room (see `Cleaner::clean_stream_reusing`).
+    pub(crate) ahead: std::collections::VecDeque<Block>,
 }
 
 impl Spare {

@@ -255,9 +255,9 @@ impl Cleaner {
         sink: &mut S,
         spare: &mut Spare,
     ) -> Result<Outcome, StreamError> {
+        let mut ahead: VecDeque<Block> = std::mem::take(&mut spare.ahead);
         let mut reader = BlockReader::new(input, offset).with_max_line(self.max_line).with_spare(std::mem::take(spare));
         let mut outcome = Outcome::default();
-        let mut ahead: VecDeque<Block> = VecDeque::new();
         let mut at_eof = false;
         // Processed blocks not yet handed on: the last one with output, then any emptied after it.
         // The last must wait until we know whether the document's final terminator belongs to it.
@@ -284,7 +284,10 @@ impl Cleaner {
                     read_ahead(&mut reader, &mut ahead, &mut at_eof)?;
                     bytes += ahead.back().map_or(0, block_bytes);
                 }
-                let lines: Vec<&Line> = block.lines.iter().chain(ahead.iter().flat_map(|b| &b.lines)).collect();
+                // Counted first: collected from the chain, the list grew by doubling, once per window.
+                let mut lines: Vec<&Line> =
+                    Vec::with_capacity(block.lines.len() + ahead.iter().map(|b| b.lines.len()).sum::<usize>());
+                lines.extend(block.lines.iter().chain(ahead.iter().flat_map(|b| &b.lines)));
                 classified_to = lines.last().map_or(classified_to, |l| l.number);
                 marks = classifier.classify(&lines);
                 outcome.furniture_only |= marks.furniture_only;
@@ -343,12 +346,19 @@ impl Cleaner {
         }
         for p in held.drain(..) {
             sink.block(&p).map_err(StreamError::Write)?;
+            // The next input (the next record of JSON lines) reads its lines into these buffers.
+            reader.recycle(p.old.lines);
+            if let Some(new) = p.new {
+                reader.recycle(new);
+            }
         }
         if outcome.furniture_only {
             sink.furniture_only();
         }
         sink.finish().map_err(StreamError::Write)?;
         *spare = reader.into_spare();
+        ahead.clear();
+        spare.ahead = ahead;
         Ok(outcome)
     }
 

@@ -201,7 +201,7 @@ pub fn clean_records(
     }
     loop {
         number += 1;
-        let mut bytes = Vec::new();
+        let mut bytes = alone.as_mut().map(|worker| std::mem::take(&mut worker.record)).unwrap_or_default();
         match read_line(&mut input, &mut bytes, options.max_record).map_err(StreamError::Read)? {
             LineRead::Eof => break,
             LineRead::Line(ending) => {
@@ -305,7 +305,8 @@ fn flush(
 ) -> Result<(), StreamError> {
     // Each worker's records read their lines into the buffers of the records before; `alone`, the
     // one worker of a single thread, cleans them here.
-    let done: Vec<Done> = match alone {
+    let mut alone = alone;
+    let done: Vec<Done> = match alone.as_deref_mut() {
         Some(worker) => batch.iter().map(|line| clean_line(cleaner, line, options, worker)).collect(),
         None => batch
             .par_iter()
@@ -338,6 +339,13 @@ fn flush(
             }
             _ => out.write_all(&done.report).map_err(StreamError::Write)?,
         }
+        if let Some(worker) = alone.as_deref_mut()
+            && line.bytes.capacity() <= KEEP_BUFFER
+        {
+            let mut bytes = line.bytes;
+            bytes.clear();
+            worker.record = bytes;
+        }
     }
     Ok(())
 }
@@ -353,6 +361,8 @@ struct Worker {
     spare: Spare,
     text: String,
     cleaned: Vec<u8>,
+    /// The bytes of the record before, for the next to be read into (on one thread).
+    record: Vec<u8>,
 }
 
 /// Cleans one line: a blank line passes through as it is; a bad one passes (or is dropped) and

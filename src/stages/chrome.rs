@@ -376,7 +376,8 @@ impl Classifier {
     /// `list 1 of N` markers and the label line over it), and runs of three or more short lines
     /// that each open with a clock time and go on as a headline (with the label over them).
     fn headline_lists(&self, shapes: &[Shape], marks: &mut Marks) {
-        let text: Vec<usize> = (0..shapes.len()).filter(|&i| !shapes[i].is_blank()).collect();
+        let mut text: Vec<usize> = Vec::with_capacity(shapes.len());
+        text.extend((0..shapes.len()).filter(|&i| !shapes[i].is_blank()));
         // The run of timed headlines from each text line, counted once from the end: a run inside
         // the body is looked at again from each of its lines, which recounting would make
         // quadratic in the run's length (a live blog of thousands of timed lines).
