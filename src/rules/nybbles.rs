@@ -99,7 +99,8 @@ fn share_sums() -> &'static [[[f64; 256]; 2]; 16] {
 }
 
 /// `prints` merged, two at a time where merging adds the fewest estimated candidates, into at
-/// most `buckets` groups: per print, the group it ends in (numbered from 0).
+/// most `buckets` groups of at most `cap` prints each: per print, the group it ends in (numbered
+/// from 0), or `None` where the cap leaves more groups than buckets.
 pub fn merge_into(prints: &[Fingerprint], len: usize, buckets: usize, cap: usize) -> Option<Vec<usize>> {
     let n = prints.len();
     let mut prints = prints.to_vec();
