@@ -5,11 +5,9 @@
 //! a Teddy searcher it never says which needle, so its buckets can be filled by how alike their
 //! needles are, and a candidate costs one bit test rather than a walk through a bucket's needles.
 
-use rustc_hash::FxHashMap;
-
 /// Needles filtered by one `NybbleFilter` at most: past this, eight buckets let too many
 /// positions through (Teddy searchers take over).
-pub const MAX_NEEDLES: usize = 128;
+const MAX_NEEDLES: usize = 128;
 /// Buckets of one step: a byte of bucket bits from each table lookup.
 const BUCKETS: usize = 8;
 /// Positions looked at in one step (one AVX2 register of bytes).
@@ -38,8 +36,8 @@ fn byte_share(byte: u8) -> f64 {
 /// the more unlike the needles sharing a bucket, the more candidates.
 #[derive(Clone, Copy)]
 pub struct Fingerprint {
-    pub low: [u16; 4],
-    pub high: [u16; 4],
+    low: [u16; 4],
+    high: [u16; 4],
 }
 
 impl Fingerprint {
@@ -137,17 +135,12 @@ pub fn merge_into(prints: &[Fingerprint], len: usize, buckets: usize, cap: usize
             costs[x][y] = merge_cost(x, y, &prints, &rates);
         }
     }
-    // Number the surviving groups 0, 1, …
-    let mut number: FxHashMap<usize, usize> = FxHashMap::default();
-    Some(
-        group_of
-            .iter()
-            .map(|g| {
-                let next = number.len();
-                *number.entry(*g).or_insert(next)
-            })
-            .collect(),
-    )
+    // The surviving groups numbered 0, 1, … in their order.
+    let mut number = vec![0; n];
+    for (k, g) in (0..n).filter(|&g| alive[g]).enumerate() {
+        number[g] = k;
+    }
+    Some(group_of.iter().map(|&g| number[g]).collect())
 }
 
 /// The filter: per fingerprint position, the bucket bits of each low and each high nybble, and
