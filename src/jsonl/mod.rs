@@ -23,7 +23,7 @@ use crate::error::Error;
 use crate::input;
 use crate::output::diff::DiffSink;
 use crate::output::write::{Commit, WriteTo, write_error};
-use crate::pipeline::{Cleaner, Outcome, Processed, Sink, TextSink};
+use crate::pipeline::{Cleaner, Outcome, Processed, Sink};
 use crate::source::read_error;
 use crate::source::{self, Document, Source};
 
@@ -306,14 +306,22 @@ fn flush(
     // Each worker's records read their lines into the buffers of the records before; `alone`, the
     // one worker of a single thread, cleans them here.
     let mut alone = alone;
-    let done: Vec<Done> = match alone.as_deref_mut() {
-        Some(worker) => batch.iter().map(|line| clean_line(cleaner, line, options, worker)).collect(),
-        None => batch
-            .par_iter()
-            .map_init(Worker::default, |worker, line| clean_line(cleaner, line, options, worker))
-            .collect(),
+    let mut shared = match alone {
+        Some(_) => None,
+        None => Some(
+            batch
+                .par_iter()
+                .map_init(Worker::default, |worker, line| clean_line(cleaner, line, options, worker))
+                .collect::<Vec<Done>>()
+                .into_iter(),
+        ),
     };
-    for (line, done) in batch.drain(..).zip(done) {
+    for line in batch.drain(..) {
+        let done = match (&mut shared, alone.as_deref_mut()) {
+            (Some(done), _) => done.next().expect("one cleaned record for each line"),
+            (None, Some(worker)) => clean_line(cleaner, &line, options, worker),
+            (None, None) => unreachable!("records are cleaned alone or shared out"),
+        };
         if !line.bytes.iter().all(u8::is_ascii_whitespace) {
             totals.records += 1;
         }
@@ -339,12 +347,17 @@ fn flush(
             }
             _ => out.write_all(&done.report).map_err(StreamError::Write)?,
         }
-        if let Some(worker) = alone.as_deref_mut()
-            && line.bytes.capacity() <= KEEP_BUFFER
-        {
-            let mut bytes = line.bytes;
-            bytes.clear();
-            worker.record = bytes;
+        if let Some(worker) = alone.as_deref_mut() {
+            if line.bytes.capacity() <= KEEP_BUFFER {
+                let mut bytes = line.bytes;
+                bytes.clear();
+                worker.record = bytes;
+            }
+            if let Emit::New(bytes) = done.line
+                && bytes.capacity() <= KEEP_BUFFER
+            {
+                worker.line = bytes;
+            }
         }
     }
     Ok(())
@@ -360,7 +373,9 @@ const KEEP_BUFFER: usize = 1 << 20;
 struct Worker {
     spare: Spare,
     text: String,
-    cleaned: Vec<u8>,
+    cleaned: String,
+    /// The new line of the record before, for the next one's (on one thread).
+    line: Vec<u8>,
     /// The bytes of the record before, for the next to be read into (on one thread).
     record: Vec<u8>,
 }
@@ -411,13 +426,13 @@ fn clean_record(
     cleaned.clear();
     cleaned.reserve(text.len());
     if bom {
-        cleaned.extend_from_slice("\u{feff}".as_bytes());
+        cleaned.push('\u{feff}');
     }
     let mut edits = EditList::default();
     let mut report = Vec::new();
     let want_edits = options.fields.report.is_some();
     let outcome = {
-        let mut text_sink = TextSink::new(&mut cleaned);
+        let mut text_sink = TextInto(&mut cleaned);
         let mut edit_sink = want_edits.then_some(&mut edits);
         match options.output {
             Output::Diffs => {
@@ -439,11 +454,46 @@ fn clean_record(
         report.extend_from_slice(name().as_bytes());
         report.push(b'\n');
     }
-    let mut splices: Vec<(std::ops::Range<usize>, Vec<u8>)> = Vec::new();
-    if outcome.changed {
-        let cleaned = simdutf8::basic::from_utf8(&cleaned).expect("cleaning keeps text UTF-8");
-        splices.push((span(line, field), encode_like(field, cleaned)));
+    // What replaces a part of the line: the cleaned text, as a JSON string written the way the
+    // field was; the report field's value.
+    enum With<'t> {
+        Text(&'t str),
+        Bytes(Vec<u8>),
     }
+    let text_splice = outcome.changed.then(|| (span(line, field), With::Text(&cleaned)));
+    let report_splice = options.fields.report.as_ref().map(|report_field| {
+        let value = serde_json::to_string(&edits.0).expect("edits are plain data");
+        match record.entries.iter().rev().find(|(key, _)| key == report_field) {
+            Some((_, raw)) => (span(line, raw), With::Bytes(value.into_bytes())),
+            None => {
+                let close = line.trim_end().len() - 1;
+                let comma = if record.entries.is_empty() { "" } else { "," };
+                let key = serde_json::to_string(report_field).expect("a string always serializes");
+                (close..close, With::Bytes(format!("{comma}{key}:{value}").into_bytes()))
+            }
+        }
+    });
+    let mut splices = [text_splice, report_splice];
+    splices.sort_by_key(|splice| splice.as_ref().map(|(range, _)| range.start));
+    let emit = if splices.iter().all(Option::is_none) {
+        Emit::AsRead
+    } else {
+        // Written into the buffer of the record before (on one thread, `flush` gives it back).
+        let mut out = std::mem::take(&mut worker.line);
+        out.clear();
+        out.reserve(line.len() + 64);
+        let mut at = 0;
+        for (range, with) in splices.into_iter().flatten() {
+            out.extend_from_slice(&bytes[at..range.start]);
+            match with {
+                With::Text(text) => encode_like(&mut out, field, text),
+                With::Bytes(with) => out.extend_from_slice(&with),
+            }
+            at = range.end;
+        }
+        out.extend_from_slice(&bytes[at..]);
+        Emit::New(out)
+    };
     // Kept for the next record unless a huge record made them huge: that room goes back at once.
     if cleaned.capacity() <= KEEP_BUFFER {
         worker.cleaned = cleaned;
@@ -453,31 +503,20 @@ fn clean_record(
     {
         worker.text = text;
     }
-    if let Some(report_field) = &options.fields.report {
-        let value = serde_json::to_string(&edits.0).expect("edits are plain data");
-        match record.entries.iter().rev().find(|(key, _)| key == report_field) {
-            Some((_, raw)) => splices.push((span(line, raw), value.into_bytes())),
-            None => {
-                let close = line.trim_end().len() - 1;
-                let comma = if record.entries.is_empty() { "" } else { "," };
-                let key = serde_json::to_string(report_field).expect("a string always serializes");
-                splices.push((close..close, format!("{comma}{key}:{value}").into_bytes()));
-            }
+    Ok(Done { line: emit, report, outcome, failure: None })
+}
+
+/// A sink appending the cleaned text to a `String`: lines are text, so the whole needs no check.
+struct TextInto<'s>(&'s mut String);
+
+impl Sink for TextInto<'_> {
+    fn block(&mut self, block: &Processed) -> io::Result<()> {
+        for line in block.new_lines() {
+            self.0.push_str(&line.text);
+            self.0.push_str(line.ending.as_str());
         }
+        Ok(())
     }
-    if splices.is_empty() {
-        return Ok(Done { line: Emit::AsRead, report, outcome, failure: None });
-    }
-    splices.sort_by_key(|(range, _)| range.start);
-    let mut out = Vec::with_capacity(line.len() + 64);
-    let mut at = 0;
-    for (range, with) in splices {
-        out.extend_from_slice(&bytes[at..range.start]);
-        out.extend_from_slice(&with);
-        at = range.end;
-    }
-    out.extend_from_slice(&bytes[at..]);
-    Ok(Done { line: Emit::New(out), report, outcome, failure: None })
 }
 
 /// The text of the record `bytes` (the string at the dotted path `text`, as `--jsonl` reads it)
@@ -668,14 +707,12 @@ fn json_type(raw: &str) -> &'static str {
     }
 }
 
-/// `text` as a JSON string written the way `original` was: with `\uXXXX` escapes for every
+/// Appends `text` as a JSON string written the way `original` was: with `\uXXXX` escapes for every
 /// non-ASCII character if the original had its non-ASCII characters escaped (as Python's
 /// `json.dumps` writes by default), else in UTF-8.
-fn encode_like(original: &str, text: &str) -> Vec<u8> {
+fn encode_like(out: &mut Vec<u8>, original: &str, text: &str) {
     let ascii = original.is_ascii() && memchr::memmem::find(original.as_bytes(), b"\\u").is_some();
-    let mut json = Vec::with_capacity(text.len() + 16);
-    raw::push_string(&mut json, text, ascii);
-    json
+    raw::push_string(out, text, ascii);
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -754,6 +791,7 @@ pub(crate) fn pass_rest_of_line(input: &mut impl BufRead, mut out: Option<&mut d
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::TextSink;
 
     fn options(output: Output) -> Options {
         Options {
@@ -797,7 +835,11 @@ mod tests {
 
     #[test]
     fn escapes_follow_the_original() {
-        let encode = |original, text| String::from_utf8(encode_like(original, text)).unwrap();
+        let encode = |original, text| {
+            let mut out = Vec::new();
+            encode_like(&mut out, original, text);
+            String::from_utf8(out).unwrap()
+        };
         assert_eq!(encode("\"caf\\u00e9\"", "café “x”"), "\"caf\\u00e9 \\u201cx\\u201d\"");
         assert_eq!(encode("\"café\"", "café"), "\"café\"");
         assert_eq!(encode("\"a\"", "😀"), "\"😀\"");

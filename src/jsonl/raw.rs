@@ -5,6 +5,7 @@
 //! whose answer and messages stay the reference.
 
 use std::borrow::Cow;
+use std::ops::ControlFlow;
 
 /// The members of the JSON object `text` in order (names, and values as written), when `text` is
 /// one object, possibly between whitespace, whose names have no escapes.
@@ -315,21 +316,73 @@ fn name_of_nested(bytes: &[u8], at: usize, controls: bool) -> Option<usize> {
 /// Past the JSON string whose opening quote is at `at`: escapes well formed (`\u` with four hex
 /// digits), no control character.
 fn string_end(bytes: &[u8], at: usize, controls: bool) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        return unsafe { string_end_avx2(bytes, at) };
+    }
     let mut at = at + 1;
     loop {
         at += plain_len::<false>(&bytes[at..], controls);
-        match *bytes.get(at)? {
-            b'"' => return Some(at + 1),
-            b'\\' => match *bytes.get(at + 1)? {
-                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => at += 2,
-                b'u' => {
-                    hex4(bytes.get(at + 2..)?)?;
-                    at += 6;
-                }
-                _ => return None,
-            },
-            _ => return None,
+        match past_stop(bytes, at)? {
+            ControlFlow::Break(end) => return Some(end),
+            ControlFlow::Continue(next) => at = next,
         }
+    }
+}
+
+/// `string_end` with AVX2: the escapes, every couple of hundred bytes in news text (`\n` between
+/// paragraphs), are stepped over inside the loop that finds them, not by a search each (a call,
+/// its checks and set-up, for every escape: half the cost of reading a record's JSON).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn string_end_avx2(bytes: &[u8], at: usize) -> Option<usize> {
+    use std::arch::x86_64::*;
+    const STEP: usize = 32;
+    let splat = |b: u8| _mm256_set1_epi8(b as i8);
+    let (quote, backslash, last_control) = (splat(b'"'), splat(b'\\'), splat(0x1F));
+    let mut at = at + 1;
+    loop {
+        let stop = if at + STEP <= bytes.len() {
+            // SAFETY: the 32 bytes from `at` are inside `bytes`.
+            let here = unsafe { _mm256_loadu_si256(bytes.as_ptr().add(at).cast()) };
+            // A control character is one the unsigned maximum with 0x1F leaves at 0x1F.
+            let control = _mm256_cmpeq_epi8(_mm256_max_epu8(here, last_control), last_control);
+            let found = _mm256_or_si256(
+                _mm256_or_si256(_mm256_cmpeq_epi8(here, quote), _mm256_cmpeq_epi8(here, backslash)),
+                control,
+            );
+            let mask = _mm256_movemask_epi8(found) as u32;
+            if mask == 0 {
+                at += STEP;
+                continue;
+            }
+            at + mask.trailing_zeros() as usize
+        } else {
+            at + bytes[at..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?
+        };
+        match past_stop(bytes, stop)? {
+            ControlFlow::Break(end) => return Some(end),
+            ControlFlow::Continue(next) => at = next,
+        }
+    }
+}
+
+/// At `bytes[at]`, a byte a string's scan stops at: past the string if it is the closing quote,
+/// past the escape if it starts a well-formed one, `None` otherwise (a control character, a bad
+/// escape, the end of the bytes).
+fn past_stop(bytes: &[u8], at: usize) -> Option<ControlFlow<usize, usize>> {
+    match *bytes.get(at)? {
+        b'"' => Some(ControlFlow::Break(at + 1)),
+        b'\\' => match *bytes.get(at + 1)? {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some(ControlFlow::Continue(at + 2)),
+            b'u' => {
+                hex4(bytes.get(at + 2..)?)?;
+                Some(ControlFlow::Continue(at + 6))
+            }
+            _ => None,
+        },
+        _ => None,
     }
 }
 

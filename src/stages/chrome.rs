@@ -471,7 +471,7 @@ impl Classifier {
             let v = &*s.visible;
             if !v.is_empty() && s.is_short(10) {
                 if (v.contains('/') && SLASH_CREDIT.is_match(v))
-                    || (v.contains(" for The ") && FOR_CREDIT.is_match(v))
+                    || (holds(v, b" for The ") && FOR_CREDIT.is_match(v))
                     || (v.starts_with("via ") && VIA_CREDIT.is_match(v))
                 {
                     marks.set(s.number, &CREDIT);
@@ -479,12 +479,12 @@ impl Classifier {
                 let named = || v.split(' ').filter(|w| w.chars().any(char::is_alphabetic)).count() >= 2;
                 // A credit holds no sentence: not one ending inside it either (`…缩水。 Read Full
                 // Article at …` twice is text and its trailer, not a caption and its credit).
-                let sentence_inside = v.contains(". ") || v.contains(['。', '！', '？']);
+                let sentence_inside = || holds(v, b". ") || v.contains(['。', '！', '？']);
                 if previous.is_some_and(|p| p.visible == v)
                     && named()
                     && s.is_short(6)
                     && !ends_sentence(v)
-                    && !sentence_inside
+                    && !sentence_inside()
                     && s.item.is_none()
                 {
                     doubled.insert(v);
@@ -508,13 +508,21 @@ impl Classifier {
         if s.links > 0 || !s.is_short(10) || ends_sentence(&s.visible) {
             return;
         }
-        let Some((left, right)) = [" - ", " | ", " – ", " — "].iter().find_map(|sep| s.visible.split_once(sep))
+        let Some((left, right)) = [" - ", " | ", " – ", " — "].iter().find_map(|sep| split_at_phrase(&s.visible, sep))
         else {
             return;
         };
+        // One searcher for each side, not one for every line it is looked for in.
         let named_elsewhere = |side: &str| {
+            let finder = memchr::memmem::Finder::new(side);
             side.split_whitespace().count() >= 2
-                && shapes.iter().enumerate().filter(|(k, t)| *k != at && t.visible.contains(side)).take(2).count() == 2
+                && shapes
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, t)| *k != at && finder.find(t.visible.as_bytes()).is_some())
+                    .take(2)
+                    .count()
+                    == 2
         };
         if named_elsewhere(left.trim()) || named_elsewhere(right.trim()) {
             marks.set(s.number, &TITLE);
@@ -745,6 +753,20 @@ fn is_open_image_mark(text: &str) -> bool {
 /// Characters the normalize stage removes or turns into spaces: a line is judged as it will read.
 fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}')
+}
+
+/// True if `text` holds `phrase`: its first byte found with `memchr`, for the short lines asked
+/// (a `str` search sets up a searcher for each, which cost more than the search).
+fn holds(text: &str, phrase: &[u8]) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(phrase[0], bytes).any(|at| bytes[at..].starts_with(phrase))
+}
+
+/// `text` split around the first `phrase` in it, as `str::split_once` splits it.
+fn split_at_phrase<'a>(text: &'a str, phrase: &str) -> Option<(&'a str, &'a str)> {
+    let bytes = text.as_bytes();
+    let at = memchr::memchr_iter(phrase.as_bytes()[0], bytes).find(|&at| bytes[at..].starts_with(phrase.as_bytes()))?;
+    Some((&text[..at], &text[at + phrase.len()..]))
 }
 
 /// True if `text` ends as a sentence does.
