@@ -576,6 +576,31 @@ mod tests {
     }
 
     #[test]
+    fn a_string_ends_where_serde_ends_it_wherever_its_escapes_stand() {
+        // What serde_json makes of the string at the start of `bytes`: where it ends, if it is one.
+        let serde_end = |bytes: &[u8]| {
+            let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<String>();
+            stream.next().and_then(Result::ok).map(|_| stream.byte_offset())
+        };
+        // Strings of every length up to a few AVX2 steps, with a piece at each position (escapes
+        // well formed and not, a raw control character, the closing quote), and more after it.
+        for len in 0..80 {
+            let plain: Vec<u8> = (0..len).map(|k| b" !#[]~a\xc3\xa9"[k % 9]).collect();
+            for at in 0..=len {
+                for piece in [&b"\\n"[..], b"\\\"", b"\\\\", b"\\u00e9", b"\\u00g9", b"\\x", b"\x01", b"\"", b"\\"] {
+                    let mut bytes = vec![b'"'];
+                    bytes.extend_from_slice(&plain[..at]);
+                    bytes.extend_from_slice(piece);
+                    bytes.extend_from_slice(&plain[at..]);
+                    bytes.extend_from_slice(b"\", \"z\": 1}");
+                    let Ok(text) = std::str::from_utf8(&bytes) else { continue };
+                    assert_eq!(string_end(text.as_bytes(), 0, true), serde_end(text.as_bytes()), "{text:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn control_characters_are_found_anywhere() {
         let long = "x".repeat(130);
         for (text, control) in
