@@ -407,8 +407,13 @@ fn clean_record(
     worker: &mut Worker,
 ) -> Result<Done, BadRecord> {
     let line = simdutf8::basic::from_utf8(bytes).map_err(|_| BadRecord::NotUtf8)?;
-    let record = Record::parse(line)?;
-    let (field, text) = record.text(&options.fields.text, std::mem::take(&mut worker.text))?;
+    // A top-level text field is unescaped as the record is read (a nested one afterwards).
+    let mut wanted = match options.fields.text.as_slice() {
+        [name] => Some(raw::Wanted { name, text: std::mem::take(&mut worker.text), read: None }),
+        _ => None,
+    };
+    let record = Record::parse(line, wanted.as_mut())?;
+    let (field, text) = record.text(&options.fields.text, wanted)?;
     // Records are named only where a diff or a list of names shows them: not for each record of a stream.
     let name = || {
         let id = match &options.fields.id {
@@ -528,8 +533,8 @@ pub fn record_text<'a>(
     label: &[String],
 ) -> Result<(Cow<'a, str>, Option<String>), BadRecord> {
     let line = simdutf8::basic::from_utf8(bytes).map_err(|_| BadRecord::NotUtf8)?;
-    let record = Record::parse(line)?;
-    let (_, text) = record.text(text, String::new())?;
+    let record = Record::parse(line, None)?;
+    let (_, text) = record.text(text, None)?;
     let label = match record.find(label) {
         Ok("null") => None,
         Ok(raw) => Some(serde_json::from_str::<String>(raw).unwrap_or_else(|_| raw.to_owned())),
@@ -610,18 +615,41 @@ impl<S: Sink> Sink for Option<S> {
 
 /// A JSON object's members as written, each value's text a slice of the line.
 struct Record<'a> {
+    line: &'a str,
     entries: Vec<(Cow<'a, str>, &'a str)>,
 }
 
 impl<'a> Record<'a> {
-    fn parse(line: &'a str) -> Result<Self, BadRecord> {
-        let entries = parse_object(line)?;
-        Ok(Record { entries })
+    /// The record `line`; the text of the member `wanted` names is read on the way.
+    fn parse(line: &'a str, mut wanted: Option<&mut raw::Wanted<'_>>) -> Result<Self, BadRecord> {
+        let entries = match raw::members(line, wanted.as_deref_mut()) {
+            Some(members) => members,
+            None => {
+                // serde_json reads it (or says why not): nothing read on the way stands.
+                if let Some(wanted) = wanted {
+                    wanted.read = None;
+                }
+                serde_object(line)?
+            }
+        };
+        Ok(Record { line, entries })
     }
 
-    /// The raw value at a dotted path and its text, which must be a string.
-    fn text(&self, path: &[String], buffer: String) -> Result<(&'a str, Cow<'a, str>), BadRecord> {
+    /// The raw value at a dotted path and its text, which must be a string: as `wanted` read it
+    /// with the record, if it is that member, else unescaped now (into `wanted`'s room).
+    fn text(&self, path: &[String], wanted: Option<raw::Wanted<'_>>) -> Result<(&'a str, Cow<'a, str>), BadRecord> {
         let field = self.find(path)?;
+        let mut buffer = String::new();
+        if let Some(wanted) = wanted {
+            match wanted.read {
+                Some((range, read)) if range == span(self.line, field) => match read {
+                    raw::Read::Plain => return Ok((field, Cow::Borrowed(&field[1..field.len() - 1]))),
+                    raw::Read::Unescaped => return Ok((field, Cow::Owned(wanted.text))),
+                    raw::Read::Refused => {}
+                },
+                _ => buffer = wanted.text,
+            }
+        }
         if let Some(text) = raw::string_text_into(field, buffer) {
             return Ok((field, text));
         }
@@ -652,7 +680,7 @@ fn lookup<'a>(entries: &[(Cow<'_, str>, &'a str)], name: &str) -> Option<&'a str
 /// The members of the object `text`: read by `raw::members` when it can, else by serde_json,
 /// whose errors the messages quote.
 fn parse_object(text: &str) -> Result<Vec<(Cow<'_, str>, &str)>, BadRecord> {
-    match raw::members(text) {
+    match raw::members(text, None) {
         Some(members) => Ok(members),
         None => serde_object(text),
     }

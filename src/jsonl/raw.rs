@@ -5,11 +5,12 @@
 //! whose answer and messages stay the reference.
 
 use std::borrow::Cow;
-use std::ops::ControlFlow;
+use std::ops::{ControlFlow, Range};
 
 /// The members of the JSON object `text` in order (names, and values as written), when `text` is
-/// one object, possibly between whitespace, whose names have no escapes.
-pub(super) fn members(text: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
+/// one object, possibly between whitespace, whose names have no escapes. The text of a string
+/// member named as `wanted` asks is read as its end is found (see `Wanted`).
+pub(super) fn members<'t>(text: &'t str, mut wanted: Option<&mut Wanted<'_>>) -> Option<Vec<(Cow<'t, str>, &'t str)>> {
     let bytes = text.as_bytes();
     let controls = may_have_control(bytes);
     let mut at = skip_space(bytes, 0);
@@ -23,7 +24,14 @@ pub(super) fn members(text: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
     } else {
         loop {
             let (name, value_at) = name(text, at, controls)?;
-            let end = value_end(bytes, value_at, controls)?;
+            let end = match wanted.as_deref_mut() {
+                Some(wanted) if wanted.name == name && bytes.get(value_at) == Some(&b'"') => {
+                    let (end, read) = string_end_unescaping(text, value_at, controls, &mut wanted.text)?;
+                    wanted.read = Some((value_at..end, read));
+                    end
+                }
+                _ => value_end(bytes, value_at, controls)?,
+            };
             entries.push((Cow::Borrowed(name), &text[value_at..end]));
             at = skip_space(bytes, end);
             match bytes.get(at) {
@@ -37,6 +45,57 @@ pub(super) fn members(text: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
         }
     }
     (skip_space(bytes, at) == bytes.len()).then_some(entries)
+}
+
+/// A top-level string member whose text `members` reads in the same pass that finds the string's
+/// end (a record's text: reading it again to unescape it cost a third of reading its JSON).
+pub(super) struct Wanted<'n> {
+    /// The member's name.
+    pub name: &'n str,
+    /// The text of the last member of that name, if it had escapes (room reused record after record).
+    pub text: String,
+    /// Where the last member's value is in the line, and how its text was read.
+    pub read: Option<(Range<usize>, Read)>,
+}
+
+/// How a wanted member's text was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Read {
+    /// Without escapes: the text is the value between its quotes.
+    Plain,
+    /// Unescaped into `Wanted::text`.
+    Unescaped,
+    /// With an escape whose text serde_json must judge (a lone surrogate).
+    Refused,
+}
+
+/// Past the JSON string at `at` in `text` (as `string_end`), unescaping its text into `out` (emptied
+/// first) if it has escapes.
+fn string_end_unescaping(text: &str, at: usize, controls: bool, out: &mut String) -> Option<(usize, Read)> {
+    let bytes = text.as_bytes();
+    // The text up to `run` is in `out`; an escape before it was read with the one before it (the
+    // low half of a surrogate pair).
+    let mut run = at + 1;
+    let mut read = Read::Plain;
+    let end = string_end_with(bytes, at, controls, &mut |backslash: usize| {
+        if read == Read::Refused || backslash < run {
+            return;
+        }
+        if read == Read::Plain {
+            out.clear();
+            out.reserve(bytes.len() - at);
+            read = Read::Unescaped;
+        }
+        out.push_str(&text[run..backslash]);
+        match push_escape(&bytes[backslash + 1..], out) {
+            Some(used) => run = backslash + 1 + used,
+            None => read = Read::Refused,
+        }
+    })?;
+    if read == Read::Unescaped {
+        out.push_str(&text[run..end - 1]);
+    }
+    Some((end, read))
 }
 
 /// The text of `raw`, a value as `members` or serde_json read it (so a well-formed one), when it
@@ -54,34 +113,7 @@ pub(super) fn string_text_into(raw: &str, buffer: String) -> Option<Cow<'_, str>
     let mut at = first;
     loop {
         text.push_str(&rest[..at]);
-        let escape = &rest.as_bytes()[at + 1..];
-        let used = match *escape.first()? {
-            b'"' => push(&mut text, '"'),
-            b'\\' => push(&mut text, '\\'),
-            b'/' => push(&mut text, '/'),
-            b'b' => push(&mut text, '\u{8}'),
-            b'f' => push(&mut text, '\u{c}'),
-            b'n' => push(&mut text, '\n'),
-            b'r' => push(&mut text, '\r'),
-            b't' => push(&mut text, '\t'),
-            b'u' => {
-                let unit = hex4(escape.get(1..)?)?;
-                let (c, used) = match unit {
-                    0xD800..=0xDBFF => {
-                        let low = escape.get(5..7).filter(|e| e == b"\\u").and_then(|_| hex4(escape.get(7..)?))?;
-                        if !(0xDC00..=0xDFFF).contains(&low) {
-                            return None;
-                        }
-                        let code = 0x1_0000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
-                        (char::from_u32(code)?, 11)
-                    }
-                    _ => (char::from_u32(u32::from(unit))?, 5),
-                };
-                text.push(c);
-                used
-            }
-            _ => return None,
-        };
+        let used = push_escape(&rest.as_bytes()[at + 1..], &mut text)?;
         rest = &rest[at + 1 + used..];
         match memchr::memchr(b'\\', rest.as_bytes()) {
             Some(next) => at = next,
@@ -91,6 +123,39 @@ pub(super) fn string_text_into(raw: &str, buffer: String) -> Option<Cow<'_, str>
             }
         }
     }
+}
+
+/// Appends the character of the escape `escape` (the bytes after its backslash) to `text`, and
+/// says how many bytes it took: `None` if it is not well formed or is a lone surrogate.
+fn push_escape(escape: &[u8], text: &mut String) -> Option<usize> {
+    let used = match *escape.first()? {
+        b'"' => push(text, '"'),
+        b'\\' => push(text, '\\'),
+        b'/' => push(text, '/'),
+        b'b' => push(text, '\u{8}'),
+        b'f' => push(text, '\u{c}'),
+        b'n' => push(text, '\n'),
+        b'r' => push(text, '\r'),
+        b't' => push(text, '\t'),
+        b'u' => {
+            let unit = hex4(escape.get(1..)?)?;
+            let (c, used) = match unit {
+                0xD800..=0xDBFF => {
+                    let low = escape.get(5..7).filter(|e| e == b"\\u").and_then(|_| hex4(escape.get(7..)?))?;
+                    if !(0xDC00..=0xDFFF).contains(&low) {
+                        return None;
+                    }
+                    let code = 0x1_0000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                    (char::from_u32(code)?, 11)
+                }
+                _ => (char::from_u32(u32::from(unit))?, 5),
+            };
+            text.push(c);
+            used
+        }
+        _ => return None,
+    };
+    Some(used)
 }
 
 /// Appends `text` to `out` as a JSON string, escaped as serde_json escapes it (`\"`, `\\`, `\n`
@@ -316,27 +381,35 @@ fn name_of_nested(bytes: &[u8], at: usize, controls: bool) -> Option<usize> {
 /// Past the JSON string whose opening quote is at `at`: escapes well formed (`\u` with four hex
 /// digits), no control character.
 fn string_end(bytes: &[u8], at: usize, controls: bool) -> Option<usize> {
+    string_end_with(bytes, at, controls, &mut |_| {})
+}
+
+/// `string_end`, telling `escape` where each escape's backslash is, in order.
+fn string_end_with(bytes: &[u8], at: usize, controls: bool, escape: &mut impl FnMut(usize)) -> Option<usize> {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2, checked just above.
-        return unsafe { string_end_avx2(bytes, at) };
+        return unsafe { string_end_avx2(bytes, at, escape) };
     }
     let mut at = at + 1;
     loop {
         at += plain_len::<false>(&bytes[at..], controls);
         match past_stop(bytes, at)? {
             ControlFlow::Break(end) => return Some(end),
-            ControlFlow::Continue(next) => at = next,
+            ControlFlow::Continue(next) => {
+                escape(at);
+                at = next;
+            }
         }
     }
 }
 
-/// `string_end` with AVX2: the escapes, every couple of hundred bytes in news text (`\n` between
-/// paragraphs), are stepped over inside the loop that finds them, not by a search each (a call,
-/// its checks and set-up, for every escape: half the cost of reading a record's JSON).
+/// `string_end_with` with AVX2: the escapes, every couple of hundred bytes in news text (`\n`
+/// between paragraphs), are stepped over inside the loop that finds them, not by a search each (a
+/// call, its checks and set-up, for every escape: half the cost of reading a record's JSON).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn string_end_avx2(bytes: &[u8], at: usize) -> Option<usize> {
+fn string_end_avx2(bytes: &[u8], at: usize, escape: &mut impl FnMut(usize)) -> Option<usize> {
     use std::arch::x86_64::*;
     const STEP: usize = 32;
     let splat = |b: u8| _mm256_set1_epi8(b as i8);
@@ -363,7 +436,10 @@ fn string_end_avx2(bytes: &[u8], at: usize) -> Option<usize> {
         };
         match past_stop(bytes, stop)? {
             ControlFlow::Break(end) => return Some(end),
-            ControlFlow::Continue(next) => at = next,
+            ControlFlow::Continue(next) => {
+                escape(stop);
+                at = next;
+            }
         }
     }
 }
@@ -448,7 +524,7 @@ mod tests {
     }
 
     fn fast_members(text: &str) -> Option<Vec<(String, String)>> {
-        members(text).map(|m| m.into_iter().map(|(k, v)| (k.into_owned(), v.to_owned())).collect())
+        members(text, None).map(|m| m.into_iter().map(|(k, v)| (k.into_owned(), v.to_owned())).collect())
     }
 
     /// The old way: serde_json's escaping, then every non-ASCII character as `\uXXXX`.
@@ -513,7 +589,7 @@ mod tests {
             // serde_json takes these; the fast reader leaves names with escapes to it.
             "{\"\\u0061\":1}",
         ] {
-            assert_eq!(members(text), None, "{text:?}");
+            assert_eq!(members(text, None), None, "{text:?}");
         }
     }
 
@@ -676,9 +752,21 @@ mod tests {
         }
 
         #[test]
-        fn string_text_agrees_with_serde(tokens in prop::collection::vec(string_piece(), 0..16)) {
-            let raw = format!("\"{}\"", tokens.concat());
-            prop_assert_eq!(string_text_into(&raw, String::new()).map(Cow::into_owned), serde_json::from_str::<String>(&raw).ok());
+        fn string_text_agrees_with_serde(tokens in prop::collection::vec(string_piece(), 0..16), pad in 0..40usize) {
+            // Padded, so that escapes stand on either side of the AVX2 loop's steps.
+            let raw = format!("\"{}{}\"", "a".repeat(pad), tokens.concat());
+            let serde = serde_json::from_str::<String>(&raw).ok();
+            prop_assert_eq!(string_text_into(&raw, String::new()).map(Cow::into_owned), serde.clone());
+            // Read as the string's end is found: the same text, or left to serde_json.
+            let mut out = "left from before".to_owned();
+            let (end, read) = string_end_unescaping(&raw, 0, true, &mut out).expect("a well-formed string ends");
+            prop_assert_eq!(end, raw.len());
+            let text = match read {
+                Read::Plain => Some(raw[1..raw.len() - 1].to_owned()),
+                Read::Unescaped => Some(out),
+                Read::Refused => None,
+            };
+            prop_assert_eq!(text, serde);
         }
 
         #[test]
@@ -689,11 +777,30 @@ mod tests {
 
     /// What `members` reads is what serde_json reads; it leaves to serde_json only what it refuses
     /// or an object with escaped names (never when `must_read`).
+    /// The text of the `text` member read on the way is the last such member's, as serde_json
+    /// unescapes it.
     fn check_members(text: &str, must_read: bool) -> Result<(), TestCaseError> {
         let serde = serde_members(text);
         match fast_members(text) {
             Some(fast) => prop_assert_eq!(Some(fast), serde, "{:?}", text),
             None => prop_assert!(!must_read || serde.is_none(), "{:?}", text),
+        }
+        let mut wanted = Wanted { name: "text", text: String::new(), read: None };
+        let Some(entries) = members(text, Some(&mut wanted)) else { return Ok(()) };
+        let last = entries.iter().rev().find(|(name, _)| name == "text").map(|(_, raw)| *raw);
+        match (wanted.read, last) {
+            (Some((range, read)), Some(raw)) => {
+                prop_assert_eq!(&text[range.clone()], raw, "{:?}", text);
+                let serde = serde_json::from_str::<String>(raw).ok();
+                match read {
+                    Read::Plain => prop_assert_eq!(Some(raw[1..raw.len() - 1].to_owned()), serde),
+                    Read::Unescaped => prop_assert_eq!(Some(wanted.text), serde),
+                    Read::Refused => prop_assert_eq!(serde, None),
+                }
+            }
+            // Read only when the last `text` member is a string.
+            (None, Some(raw)) => prop_assert!(!raw.starts_with('"'), "{:?}", text),
+            (read, None) => prop_assert!(read.is_none(), "{:?}", text),
         }
         Ok(())
     }
