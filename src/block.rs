@@ -208,6 +208,8 @@ pub struct BlockReader<R> {
     last_ending: Ending,
     max_line: usize,
     spare: Spare,
+    /// The input is the bytes of a `str` (`of_str`): its lines need no UTF-8 check.
+    text_input: bool,
 }
 
 /// The buffers of lines and blocks already cleaned and written, reused for the next ones: a
@@ -291,6 +293,14 @@ fn utf8(bytes: &[u8], clues: Clues) -> Result<&str, usize> {
         .map_err(|_| simdutf8::compat::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), |_| bytes.len()))
 }
 
+impl<'t> BlockReader<&'t [u8]> {
+    /// Reads the lines of `text` (a `--jsonl` record's, checked as the record was read): they are
+    /// text already, and are not checked again.
+    pub fn of_str(text: &'t str, offset: u64) -> Self {
+        BlockReader { text_input: true, ..BlockReader::new(text.as_bytes(), offset) }
+    }
+}
+
 impl<R: BufRead> BlockReader<R> {
     /// Starts reading at line 1; `offset` is the byte position of the first byte (after a BOM).
     pub fn new(input: R, offset: u64) -> Self {
@@ -302,6 +312,7 @@ impl<R: BufRead> BlockReader<R> {
             last_ending: Ending::None,
             max_line: DEFAULT_MAX_LINE,
             spare: Spare::default(),
+            text_input: false,
         }
     }
 
@@ -361,8 +372,15 @@ impl<R: BufRead> BlockReader<R> {
                         None => (&available[..at], Ending::Lf),
                     };
                     let clues = Clues::of_bytes(body);
-                    let text = utf8(body, clues)
-                        .map_err(|valid| ReadError::Utf8(InvalidUtf8 { line: number, offset: start + valid as u64 }))?;
+                    let text = match self.text_input {
+                        // SAFETY: the input is the bytes of a `str` (`of_str`), read from its start
+                        // and cut only at a `\n` (and before a `\r`), ASCII bytes: a line of it is a
+                        // whole number of its characters.
+                        true => unsafe { std::str::from_utf8_unchecked(body) },
+                        false => utf8(body, clues).map_err(|valid| {
+                            ReadError::Utf8(InvalidUtf8 { line: number, offset: start + valid as u64 })
+                        })?,
+                    };
                     let mut line = self.spare.text(text.len());
                     line.push_str(text);
                     self.input.consume(at + 1);
@@ -514,6 +532,28 @@ mod tests {
             assert!(capacity < 64 || read == 6, "{read}");
         }
         assert!(Clues::of("[1]").has(Clues::BRACKET) && !Clues::of("Plain words").has(Clues::BRACKET));
+    }
+
+    #[test]
+    fn a_str_is_read_as_its_bytes_are() {
+        let texts = [
+            "",
+            "Été\r\n\r\n华为表示。\nlast, no terminator 😀",
+            "\u{feff}BOM kept as text\n\n\nÜber\r\n",
+            "\r\n\n\u{2028}\u{3000}\n",
+        ];
+        for text in texts {
+            for offset in [0, 3] {
+                let read = |mut reader: BlockReader<&[u8]>| {
+                    let mut out = Vec::new();
+                    while let Some(b) = reader.next_block().unwrap() {
+                        out.extend(b.lines.iter().map(|l| (l.number, l.text.clone(), l.ending, l.read_clues())));
+                    }
+                    (out, reader.last_ending())
+                };
+                assert_eq!(read(BlockReader::of_str(text, offset)), read(BlockReader::new(text.as_bytes(), offset)));
+            }
+        }
     }
 
     #[test]

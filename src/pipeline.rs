@@ -255,8 +255,30 @@ impl Cleaner {
         sink: &mut S,
         spare: &mut Spare,
     ) -> Result<Outcome, StreamError> {
+        self.clean_lines(BlockReader::new(input, offset), sink, spare)
+    }
+
+    /// `clean_stream_reusing` over a text held whole (a `--jsonl` record's), whose lines need no
+    /// UTF-8 check.
+    pub(crate) fn clean_str_reusing<S: Sink>(
+        &self,
+        text: &str,
+        offset: u64,
+        sink: &mut S,
+        spare: &mut Spare,
+    ) -> Result<Outcome, StreamError> {
+        self.clean_lines(BlockReader::of_str(text, offset), sink, spare)
+    }
+
+    /// Cleans the lines `reader` reads (see `clean_stream_reusing`).
+    fn clean_lines<R: BufRead, S: Sink>(
+        &self,
+        reader: BlockReader<R>,
+        sink: &mut S,
+        spare: &mut Spare,
+    ) -> Result<Outcome, StreamError> {
         let mut ahead: VecDeque<Block> = std::mem::take(&mut spare.ahead);
-        let mut reader = BlockReader::new(input, offset).with_max_line(self.max_line).with_spare(std::mem::take(spare));
+        let mut reader = reader.with_max_line(self.max_line).with_spare(std::mem::take(spare));
         let mut outcome = Outcome::default();
         let mut at_eof = false;
         // Processed blocks not yet handed on: the last one with output, then any emptied after it.

@@ -185,7 +185,7 @@ fn open_stream<'a>(
 /// them as UTF-8 as they are (most `--jsonl` records' texts): the text to clean, after any
 /// byte-order mark, and where it starts; or the note of a feed, which is not cleaned. `None` when
 /// `open` would decode the text or extract a page from it (the caller opens it then).
-pub(crate) fn open_utf8_text<'t>(text: &'t str, settings: &Settings) -> Option<Result<(&'t [u8], u64), &'static str>> {
+pub(crate) fn open_utf8_text<'t>(text: &'t str, settings: &Settings) -> Option<Result<(&'t str, u64), &'static str>> {
     if is_page(Path::new("stdin"), settings) {
         return None;
     }
@@ -199,7 +199,7 @@ pub(crate) fn open_utf8_text<'t>(text: &'t str, settings: &Settings) -> Option<R
     if let Some(kind) = crate::feed::sniff(head, choice.encoding) {
         return Some(Err(kind.note()));
     }
-    Some(Ok((&bytes[choice.bom_len..], choice.bom_len as u64)))
+    Some(Ok((&text[choice.bom_len..], choice.bom_len as u64)))
 }
 
 /// The opened document: a page's text is extracted (and starts at offset 0).
@@ -296,7 +296,7 @@ mod tests {
         for settings in [&Settings::default(), &forced] {
             for text in texts {
                 let fast = open_utf8_text(text, settings).expect("read as UTF-8 as it is");
-                let fast = fast.map(|(bytes, offset)| (bytes.to_vec(), offset));
+                let fast = fast.map(|(text, offset)| (text.as_bytes().to_vec(), offset));
                 assert_eq!(fast, opened(text, settings), "{:?}", &text[..text.len().min(40)]);
             }
         }

@@ -559,7 +559,7 @@ fn clean_text_reusing(
 ) -> Outcome {
     match source::open_utf8_text(text, settings) {
         Some(Ok((text, offset))) => {
-            return cleaner.clean_stream_reusing(text, offset, &mut sink, spare).unwrap_or_default();
+            return cleaner.clean_str_reusing(text, offset, &mut sink, spare).unwrap_or_default();
         }
         Some(Err(_feed)) => return Outcome::default(),
         None => {}
