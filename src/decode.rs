@@ -132,10 +132,25 @@ pub fn choose(head: &[u8], utf8_valid: bool, html: bool, forced: Option<&'static
         return text(UTF_8, Reason::Utf8);
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-    let sample = detection_sample(head);
-    detector.feed(sample, sample.len() == head.len() && head.len() < HEAD_LEN);
+    let from = legacy_start(head);
+    let sample = detection_sample(&head[from..]);
+    detector.feed(sample, from + sample.len() == head.len() && head.len() < HEAD_LEN);
     let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
     text(if symbols_made_letters(head, guess) { WINDOWS_1252 } else { guess }, Reason::Detected)
+}
+
+/// Where the text to detect starts in `head`, a text that is not UTF-8: at the line of its first
+/// byte that is not UTF-8. The lines before it are ASCII or UTF-8 (a heading a scraper wrote in
+/// UTF-8 over a legacy-encoded body) and say nothing of the body's encoding, but would fill the
+/// sample: a UTF-8 paragraph in Russian before a windows-1251 body made it windows-1252. The start
+/// of the head if the head is all UTF-8 (the first byte that is not lies beyond it).
+fn legacy_start(head: &[u8]) -> usize {
+    match std::str::from_utf8(head) {
+        Err(e) if e.error_len().is_some() => {
+            memchr::memrchr(b'\n', &head[..e.valid_up_to()]).map_or(0, |newline| newline + 1)
+        }
+        _ => 0,
+    }
 }
 
 /// The start of `head` up to its `DETECT_NON_ASCII`-th byte beyond ASCII (all of it if it has
@@ -588,6 +603,28 @@ mod tests {
         // Fewer non-ASCII bytes than the bound: the whole head is read.
         let short = encoding_rs::WINDOWS_1251.encode("Привет, мир").0;
         assert_eq!(detection_sample(&short).len(), short.len());
+    }
+
+    #[test]
+    fn a_utf8_heading_does_not_decide_the_encoding_of_a_legacy_body() {
+        let russian = "Компания заявила во вторник, что снизит прогноз на год после падения продаж. ".repeat(8);
+        let heading = "Самые популярные блогеры: “рейтинг” — итоги года и «выбор редакции» читателей сайта\n\n";
+        let mixed =
+            |heading: &str, encoding: &'static Encoding| [heading.as_bytes(), &encoding.encode(&russian).0].concat();
+        // A long UTF-8 paragraph in Russian filled the sample and made it windows-1252.
+        let long_heading = heading.repeat(3);
+        assert_eq!(chosen(&mixed(&long_heading, encoding_rs::WINDOWS_1251), false).0, "windows-1251");
+        let quoted = "“Top” “food” “bloggers” — ‘dinner’ – “recipes” … “prizes” — “vote”’s “Wday.ru”\n\n";
+        assert!(matches!(chosen(&mixed(quoted, encoding_rs::KOI8_R), false).0, "KOI8-R" | "KOI8-U"));
+        // A body with no UTF-8 before it is read from its start, as before.
+        let plain = encoding_rs::WINDOWS_1251.encode(&russian).0;
+        assert_eq!(legacy_start(&plain), 0);
+        assert_eq!(legacy_start(&mixed(heading, encoding_rs::WINDOWS_1251)), heading.len());
+        // A UTF-8 `’` on the first line of a windows-1252 text stays windows-1252.
+        let body = "The café’s owner said it’s the best season in years.\n".repeat(4);
+        let body = encoding_rs::WINDOWS_1252.encode(&body).0;
+        let english = ["It’s the editors’ pick\n".as_bytes(), &body].concat();
+        assert_eq!(chosen(&english, false).0, "windows-1252");
     }
 
     #[test]
