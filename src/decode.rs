@@ -24,6 +24,9 @@ pub const HEAD_LEN: usize = 1 << 16;
 /// hundred letters of Cyrillic or Greek, or as many accented letters of a Latin script, decide
 /// between the code pages as surely as a whole file; ASCII carries little evidence either way.
 const DETECT_NON_ASCII: usize = 256;
+/// The short sample a guess of a script that is not Latin is taken from (see `is_latin`): a
+/// quarter of the cost of chardetng on a windows-1251 or KOI8-R text.
+const DECIDING_NON_ASCII: usize = 64;
 /// How far into an HTML page a `<meta charset>` is looked for.
 const PRESCAN_LEN: usize = 4096;
 
@@ -133,9 +136,18 @@ pub fn choose(head: &[u8], utf8_valid: bool, html: bool, forced: Option<&'static
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     let from = legacy_start(head);
-    let sample = detection_sample(&head[from..]);
-    detector.feed(sample, from + sample.len() == head.len() && head.len() < HEAD_LEN);
-    let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
+    let rest = &head[from..];
+    let is_last = |fed: &[u8]| fed.len() == rest.len() && head.len() < HEAD_LEN;
+    // A short sample first; read on to the whole sample unless it already reads as a script that
+    // is not Latin (chardetng reads a stream: fed in two parts, the sample gives the same guess).
+    let short = sample_to(rest, DECIDING_NON_ASCII);
+    detector.feed(short, is_last(short));
+    let mut guess = detector.guess(None, chardetng::Utf8Detection::Deny);
+    if short.len() < rest.len() && is_latin(guess) {
+        let sample = sample_to(rest, DETECT_NON_ASCII);
+        detector.feed(&sample[short.len()..], is_last(sample));
+        guess = detector.guess(None, chardetng::Utf8Detection::Deny);
+    }
     text(if symbols_made_letters(head, guess) { WINDOWS_1252 } else { guess }, Reason::Detected)
 }
 
@@ -156,12 +168,39 @@ fn legacy_start(head: &[u8]) -> usize {
 /// The start of `head` up to its `DETECT_NON_ASCII`-th byte beyond ASCII (all of it if it has
 /// fewer). A sample cut inside a multi-byte character is fed as not the last bytes, which
 /// chardetng reads as more to come, not as an error.
+#[cfg(test)]
 fn detection_sample(head: &[u8]) -> &[u8] {
-    head.iter()
-        .enumerate()
-        .filter(|&(_, &b)| !b.is_ascii())
-        .nth(DETECT_NON_ASCII - 1)
-        .map_or(head, |(at, _)| &head[..=at])
+    sample_to(head, DETECT_NON_ASCII)
+}
+
+/// The start of `head` up to its `non_ascii`-th byte beyond ASCII (all of it if it has fewer).
+fn sample_to(head: &[u8], non_ascii: usize) -> &[u8] {
+    head.iter().enumerate().filter(|&(_, &b)| !b.is_ascii()).nth(non_ascii - 1).map_or(head, |(at, _)| &head[..=at])
+}
+
+/// True for the encodings of Latin scripts. A short sample guessed as one of them may have been
+/// misled (by junk before the text, by a few symbols), and detection reads on; a short sample that
+/// reads as Cyrillic, Greek, Hebrew, Arabic, Thai or CJK is decided: no guess of one changed with a
+/// sample four times as long, on the benchmark corpus's legacy files or 2,659 re-encoded real texts.
+fn is_latin(encoding: &'static Encoding) -> bool {
+    use encoding_rs::*;
+    [
+        WINDOWS_1252,
+        WINDOWS_1250,
+        WINDOWS_1254,
+        WINDOWS_1257,
+        WINDOWS_1258,
+        ISO_8859_2,
+        ISO_8859_3,
+        ISO_8859_4,
+        ISO_8859_10,
+        ISO_8859_13,
+        ISO_8859_14,
+        ISO_8859_15,
+        ISO_8859_16,
+        MACINTOSH,
+    ]
+    .contains(&encoding)
 }
 
 /// True if every non-ASCII byte of `head` is a common symbol in windows-1252 (`©`, `®`, `°`, `£`,
@@ -625,6 +664,28 @@ mod tests {
         let body = encoding_rs::WINDOWS_1252.encode(&body).0;
         let english = ["It’s the editors’ pick\n".as_bytes(), &body].concat();
         assert_eq!(chosen(&english, false).0, "windows-1252");
+    }
+
+    #[test]
+    fn a_short_sample_decides_only_a_script_that_is_not_latin() {
+        // Russian decided from its first 64 letters, as from the whole sample.
+        let russian = "Компания заявила во вторник, что снизит прогноз на год после падения продаж. ".repeat(8);
+        for encoding in [encoding_rs::WINDOWS_1251, encoding_rs::KOI8_R, encoding_rs::IBM866] {
+            let bytes = encoding.encode(&russian).0;
+            let mut short = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+            short.feed(sample_to(&bytes, DECIDING_NON_ASCII), false);
+            let short = short.guess(None, chardetng::Utf8Detection::Deny);
+            assert!(!is_latin(short), "{}: {}", encoding.name(), short.name());
+            assert_eq!(chosen(&bytes, false).0, short.name());
+        }
+        // A head of Latin-looking junk (a mangled paragraph) misleads the short sample; the whole
+        // sample reads past it, as before.
+        let junk: Vec<u8> = "Ã©Ã¨ Ã  Ã§Ã¢ ".repeat(5).bytes().filter(|b| !b.is_ascii()).collect();
+        let bytes = [&junk[..], b" ", &encoding_rs::WINDOWS_1251.encode(&russian).0].concat();
+        let mut short = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+        short.feed(sample_to(&bytes, DECIDING_NON_ASCII), false);
+        assert!(is_latin(short.guess(None, chardetng::Utf8Detection::Deny)));
+        assert_eq!(chosen(&bytes, false).0, "windows-1251");
     }
 
     #[test]
