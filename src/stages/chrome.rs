@@ -514,15 +514,12 @@ impl Classifier {
         };
         // One searcher for each side, not one for every line it is looked for in.
         let named_elsewhere = |side: &str| {
+            if side.split_whitespace().count() < 2 {
+                return false;
+            }
             let finder = memchr::memmem::Finder::new(side);
-            side.split_whitespace().count() >= 2
-                && shapes
-                    .iter()
-                    .enumerate()
-                    .filter(|(k, t)| *k != at && finder.find(t.visible.as_bytes()).is_some())
-                    .take(2)
-                    .count()
-                    == 2
+            let elsewhere = |(k, t): &(usize, &Shape)| *k != at && finder.find(t.visible.as_bytes()).is_some();
+            shapes.iter().enumerate().filter(elsewhere).take(2).count() == 2
         };
         if named_elsewhere(left.trim()) || named_elsewhere(right.trim()) {
             marks.set(s.number, &TITLE);
