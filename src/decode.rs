@@ -165,15 +165,9 @@ fn legacy_start(head: &[u8]) -> usize {
     }
 }
 
-/// The start of `head` up to its `DETECT_NON_ASCII`-th byte beyond ASCII (all of it if it has
-/// fewer). A sample cut inside a multi-byte character is fed as not the last bytes, which
-/// chardetng reads as more to come, not as an error.
-#[cfg(test)]
-fn detection_sample(head: &[u8]) -> &[u8] {
-    sample_to(head, DETECT_NON_ASCII)
-}
-
-/// The start of `head` up to its `non_ascii`-th byte beyond ASCII (all of it if it has fewer).
+/// The start of `head` up to its `non_ascii`-th byte beyond ASCII (all of it if it has fewer). A
+/// sample cut inside a multi-byte character is fed as not the last bytes, which chardetng reads
+/// as more to come, not as an error.
 fn sample_to(head: &[u8], non_ascii: usize) -> &[u8] {
     head.iter().enumerate().filter(|&(_, &b)| !b.is_ascii()).nth(non_ascii - 1).map_or(head, |(at, _)| &head[..=at])
 }
@@ -622,7 +616,7 @@ mod tests {
         let russian = "Компания заявила во вторник, что снизит прогноз на год после падения продаж. ".repeat(40);
         for encoding in [encoding_rs::WINDOWS_1251, encoding_rs::KOI8_R, encoding_rs::IBM866, encoding_rs::ISO_8859_5] {
             let bytes = encoding.encode(&russian).0;
-            let sample = detection_sample(&bytes);
+            let sample = sample_to(&bytes, DETECT_NON_ASCII);
             assert!(sample.len() < bytes.len() / 4, "{}: the sample is bounded", encoding.name());
             assert_eq!(sample.iter().filter(|b| !b.is_ascii()).count(), DETECT_NON_ASCII);
             let mut whole = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
@@ -633,7 +627,7 @@ mod tests {
         // Chinese in GBK and Japanese in Shift_JIS are still told apart from a sample.
         let chinese = "公司周二表示，由于欧洲智能手机销量下降，将下调全年预测。".repeat(30);
         let gbk = encoding_rs::GBK.encode(&chinese).0;
-        assert!(detection_sample(&gbk).len() < gbk.len());
+        assert!(sample_to(&gbk, DETECT_NON_ASCII).len() < gbk.len());
         assert_eq!(chosen(&gbk, false).0, "GBK");
         let japanese =
             "同社は火曜日、欧州でのスマートフォン販売の落ち込みを受けて通期予想を下方修正すると発表した。".repeat(30);
@@ -641,7 +635,7 @@ mod tests {
         assert_eq!(chosen(&sjis, false).0, "Shift_JIS");
         // Fewer non-ASCII bytes than the bound: the whole head is read.
         let short = encoding_rs::WINDOWS_1251.encode("Привет, мир").0;
-        assert_eq!(detection_sample(&short).len(), short.len());
+        assert_eq!(sample_to(&short, DETECT_NON_ASCII).len(), short.len());
     }
 
     #[test]

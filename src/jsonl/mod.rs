@@ -639,18 +639,14 @@ impl<'a> Record<'a> {
     /// with the record, if it is that member, else unescaped now (into `wanted`'s room).
     fn text(&self, path: &[String], wanted: Option<raw::Wanted<'_>>) -> Result<(&'a str, Cow<'a, str>), BadRecord> {
         let field = self.find(path)?;
-        let mut buffer = String::new();
-        if let Some(wanted) = wanted {
-            match wanted.read {
-                Some((range, read)) if range == span(self.line, field) => match read {
-                    raw::Read::Plain => return Ok((field, Cow::Borrowed(&field[1..field.len() - 1]))),
-                    raw::Read::Unescaped => return Ok((field, Cow::Owned(wanted.text))),
-                    raw::Read::Refused => {}
-                },
-                _ => buffer = wanted.text,
+        let text = match wanted {
+            Some(raw::Wanted { read: Some((range, read)), text, .. }) if range == span(self.line, field) => {
+                raw::text_as_read(field, read, text)
             }
-        }
-        if let Some(text) = raw::string_text_into(field, buffer) {
+            Some(wanted) => raw::string_text_into(field, wanted.text),
+            None => raw::string_text_into(field, String::new()),
+        };
+        if let Some(text) = text {
             return Ok((field, text));
         }
         // Not a string, or one serde_json refuses (a lone surrogate): its answer.

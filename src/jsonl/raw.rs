@@ -99,29 +99,26 @@ fn string_end_unescaping(text: &str, at: usize, controls: bool, out: &mut String
 }
 
 /// The text of `raw`, a value as `members` or serde_json read it (so a well-formed one), when it
-/// is a string without a lone surrogate escape. The text is unescaped into `buffer` (emptied first), whose room a stream's records reuse: the
-/// text of each is a few kilobytes, allocated and freed in turn otherwise.
-pub(super) fn string_text_into(raw: &str, buffer: String) -> Option<Cow<'_, str>> {
-    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    let Some(first) = memchr::memchr(b'\\', inner.as_bytes()) else {
-        return Some(Cow::Borrowed(inner));
-    };
-    let mut text = buffer;
-    text.clear();
-    text.reserve(inner.len());
-    let mut rest = inner;
-    let mut at = first;
-    loop {
-        text.push_str(&rest[..at]);
-        let used = push_escape(&rest.as_bytes()[at + 1..], &mut text)?;
-        rest = &rest[at + 1 + used..];
-        match memchr::memchr(b'\\', rest.as_bytes()) {
-            Some(next) => at = next,
-            None => {
-                text.push_str(rest);
-                return Some(Cow::Owned(text));
-            }
-        }
+/// is a string without a lone surrogate escape. The text is unescaped into `buffer` (emptied
+/// first), whose room a stream's records reuse: the text of each is a few kilobytes, allocated and
+/// freed in turn otherwise.
+pub(super) fn string_text_into(raw: &str, mut buffer: String) -> Option<Cow<'_, str>> {
+    if !raw.starts_with('"') {
+        return None;
+    }
+    let (end, read) = string_end_unescaping(raw, 0, true, &mut buffer)?;
+    if end != raw.len() {
+        return None;
+    }
+    text_as_read(raw, read, buffer)
+}
+
+/// The text of the string `raw` as `string_end_unescaping` read it into `unescaped`.
+pub(super) fn text_as_read(raw: &str, read: Read, unescaped: String) -> Option<Cow<'_, str>> {
+    match read {
+        Read::Plain => Some(Cow::Borrowed(&raw[1..raw.len() - 1])),
+        Read::Unescaped => Some(Cow::Owned(unescaped)),
+        Read::Refused => None,
     }
 }
 

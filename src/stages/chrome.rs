@@ -471,7 +471,7 @@ impl Classifier {
             let v = &*s.visible;
             if !v.is_empty() && s.is_short(10) {
                 if (v.contains('/') && SLASH_CREDIT.is_match(v))
-                    || (holds(v, b" for The ") && FOR_CREDIT.is_match(v))
+                    || (holds(v, " for The ") && FOR_CREDIT.is_match(v))
                     || (v.starts_with("via ") && VIA_CREDIT.is_match(v))
                 {
                     marks.set(s.number, &CREDIT);
@@ -479,7 +479,7 @@ impl Classifier {
                 let named = || v.split(' ').filter(|w| w.chars().any(char::is_alphabetic)).count() >= 2;
                 // A credit holds no sentence: not one ending inside it either (`…缩水。 Read Full
                 // Article at …` twice is text and its trailer, not a caption and its credit).
-                let sentence_inside = || holds(v, b". ") || v.contains(['。', '！', '？']);
+                let sentence_inside = || holds(v, ". ") || v.contains(['。', '！', '？']);
                 if previous.is_some_and(|p| p.visible == v)
                     && named()
                     && s.is_short(6)
@@ -752,17 +752,21 @@ fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}')
 }
 
-/// True if `text` holds `phrase`: its first byte found with `memchr`, for the short lines asked
-/// (a `str` search sets up a searcher for each, which cost more than the search).
-fn holds(text: &str, phrase: &[u8]) -> bool {
-    let bytes = text.as_bytes();
-    memchr::memchr_iter(phrase[0], bytes).any(|at| bytes[at..].starts_with(phrase))
+/// Where the first `phrase` in `text` starts: its first byte found with `memchr`, for the short
+/// lines asked (a `str` search sets up a searcher for each, which cost more than the search).
+fn find_phrase(text: &str, phrase: &str) -> Option<usize> {
+    let (bytes, phrase) = (text.as_bytes(), phrase.as_bytes());
+    memchr::memchr_iter(phrase[0], bytes).find(|&at| bytes[at..].starts_with(phrase))
+}
+
+/// True if `text` holds `phrase`.
+fn holds(text: &str, phrase: &str) -> bool {
+    find_phrase(text, phrase).is_some()
 }
 
 /// `text` split around the first `phrase` in it, as `str::split_once` splits it.
 fn split_at_phrase<'a>(text: &'a str, phrase: &str) -> Option<(&'a str, &'a str)> {
-    let bytes = text.as_bytes();
-    let at = memchr::memchr_iter(phrase.as_bytes()[0], bytes).find(|&at| bytes[at..].starts_with(phrase.as_bytes()))?;
+    let at = find_phrase(text, phrase)?;
     Some((&text[..at], &text[at + phrase.len()..]))
 }
 
