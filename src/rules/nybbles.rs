@@ -206,6 +206,12 @@ impl NybbleFilter {
         NybbleFilter { width, key_mask, low, high, seen, needles: list }
     }
 
+    /// The needles searched for, sorted (for tests of what a filter was built from).
+    #[cfg(test)]
+    pub fn needles(&self) -> impl Iterator<Item = &[u8]> {
+        self.needles.iter().map(|(_, needle)| &needle[..])
+    }
+
     /// True if `hay` holds one of the needles.
     pub fn is_match(&self, hay: &[u8]) -> bool {
         if hay.len() < self.width {
