@@ -436,19 +436,26 @@ fn clean_record(
     let mut edits = EditList::default();
     let mut report = Vec::new();
     let want_edits = options.fields.report.is_some();
+    let opened = source::open_utf8_text(&text, &options.settings);
     let outcome = {
-        let mut text_sink = TextInto(&mut cleaned);
+        // Lines read as they are from the text can be copied from it up to the first changed one.
+        let as_read = match opened {
+            Some(Ok((as_read, _))) => Some(as_read),
+            _ => None,
+        };
+        let mut text_sink = TextInto::new(&mut cleaned, as_read);
         let mut edit_sink = want_edits.then_some(&mut edits);
         match options.output {
             Output::Diffs => {
                 let name = name();
                 let mut diff = DiffSink::new(&mut report, Path::new(&name), bom, options.settings.color);
                 let mut sink = (&mut text_sink, (&mut diff, &mut edit_sink));
-                clean_text_reusing(cleaner, &text, &options.settings, &mut sink, &mut worker.spare)
+                clean_opened(cleaner, &text, opened, &options.settings, &mut sink, &mut worker.spare)
             }
-            _ => clean_text_reusing(
+            _ => clean_opened(
                 cleaner,
                 &text,
+                opened,
                 &options.settings,
                 &mut (&mut text_sink, &mut edit_sink),
                 &mut worker.spare,
@@ -512,13 +519,36 @@ fn clean_record(
 }
 
 /// A sink appending the cleaned text to a `String`: lines are text, so the whole needs no check.
-struct TextInto<'s>(&'s mut String);
+/// Given the text the lines are read from as they are (`as_read`), it gathers nothing until a
+/// block changes, and then copies what came before from that text at once: the cleaned text of a
+/// record left as it was (most records) is never needed, and was a copy of every such record.
+struct TextInto<'s> {
+    out: &'s mut String,
+    as_read: Option<&'s str>,
+    /// How much of `as_read` the unchanged blocks so far stand for (not yet in `out`).
+    passed: usize,
+}
+
+impl<'s> TextInto<'s> {
+    fn new(out: &'s mut String, as_read: Option<&'s str>) -> Self {
+        TextInto { out, as_read, passed: 0 }
+    }
+}
 
 impl Sink for TextInto<'_> {
     fn block(&mut self, block: &Processed) -> io::Result<()> {
+        if let Some(as_read) = self.as_read {
+            if !block.changed() {
+                self.passed += block.old.lines.iter().map(|l| l.text.len() + l.ending.as_str().len()).sum::<usize>();
+                return Ok(());
+            }
+            // The unchanged blocks' lines with their endings are the text as read, byte for byte.
+            self.out.push_str(&as_read[..self.passed]);
+            self.as_read = None;
+        }
         for line in block.new_lines() {
-            self.0.push_str(&line.text);
-            self.0.push_str(line.ending.as_str());
+            self.out.push_str(&line.text);
+            self.out.push_str(line.ending.as_str());
         }
         Ok(())
     }
@@ -554,10 +584,22 @@ fn clean_text_reusing(
     cleaner: &Cleaner,
     text: &str,
     settings: &Settings,
+    sink: &mut dyn Sink,
+    spare: &mut Spare,
+) -> Outcome {
+    clean_opened(cleaner, text, source::open_utf8_text(text, settings), settings, sink, spare)
+}
+
+/// `clean_text_reusing` with what `source::open_utf8_text` made of `text`.
+fn clean_opened(
+    cleaner: &Cleaner,
+    text: &str,
+    opened: Option<Result<(&str, u64), &'static str>>,
+    settings: &Settings,
     mut sink: &mut dyn Sink,
     spare: &mut Spare,
 ) -> Outcome {
-    match source::open_utf8_text(text, settings) {
+    match opened {
         Some(Ok((text, offset))) => {
             return cleaner.clean_str_reusing(text, offset, &mut sink, spare).unwrap_or_default();
         }
@@ -882,6 +924,62 @@ mod tests {
             let a = clean_text_reusing(&cleaner, text, &settings, &mut TextSink::new(&mut reused), &mut spare);
             let b = clean_text(&cleaner, text, &settings, &mut TextSink::new(&mut alone));
             assert_eq!((String::from_utf8(reused).unwrap(), a), (String::from_utf8(alone).unwrap(), b));
+        }
+    }
+
+    /// The text `clean_opened` gives the text sink, gathered from the first changed block on
+    /// (`lazy`) or from the start.
+    fn gathered(cleaner: &Cleaner, text: &str, lazy: bool) -> (String, bool) {
+        let settings = Settings::default();
+        let opened = source::open_utf8_text(text, &settings);
+        let as_read = match opened {
+            Some(Ok((as_read, _))) if lazy => Some(as_read),
+            _ => None,
+        };
+        let mut out = String::new();
+        let outcome = clean_opened(
+            cleaner,
+            text,
+            opened,
+            &settings,
+            &mut TextInto::new(&mut out, as_read),
+            &mut Spare::default(),
+        );
+        (out, outcome.changed)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_changed_text_is_gathered_from_its_first_change_as_from_its_start(
+            bom in proptest::bool::ANY,
+            lines in proptest::collection::vec((0usize..9, 0usize..3), 0..24),
+        ) {
+            let cleaner = Cleaner::new();
+            let kinds = [
+                "The council met on Monday and agreed on the budget for next year.",
+                "",
+                "His smart phone rang.",
+                "Latest News",
+                "READ MORE: Talks fail again",
+                "  indented line with trailing spaces   ",
+                "Share this article",
+                "Le maire a quitté la séance.",
+                "Also on rt.com The ministry said more talks would follow.",
+            ];
+            let mut text = String::from(if bom { "\u{feff}" } else { "" });
+            for (kind, ending) in lines {
+                text.push_str(kinds[kind]);
+                text.push_str(["\n", "\r\n", ""][ending]);
+            }
+            let (lazy, changed) = gathered(&cleaner, &text, true);
+            let (eager, eager_changed) = gathered(&cleaner, &text, false);
+            proptest::prop_assert_eq!(changed, eager_changed);
+            if changed {
+                proptest::prop_assert_eq!(lazy, eager);
+            } else {
+                // Unchanged, the eager text is the text itself (after its byte-order mark).
+                proptest::prop_assert_eq!(eager.as_str(), text.strip_prefix('\u{feff}').unwrap_or(&text));
+            }
         }
     }
 
