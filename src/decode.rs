@@ -389,8 +389,12 @@ impl std::error::Error for Unmappable {}
 pub struct DecodeReader<R> {
     input: R,
     decoder: encoding_rs::Decoder,
+    /// A single-byte encoding's bytes as UTF-8, which decode it in place of `decoder`.
+    table: Option<&'static ByteTable>,
     encoding: &'static Encoding,
+    /// Decoded text up to `end`; the room after it is kept (not zeroed again for every refill).
     out: Vec<u8>,
+    end: usize,
     pos: usize,
     offset: u64,
     finished: bool,
@@ -402,8 +406,10 @@ impl<R: BufRead> DecodeReader<R> {
         DecodeReader {
             input,
             decoder: encoding.new_decoder_without_bom_handling(),
+            table: ByteTable::of(encoding),
             encoding,
             out: Vec::new(),
+            end: 0,
             pos: 0,
             offset,
             finished: false,
@@ -411,16 +417,28 @@ impl<R: BufRead> DecodeReader<R> {
     }
 
     fn refill(&mut self) -> io::Result<()> {
-        self.out.clear();
+        self.end = 0;
         self.pos = 0;
-        while self.out.is_empty() && !self.finished {
+        while self.end == 0 && !self.finished {
             let src = self.input.fill_buf()?;
             let last = src.is_empty();
-            let capacity =
-                self.decoder.max_utf8_buffer_length_without_replacement(src.len()).unwrap_or(src.len() * 4 + 16);
-            self.out.resize(capacity, 0);
-            let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(src, &mut self.out, last);
-            self.out.truncate(written);
+            let capacity = match self.table {
+                Some(_) => ByteTable::room_for(src.len()),
+                None => {
+                    self.decoder.max_utf8_buffer_length_without_replacement(src.len()).unwrap_or(src.len() * 4 + 16)
+                }
+            };
+            if self.out.len() < capacity {
+                self.out.resize(capacity, 0);
+            }
+            let (result, read, written) = match self.table {
+                Some(table) => match table.decode(src, &mut self.out) {
+                    (written, None) => (DecoderResult::InputEmpty, src.len(), written),
+                    (written, Some(bad)) => (DecoderResult::Malformed(1, 0), bad + 1, written),
+                },
+                None => self.decoder.decode_to_utf8_without_replacement(src, &mut self.out, last),
+            };
+            self.end = written;
             self.input.consume(read);
             self.offset += read as u64;
             match result {
@@ -439,6 +457,95 @@ impl<R: BufRead> DecodeReader<R> {
     }
 }
 
+impl<R: BufRead> BufRead for DecodeReader<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos == self.end {
+            self.refill()?;
+        }
+        Ok(&self.out[self.pos..self.end])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.pos = (self.pos + amount).min(self.end);
+    }
+}
+
+/// The 256 bytes of a single-byte encoding (windows-1251, KOI8-R, ISO-8859-x, …) as UTF-8, as
+/// encoding_rs decodes each one: such an encoding maps every byte on its own, without state, so a
+/// table of them decodes a text exactly as encoding_rs does, in a few instructions a byte where
+/// its decoder to UTF-8 took 34 (callgrind, the benchmark corpus's windows-1251 and KOI8-R files).
+pub(crate) struct ByteTable {
+    /// Each byte's character in UTF-8, padded to four bytes.
+    utf8: [[u8; 4]; 256],
+    /// How many of those are its character: 0 for a byte the encoding leaves unmapped.
+    len: [u8; 256],
+}
+
+impl ByteTable {
+    /// The table of `encoding` if it is a single-byte encoding, built once per encoding a run meets.
+    fn of(encoding: &'static Encoding) -> Option<&'static ByteTable> {
+        type Tables = Vec<(&'static Encoding, Option<&'static ByteTable>)>;
+        static TABLES: std::sync::Mutex<Tables> = std::sync::Mutex::new(Vec::new());
+        if !encoding.is_single_byte() {
+            return None;
+        }
+        let mut tables = TABLES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, table)) = tables.iter().find(|(e, _)| *e == encoding) {
+            return *table;
+        }
+        // One table per encoding for the rest of the run: a few dozen encodings at most, 1.3 KiB each.
+        let table = ByteTable::build(encoding).map(|table| &*Box::leak(Box::new(table)));
+        tables.push((encoding, table));
+        table
+    }
+
+    /// The table, or `None` if a byte decodes to more than one character of three bytes (which
+    /// no single-byte encoding does; `decode` relies on it).
+    fn build(encoding: &'static Encoding) -> Option<ByteTable> {
+        let mut table = ByteTable { utf8: [[0; 4]; 256], len: [0; 256] };
+        for byte in 0..=255u8 {
+            let mut decoder = encoding.new_decoder_without_bom_handling();
+            let mut utf8 = [0u8; 8];
+            match decoder.decode_to_utf8_without_replacement(&[byte], &mut utf8, true) {
+                (DecoderResult::InputEmpty, _, written @ 1..=3) => {
+                    table.utf8[usize::from(byte)][..written].copy_from_slice(&utf8[..written]);
+                    table.len[usize::from(byte)] = written as u8;
+                }
+                (DecoderResult::Malformed(..), ..) => {}
+                _ => return None,
+            }
+        }
+        Some(table)
+    }
+
+    /// The room `decode` needs for `len` bytes.
+    fn room_for(len: usize) -> usize {
+        len * 3 + 8
+    }
+
+    /// Decodes `src` into `out` (`room_for(src.len())` bytes at least): how many bytes it wrote, and
+    /// where in `src` the first byte the encoding leaves unmapped is (what is before it is written).
+    /// Every byte, ASCII too, is its four table bytes stored at once and as many of them kept as
+    /// its character has: no branch but the one for an unmapped byte (bounds-checked slices cost
+    /// this loop two thirds of its instructions).
+    fn decode(&self, src: &[u8], out: &mut [u8]) -> (usize, Option<usize>) {
+        assert!(out.len() >= Self::room_for(src.len()), "decode needs room_for(src.len()) bytes");
+        let to = out.as_mut_ptr();
+        let mut written = 0;
+        for (read, &byte) in src.iter().enumerate() {
+            let len = usize::from(self.len[usize::from(byte)]);
+            if len == 0 {
+                return (written, Some(read));
+            }
+            // SAFETY: a byte decodes to three bytes at most, so `written <= 3 * read`, and
+            // `out.len() >= 3 * src.len() + 8 >= 3 * read + 11`: the four bytes from `written` are in `out`.
+            unsafe { std::ptr::write_unaligned(to.add(written).cast::<[u8; 4]>(), self.utf8[usize::from(byte)]) };
+            written += len;
+        }
+        (written, None)
+    }
+}
+
 impl<R: BufRead> Read for DecodeReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let available = self.fill_buf()?;
@@ -446,19 +553,6 @@ impl<R: BufRead> Read for DecodeReader<R> {
         buf[..n].copy_from_slice(&available[..n]);
         self.consume(n);
         Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for DecodeReader<R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.pos == self.out.len() {
-            self.refill()?;
-        }
-        Ok(&self.out[self.pos..])
-    }
-
-    fn consume(&mut self, amount: usize) {
-        self.pos = (self.pos + amount).min(self.out.len());
     }
 }
 
@@ -786,6 +880,99 @@ mod tests {
             let mut writer = EncodeWriter::new(Vec::new(), encoding);
             writer.write_all(decoded.as_bytes()).unwrap();
             assert_eq!(writer.into_inner().unwrap(), bytes, "{}", encoding.name());
+        }
+    }
+
+    /// Every single-byte encoding encoding_rs has.
+    const SINGLE_BYTE: [&Encoding; 28] = {
+        use encoding_rs::*;
+        [
+            IBM866,
+            ISO_8859_2,
+            ISO_8859_3,
+            ISO_8859_4,
+            ISO_8859_5,
+            ISO_8859_6,
+            ISO_8859_7,
+            ISO_8859_8,
+            ISO_8859_8_I,
+            ISO_8859_10,
+            ISO_8859_13,
+            ISO_8859_14,
+            ISO_8859_15,
+            ISO_8859_16,
+            KOI8_R,
+            KOI8_U,
+            MACINTOSH,
+            WINDOWS_874,
+            WINDOWS_1250,
+            WINDOWS_1251,
+            WINDOWS_1252,
+            WINDOWS_1253,
+            WINDOWS_1254,
+            WINDOWS_1255,
+            WINDOWS_1256,
+            WINDOWS_1257,
+            WINDOWS_1258,
+            X_MAC_CYRILLIC,
+        ]
+    };
+
+    /// What encoding_rs's own decoder makes of `bytes`: the text, or the offset of the first
+    /// malformed byte.
+    fn decoded_by_encoding_rs(encoding: &'static Encoding, bytes: &[u8]) -> Result<String, u64> {
+        let mut decoder = encoding.new_decoder_without_bom_handling();
+        let mut out = vec![0u8; decoder.max_utf8_buffer_length_without_replacement(bytes.len()).unwrap()];
+        match decoder.decode_to_utf8_without_replacement(bytes, &mut out, true) {
+            (DecoderResult::InputEmpty, _, written) => Ok(String::from_utf8(out[..written].to_vec()).unwrap()),
+            (DecoderResult::Malformed(bad, _), read, _) => Err((read - usize::from(bad)) as u64),
+            (DecoderResult::OutputFull, ..) => unreachable!("room for the worst case"),
+        }
+    }
+
+    /// What a `DecodeReader` reading `bytes` `chunk` bytes at a time makes of them.
+    fn decoded_by_reader(encoding: &'static Encoding, bytes: &[u8], chunk: usize) -> Result<String, u64> {
+        let input = io::BufReader::with_capacity(chunk, bytes);
+        let mut text = String::new();
+        match DecodeReader::new(input, encoding, 0).read_to_string(&mut text) {
+            Ok(_) => Ok(text),
+            Err(e) => Err(e.get_ref().and_then(|e| e.downcast_ref::<Malformed>()).expect("a decoding error").offset),
+        }
+    }
+
+    #[test]
+    fn single_byte_encodings_decode_by_table_as_encoding_rs_decodes_them() {
+        // Each decodes by table (the comparisons below would hold by encoding_rs's decoder too).
+        assert!(SINGLE_BYTE.iter().all(|&e| ByteTable::of(e).is_some()));
+        assert!(ByteTable::of(encoding_rs::GBK).is_none() && ByteTable::of(UTF_16LE).is_none());
+        let all: Vec<u8> = (0..=255).collect();
+        for encoding in SINGLE_BYTE {
+            for byte in 0..=255u8 {
+                assert_eq!(
+                    decoded_by_reader(encoding, &[byte], 1),
+                    decoded_by_encoding_rs(encoding, &[byte]),
+                    "{} {byte:#04x}",
+                    encoding.name()
+                );
+            }
+            // The bytes the encoding maps, in one text: read whole and a few bytes at a time.
+            let mapped: Vec<u8> =
+                all.iter().copied().filter(|&b| decoded_by_encoding_rs(encoding, &[b]).is_ok()).collect();
+            let text = decoded_by_encoding_rs(encoding, &mapped).unwrap();
+            for chunk in [1, 3, 8, 64, 4096] {
+                assert_eq!(decoded_by_reader(encoding, &mapped, chunk).as_ref(), Ok(&text), "{}", encoding.name());
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_decode_as_encoding_rs_decodes_them(
+            encoding in proptest::sample::select(&SINGLE_BYTE[..]),
+            bytes in proptest::collection::vec(proptest::prop_oneof![0x20u8..0x7F, 0x80u8..=0xFF, proptest::num::u8::ANY], 0..200),
+            chunk in 1usize..40,
+        ) {
+            proptest::prop_assert_eq!(decoded_by_reader(encoding, &bytes, chunk), decoded_by_encoding_rs(encoding, &bytes));
         }
     }
 
