@@ -118,23 +118,29 @@ fn open_seekable<'a, F: Read + Seek + 'a>(
     let offset = choice.bom_len as u64;
     // Modes that print as they go must not print half a file before finding it unreadable.
     if validate_first && !(choice.is_utf8() && utf8_valid) {
-        file.seek(SeekFrom::Start(offset)).map_err(read_err)?;
-        let raw = BufReader::with_capacity(READ_BUFFER, &mut file);
-        if choice.is_utf8() {
-            decode::validate_utf8(raw).map_err(|e| match e {
-                ValidateError::Io(e) => read_err(e),
-                ValidateError::Utf8(e) => {
-                    Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset + offset }
-                }
-            })?;
-        } else {
+        if whole && !choice.is_utf8() {
+            let raw = &head[choice.bom_len..];
             io::copy(&mut DecodeReader::new(raw, choice.encoding, offset), &mut io::sink()).map_err(read_err)?;
+        } else {
+            file.seek(SeekFrom::Start(offset)).map_err(read_err)?;
+            let raw = BufReader::with_capacity(READ_BUFFER, &mut file);
+            if choice.is_utf8() {
+                decode::validate_utf8(raw).map_err(|e| match e {
+                    ValidateError::Io(e) => read_err(e),
+                    ValidateError::Utf8(e) => {
+                        Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset + offset }
+                    }
+                })?;
+            } else {
+                io::copy(&mut DecodeReader::new(raw, choice.encoding, offset), &mut io::sink()).map_err(read_err)?;
+            }
         }
     }
-    let text: Box<dyn BufRead + 'a> = if whole && choice.is_utf8() {
-        // Small files (most articles) are read once: clean from the bytes already in memory.
+    let text: Box<dyn BufRead + 'a> = if whole {
+        // Small files (most articles) are read once: clean (or decode) the bytes already in memory.
         head.drain(..choice.bom_len);
-        Box::new(Cursor::new(head))
+        let raw = Cursor::new(head);
+        if choice.is_utf8() { Box::new(raw) } else { Box::new(DecodeReader::new(raw, choice.encoding, offset)) }
     } else {
         file.seek(SeekFrom::Start(offset)).map_err(read_err)?;
         let raw = BufReader::with_capacity(READ_BUFFER, file);

@@ -161,6 +161,31 @@ fn bytes_that_do_not_decode_in_a_forced_encoding_are_an_error_naming_the_file() 
 }
 
 #[test]
+fn a_byte_a_single_byte_encoding_leaves_unmapped_is_an_error_at_its_offset_in_a_small_file_or_a_large_one() {
+    // 0xAA is a byte windows-1253 leaves unmapped; a small file is decoded from the bytes read to
+    // detect it, a large one (past the 64 KiB head) streamed from the file.
+    let dir = tempfile::tempdir().unwrap();
+    let line = b"\xc5\xe9\xe4\xfe\xf3\xe5\xe9\xf2 \xf4\xe7\xf2 \xe7\xec\xdd\xf1\xe1\xf2.\n"; // "Ειδήσεις της ημέρας."
+    for (name, lines_before) in [("small.txt", 3), ("large.txt", 8000)] {
+        let mut bytes = line.repeat(lines_before);
+        let offset = bytes.len() + 3;
+        bytes.extend_from_slice(b"\xc5\xe9\xe4\xaa\xe9\n");
+        let path = dir.path().join(name);
+        fs::write(&path, &bytes).unwrap();
+        for mode in ["--check", "--diff", "--write"] {
+            newsclean()
+                .args([mode, "--encoding", "windows-1253"])
+                .arg(&path)
+                .assert()
+                .code(2)
+                .stdout("")
+                .stderr(contains(format!("{name}: cannot decode: not valid windows-1253 (byte offset {offset})")));
+        }
+        assert_eq!(fs::read(&path).unwrap(), bytes, "{name} left as it was");
+    }
+}
+
+#[test]
 fn a_50_mb_single_line_file_is_cleaned_without_losing_a_byte() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("line.txt");
