@@ -883,8 +883,8 @@ mod tests {
         }
     }
 
-    /// Every single-byte encoding encoding_rs has.
-    const SINGLE_BYTE: [&Encoding; 28] = {
+    /// Every single-byte encoding encoding_rs has (`x-user-defined` among them).
+    const SINGLE_BYTE: [&Encoding; 29] = {
         use encoding_rs::*;
         [
             IBM866,
@@ -915,6 +915,7 @@ mod tests {
             WINDOWS_1257,
             WINDOWS_1258,
             X_MAC_CYRILLIC,
+            X_USER_DEFINED,
         ]
     };
 
