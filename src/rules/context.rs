@@ -3,6 +3,7 @@
 //! line, and again only for a line a rule changed since. What the conditions mean is the engine's.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind, packed};
 
@@ -10,7 +11,15 @@ use super::text::whole_word;
 use crate::stage::{Context, WorkBlock};
 
 /// The words of a context condition, and a quick way to rule out the many lines holding none.
+/// Their searchers are built at the first search: a run meets few of the rules whose conditions
+/// name words (building those of the built-in rules was an eighth of every run's start-up).
 pub(crate) struct Words {
+    spellings: Vec<String>,
+    search: OnceLock<Search>,
+}
+
+/// The searchers of a `Words`.
+struct Search {
     /// The words in every spelling, ASCII case ignored, leftmost-longest.
     matcher: AhoCorasick,
     /// The SIMD searcher (Teddy) over the spellings in ASCII lowercase, run on the line in ASCII
@@ -28,9 +37,8 @@ pub(crate) struct Words {
 /// copied whole (memory stays bounded by a window, as the rest of the engine keeps it).
 const LOWERED_WINDOW: usize = 64 * 1024;
 
-impl Words {
-    /// The words in the `spellings` given (a word's case variants beyond ASCII among them).
-    pub(crate) fn new(spellings: &[String]) -> Self {
+impl Search {
+    fn new(spellings: &[String]) -> Self {
         let matcher = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
@@ -43,19 +51,31 @@ impl Words {
         config.match_kind(packed::MatchKind::LeftmostFirst);
         let quick = config.builder().extend(&lowered).build();
         let longest = lowered.iter().map(String::len).max().unwrap_or(0);
-        Words { matcher, quick, longest }
+        Search { matcher, quick, longest }
+    }
+}
+
+impl Words {
+    /// The words in the `spellings` given (a word's case variants beyond ASCII among them).
+    pub(crate) fn new(spellings: &[String]) -> Self {
+        Words { spellings: spellings.to_vec(), search: OnceLock::new() }
+    }
+
+    fn search(&self) -> &Search {
+        self.search.get_or_init(|| Search::new(&self.spellings))
     }
 
     /// True if `text` holds one of the words or phrases as a whole word. `lowered` is a buffer
     /// for the line in ASCII lowercase, kept to be reused.
     pub(crate) fn mentioned_in(&self, text: &str, lowered: &mut Vec<u8>) -> bool {
+        let search = self.search();
         let mut from = 0;
-        if let Some(quick) = &self.quick {
+        if let Some(quick) = &search.quick {
             // Windows overlap by the longest spelling less one byte, so every match lies whole in
             // some window. No match of `matcher` starts before the first of `quick`'s, except one
             // running past the window where `quick` found a later one: that one starts in the
             // overlap, where the search then begins.
-            let overlap = self.longest.saturating_sub(1);
+            let overlap = search.longest.saturating_sub(1);
             let window = LOWERED_WINDOW.max(2 * overlap + 1);
             let mut start = 0;
             loop {
@@ -72,7 +92,7 @@ impl Words {
             }
         }
         let input = Input::new(text).span(from..text.len());
-        self.matcher.find_iter(input).any(|m| whole_word(text, m.start(), m.end()))
+        search.matcher.find_iter(input).any(|m| whole_word(text, m.start(), m.end()))
     }
 }
 
@@ -183,7 +203,7 @@ mod tests {
 
     /// The answer without the quick filter: the automaton over the whole line.
     fn searched(words: &Words, text: &str) -> bool {
-        words.matcher.find_iter(text).any(|m| whole_word(text, m.start(), m.end()))
+        words.search().matcher.find_iter(text).any(|m| whole_word(text, m.start(), m.end()))
     }
 
     fn searched_block(words: &Words, block: &WorkBlock) -> bool {
@@ -191,9 +211,24 @@ mod tests {
     }
 
     #[test]
+    fn the_searchers_are_built_at_the_first_search_and_kept() {
+        let words = words();
+        assert!(words.search.get().is_none(), "nothing built before a search");
+        let mut lowered = Vec::new();
+        assert!(words.mentioned_in("Le Téléphone sonne.", &mut lowered));
+        assert!(!words.mentioned_in("A phone rang.", &mut lowered));
+        let built: *const Search = words.search.get().expect("built by the first search");
+        assert!(std::ptr::eq(built, words.search()), "and not built again");
+        // The built-in rules' conditions build nothing until a candidate asks.
+        let engine = crate::rules::engine::Engine::new(crate::rules::RuleSet::builtin().enabled());
+        assert!(engine.context_words().all(|words| words.search.get().is_none()));
+        assert!(engine.context_words().count() > 0);
+    }
+
+    #[test]
     fn the_quick_filter_answers_as_the_automaton_alone() {
         let words = words();
-        assert!(words.quick.is_some() || !cfg!(target_arch = "x86_64"), "Teddy builds on x86-64");
+        assert!(words.search().quick.is_some() || !cfg!(target_arch = "x86_64"), "Teddy builds on x86-64");
         let mut lowered = Vec::new();
         for text in [
             "",
@@ -242,7 +277,7 @@ mod tests {
         let words = words();
         let mut lowered = Vec::new();
         for spelling in ["Smart Phone", "rent", "current", "tablets", "rents"] {
-            for boundary in [LOWERED_WINDOW, 2 * LOWERED_WINDOW - words.longest + 1] {
+            for boundary in [LOWERED_WINDOW, 2 * LOWERED_WINDOW - words.search().longest + 1] {
                 for shift in 0..spelling.len() + 2 {
                     let at = boundary - shift;
                     let text = format!(
@@ -251,7 +286,7 @@ mod tests {
                         "z ".repeat(LOWERED_WINDOW)
                     );
                     assert_eq!(words.mentioned_in(&text, &mut lowered), searched(&words, &text), "{spelling} at {at}");
-                    assert!(lowered.len() <= LOWERED_WINDOW.max(2 * words.longest + 1));
+                    assert!(lowered.len() <= LOWERED_WINDOW.max(2 * words.search().longest + 1));
                 }
             }
         }

@@ -1152,6 +1152,12 @@ impl Engine {
         changed
     }
 
+    /// The words of the rules' context conditions.
+    #[cfg(test)]
+    pub(crate) fn context_words(&self) -> impl Iterator<Item = &Words> {
+        self.rules.iter().flat_map(|r| r.near.iter().chain(&r.not_in_paragraph))
+    }
+
     /// The search the rules share with a stage looking for `words` in lines (see `LinePrefilter`):
     /// `None` where the rules' own filters are not SIMD searches (thousands of rules), and one
     /// search over both would cost the other stage more than it saves.
