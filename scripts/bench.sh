@@ -397,6 +397,44 @@ print("%.3f %.3f %d %d" % best)
 ' "${RUNS_OVERRIDE:-$RUNS}" "$input" "$@")
 }
 
+# cpu_paired INPUT -- CMD... [:: INPUT -- CMD...]...: `cpu_run` for several commands at once, their
+# runs interleaved (one of each, RUNS times), so that a ratio of two of them compares runs made
+# side by side rather than minutes apart on a shared machine whose speed drifts; a line each.
+cpu_paired() {
+    (cd "$CORPUS" && "$PY" -I -S -c '
+import os, sys, time
+runs, args = int(sys.argv[1]), sys.argv[2:]
+specs, spec = [], []
+for arg in args + ["::"]:
+    if arg == "::":
+        specs.append((spec[0], spec[2:]))  # the input, then `--`, then the command
+        spec = []
+    else:
+        spec.append(arg)
+best = [None] * len(specs)
+for _ in range(runs):
+    for k, (stdin, cmd) in enumerate(specs):
+        start = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            os.dup2(os.open(stdin, os.O_RDONLY), 0)
+            out = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(out, 1)
+            os.dup2(out, 2)
+            try:
+                os.execvp(cmd[0], cmd)
+            finally:
+                os._exit(127)
+        _, status, usage = os.wait4(pid, 0)
+        wall = time.monotonic() - start
+        run = (usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+        if best[k] is None or run[0] < best[k][0]:
+            best[k] = run
+for run in best:
+    print("%.3f %.3f %d %d" % run)
+' "${RUNS_OVERRIDE:-$RUNS}" "$@")
+}
+
 # meets FIGURE OP GOAL: `yes` or `no`.
 meets() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN { ok = (op == "<=") ? a <= b : (op == "<") ? a < b : a >= b; print ok ? "yes" : "no" }'; }
 
@@ -422,12 +460,19 @@ ratios() {
     "$PY" "$ROOT/scripts/many_rules.py" 5000 > "$rules_5000"
 
     say "  newsclean, sed, +5,000 rules, no blank lines, one 50 MiB line"
-    read -r cpu_nc _ _ rc < <(cpu_run "$BIG" -- "${PIN[@]}" "$BIN")
-    read -r cpu_sed _ _ _ < <(cpu_run "$BIG" -- env LC_ALL=C "${PIN[@]}" sed -E -f "$SED_SCRIPT")
-    read -r cpu_rules _ _ _ < <(cpu_run "$BIG" -- "${PIN[@]}" "$BIN" --config "$rules_5000")
-    read -r cpu_noblank _ _ _ < <(cpu_run "$noblank" -- "${PIN[@]}" "$BIN")
+    # The rows dividing one of these by another compare runs made side by side.
+    local -a paired
+    mapfile -t paired < <(cpu_paired "$BIG" -- "${PIN[@]}" "$BIN" \
+        :: "$BIG" -- env LC_ALL=C "${PIN[@]}" sed -E -f "$SED_SCRIPT" \
+        :: "$BIG" -- "${PIN[@]}" "$BIN" --config "$rules_5000" \
+        :: "$noblank" -- "${PIN[@]}" "$BIN" \
+        :: "$JSONL" -- "${PIN[@]}" "$BIN" --jsonl -j1)
+    read -r cpu_nc _ _ rc <<< "${paired[0]}"
+    read -r cpu_sed _ _ _ <<< "${paired[1]}"
+    read -r cpu_rules _ _ _ <<< "${paired[2]}"
+    read -r cpu_noblank _ _ _ <<< "${paired[3]}"
+    read -r cpu_jsonl _ _ _ <<< "${paired[4]}"
     read -r _ _ rss_line _ < <(RUNS_OVERRIDE=1 cpu_run "$one_line" -- "${PIN[@]}" "$BIN")
-    read -r cpu_jsonl _ _ _ < <(cpu_run "$JSONL" -- "${PIN[@]}" "$BIN" --jsonl -j1)
 
     r=$(calc 2 "$cpu_nc / $cpu_sed")
     rows+=("| stdin → stdout, newsclean ÷ \`LC_ALL=C sed -E -f scripts/residue.sed\` | $r ($cpu_nc s ÷ $cpu_sed s) | ≤ 0.5 | $(meets "$r" "<=" 0.5) |")
@@ -491,9 +536,12 @@ with open(os.path.join(corpus, "MANIFEST.tsv"), encoding="utf-8") as manifest:
 EOF
     legacy_bytes=$(txt_bytes "$legacy")
     utf8_bytes=$(txt_bytes "$utf8")
-    read -r cpu_legacy _ _ _ < <(cpu_run /dev/null -- "$BIN" --check --include '*.txt' "$legacy")
-    read -r cpu_utf8 _ _ _ < <(cpu_run /dev/null -- "$BIN" --check --include '*.txt' "$utf8")
-    read -r cpu_converted _ _ _ < <(cpu_run /dev/null -- "$BIN" --check --include '*.txt' "$converted")
+    mapfile -t paired < <(cpu_paired /dev/null -- "$BIN" --check --include '*.txt' "$legacy" \
+        :: /dev/null -- "$BIN" --check --include '*.txt' "$utf8" \
+        :: /dev/null -- "$BIN" --check --include '*.txt' "$converted")
+    read -r cpu_legacy _ _ _ <<< "${paired[0]}"
+    read -r cpu_utf8 _ _ _ <<< "${paired[1]}"
+    read -r cpu_converted _ _ _ <<< "${paired[2]}"
     # What detection and decoding cost is what the legacy files take beyond the same text already in
     # UTF-8: their text (Cyrillic, two bytes a letter in UTF-8) costs more per byte than the English
     # of the UTF-8 files whatever its encoding, which the per-byte ratio beside it mixes in.
@@ -508,7 +556,7 @@ EOF
         echo "|---|---|---|:---:|"
         printf '%s\n' "${rows[@]}"
         echo
-        echo "- CPU time is user + system of the process and its threads (\`os.wait4\`), best of $RUNS run(s); the --write, one-line and --check-of-the-copy rows take 1 run; stdin rows: ${PIN_NOTE}"
+        echo "- CPU time is user + system of the process and its threads (\`os.wait4\`), best of $RUNS run(s), the runs of the commands a row compares interleaved; the --write, one-line and --check-of-the-copy rows take 1 run; stdin rows: ${PIN_NOTE}"
         echo "- load average when the ratios finished: $(cut -d' ' -f1-3 /proc/loadavg 2> /dev/null || echo unknown)"
         echo "- newsclean's exit code on big.txt: $rc"
         machine_facts "$RUNS"
