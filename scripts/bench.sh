@@ -370,31 +370,7 @@ memory() {
 # and stderr to /dev/null) and prints the best run's `CPU_SECONDS WALL_SECONDS PEAK_RSS_KIB
 # EXIT_CODE`; CPU time is user + system of the process and its threads (os.wait4).
 cpu_run() {
-    local input=$1
-    shift 2 # the input and the `--`
-    (cd "$CORPUS" && "$PY" -I -S -c '
-import os, sys, time
-runs, stdin, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-best = None
-for _ in range(runs):
-    start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        os.dup2(os.open(stdin, os.O_RDONLY), 0)
-        out = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(out, 1)
-        os.dup2(out, 2)
-        try:
-            os.execvp(cmd[0], cmd)
-        finally:
-            os._exit(127)
-    _, status, usage = os.wait4(pid, 0)
-    wall = time.monotonic() - start
-    run = (usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
-    if best is None or run[0] < best[0]:
-        best = run
-print("%.3f %.3f %d %d" % best)
-' "${RUNS_OVERRIDE:-$RUNS}" "$input" "$@")
+    cpu_paired "$@"
 }
 
 # cpu_paired INPUT -- CMD... [:: INPUT -- CMD...]...: `cpu_run` for several commands at once, their
