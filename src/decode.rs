@@ -470,6 +470,24 @@ impl<R: BufRead> BufRead for DecodeReader<R> {
     }
 }
 
+/// Tables built for the encodings a run meets, each kept for the rest of the run.
+type PerEncoding<T> = std::sync::Mutex<Vec<(&'static Encoding, Option<&'static T>)>>;
+
+/// The table in `tables` for `encoding`, built by `build` the first time it is asked for.
+fn once_per_encoding<T>(
+    tables: &PerEncoding<T>,
+    encoding: &'static Encoding,
+    build: impl FnOnce() -> Option<T>,
+) -> Option<&'static T> {
+    let mut tables = tables.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, table)) = tables.iter().find(|(e, _)| *e == encoding) {
+        return *table;
+    }
+    let table = build().map(|table| &*Box::leak(Box::new(table)));
+    tables.push((encoding, table));
+    table
+}
+
 /// The 256 bytes of a single-byte encoding (windows-1251, KOI8-R, ISO-8859-x, …) as UTF-8, as
 /// encoding_rs decodes each one: such an encoding maps every byte on its own, without state, so a
 /// table of them decodes a text exactly as encoding_rs does, in a few instructions a byte where
@@ -482,21 +500,14 @@ pub(crate) struct ByteTable {
 }
 
 impl ByteTable {
-    /// The table of `encoding` if it is a single-byte encoding, built once per encoding a run meets.
+    /// The table of `encoding` if it is a single-byte encoding, built once per encoding a run meets
+    /// (a few dozen encodings at most, 1.3 KiB each).
     fn of(encoding: &'static Encoding) -> Option<&'static ByteTable> {
-        type Tables = Vec<(&'static Encoding, Option<&'static ByteTable>)>;
-        static TABLES: std::sync::Mutex<Tables> = std::sync::Mutex::new(Vec::new());
+        static TABLES: PerEncoding<ByteTable> = std::sync::Mutex::new(Vec::new());
         if !encoding.is_single_byte() {
             return None;
         }
-        let mut tables = TABLES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((_, table)) = tables.iter().find(|(e, _)| *e == encoding) {
-            return *table;
-        }
-        // One table per encoding for the rest of the run: a few dozen encodings at most, 1.3 KiB each.
-        let table = ByteTable::build(encoding).map(|table| &*Box::leak(Box::new(table)));
-        tables.push((encoding, table));
-        table
+        once_per_encoding(&TABLES, encoding, || ByteTable::build(encoding))
     }
 
     /// The table, or `None` if a byte decodes to more than one character of three bytes (which
@@ -556,19 +567,12 @@ pub(crate) struct CharTable {
 }
 
 impl CharTable {
-    /// The table of `encoding` if it is a single-byte encoding, built once per encoding a run meets.
+    /// The table of `encoding` if it is a single-byte encoding, built once per encoding a run
+    /// writes back in (a few at most, 64 KiB each).
     fn of(encoding: &'static Encoding) -> Option<&'static CharTable> {
-        type Tables = Vec<(&'static Encoding, Option<&'static CharTable>)>;
-        static TABLES: std::sync::Mutex<Tables> = std::sync::Mutex::new(Vec::new());
+        static TABLES: PerEncoding<CharTable> = std::sync::Mutex::new(Vec::new());
         let bytes = ByteTable::of(encoding)?;
-        let mut tables = TABLES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((_, table)) = tables.iter().find(|(e, _)| *e == encoding) {
-            return *table;
-        }
-        // One table per encoding written back in a run: a few at most, 64 KiB each.
-        let table = CharTable::build(bytes).map(|table| &*Box::leak(Box::new(table)));
-        tables.push((encoding, table));
-        table
+        once_per_encoding(&TABLES, encoding, || CharTable::build(bytes))
     }
 
     /// The reverse of `table`, or `None` if two bytes decode to one character (which no

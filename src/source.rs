@@ -118,22 +118,22 @@ fn open_seekable<'a, F: Read + Seek + 'a>(
     let offset = choice.bom_len as u64;
     // Modes that print as they go must not print half a file before finding it unreadable.
     if validate_first && !(choice.is_utf8() && utf8_valid) {
-        if whole && !choice.is_utf8() {
-            let raw = &head[choice.bom_len..];
-            io::copy(&mut DecodeReader::new(raw, choice.encoding, offset), &mut io::sink()).map_err(read_err)?;
+        // A small file is checked in the bytes already read, a larger one read again.
+        let raw: Box<dyn BufRead + '_> = if whole {
+            Box::new(&head[choice.bom_len..])
         } else {
             file.seek(SeekFrom::Start(offset)).map_err(read_err)?;
-            let raw = BufReader::with_capacity(READ_BUFFER, &mut file);
-            if choice.is_utf8() {
-                decode::validate_utf8(raw).map_err(|e| match e {
-                    ValidateError::Io(e) => read_err(e),
-                    ValidateError::Utf8(e) => {
-                        Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset + offset }
-                    }
-                })?;
-            } else {
-                io::copy(&mut DecodeReader::new(raw, choice.encoding, offset), &mut io::sink()).map_err(read_err)?;
-            }
+            Box::new(BufReader::with_capacity(READ_BUFFER, &mut file))
+        };
+        if choice.is_utf8() {
+            decode::validate_utf8(raw).map_err(|e| match e {
+                ValidateError::Io(e) => read_err(e),
+                ValidateError::Utf8(e) => {
+                    Error::InvalidUtf8 { path: path.to_owned(), line: e.line, offset: e.offset + offset }
+                }
+            })?;
+        } else {
+            io::copy(&mut DecodeReader::new(raw, choice.encoding, offset), &mut io::sink()).map_err(read_err)?;
         }
     }
     let text: Box<dyn BufRead + 'a> = if whole {
