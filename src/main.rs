@@ -6,6 +6,9 @@ use clap::Parser;
 
 mod cli;
 
+#[global_allocator]
+static ALLOCATOR: cli::alloc::SplitAlloc = cli::alloc::SplitAlloc;
+
 use cli::{Args, Exit};
 
 fn main() -> ExitCode {

@@ -2,6 +2,7 @@
 //! (`args`), the runs of each mode (`run`), and the commands other than cleaning (`commands`). This
 //! module and `main.rs` are the only places that touch stdout, stderr or exit codes.
 
+pub mod alloc;
 mod args;
 mod commands;
 mod jsonl;
