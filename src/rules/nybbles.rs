@@ -99,6 +99,11 @@ fn share_sums() -> &'static [[[f64; 256]; 2]; 16] {
 /// `prints` merged, two at a time where merging adds the fewest estimated candidates, into at
 /// most `buckets` groups of at most `cap` prints each: per print, the group it ends in (numbered
 /// from 0), or `None` where the cap leaves more groups than buckets.
+///
+/// Of equal costs, the pair first in (lower, higher) order is merged. Each group keeps its
+/// cheapest partner among the groups after it (`best`), so a merge rescans only the rows it
+/// touched rather than every pair: the same merges as scanning all pairs each time, at a
+/// fraction of the cost (that scan was a fifth of the built-in rules' start-up).
 pub fn merge_into(prints: &[Fingerprint], len: usize, buckets: usize, cap: usize) -> Option<Vec<usize>> {
     let n = prints.len();
     let mut prints = prints.to_vec();
@@ -112,27 +117,54 @@ pub fn merge_into(prints: &[Fingerprint], len: usize, buckets: usize, cap: usize
     let mut costs: Vec<Vec<f64>> = (0..n)
         .map(|a| (0..n).map(|b| if a < b { merge_cost(a, b, &prints, &rates) } else { f64::INFINITY }).collect())
         .collect();
-    for _ in buckets..n {
-        let mut best = (f64::INFINITY, 0, 0);
-        for a in (0..n).filter(|&a| alive[a]) {
-            for b in (a + 1..n).filter(|&b| alive[b] && members[a] + members[b] <= cap) {
-                if costs[a][b] < best.0 {
-                    best = (costs[a][b], a, b);
-                }
+    // Row `a`'s cheapest partner `b > a` that fits under the cap (the first of equal costs).
+    // (A pair costing infinity, or no number, is never merged.)
+    let row_best = |a: usize, costs: &[Vec<f64>], alive: &[bool], members: &[usize]| {
+        let mut best = (f64::INFINITY, usize::MAX);
+        for b in (a + 1..n).filter(|&b| alive[b] && members[a] + members[b] <= cap) {
+            if costs[a][b] < best.0 {
+                best = (costs[a][b], b);
             }
         }
-        let (_, a, b) = best;
-        if a == b {
-            return None; // no two fit under the cap
+        (best.1 != usize::MAX).then_some(best)
+    };
+    let mut best: Vec<Option<(f64, usize)>> = (0..n).map(|a| row_best(a, &costs, &alive, &members)).collect();
+    for _ in buckets..n {
+        let mut pick: Option<(f64, usize, usize)> = None;
+        for a in (0..n).filter(|&a| alive[a]) {
+            if let Some((cost, b)) = best[a]
+                && pick.is_none_or(|(least, _, _)| cost < least)
+            {
+                pick = Some((cost, a, b));
+            }
         }
+        let (_, a, b) = pick?; // `None`: no two fit under the cap
         prints[a] = prints[a].union(prints[b]);
         rates[a] = prints[a].candidate_rate(len);
         members[a] += members[b];
         alive[b] = false;
+        best[b] = None;
         group_of.iter_mut().filter(|g| **g == b).for_each(|g| *g = a);
         for other in (0..n).filter(|&o| alive[o] && o != a) {
             let (x, y) = (a.min(other), a.max(other));
             costs[x][y] = merge_cost(x, y, &prints, &rates);
+        }
+        best[a] = row_best(a, &costs, &alive, &members);
+        for x in (0..n).filter(|&x| alive[x] && x != a) {
+            match best[x] {
+                // Its partner is gone or changed: the row is looked at again.
+                Some((_, y)) if y == a || y == b => best[x] = row_best(x, &costs, &alive, &members),
+                // Only the pair with `a`, earlier in the row, may now beat it.
+                Some((cost, y)) if x < a && members[x] + members[a] <= cap => {
+                    let with_a = costs[x][a];
+                    if with_a < cost || (with_a == cost && a < y) {
+                        best[x] = Some((with_a, a));
+                    }
+                }
+                Some(_) => {}
+                None if x < a => best[x] = row_best(x, &costs, &alive, &members),
+                None => {}
+            }
         }
     }
     // The surviving groups numbered 0, 1, … in their order.
@@ -351,6 +383,90 @@ mod tests {
 
     fn naive(needles: &[&str], hay: &[u8]) -> bool {
         needles.iter().any(|n| hay.windows(n.len()).any(|w| w == n.as_bytes()))
+    }
+
+    /// The first `merge_into`: every pair scanned for each merge, the answer the faster one must give.
+    /// `prints` merged, two at a time where merging adds the fewest estimated candidates, into at
+    /// most `buckets` groups of at most `cap` prints each: per print, the group it ends in (numbered
+    /// from 0), or `None` where the cap leaves more groups than buckets.
+    fn merge_into_by_full_scans(prints: &[Fingerprint], len: usize, buckets: usize, cap: usize) -> Option<Vec<usize>> {
+        let n = prints.len();
+        let mut prints = prints.to_vec();
+        let mut members: Vec<usize> = vec![1; n];
+        let mut rates: Vec<f64> = prints.iter().map(|p| p.candidate_rate(len)).collect();
+        let mut alive: Vec<bool> = vec![true; n];
+        let mut group_of: Vec<usize> = (0..n).collect();
+        let merge_cost = |a: usize, b: usize, prints: &[Fingerprint], rates: &[f64]| {
+            prints[a].union(prints[b]).candidate_rate(len) - rates[a] - rates[b]
+        };
+        let mut costs: Vec<Vec<f64>> = (0..n)
+            .map(|a| (0..n).map(|b| if a < b { merge_cost(a, b, &prints, &rates) } else { f64::INFINITY }).collect())
+            .collect();
+        for _ in buckets..n {
+            let mut best = (f64::INFINITY, 0, 0);
+            for a in (0..n).filter(|&a| alive[a]) {
+                for b in (a + 1..n).filter(|&b| alive[b] && members[a] + members[b] <= cap) {
+                    if costs[a][b] < best.0 {
+                        best = (costs[a][b], a, b);
+                    }
+                }
+            }
+            let (_, a, b) = best;
+            if a == b {
+                return None; // no two fit under the cap
+            }
+            prints[a] = prints[a].union(prints[b]);
+            rates[a] = prints[a].candidate_rate(len);
+            members[a] += members[b];
+            alive[b] = false;
+            group_of.iter_mut().filter(|g| **g == b).for_each(|g| *g = a);
+            for other in (0..n).filter(|&o| alive[o] && o != a) {
+                let (x, y) = (a.min(other), a.max(other));
+                costs[x][y] = merge_cost(x, y, &prints, &rates);
+            }
+        }
+        // The surviving groups numbered 0, 1, … in their order.
+        let mut number = vec![0; n];
+        for (k, g) in (0..n).filter(|&g| alive[g]).enumerate() {
+            number[g] = k;
+        }
+        Some(group_of.iter().map(|&g| number[g]).collect())
+    }
+
+    #[test]
+    fn merging_gives_the_merges_of_scanning_every_pair() {
+        // Fingerprints of needles drawn from a small alphabet (many equal costs, ties broken by
+        // order) and from any bytes, in every number of buckets and caps that bind or do not.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..300 {
+            let n = 1 + (next() % 70) as usize;
+            let prints: Vec<Fingerprint> = (0..n)
+                .map(|_| {
+                    let needle: Vec<u8> = (0..4)
+                        .map(|_| match round % 3 {
+                            0 => b"aAb "[(next() % 4) as usize],
+                            1 => (next() % 256) as u8,
+                            _ => b"flatsFLATS"[(next() % 10) as usize],
+                        })
+                        .collect();
+                    Fingerprint::of(&needle)
+                })
+                .collect();
+            let len = 3 + (round % 2);
+            for (buckets, cap) in [(8, usize::MAX), (16, usize::MAX), (8, 4), (16, 3), (1, usize::MAX), (4, 2)] {
+                assert_eq!(
+                    merge_into(&prints, len, buckets, cap),
+                    merge_into_by_full_scans(&prints, len, buckets, cap),
+                    "round {round}, {n} prints, {buckets} buckets, cap {cap}"
+                );
+            }
+        }
     }
 
     #[test]
