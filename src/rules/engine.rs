@@ -399,8 +399,8 @@ struct Scan {
 impl Scan {
     /// The patterns whose roles `keep` keeps (none: no scan). `all`, a scan of every one of
     /// `patterns`, lends its automata when `keep` keeps a role of each pattern: building them again
-    /// costs a large rule set's start-up as much again. It lends its automaton alone when this scan
-    /// keeps thousands of patterns (see `MAX_DFA_PATTERNS`).
+    /// costs a large rule set's start-up as much again. Otherwise it lends its automaton alone,
+    /// matches of the patterns this scan does not keep finding no role.
     fn new(patterns: &[String], roles: &[Vec<Role>], keep: impl Fn(&Role) -> bool, all: Option<&Scan>) -> Option<Self> {
         let kept: Vec<Vec<Role>> =
             roles.iter().map(|roles| roles.iter().filter(|r| keep(r)).cloned().collect()).collect();
@@ -418,17 +418,16 @@ impl Scan {
                     roles: kept,
                 });
             }
-            // Either automaton would be an NFA over thousands of patterns, and one over a few more
-            // finds the same matches of these (the others have no role here) as fast: only the
-            // quick filter, which decides which lines are scanned, is this scan's own.
-            if kept_patterns.len() > MAX_DFA_PATTERNS {
-                return Some(Scan {
-                    automaton: all.automaton.clone(),
-                    quick: QuickFilter::new(&kept_patterns),
-                    patterns: kept_patterns,
-                    roles: kept,
-                });
-            }
+            // An automaton over a few more patterns finds the same matches of these (the others
+            // have no role here) as fast, a DFA as an NFA over thousands: only the quick filter,
+            // which decides which lines are scanned, is this scan's own. Building a second DFA
+            // was a fifth of the built-in rules' start-up.
+            return Some(Scan {
+                automaton: all.automaton.clone(),
+                quick: QuickFilter::new(&kept_patterns),
+                patterns: kept_patterns,
+                roles: kept,
+            });
         }
         let kept_roles: Vec<Vec<Role>> = kept.into_iter().filter(|roles| !roles.is_empty()).collect();
         // Runs only on the lines the quick filter lets through: a DFA's speed there is worth its
@@ -2555,10 +2554,27 @@ mod tests {
             for line in lines {
                 let long = format!("{line} {}", "padding words of plain prose ".repeat(12));
                 for text in [line.to_owned(), long] {
-                    let exact = scan.automaton.find_overlapping_iter(text.as_str()).next().is_some();
+                    // A hit: a match of a pattern with a role in this scan (a lent automaton
+                    // also finds the patterns of the scan that lent it).
+                    let exact = scan
+                        .automaton
+                        .find_overlapping_iter(text.as_str())
+                        .any(|m| !scan.roles[m.pattern().as_usize()].is_empty());
                     assert_eq!(scan.quick.is_match(&text), exact, "{text:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn the_scans_of_long_lines_and_tails_share_the_short_lines_automaton() {
+        // One DFA built, not three: the others find its matches and keep those with a role.
+        let engine = Engine::new(crate::rules::RuleSet::builtin().enabled());
+        let short = engine.short.as_ref().expect("the built-in rules have patterns");
+        for scan in [&engine.long, &engine.tail_triggers].into_iter().flatten() {
+            assert_eq!(scan.automaton.patterns_len(), short.automaton.patterns_len());
+            assert!(scan.patterns.len() < short.patterns.len(), "a scan of some patterns only");
+            assert_eq!(scan.roles.len(), short.patterns.len(), "roles by the automaton's numbering");
         }
     }
 
