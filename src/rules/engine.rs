@@ -123,15 +123,23 @@ impl Piece {
 
 impl QuickFilter {
     fn new(patterns: &[String]) -> Self {
+        Self::with_needles(patterns).0
+    }
+
+    /// The filter, and the strings it looks for (before their rarest windows are taken): a line
+    /// holding one of `patterns` holds one of them.
+    fn with_needles(patterns: &[String]) -> (Self, Vec<String>) {
+        let owned = |needles: &[&str]| needles.iter().map(|n| (*n).to_owned()).collect::<Vec<String>>();
         let fits = |needles: &[&str]| needles.len() <= TEDDY_PATTERNS * TEDDY_CHUNKS;
         // Past a few times what Teddy serves, the patterns themselves do not fit: their prefixes
         // are tried first, without the cost of finding which patterns hold others.
         if patterns.len() <= 4 * TEDDY_PATTERNS * TEDDY_CHUNKS {
-            let needles = from_rare_windows(&quick_needles(patterns));
+            let whole = quick_needles(patterns);
+            let needles = from_rare_windows(&whole);
             if fits(&needles)
                 && let Some(pieces) = Self::pieces(&needles)
             {
-                return QuickFilter::Pieces(pieces);
+                return (QuickFilter::Pieces(pieces), owned(&whole));
             }
         }
         // A line holding a pattern holds its first bytes too: thousands of words often come in
@@ -178,11 +186,12 @@ impl QuickFilter {
                 // From their rarest windows, as above: whole, the phrases of the built-in rules
                 // that stay beside the families (`use cookies`, `smart phone`) open common words,
                 // and confirming their candidates cost 0.36 instructions a byte.
-                let needles = from_rare_windows(&quick_needles(&shortened));
+                let whole = quick_needles(&shortened);
+                let needles = from_rare_windows(&whole);
                 if needles.len() <= budget
                     && let Some(pieces) = Self::pieces(&needles)
                 {
-                    return QuickFilter::Pieces(pieces);
+                    return (QuickFilter::Pieces(pieces), owned(&whole));
                 }
             }
         }
@@ -194,7 +203,7 @@ impl QuickFilter {
             .dfa_size_limit(1 << 26)
             .build()
             .expect("an alternation of escaped literals is a valid regex");
-        QuickFilter::LazyDfa(regex)
+        (QuickFilter::LazyDfa(regex), owned(&needles))
     }
 
     /// The searches for `needles` (sorted by length), or `None` where the CPU has no SIMD Teddy
@@ -387,12 +396,13 @@ fn from_rare_windows<'p>(needles: &[&'p str]) -> Vec<&'p str> {
 
 /// An automaton over some of the rules' patterns, with what each pattern means.
 struct Scan {
-    /// The patterns, as the automaton numbers them (what a `LinePrefilter` is built from).
-    patterns: Vec<String>,
     automaton: AhoCorasick,
     /// The same patterns, leftmost-longest: only such automata get the SIMD (Teddy) prefilter,
     /// which makes the "nothing here" answer for most lines cheap.
     quick: QuickFilter,
+    /// What `quick` looks for (see `QuickFilter::with_needles`), from which a `LinePrefilter`
+    /// is built without going through the patterns again.
+    needles: Vec<String>,
     roles: Vec<Vec<Role>>,
 }
 
@@ -412,9 +422,9 @@ impl Scan {
         if let Some(all) = all {
             if all.roles.len() == kept_patterns.len() {
                 return Some(Scan {
-                    patterns: kept_patterns,
                     automaton: all.automaton.clone(),
                     quick: all.quick.clone(),
+                    needles: all.needles.clone(),
                     roles: kept,
                 });
             }
@@ -422,12 +432,8 @@ impl Scan {
             // have no role here) as fast, a DFA as an NFA over thousands: only the quick filter,
             // which decides which lines are scanned, is this scan's own. Building a second DFA
             // was a fifth of the built-in rules' start-up.
-            return Some(Scan {
-                automaton: all.automaton.clone(),
-                quick: QuickFilter::new(&kept_patterns),
-                patterns: kept_patterns,
-                roles: kept,
-            });
+            let (quick, needles) = QuickFilter::with_needles(&kept_patterns);
+            return Some(Scan { automaton: all.automaton.clone(), quick, needles, roles: kept });
         }
         let kept_roles: Vec<Vec<Role>> = kept.into_iter().filter(|roles| !roles.is_empty()).collect();
         // Runs only on the lines the quick filter lets through: a DFA's speed there is worth its
@@ -438,12 +444,8 @@ impl Scan {
         };
         let automaton =
             AhoCorasickBuilder::new().kind(Some(kind)).match_kind(AcMatchKind::Standard).build(&kept_patterns);
-        Some(Scan {
-            automaton: automaton.expect("rule literals are plain strings"),
-            quick: QuickFilter::new(&kept_patterns),
-            patterns: kept_patterns,
-            roles: kept_roles,
-        })
+        let (quick, needles) = QuickFilter::with_needles(&kept_patterns);
+        Some(Scan { automaton: automaton.expect("rule literals are plain strings"), quick, needles, roles: kept_roles })
     }
 
     /// Hits on `text`, as (start, end, role).
@@ -1161,14 +1163,17 @@ impl Engine {
     /// `None` where the rules' own filters are not SIMD searches (thousands of rules), and one
     /// search over both would cost the other stage more than it saves.
     pub fn prefilter_with(&self, words: &[&str]) -> Option<LinePrefilter> {
+        // From what the scan's filter looks for, not its patterns: a line holding a pattern holds
+        // one of those, and with thousands of rules they are a few dozen prefixes, where going
+        // through the patterns again (finding their families) cost a twentieth of start-up.
         let with_words = |scan: &Option<Scan>| {
-            let mut patterns = match scan {
+            let mut needles = match scan {
                 None => Vec::new(),
-                Some(scan) if matches!(scan.quick, QuickFilter::Pieces(_)) => scan.patterns.clone(),
+                Some(scan) if matches!(scan.quick, QuickFilter::Pieces(_)) => scan.needles.clone(),
                 Some(_) => return None,
             };
-            patterns.extend(words.iter().map(|w| (*w).to_owned()));
-            Some(QuickFilter::new(&patterns)).filter(|quick| matches!(quick, QuickFilter::Pieces(_)))
+            needles.extend(words.iter().map(|w| (*w).to_owned()));
+            Some(QuickFilter::new(&needles)).filter(|quick| matches!(quick, QuickFilter::Pieces(_)))
         };
         Some(LinePrefilter { short: with_words(&self.short)?, long: with_words(&self.long)? })
     }
@@ -2368,16 +2373,16 @@ mod tests {
         lines
     }
 
-    #[test]
-    fn a_line_the_shared_prefilter_rules_out_holds_nothing_for_the_rules_or_the_widgets() {
-        let engine = Engine::new(crate::rules::RuleSet::builtin().enabled());
+    /// Asserts that each of `lines` the shared prefilter rules out gives the engine no hit beyond
+    /// its anchored ones and holds no cue word; answers how many were ruled out and kept.
+    fn check_shared_prefilter(engine: &Engine, lines: &[String]) -> (usize, usize) {
         let cues = crate::stages::widgets::CUE_WORDS;
-        let prefilter = engine.prefilter_with(&cues).expect("the built-in rules' filters are SIMD searches");
+        let prefilter = engine.prefilter_with(&cues).expect("the rules' filters are SIMD searches");
         let (mut out, mut kept) = (0, 0);
-        for line in prefilter_lines() {
-            let with_scan = engine.hits(&line);
-            let anchored_only = engine.hits_unless_screened_out(&line, true);
-            if prefilter.may_hold(&line) {
+        for line in lines {
+            let with_scan = engine.hits(line);
+            let anchored_only = engine.hits_unless_screened_out(line, true);
+            if prefilter.may_hold(line) {
                 kept += 1;
                 continue;
             }
@@ -2385,8 +2390,30 @@ mod tests {
             assert_eq!(with_scan.len(), anchored_only.len(), "{line:?}");
             assert!(!cues.iter().any(|c| line.contains(c)), "{line:?}");
         }
+        (out, kept)
+    }
+
+    #[test]
+    fn a_line_the_shared_prefilter_rules_out_holds_nothing_for_the_rules_or_the_widgets() {
+        let engine = Engine::new(crate::rules::RuleSet::builtin().enabled());
+        let (out, kept) = check_shared_prefilter(&engine, &prefilter_lines());
         // Most lines are ruled out, and the others are kept for the stages' own searches.
         assert!(out > 1000 && kept > 200, "{out} ruled out, {kept} kept");
+    }
+
+    #[test]
+    fn with_thousands_of_rules_the_shared_prefilter_still_rules_out_only_lines_without_hits() {
+        // The prefilter is built from what the rules' filter looks for (prefixes of the families),
+        // not from the 3,000 words again.
+        let set = crate::rules::RuleSet::with_user(rules(3000)).unwrap();
+        let engine = Engine::new(set.enabled());
+        let mut lines = prefilter_lines();
+        for i in (0..3000).step_by(7) {
+            lines.push(format!("The qq{i}word was here."));
+            lines.push(format!("THE QQ{i}WORD, said {}", "plain words ".repeat(30)));
+        }
+        let (out, kept) = check_shared_prefilter(&engine, &lines);
+        assert!(out > 1000 && kept > 800, "{out} ruled out, {kept} kept");
     }
 
     #[test]
@@ -2573,8 +2600,9 @@ mod tests {
         let short = engine.short.as_ref().expect("the built-in rules have patterns");
         for scan in [&engine.long, &engine.tail_triggers].into_iter().flatten() {
             assert_eq!(scan.automaton.patterns_len(), short.automaton.patterns_len());
-            assert!(scan.patterns.len() < short.patterns.len(), "a scan of some patterns only");
-            assert_eq!(scan.roles.len(), short.patterns.len(), "roles by the automaton's numbering");
+            assert_eq!(scan.roles.len(), short.roles.len(), "roles by the automaton's numbering");
+            let kept = scan.roles.iter().filter(|roles| !roles.is_empty()).count();
+            assert!(kept < short.roles.len(), "a scan of some patterns only");
         }
     }
 
