@@ -520,7 +520,7 @@ fn parse_whole<T: serde::de::DeserializeOwned>(text: &str) -> Result<(T, IdSpans
 const PIECE: usize = 32 * 1024;
 
 /// Parses a long `text` piece by piece, each piece being whole `[[rule]]` tables: the head before
-/// the first line `[[rule]]` as a `T` holding no rules, then runs of lines from one line `[[rule]]`
+/// the first line `[[rule]]` as a `T` (that does not define `rule`), then runs of lines from one line `[[rule]]`
 /// to the next of at least `piece` bytes (or the rest), each as a file of rules only, whose rules (and the spans of
 /// their ids, moved to where the piece starts) are appended to the head's. `None` when `text` is
 /// short or any piece fails to parse, which the whole file's parse then reports; otherwise the
@@ -548,10 +548,13 @@ fn parse_in_pieces<T: serde::de::DeserializeOwned>(
         }
     }
     let first = *cuts.first()?;
-    let mut head: T = toml::from_str(&text[..first]).ok()?;
-    if !rules(&mut head).is_empty() {
+    // A head that defines `rule` at all (`rule = []`, `[rule]`, `rule.x = 1`) makes the tables
+    // after it an error in the whole file, or a different one: the whole parse says which.
+    let head = toml::de::DeTable::parse(&text[..first]).ok()?;
+    if head.get_ref().iter().any(|(key, _)| key.get_ref() == "rule") {
         return None;
     }
+    let mut head = T::deserialize(toml::de::Deserializer::from(head)).ok()?;
     let mut spans = Vec::new();
     let ends = cuts.iter().skip(1).copied().chain([text.len()]);
     for (start, end) in cuts.iter().copied().zip(ends) {
@@ -704,11 +707,14 @@ mod tests {
         assert!(parse_in_pieces(&in_string, &rules, 1).is_none());
         let parsed = parse_rule_file(&in_string, "t.toml").unwrap();
         assert_eq!((parsed.len(), parsed[1000].description.as_str()), (2001, "[[rule]]\n"));
-        // Rules in the head as an inline array, then `[[rule]]` tables: an error in the whole file.
+        // Rules in the head as an inline array, even an empty one, then `[[rule]]` tables: an
+        // error in the whole file.
         let inline =
             format!("rule = [{{ id = \"a.b\", description = \"x\", match = {{ literal = [\"x\"] }} }}]\n{head}");
-        assert!(parse_in_pieces(&inline, &rules, 1).is_none());
-        assert!(parse_rule_file(&inline, "t.toml").is_err());
+        for text in [inline, format!("rule = []\n{head}")] {
+            assert!(parse_in_pieces(&text, &rules, 1).is_none());
+            assert!(parse_rule_file(&text, "t.toml").is_err());
+        }
         // A table other than `[[rule]]` among the rules: the whole file's error, at its line.
         let other = format!("{head}[settings]\nx = 1\n{tail}");
         assert!(parse_in_pieces(&other, &rules, 1).is_none());
