@@ -520,14 +520,14 @@ fn parse_whole<T: serde::de::DeserializeOwned>(text: &str) -> Result<(T, IdSpans
 const PIECE: usize = 32 * 1024;
 
 /// Parses a long `text` piece by piece, each piece being whole `[[rule]]` tables: the head before
-/// the first line `[[rule]]` as a `T` (that does not define `rule`), then runs of lines from one line `[[rule]]`
-/// to the next of at least `piece` bytes (or the rest), each as a file of rules only, whose rules (and the spans of
-/// their ids, moved to where the piece starts) are appended to the head's. `None` when `text` is
-/// short or any piece fails to parse, which the whole file's parse then reports; otherwise the
-/// answer is the whole parse's: a piece ending inside a string, an array or a table is a piece that
-/// does not parse, and a piece of rules holding anything but `[[rule]]` tables (and their
-/// subtables) fails as a rule file with an unknown key, so every piece that parses is read as it
-/// would be in the whole file.
+/// the first line `[[rule]]` as a `T` (that does not define `rule`), then runs of lines from one
+/// line `[[rule]]` to the next of at least `piece` bytes (or the rest), each as a file of rules
+/// only, whose rules (and the spans of their ids, moved to where the piece starts) are appended to
+/// the head's. `None` when `text` is short or any piece fails to parse, which the whole file's
+/// parse then reports; otherwise the answer is the whole parse's: a piece ending inside a string,
+/// an array or a table is a piece that does not parse, and a piece of rules holding anything but
+/// `[[rule]]` tables (and their subtables) fails as a rule file with an unknown key, so every piece
+/// that parses is read as it would be in the whole file.
 fn parse_in_pieces<T: serde::de::DeserializeOwned>(
     text: &str,
     rules: &impl Fn(&mut T) -> &mut Vec<RuleSpec>,
