@@ -178,23 +178,8 @@ pub enum ReadError {
 /// MiB; `--max-line-mib` raises it.
 pub const DEFAULT_MAX_LINE: usize = 64 << 20;
 
-/// Line buffers handed back by `BlockReader::recycle` are kept for the next lines read only up to
-/// this capacity each, and this much in all (a little more than the page-chrome classifier's
-/// window, which reads that much ahead at once), so that a pool made for lines of news never holds
-/// a huge line's buffer (memory on one huge line stays that line's) nor grows with the input.
-const SPARE_TEXT_MAX: usize = 16 << 10;
-const SPARE_TEXT_BYTES: usize = 2 << 20;
-/// The smallest new line buffer and block list: most lines and blocks fit, so a reused one seldom grows.
-const MIN_TEXT: usize = 64;
+/// The smallest new block list: most blocks fit, so a reused one seldom grows.
 const MIN_LIST: usize = 16;
-/// The size classes of spare line buffers: `MIN_TEXT` up to `SPARE_TEXT_MAX` bytes, by powers of two.
-const TEXT_CLASSES: usize = (SPARE_TEXT_MAX / MIN_TEXT).ilog2() as usize + 1;
-
-/// The size class of a buffer of `capacity` bytes (the largest power of two it holds, from
-/// `MIN_TEXT` on); `TEXT_CLASSES` or more for a capacity past `SPARE_TEXT_MAX`.
-fn text_class(capacity: usize) -> usize {
-    (capacity.max(MIN_TEXT) / MIN_TEXT).ilog2() as usize
-}
 
 /// Line lists kept for the next blocks, counted in lines they have room for (about 1 MiB).
 const SPARE_LIST_LINES: usize = 1 << 15;
@@ -212,18 +197,13 @@ pub struct BlockReader<R> {
     text_input: bool,
 }
 
-/// The buffers of lines and blocks already cleaned and written, reused for the next ones: a
-/// line's text costs no allocation of its own on most lines, nor a block its list. A stream of
-/// many small inputs (the records of JSON lines) hands them from one input's reader to the next.
+/// The lists of lines of blocks already cleaned and written, reused for the next blocks. A stream
+/// of many small inputs (the records of JSON lines) hands them from one input's reader to the
+/// next. A line's text is its own `String`: a pool of line buffers by size class saved glibc's
+/// malloc work, but with mimalloc (the binary's allocator) keeping and finding them cost more
+/// than a fresh allocation (benchmark corpus: 0.1 instructions a byte and 3% of CPU time).
 #[derive(Default)]
 pub(crate) struct Spare {
-    /// Line buffers by size class: those of `TEXT_CLASSES[k]` hold at least `MIN_TEXT << k` bytes
-    /// (and less than twice that), so that a line takes a buffer that fits from the first class
-    /// large enough without trying the others: with one list, a line longer than the buffer on
-    /// top allocated a new one (a quarter of the lines of the benchmark corpus did).
-    texts: [Vec<String>; TEXT_CLASSES],
-    /// The capacity of `texts`, in bytes.
-    text_bytes: usize,
     lists: Vec<Vec<Line>>,
     /// The capacity of `lists`, in lines.
     list_lines: usize,
@@ -232,32 +212,6 @@ pub(crate) struct Spare {
 }
 
 impl Spare {
-    /// An empty string with room for `len` bytes, left by an earlier line if one has room. A new
-    /// one gets a power of two, so that lines of about the same length can share buffers.
-    fn text(&mut self, len: usize) -> String {
-        if len == 0 {
-            return String::new(); // a blank separator: no buffer to take or give back
-        }
-        let fitting = text_class(len.next_power_of_two());
-        let reused = self.texts.iter_mut().skip(fitting).find_map(Vec::pop);
-        match reused {
-            Some(text) => {
-                self.text_bytes -= text.capacity();
-                text
-            }
-            None => String::with_capacity(len.next_power_of_two().max(MIN_TEXT)),
-        }
-    }
-
-    fn keep_text(&mut self, mut text: String) {
-        let capacity = text.capacity();
-        if (MIN_TEXT..=SPARE_TEXT_MAX).contains(&capacity) && self.text_bytes + capacity <= SPARE_TEXT_BYTES {
-            text.clear();
-            self.text_bytes += capacity;
-            self.texts[text_class(capacity)].push(text);
-        }
-    }
-
     /// An empty list of lines, with room left by an earlier block if any.
     fn list(&mut self) -> Vec<Line> {
         match self.lists.pop() {
@@ -270,9 +224,7 @@ impl Spare {
     }
 
     fn keep_list(&mut self, mut lines: Vec<Line>) {
-        for line in lines.drain(..) {
-            self.keep_text(line.text);
-        }
+        lines.clear();
         let capacity = lines.capacity();
         if capacity > 0 && capacity <= MAX_BLOCK_LINES && self.list_lines + capacity <= SPARE_LIST_LINES {
             self.list_lines += capacity;
@@ -316,13 +268,13 @@ impl<R: BufRead> BlockReader<R> {
         }
     }
 
-    /// Reads into the line buffers `spare` that another reader left (`into_spare`).
+    /// Reads into the block lists `spare` that another reader left (`into_spare`).
     pub(crate) fn with_spare(mut self, spare: Spare) -> Self {
         self.spare = spare;
         self
     }
 
-    /// The line buffers left for the next reader.
+    /// The block lists left for the next reader.
     pub(crate) fn into_spare(self) -> Spare {
         self.spare
     }
@@ -338,14 +290,14 @@ impl<R: BufRead> BlockReader<R> {
         self.last_ending
     }
 
-    /// Hands back the lines of a block done with, whose buffers the next blocks read reuse.
+    /// Hands back the lines of a block done with, whose list the next blocks read reuse.
     pub fn recycle(&mut self, lines: Vec<Line>) {
         self.spare.keep_list(lines);
     }
 
     /// The next line. Most lines lie whole in the reader's buffer, found there with the SIMD
-    /// `memchr` and copied once, checked, into a spare buffer; a line cut by the buffer's end is
-    /// gathered into a buffer of its own and checked whole.
+    /// `memchr` and copied once, checked, into a string of its own; a line cut by the buffer's end
+    /// is gathered into a buffer of its own and checked whole.
     fn read_line(&mut self) -> Result<Option<Line>, ReadError> {
         if let Some(line) = self.pushed_back.take() {
             return Ok(Some(line));
@@ -381,8 +333,7 @@ impl<R: BufRead> BlockReader<R> {
                             ReadError::Utf8(InvalidUtf8 { line: number, offset: start + valid as u64 })
                         })?,
                     };
-                    let mut line = self.spare.text(text.len());
-                    line.push_str(text);
+                    let line = text.to_owned();
                     self.input.consume(at + 1);
                     self.offset += at as u64 + 1;
                     let mut line = self.line(line, ending);
@@ -576,18 +527,6 @@ mod tests {
         let b = blocks(&input);
         assert_eq!(b.len(), 2);
         assert_eq!(b[0].len(), MAX_BLOCK_LINES);
-    }
-
-    #[test]
-    fn a_line_takes_a_spare_buffer_that_fits_whatever_was_kept_last() {
-        let mut spare = Spare::default();
-        spare.keep_text(String::with_capacity(1024));
-        spare.keep_text(String::with_capacity(128));
-        spare.keep_text(String::with_capacity(SPARE_TEXT_MAX * 2));
-        assert!(spare.text(500).capacity() >= 1024, "the small buffer on top is passed over");
-        assert_eq!(spare.text(100).capacity(), 128);
-        assert_eq!(spare.text(100).capacity(), 128, "none left: a new buffer of a power of two");
-        assert_eq!(spare.text_bytes, 0, "the huge buffer was not kept");
     }
 
     #[test]
