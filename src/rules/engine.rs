@@ -448,19 +448,17 @@ impl Scan {
         Some(Scan { automaton: automaton.expect("rule literals are plain strings"), quick, needles, roles: kept_roles })
     }
 
-    /// Hits on `text`, as (start, end, role).
-    fn hits(&self, text: &str) -> Vec<(usize, usize, &Role)> {
+    /// Adds the hits on `text` to `hits`, as (start, end, role).
+    fn hits_into<'s>(&'s self, text: &str, hits: &mut Vec<(usize, usize, &'s Role)>) {
         // The overlapping scan has no prefilter; a plain search has one and rules out most lines.
         if !self.quick.is_match(text) {
-            return Vec::new();
+            return;
         }
-        let mut hits = Vec::new();
         for m in self.automaton.find_overlapping_iter(text) {
             for role in &self.roles[m.pattern().as_usize()] {
                 hits.push((m.start(), m.end(), role));
             }
         }
-        hits
     }
 }
 
@@ -756,21 +754,23 @@ pub struct Engine {
     /// inline regexes anchored to a line's end (`... the city. Read Full Article at RT.com`),
     /// which count only in the line's last `TAIL_BYTES` (`long`). One scan of the whole line
     /// costs less than a second one over its end: a search's setup outweighs a few hundred bytes.
-    short: Option<Scan>,
+    /// Each is one scan per group of rules that has patterns there, the built-in rules' and the
+    /// user's (see `Engine::new`).
+    short: Vec<Scan>,
     /// What a line rule's match must start with (line-start literals, and the prefixes every
     /// match of a whole-line or line-start regex has), looked up by a short line's first bytes
     /// only: a trigger of such a rule is never searched through a line.
     start: Option<AnchorTable>,
     /// The same for the suffixes whole-line regexes end with, by a short line's last bytes.
     end: Option<AnchorTable>,
-    long: Option<Scan>,
+    long: Vec<Scan>,
     /// Whether there are `tail` rules, and whether some of them need a scan through the line (not
     /// anchored to the line's start or end, nor whole-line literals).
     tail_rules: Option<bool>,
     /// The triggers of those `tail` rules only: deciding whether a block could hold tail residue
     /// (and the rest of the input must be read ahead) looks for a handful of words, not for every
     /// pattern of the `short` scan.
-    tail_triggers: Option<Scan>,
+    tail_triggers: Vec<Scan>,
     /// The bytes a line of tail residue can start with (its first byte after leading spaces; any
     /// non-ASCII byte, which may be an invisible character the normalize stage removes): a block
     /// whose lines all start otherwise holds none, which most blocks show by their first bytes.
@@ -855,18 +855,22 @@ impl Engine {
             exact_lengths: Vec::new(),
             folded_lengths: Vec::new(),
             untriggered_lines: false,
-            short: None,
+            short: Vec::new(),
             tail_rules: None,
-            tail_triggers: None,
+            tail_triggers: Vec::new(),
             tail_first_bytes: [false; 256],
             start: None,
             end: None,
-            long: None,
+            long: Vec::new(),
             label_rules: Vec::new(),
             list_labels: ListLabels::None,
             untriggered: Vec::new(),
         };
-        let mut anywhere: Interned<String> = Interned::default();
+        // The built-in rules' patterns [0] and the user's [1], each group scanned by an automaton
+        // of its own: a line holding a built-in pattern (the residue most lines a scan sees hold)
+        // is not searched through thousands of a user's patterns, whose automaton, too large for
+        // a DFA, misses the cache at every byte (5,000 rules: a tenth of their cost per byte).
+        let mut anywhere: [Interned<String>; 2] = Default::default();
         let mut starts: Interned<Vec<u8>> = Interned::default();
         let mut ends: Interned<Vec<u8>> = Interned::default();
         for spec in specs {
@@ -875,6 +879,7 @@ impl Engine {
                 continue;
             }
             let rule = engine.rules.len();
+            let anywhere = &mut anywhere[usize::from(!spec.origin.is_built_in())];
             let strings = spec.strings();
             let variants = |s: &str| if spec.case == Case::Ignore { case_variants(s) } else { vec![s.to_owned()] };
             let whole_line = matches!(spec.place, Place::OwnLine | Place::Head | Place::Tail);
@@ -999,27 +1004,21 @@ impl Engine {
             engine.folded_lengths[key.len()] = true;
         }
         let rules = &engine.rules;
-        let (patterns, roles) = (&anywhere.patterns, &anywhere.roles);
-        let short = Scan::new(patterns, roles, |_| true, None);
         engine.start = AnchorTable::new(starts, End::Start);
         engine.end = AnchorTable::new(ends, End::Finish);
-        engine.long = Scan::new(
-            patterns,
-            roles,
-            |role| match *role {
+        for group in &anywhere {
+            let (patterns, roles) = (&group.patterns, &group.roles);
+            let Some(short) = Scan::new(patterns, roles, |_| true, None) else { continue };
+            let long = |role: &Role| match *role {
                 Role::Inline { .. } => true,
                 Role::Trigger { rule } => !rules[rule].place.is_line(),
                 Role::Prefix { .. } => false,
-            },
-            short.as_ref(),
-        );
-        engine.tail_triggers = Scan::new(
-            patterns,
-            roles,
-            |role| matches!(*role, Role::Trigger { rule } if rules[rule].place == Place::Tail),
-            short.as_ref(),
-        );
-        engine.short = short;
+            };
+            engine.long.extend(Scan::new(patterns, roles, long, Some(&short)));
+            let tail = |role: &Role| matches!(*role, Role::Trigger { rule } if rules[rule].place == Place::Tail);
+            engine.tail_triggers.extend(Scan::new(patterns, roles, tail, Some(&short)));
+            engine.short.push(short);
+        }
         engine.label_rules = (0..rules.len())
             .filter(|&r| rules[r].place == Place::LineStart && rules[r].followed_by == Some(Follow::Headline))
             .collect();
@@ -1166,12 +1165,14 @@ impl Engine {
         // From what the scan's filter looks for, not its patterns: a line holding a pattern holds
         // one of those, and with thousands of rules they are a few dozen prefixes, where going
         // through the patterns again (finding their families) cost a twentieth of start-up.
-        let with_words = |scan: &Option<Scan>| {
-            let mut needles = match scan {
-                None => Vec::new(),
-                Some(scan) if matches!(scan.quick, QuickFilter::Pieces(_)) => scan.needles.clone(),
-                Some(_) => return None,
-            };
+        let with_words = |scans: &[Scan]| {
+            let mut needles = Vec::new();
+            for scan in scans {
+                if !matches!(scan.quick, QuickFilter::Pieces(_)) {
+                    return None;
+                }
+                needles.extend(scan.needles.iter().cloned());
+            }
             needles.extend(words.iter().map(|w| (*w).to_owned()));
             Some(QuickFilter::new(&needles)).filter(|quick| matches!(quick, QuickFilter::Pieces(_)))
         };
@@ -1191,9 +1192,12 @@ impl Engine {
         if trimmed.is_empty() {
             return Vec::new();
         }
-        let scan = |scan: &'s Option<Scan>| match scan {
-            Some(scan) if !screened_out => scan.hits(text),
-            _ => Vec::new(),
+        let scan = |scans: &'s [Scan]| {
+            let mut hits = Vec::new();
+            for scan in scans.iter().filter(|_| !screened_out) {
+                scan.hits_into(text, &mut hits);
+            }
+            hits
         };
         if trimmed.len() <= MAX_RESIDUE_LINE {
             let mut hits = scan(&self.short);
@@ -1834,8 +1838,8 @@ impl Stage for Engine {
             line.len() <= MAX_RESIDUE_LINE && {
                 let mut hits = Vec::new();
                 self.anchored_hits(line, 0, &mut hits);
-                if let Some(scan) = self.tail_triggers.as_ref().filter(|_| needs_scan) {
-                    hits.extend(scan.hits(line));
+                for scan in self.tail_triggers.iter().filter(|_| needs_scan) {
+                    scan.hits_into(line, &mut hits);
                 }
                 !self.line_candidates(line, 0, &hits, TAIL_PLACES).is_empty()
             }
@@ -2010,9 +2014,9 @@ mod tests {
         }
         let specs = parse_rule_file(&text, "t").unwrap();
         let engine = Engine::new(&specs);
-        assert!(matches!(engine.long.as_ref().map(|s| &s.quick), Some(QuickFilter::LazyDfa(_))));
-        assert!(matches!(engine.short.as_ref().map(|s| &s.quick), Some(QuickFilter::LazyDfa(_))));
-        assert_eq!(engine.long.as_ref().map(|s| s.automaton.kind()), Some(AhoCorasickKind::ContiguousNFA));
+        assert!(matches!(engine.long.first().map(|s| &s.quick), Some(QuickFilter::LazyDfa(_))));
+        assert!(matches!(engine.short.first().map(|s| &s.quick), Some(QuickFilter::LazyDfa(_))));
+        assert_eq!(engine.long.first().map(|s| s.automaton.kind()), Some(AhoCorasickKind::ContiguousNFA));
         let cleaner = crate::pipeline::Cleaner::with_rules(&crate::rules::RuleSet::with_user(specs).unwrap(), &[]);
         // Rules 7 (`hdyword`) and 99 (`vgsword`); `bdiwordx` (rule 1) is not a whole word.
         let (out, outcome) = cleaner.clean_str("A hdyword, a VGSWORD and bdiwordx.\n");
@@ -2027,7 +2031,7 @@ mod tests {
         let specs = rules(200);
         let engine = Engine::new(&specs);
         for scan in [&engine.short, &engine.long] {
-            assert!(matches!(scan.as_ref().map(|s| &s.quick), Some(QuickFilter::Pieces(_))));
+            assert!(matches!(scan.first().map(|s| &s.quick), Some(QuickFilter::Pieces(_))));
         }
         let cleaner = crate::pipeline::Cleaner::with_rules(&crate::rules::RuleSet::with_user(specs).unwrap(), &[]);
         let (out, outcome) = cleaner.clean_str("A qq7word, a QQ99WORD and qq100wordx, qq1 and qq19wor.\n");
@@ -2141,7 +2145,7 @@ mod tests {
         // `residue.caption-credit` ends with `)` or an agency's name: its trigger ` for ` is in a
         // quarter of the short lines of news, a closing bracket ends few of them.
         let engine = Engine::new(crate::rules::RuleSet::builtin().enabled());
-        let quick = &engine.short.as_ref().expect("the built-in rules have inline words").quick;
+        let quick = &engine.short.first().expect("the built-in rules have inline words").quick;
         assert!(!quick.is_match("He left for the city after lunch, the police said."));
         let line = "The mayor speaks at the council. (Jane Roe for The Daily Planet)";
         let hits = engine.hits(line);
@@ -2552,7 +2556,7 @@ mod tests {
         let engine = Engine::new(crate::rules::RuleSet::builtin().enabled());
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
-            let short = &engine.short.as_ref().expect("the built-in rules have inline words").quick;
+            let short = &engine.short.first().expect("the built-in rules have inline words").quick;
             assert!(matches!(short, QuickFilter::Pieces(pieces) if pieces.len() == 1), "one searcher, one pass");
         }
         let lines = [
@@ -2597,7 +2601,7 @@ mod tests {
     fn the_scans_of_long_lines_and_tails_share_the_short_lines_automaton() {
         // One DFA built, not three: the others find its matches and keep those with a role.
         let engine = Engine::new(crate::rules::RuleSet::builtin().enabled());
-        let short = engine.short.as_ref().expect("the built-in rules have patterns");
+        let short = engine.short.first().expect("the built-in rules have patterns");
         for scan in [&engine.long, &engine.tail_triggers].into_iter().flatten() {
             assert_eq!(scan.automaton.patterns_len(), short.automaton.patterns_len());
             assert_eq!(scan.roles.len(), short.roles.len(), "roles by the automaton's numbering");
@@ -2607,8 +2611,43 @@ mod tests {
     }
 
     #[test]
+    fn the_users_patterns_are_scanned_apart_from_the_built_in_ones_with_the_same_hits() {
+        // 200 user words and one the built-in rules look for too (`flats`): a scan of each group,
+        // the user's over the user's patterns only, and every line's hits are those of an engine
+        // of the built-in rules and those of an engine of the user's.
+        let mut user = rules(200);
+        let flats = "[[rule]]\nid = \"t.flats\"\ndescription = \"x\"\nmatch = { words = [\"flats\"] }\n";
+        user.extend(parse_rule_file(flats, "t").unwrap());
+        let both = Engine::new(crate::rules::RuleSet::with_user(user.clone()).unwrap().enabled());
+        let (built_in, users) = (Engine::new(crate::rules::RuleSet::builtin().enabled()), Engine::new(&user));
+        assert_eq!((both.short.len(), both.long.len()), (2, 2));
+        assert_eq!(both.short[1].automaton.patterns_len(), users.short[0].automaton.patterns_len());
+        assert!(!both.short[1].quick.is_match("READ MORE: The talks"), "a built-in hit alone skips the user's scan");
+        let hits = |engine: &Engine, line: &str| -> Vec<(usize, usize, String)> {
+            let mut hits: Vec<_> = (engine.hits(line).into_iter())
+                .map(|(start, end, role)| {
+                    let (Role::Prefix { rule } | Role::Trigger { rule } | Role::Inline { rule, .. }) = *role;
+                    (start, end, engine.rules[rule].id.as_str().to_owned())
+                })
+                .collect();
+            hits.sort();
+            hits
+        };
+        let long = "padding words of plain prose ".repeat(12);
+        for line in ["READ MORE: The talks", "Two flats and a QQ7WORD.", "qq199word", "Plain prose.", "Tags: flats"] {
+            for text in [line.to_owned(), format!("{line} {long}")] {
+                let mut expected = hits(&built_in, &text);
+                expected.extend(hits(&users, &text));
+                expected.sort();
+                assert!(!expected.is_empty() || line == "Plain prose." || text.len() > line.len(), "{text:?}");
+                assert_eq!(hits(&both, &text), expected, "{text:?}");
+            }
+        }
+    }
+
+    #[test]
     fn few_rules_take_the_teddy_filter() {
-        assert!(matches!(Engine::new(&rules(3)).long.map(|s| s.quick), Some(QuickFilter::Pieces(_))));
+        assert!(matches!(Engine::new(&rules(3)).long.first().map(|s| &s.quick), Some(QuickFilter::Pieces(_))));
     }
 
     #[test]

@@ -84,7 +84,7 @@ fn builtin_matchers() -> Vec<&'static str> {
 pub fn builtin() -> &'static [RuleSpec] {
     static RULES: OnceLock<Vec<RuleSpec>> = OnceLock::new();
     RULES.get_or_init(|| {
-        let rules = spec::parse_rule_file(BUILTIN_RULES, "built-in").expect("the shipped rule file parses");
+        let rules = spec::parse_rule_file(BUILTIN_RULES, spec::Origin::BUILT_IN).expect("the shipped rule file parses");
         for rule in &rules {
             if let Err(e) = rule.check(&builtin_matchers(), true) {
                 panic!("built-in rule `{}`: {e}", rule.id);

@@ -203,6 +203,16 @@ pub struct Origin {
     pub column: usize,
 }
 
+impl Origin {
+    /// The `file` of the shipped rules.
+    pub const BUILT_IN: &str = "built-in";
+
+    /// True for a shipped rule, false for a user's.
+    pub fn is_built_in(&self) -> bool {
+        self.file == Origin::BUILT_IN
+    }
+}
+
 /// The kind of match a rule makes, once checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MatchKind {
