@@ -7,6 +7,7 @@ mod ascii;
 mod context;
 pub mod engine;
 mod nybbles;
+mod plain_toml;
 mod rarity;
 pub mod spec;
 pub mod text;

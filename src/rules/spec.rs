@@ -370,9 +370,9 @@ pub fn check_id(id: &str) -> Result<(), String> {
 /// A rule file's top level: just its rules (`newsclean.toml` has more, parsed in `config`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RuleFile {
+pub(super) struct RuleFile {
     #[serde(default)]
-    rule: Vec<RuleSpec>,
+    pub(super) rule: Vec<RuleSpec>,
 }
 
 /// A parse error with its position.
@@ -496,15 +496,17 @@ pub fn toml_error(text: &str, e: &toml::de::Error) -> ParseError {
 /// thousands of rules a second time, only for those spans, cost as much as the first parse (a
 /// fifth of such a file's start-up).
 ///
-/// A long file is parsed in pieces when it can be (`parse_in_pieces`), else whole; an error is
-/// always the whole file's parse's, with its position.
+/// A file in plain TOML is read without the TOML parser (`plain_toml`), another long file in
+/// pieces when it can be (`parse_in_pieces`), else whole; an error is always the whole file's
+/// parse's, with its position.
 pub fn parse_located<T: serde::de::DeserializeOwned>(
     text: &str,
     file: &str,
     rules: impl Fn(&mut T) -> &mut Vec<RuleSpec>,
 ) -> Result<T, toml::de::Error> {
-    let (mut parsed, spans) = match parse_in_pieces(text, &rules, PIECE) {
-        Some(pieces) => pieces,
+    let parsed = super::plain_toml::parse(text).or_else(|| parse_in_pieces(text, &rules, PIECE));
+    let (mut parsed, spans) = match parsed {
+        Some(parsed) => parsed,
         None => parse_whole(text)?,
     };
     locate(rules(&mut parsed), &spans, text, file);
@@ -512,7 +514,7 @@ pub fn parse_located<T: serde::de::DeserializeOwned>(
 }
 
 /// Parses `text` in one go, with the spans of its rules' ids (see `id_spans`).
-fn parse_whole<T: serde::de::DeserializeOwned>(text: &str) -> Result<(T, IdSpans), toml::de::Error> {
+pub(super) fn parse_whole<T: serde::de::DeserializeOwned>(text: &str) -> Result<(T, IdSpans), toml::de::Error> {
     let document = toml::de::DeTable::parse(text)?;
     let spans = id_spans(document.get_ref());
     let parsed = T::deserialize(toml::de::Deserializer::from(document)).map_err(|mut e| {
@@ -583,7 +585,7 @@ fn line_offsets(text: &str) -> impl Iterator<Item = usize> + '_ {
 }
 
 /// The span of each rule's `id` value in a rule file, by rule (`None` for a rule without one).
-type IdSpans = Vec<Option<Range<usize>>>;
+pub(super) type IdSpans = Vec<Option<Range<usize>>>;
 
 /// Where the `id` value of each `[[rule]]` table of a parsed document is (as the TOML parser saw
 /// it): a rule defined twice is found at each of its definitions.
