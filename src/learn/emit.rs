@@ -149,7 +149,7 @@ pub fn verify(base: &RuleSet, specs: Vec<RuleSpec>, protect: &[String]) -> (Vec<
     // A rule that fails is dropped and the rest checked again (rules interact: a block and a line).
     for _ in 0..4 {
         let user: Vec<RuleSpec> =
-            base.all().filter(|r| r.origin.file != "built-in").cloned().chain(specs.clone()).collect();
+            base.all().filter(|r| !r.origin.is_built_in()).cloned().chain(specs.clone()).collect();
         let Ok(mut set) = RuleSet::with_user(user) else { break };
         // The current selection (the learned rules are new: on).
         let off: Vec<String> = base.all().filter(|r| !base.is_enabled(&r.id)).map(|r| r.id.clone()).collect();

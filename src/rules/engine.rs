@@ -869,7 +869,8 @@ impl Engine {
         // The built-in rules' patterns [0] and the user's [1], each group scanned by an automaton
         // of its own: a line holding a built-in pattern (the residue most lines a scan sees hold)
         // is not searched through thousands of a user's patterns, whose automaton, too large for
-        // a DFA, misses the cache at every byte (5,000 rules: a tenth of their cost per byte).
+        // a DFA, misses the cache at every byte (5,000 rules: 0.23 -> 0.12 instructions a byte
+        // more than none).
         let mut anywhere: [Interned<String>; 2] = Default::default();
         let mut starts: Interned<Vec<u8>> = Interned::default();
         let mut ends: Interned<Vec<u8>> = Interned::default();
