@@ -423,6 +423,11 @@ mod tests {
             "match\t=  { literal = [ # why\n \"a\\tb\\\"\\\\\\u00e9\\U0001F600\\b\\f\\r\\n\",\n 'c\\d', ] } # end",
         );
         assert!(read_as_toml_reads(&plain), "{plain}");
+        // As `newsclean learn` writes its rules: examples as an array of inline tables.
+        let learned = "[[rule]]\nid = \"learned.x-share\"\ndescription = \"Remove \\\"Share\\\".\"\n\
+                       where = \"own-line\"\nmatch = { literal = [\"Share this\"] }\n\
+                       examples = [{ input = \"Body.\\nShare this\\n\", output = \"Body.\\n\" }]\nkeep = [\"Body.\\n\"]\n";
+        assert!(read_as_toml_reads(learned), "{learned}");
         assert!(read_as_toml_reads(""));
         assert!(read_as_toml_reads("# only a comment\n\n"));
     }
